@@ -1,0 +1,65 @@
+/**
+ * Node ids: stable strings built from the source's identity (DESIGN.md, "Identifiers").
+ *
+ * - `k8s:CLUSTER/NAMESPACE/KIND/NAME` for namespaced Kubernetes objects
+ * - `k8s:CLUSTER/KIND/NAME` for cluster-scoped Kubernetes objects
+ * - `gcp:PROJECT/ServiceAccount/EMAIL`
+ * - `gcp:PROJECT/ServiceAccountKey/KEY_ID`
+ *
+ * Kubernetes names and namespaces are DNS labels/subdomains and GCP emails and key ids never contain `/`, so the
+ * id splits unambiguously. Scripts depend on this format: keep it stable.
+ */
+import type { Provider } from './model';
+
+export interface ParsedId {
+  provider: Provider;
+  /** Cluster name (k8s) or project id (gcp). */
+  realm: string;
+  namespace: string | null;
+  kind: string;
+  name: string;
+}
+
+/** A Kubernetes object's id. `namespace` null for cluster-scoped objects. */
+export function k8sId(cluster: string, namespace: string | null, kind: string, name: string): string {
+  return namespace ? `k8s:${cluster}/${namespace}/${kind}/${name}` : `k8s:${cluster}/${kind}/${name}`;
+}
+
+/** A GCP IAM service account's id, by email. */
+export function gcpServiceAccountId(project: string, email: string): string {
+  return `gcp:${project}/ServiceAccount/${email.toLowerCase()}`;
+}
+
+/** A GCP service account key's id, by key id (the `private_key_id` of a key file; last segment of the key's `name`). */
+export function gcpKeyId(project: string, keyId: string): string {
+  return `gcp:${project}/ServiceAccountKey/${keyId.toLowerCase()}`;
+}
+
+const SEGMENT = /^[^/\s\u0000-\u001f]{1,320}$/;
+
+/**
+ * Parses a node id. Returns null for anything that is not a well-formed keygraph id (wrong provider, wrong number
+ * of segments, empty or control-character segments, `.`/`..` segments): callers turn null into a 400/"not found".
+ */
+export function parseId(id: string): ParsedId | null {
+  if (typeof id !== 'string' || id.length > 1024) return null;
+  const m = /^(k8s|gcp):(.*)$/.exec(id);
+  if (!m) return null;
+  const provider = m[1] as Provider;
+  const parts = m[2]!.split('/');
+  if (parts.some((p) => !SEGMENT.test(p) || p === '.' || p === '..')) return null;
+  if (provider === 'gcp') {
+    if (parts.length !== 3) return null;
+    const [realm, kind, name] = parts as [string, string, string];
+    return { provider, realm, namespace: null, kind, name };
+  }
+  if (parts.length === 4) {
+    const [realm, namespace, kind, name] = parts as [string, string, string, string];
+    return { provider, realm, namespace, kind, name };
+  }
+  if (parts.length === 3) {
+    const [realm, kind, name] = parts as [string, string, string];
+    return { provider, realm, namespace: null, kind, name };
+  }
+  return null;
+}

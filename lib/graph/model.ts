@@ -1,0 +1,158 @@
+/**
+ * The keygraph graph model, declared once.
+ *
+ * Every node kind and edge kind that collectors may emit, the store may hold and the UI may draw is listed here,
+ * with its label, plural, inverse wording, dependency direction (for impact) and UI style. Collectors, the store,
+ * the web UI and exports all read this module; nothing else declares kinds.
+ *
+ * Node kinds are keyed `PROVIDER:KIND` (`k8s:Secret`, `gcp:ServiceAccount`) because the API kind alone is
+ * ambiguous (Kubernetes and GCP both have a `ServiceAccount`). KIND is always the source API's own kind name.
+ */
+
+/** Where a node comes from: a Kubernetes cluster or a GCP project. */
+export type Provider = 'k8s' | 'gcp';
+
+/** Broad family of a node kind, used for grouping and colour in the UI. */
+export type NodeCategory = 'secret' | 'identity' | 'workload' | 'pod' | 'network' | 'producer' | 'key';
+
+export interface NodeKindSpec {
+  provider: Provider;
+  /** API kind, e.g. `Secret`, `Deployment`, `ServiceAccountKey`. */
+  kind: string;
+  /** Human label, singular. */
+  label: string;
+  plural: string;
+  /** True when identified within a namespace (Kubernetes namespaced objects). */
+  namespaced: boolean;
+  category: NodeCategory;
+  /** UI style: fill colour (hex) and cytoscape shape. */
+  color: string;
+  shape: 'ellipse' | 'round-rectangle' | 'diamond' | 'hexagon' | 'tag' | 'barrel' | 'octagon' | 'rhomboid';
+}
+
+const k8s = (
+  kind: string,
+  plural: string,
+  category: NodeCategory,
+  color: string,
+  shape: NodeKindSpec['shape'],
+): NodeKindSpec => ({ provider: 'k8s', kind, label: kind, plural, namespaced: true, category, color, shape });
+
+/** Every node kind keyed `PROVIDER:KIND`. */
+export const NODE_KINDS = {
+  'k8s:Secret': k8s('Secret', 'Secrets', 'secret', '#e8590c', 'diamond'),
+  'k8s:ServiceAccount': k8s('ServiceAccount', 'ServiceAccounts', 'identity', '#7048e8', 'hexagon'),
+  'k8s:Deployment': k8s('Deployment', 'Deployments', 'workload', '#1c7ed6', 'round-rectangle'),
+  'k8s:StatefulSet': k8s('StatefulSet', 'StatefulSets', 'workload', '#1c7ed6', 'round-rectangle'),
+  'k8s:DaemonSet': k8s('DaemonSet', 'DaemonSets', 'workload', '#1c7ed6', 'round-rectangle'),
+  'k8s:ReplicaSet': k8s('ReplicaSet', 'ReplicaSets', 'workload', '#4dabf7', 'round-rectangle'),
+  'k8s:Job': k8s('Job', 'Jobs', 'workload', '#1098ad', 'round-rectangle'),
+  'k8s:CronJob': k8s('CronJob', 'CronJobs', 'workload', '#1098ad', 'round-rectangle'),
+  'k8s:Pod': k8s('Pod', 'Pods', 'pod', '#74c0fc', 'ellipse'),
+  'k8s:Ingress': k8s('Ingress', 'Ingresses', 'network', '#37b24d', 'tag'),
+  'k8s:Certificate': k8s('Certificate', 'Certificates', 'producer', '#f08c00', 'barrel'),
+  'k8s:ExternalSecret': k8s('ExternalSecret', 'ExternalSecrets', 'producer', '#f08c00', 'barrel'),
+  'k8s:SealedSecret': k8s('SealedSecret', 'SealedSecrets', 'producer', '#f08c00', 'barrel'),
+  'gcp:ServiceAccount': {
+    provider: 'gcp', kind: 'ServiceAccount', label: 'GCP service account', plural: 'GCP service accounts',
+    namespaced: false, category: 'identity', color: '#ae3ec9', shape: 'octagon',
+  },
+  'gcp:ServiceAccountKey': {
+    provider: 'gcp', kind: 'ServiceAccountKey', label: 'Service account key', plural: 'Service account keys',
+    namespaced: false, category: 'key', color: '#c2255c', shape: 'rhomboid',
+  },
+} as const satisfies Record<string, NodeKindSpec>;
+
+export type NodeKindKey = keyof typeof NODE_KINDS;
+export const NODE_KIND_KEYS = Object.keys(NODE_KINDS) as NodeKindKey[];
+
+/** Kubernetes kinds whose pod template (or pod spec) carries references. */
+export const K8S_WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod'] as const;
+
+/** Which endpoint of an edge depends on the other: deleting the depended-on end breaks the dependent end. */
+export type DependentEnd = 'from' | 'to';
+
+export interface EdgeKindSpec {
+  /** Wording from the `from` node: "Deployment *uses secret* Secret". */
+  forward: string;
+  /** Wording from the `to` node: "Secret *is used by* Deployment". */
+  inverse: string;
+  /** Heading for the list of outbound edges of this kind on a node page. */
+  outHeading: string;
+  /** Heading for the list of inbound edges of this kind on a node page. */
+  inHeading: string;
+  /** Which end depends on the other (impact traverses towards dependents). */
+  dependent: DependentEnd;
+  description: string;
+  /** UI style: line colour and style. */
+  color: string;
+  lineStyle: 'solid' | 'dashed' | 'dotted';
+}
+
+/** Every edge kind. Direction is always as written in DESIGN.md (`from` → `to`). */
+export const EDGE_KINDS = {
+  USES_SECRET: {
+    forward: 'uses secret', inverse: 'is used by', outHeading: 'Uses Secrets', inHeading: 'Used by',
+    dependent: 'from', color: '#e8590c', lineStyle: 'solid',
+    description: 'A workload, pod, ServiceAccount or Ingress reads a Secret (env, envFrom, volume, projected, imagePullSecret, ingressTls, csi, …).',
+  },
+  RUNS_AS: {
+    forward: 'runs as', inverse: 'is the identity of', outHeading: 'Runs as', inHeading: 'Identity of',
+    dependent: 'from', color: '#7048e8', lineStyle: 'solid',
+    description: 'A workload or pod runs as a Kubernetes ServiceAccount (spec.serviceAccountName, `default` when none is named).',
+  },
+  OWNS: {
+    forward: 'owns', inverse: 'is owned by', outHeading: 'Owns', inHeading: 'Owned by',
+    dependent: 'to', color: '#868e96', lineStyle: 'dotted',
+    description: 'A controller owns a child object (metadata.ownerReferences of the child).',
+  },
+  PRODUCES: {
+    forward: 'produces', inverse: 'is produced by', outHeading: 'Produces', inHeading: 'Produced by',
+    dependent: 'to', color: '#f08c00', lineStyle: 'dashed',
+    description: 'A cert-manager Certificate, ExternalSecret or SealedSecret writes a Secret.',
+  },
+  ACTS_AS: {
+    forward: 'acts as', inverse: 'is acted as by', outHeading: 'Acts as (Workload Identity)', inHeading: 'Kubernetes ServiceAccounts acting as it',
+    dependent: 'from', color: '#ae3ec9', lineStyle: 'dashed',
+    description: 'GKE Workload Identity: a Kubernetes ServiceAccount acts as a GCP service account (annotation and/or workloadIdentityUser binding).',
+  },
+  HAS_KEY: {
+    forward: 'has key', inverse: 'is a key of', outHeading: 'Keys', inHeading: 'Key of',
+    dependent: 'to', color: '#c2255c', lineStyle: 'solid',
+    description: 'A GCP service account has a service account key.',
+  },
+  HOLDS_KEY: {
+    forward: 'holds key', inverse: 'is held by', outHeading: 'Holds key', inHeading: 'Held in Secrets',
+    dependent: 'from', color: '#c2255c', lineStyle: 'dashed',
+    description: 'A Secret value is a service account key file (matched by private_key_id and client_email).',
+  },
+  TOKEN_FOR: {
+    forward: 'is a token for', inverse: 'has token Secret', outHeading: 'Token for', inHeading: 'Token Secrets',
+    dependent: 'from', color: '#7048e8', lineStyle: 'dotted',
+    description: 'A kubernetes.io/service-account-token Secret holds a token of a Kubernetes ServiceAccount.',
+  },
+} as const satisfies Record<string, EdgeKindSpec>;
+
+export type EdgeKind = keyof typeof EDGE_KINDS;
+export const EDGE_KIND_KEYS = Object.keys(EDGE_KINDS) as EdgeKind[];
+
+/** How a USES_SECRET reference is made (property `via`). */
+export const SECRET_VIAS = [
+  'env', 'envFrom', 'volume', 'projected', 'imagePullSecret', 'csi', 'inTreeVolume',
+  'serviceAccountSecret', 'serviceAccountImagePullSecret', 'ingressTls', 'googleApplicationCredentials',
+] as const;
+export type SecretVia = (typeof SECRET_VIAS)[number];
+
+export function nodeKindKey(provider: Provider, kind: string): NodeKindKey | null {
+  const key = `${provider}:${kind}`;
+  return key in NODE_KINDS ? (key as NodeKindKey) : null;
+}
+
+export function nodeKindSpec(provider: Provider, kind: string): NodeKindSpec | null {
+  const key = nodeKindKey(provider, kind);
+  return key ? NODE_KINDS[key] : null;
+}
+
+export function isEdgeKind(kind: string): kind is EdgeKind {
+  return kind in EDGE_KINDS;
+}
