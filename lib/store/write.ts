@@ -1,0 +1,383 @@
+/**
+ * Writes one collection into the history store.
+ *
+ * A run is (source, scope): `k8s`/`files` with a cluster name, `gcp` with a project id. Facts are owned by the
+ * (source, scope) that asserted them; a run replaces what that source/scope said before, but only for the kinds
+ * it listed completely (coverage). Everything is applied in ONE transaction: a failed, crashed or killed run
+ * changes nothing. Two runs of the same scope are serialised by a session advisory lock held for the whole run.
+ *
+ * Storage: `node_versions` / `edge_versions` rows valid over [valid_from, valid_to). Unchanged objects (same
+ * content hash) are not rewritten; changed ones get a new version; gone ones are closed. Rows are bulk-loaded with
+ * COPY into temporary staging tables and merged with set-based SQL (never one statement per object).
+ *
+ * Placeholders ("missing" nodes): after the merge, every endpoint of this scope's current edges that this scope has
+ * not observed gets an open `missing` version (kind, realm, namespace and name parsed from its id), so a dangling
+ * reference is a row visible from both ends. An observed version from any scope outranks a placeholder on read.
+ */
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { CollectionResult, EdgeRecord, NodeRecord } from '../graph/records';
+import { edgeKey } from '../graph/records';
+import { nodeKindKey } from '../graph/model';
+import { canonicalJson, cleanText, sha1 } from './canonical';
+import type { Database } from '../db';
+
+export type RunSource = 'k8s' | 'files' | 'gcp';
+export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed';
+
+export interface ChangeCounts {
+  added: number;
+  changed: number;
+  removed: number;
+  unchanged: number;
+}
+
+export interface RunSummary {
+  runId: number;
+  status: RunStatus;
+  nodes: ChangeCounts;
+  edges: ChangeCounts;
+  placeholders: number;
+  /** Kinds not listed completely (their previous state was kept). */
+  incompleteKinds: string[];
+  errors: CollectionResult['errors'];
+  durationMs: number;
+}
+
+/** A run in progress: holds the scope's lock on a dedicated connection until committed or failed. */
+export interface RunHandle {
+  runId: number;
+  source: RunSource;
+  scope: string;
+  startedAt: Date;
+  /** Applies the collection atomically and marks the run succeeded/partial. Releases the lock. */
+  commit(result: CollectionResult): Promise<RunSummary>;
+  /** Marks the run failed with a message; nothing of it is applied. Releases the lock. */
+  fail(message: string): Promise<void>;
+}
+
+function lockKey(source: string, scope: string): string {
+  return `keygraph:${source}/${scope}`;
+}
+
+/**
+ * Starts a run: waits for any other run of the same source/scope to finish (serialised), marks runs of that
+ * scope left `running` by a crashed process as failed, and inserts this run as `running`.
+ * @param inputs what is being collected (files, context, options); stored as-is, so never pass credentials.
+ */
+export async function startRun(
+  database: Database,
+  source: RunSource,
+  scope: string,
+  inputs: Record<string, unknown> = {},
+  opts: { onWait?: () => void } = {},
+): Promise<RunHandle> {
+  const client = await database.pool.connect();
+  let released = false;
+  const release = async (unlock: boolean) => {
+    if (released) return;
+    released = true;
+    try {
+      if (unlock) await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey(source, scope)]);
+      client.release();
+    } catch (e) {
+      client.release(e as Error);
+    }
+  };
+  try {
+    const got = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [lockKey(source, scope)]);
+    if (!got.rows[0]?.ok) {
+      opts.onWait?.();
+      await client.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey(source, scope)]);
+    }
+    // We hold the scope lock: any run of this scope still marked running was abandoned by a dead process.
+    await client.query(
+      `UPDATE runs SET status = 'failed', finished_at = now(),
+         errors = errors || '[{"where":"run","message":"abandoned: the collecting process ended before committing"}]'::jsonb
+       WHERE source = $1 AND scope = $2 AND status = 'running'`,
+      [source, scope],
+    );
+    const r = await client.query<{ id: number; started_at: Date }>(
+      `INSERT INTO runs (source, scope, status, inputs) VALUES ($1, $2, 'running', $3::jsonb) RETURNING id, started_at`,
+      [source, cleanText(scope), canonicalJson(inputs)],
+    );
+    const runId = r.rows[0]!.id;
+    const startedAt = r.rows[0]!.started_at;
+    return {
+      runId,
+      source,
+      scope,
+      startedAt,
+      commit: async (result) => {
+        try {
+          return await applyCollection(client, runId, source, scope, result);
+        } finally {
+          await release(true);
+        }
+      },
+      fail: async (message) => {
+        try {
+          await client.query(
+            `UPDATE runs SET status = 'failed', finished_at = now(), errors = errors || $2::jsonb WHERE id = $1`,
+            [runId, canonicalJson([{ where: 'run', message }])],
+          );
+        } finally {
+          await release(true);
+        }
+      },
+    };
+  } catch (e) {
+    await release(true);
+    throw e;
+  }
+}
+
+/** COPY text-format field escaping (backslash, tab, newline, carriage return; null as \N). */
+function copyField(v: string | null): string {
+  if (v === null) return '\\N';
+  return cleanText(v).replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+}
+
+/** Streams rows into `COPY table FROM STDIN` in ~1 MiB chunks with backpressure. */
+async function copyRows(client: pg.PoolClient, table: string, rows: Iterable<(string | null)[]>): Promise<void> {
+  const stream = client.query(copyFrom(`COPY ${table} FROM STDIN`));
+  async function* chunks() {
+    let buf: string[] = [];
+    let size = 0;
+    for (const row of rows) {
+      const line = row.map(copyField).join('\t') + '\n';
+      buf.push(line);
+      size += line.length;
+      if (size > 1 << 20) {
+        yield buf.join('');
+        buf = [];
+        size = 0;
+      }
+    }
+    if (buf.length) yield buf.join('');
+  }
+  await pipeline(chunks(), stream as unknown as Writable);
+}
+
+interface StagedNode {
+  n: NodeRecord;
+  props: string;
+  hash: string;
+}
+interface StagedEdge {
+  e: EdgeRecord;
+  key: string;
+  originKind: string;
+  props: string;
+  hash: string;
+}
+
+function stageNodes(nodes: NodeRecord[]): StagedNode[] {
+  const byId = new Map<string, StagedNode>();
+  for (const n of nodes) {
+    const props = canonicalJson(n.properties ?? {});
+    const hash = sha1(canonicalJson([n.provider, n.kind, n.realm, n.namespace, n.name]) + props);
+    byId.set(n.id, { n, props, hash });
+  }
+  return [...byId.values()];
+}
+
+function stageEdges(edges: EdgeRecord[], nodeKindById: Map<string, string>): StagedEdge[] {
+  const byKey = new Map<string, StagedEdge>();
+  for (const e of edges) {
+    const key = edgeKey(e);
+    const originKind = e.originKind ?? nodeKindById.get(e.from) ?? kindKeyFromId(e.from) ?? 'unknown';
+    const props = canonicalJson(e.properties ?? {});
+    byKey.set(key, { e, key, originKind, props, hash: sha1(originKind + props) });
+  }
+  return [...byKey.values()];
+}
+
+/** `k8s:c/ns/Kind/name` → `k8s:Kind`. */
+export function kindKeyFromId(id: string): string | null {
+  const m = /^(k8s|gcp):[^/]+\/(?:[^/]+\/)?([^/]+)\/[^/]+$/.exec(id);
+  return m ? `${m[1]}:${m[2]}` : null;
+}
+
+async function applyCollection(
+  client: pg.PoolClient,
+  runId: number,
+  source: RunSource,
+  scope: string,
+  result: CollectionResult,
+): Promise<RunSummary> {
+  const t0 = Date.now();
+  const nodes = stageNodes(result.nodes);
+  const kindById = new Map(nodes.map((s) => [s.n.id, nodeKindKey(s.n.provider, s.n.kind) ?? `${s.n.provider}:${s.n.kind}`]));
+  const edges = stageEdges(result.edges, kindById);
+  const complete = Object.entries(result.coverage)
+    .filter(([, c]) => c?.complete)
+    .map(([k]) => k);
+  const incompleteKinds = Object.entries(result.coverage)
+    .filter(([, c]) => c && !c.complete)
+    .map(([k]) => k);
+  const status: RunStatus = incompleteKinds.length || result.errors.length ? 'partial' : 'succeeded';
+  const P = [source, scope, runId] as const;
+
+  await client.query('BEGIN');
+  try {
+    await client.query('SET LOCAL synchronous_commit = on');
+    const ts = (await client.query<{ ts: Date }>('SELECT now() AS ts')).rows[0]!.ts;
+    await client.query(`CREATE TEMP TABLE stage_nodes (node_id text, provider text, kind text, realm text, namespace text,
+      name text, properties jsonb, hash text) ON COMMIT DROP`);
+    await client.query(`CREATE TEMP TABLE stage_edges (edge_key text, kind text, from_id text, to_id text,
+      origin_kind text, properties jsonb, hash text) ON COMMIT DROP`);
+    await copyRows(
+      client,
+      'stage_nodes',
+      (function* () {
+        for (const s of nodes) {
+          const n = s.n;
+          yield [n.id, n.provider, n.kind, n.realm, n.namespace, n.name, s.props, s.hash];
+        }
+      })(),
+    );
+    await copyRows(
+      client,
+      'stage_edges',
+      (function* () {
+        for (const s of edges) yield [s.key, s.e.kind, s.e.from, s.e.to, s.originKind, s.props, s.hash];
+      })(),
+    );
+    await client.query('CREATE INDEX ON stage_nodes (node_id)');
+    await client.query('CREATE INDEX ON stage_edges (edge_key)');
+    await client.query('ANALYZE stage_nodes; ANALYZE stage_edges');
+
+    // Nodes: close changed versions, and gone ones of completely listed kinds.
+    const nodeClosed = await client.query(
+      `WITH gone AS (
+         SELECT v.id, (s.node_id IS NOT NULL) AS changed
+         FROM node_versions v LEFT JOIN stage_nodes s ON s.node_id = v.node_id
+         WHERE v.source = $1 AND v.scope = $2 AND v.valid_to IS NULL AND NOT v.missing
+           AND ((s.node_id IS NOT NULL AND s.hash <> v.hash)
+             OR (s.node_id IS NULL AND (v.provider || ':' || v.kind) = ANY($5::text[]))))
+       UPDATE node_versions v SET valid_to = $4, run_to = $3 FROM gone WHERE v.id = gone.id
+       RETURNING gone.changed`,
+      [...P, ts, complete],
+    );
+    const nodesChanged = nodeClosed.rows.filter((r) => r.changed).length;
+    const nodesRemoved = nodeClosed.rows.length - nodesChanged;
+    // Placeholders of this scope for objects it now observes are closed before inserting the observed version.
+    await client.query(
+      `UPDATE node_versions v SET valid_to = $4, run_to = $3 FROM stage_nodes s
+       WHERE v.source = $1 AND v.scope = $2 AND v.valid_to IS NULL AND v.missing AND v.node_id = s.node_id`,
+      [...P, ts],
+    );
+    const nodeIns = await client.query(
+      `INSERT INTO node_versions (node_id, source, scope, provider, kind, realm, namespace, name, missing, properties, hash, valid_from, run_from)
+       SELECT s.node_id, $1, $2, s.provider, s.kind, s.realm, s.namespace, s.name, false, s.properties, s.hash, $4, $3
+       FROM stage_nodes s
+       WHERE NOT EXISTS (SELECT 1 FROM node_versions v WHERE v.source = $1 AND v.scope = $2 AND v.node_id = s.node_id AND v.valid_to IS NULL)`,
+      [...P, ts],
+    );
+    const nodesAdded = (nodeIns.rowCount ?? 0) - nodesChanged;
+
+    // Edges: same rule, keyed by edge_key, staleness by origin kind.
+    const edgeClosed = await client.query(
+      `WITH gone AS (
+         SELECT v.id, (s.edge_key IS NOT NULL) AS changed
+         FROM edge_versions v LEFT JOIN stage_edges s ON s.edge_key = v.edge_key
+         WHERE v.source = $1 AND v.scope = $2 AND v.valid_to IS NULL
+           AND ((s.edge_key IS NOT NULL AND s.hash <> v.hash)
+             OR (s.edge_key IS NULL AND v.origin_kind = ANY($5::text[]))))
+       UPDATE edge_versions v SET valid_to = $4, run_to = $3 FROM gone WHERE v.id = gone.id
+       RETURNING gone.changed`,
+      [...P, ts, complete],
+    );
+    const edgesChanged = edgeClosed.rows.filter((r) => r.changed).length;
+    const edgesRemoved = edgeClosed.rows.length - edgesChanged;
+    const edgeIns = await client.query(
+      `INSERT INTO edge_versions (edge_key, source, scope, kind, from_id, to_id, origin_kind, properties, hash, valid_from, run_from)
+       SELECT s.edge_key, $1, $2, s.kind, s.from_id, s.to_id, s.origin_kind, s.properties, s.hash, $4, $3
+       FROM stage_edges s
+       WHERE NOT EXISTS (SELECT 1 FROM edge_versions v WHERE v.source = $1 AND v.scope = $2 AND v.edge_key = s.edge_key AND v.valid_to IS NULL)`,
+      [...P, ts],
+    );
+    const edgesAdded = (edgeIns.rowCount ?? 0) - edgesChanged;
+
+    // Placeholders: endpoints of this scope's current edges that this scope does not observe.
+    await client.query(
+      `CREATE TEMP TABLE wanted_missing ON COMMIT DROP AS
+       SELECT DISTINCT ep.id FROM (
+         SELECT from_id AS id FROM edge_versions WHERE source = $1 AND scope = $2 AND valid_to IS NULL
+         UNION SELECT to_id FROM edge_versions WHERE source = $1 AND scope = $2 AND valid_to IS NULL) ep
+       WHERE NOT EXISTS (SELECT 1 FROM node_versions v WHERE v.source = $1 AND v.scope = $2 AND v.node_id = ep.id
+                         AND v.valid_to IS NULL AND NOT v.missing)`,
+      [source, scope],
+    );
+    await client.query(
+      `UPDATE node_versions v SET valid_to = $4, run_to = $3
+       WHERE v.source = $1 AND v.scope = $2 AND v.valid_to IS NULL AND v.missing
+         AND NOT EXISTS (SELECT 1 FROM wanted_missing w WHERE w.id = v.node_id)`,
+      [...P, ts],
+    );
+    const ph = await client.query(
+      `INSERT INTO node_versions (node_id, source, scope, provider, kind, realm, namespace, name, missing, properties, hash, valid_from, run_from)
+       SELECT w.id, $1, $2, p.m[1], p.m[4], p.m[2], NULLIF(p.m[3], ''), p.m[5], true, '{}'::jsonb, 'missing', $4, $3
+       FROM wanted_missing w
+       CROSS JOIN LATERAL (SELECT regexp_match(w.id, '^(k8s|gcp):([^/]+)/(?:([^/]+)/)?([^/]+)/([^/]+)$') AS m) p
+       WHERE p.m IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM node_versions v WHERE v.source = $1 AND v.scope = $2 AND v.node_id = w.id AND v.valid_to IS NULL)`,
+      [...P, ts],
+    );
+    const placeholders = (
+      await client.query<{ n: string }>(
+        `SELECT count(*) AS n FROM node_versions WHERE source = $1 AND scope = $2 AND valid_to IS NULL AND missing`,
+        [source, scope],
+      )
+    ).rows[0]!.n;
+    void ph;
+
+    const nodeCounts: ChangeCounts = {
+      added: nodesAdded,
+      changed: nodesChanged,
+      removed: nodesRemoved,
+      unchanged: nodes.length - nodesAdded - nodesChanged,
+    };
+    const edgeCounts: ChangeCounts = {
+      added: edgesAdded,
+      changed: edgesChanged,
+      removed: edgesRemoved,
+      unchanged: edges.length - edgesAdded - edgesChanged,
+    };
+    await client.query(
+      `UPDATE runs SET status = $2, finished_at = clock_timestamp(), committed_at = $3, coverage = $4::jsonb,
+         counts = $5::jsonb, errors = $6::jsonb WHERE id = $1`,
+      [
+        runId,
+        status,
+        ts,
+        canonicalJson(result.coverage),
+        canonicalJson({ nodes: nodeCounts, edges: edgeCounts, placeholders: Number(placeholders) }),
+        canonicalJson(result.errors.slice(0, 1000)),
+      ],
+    );
+    await client.query('COMMIT');
+    return {
+      runId,
+      status,
+      nodes: nodeCounts,
+      edges: edgeCounts,
+      placeholders: Number(placeholders),
+      incompleteKinds,
+      errors: result.errors,
+      durationMs: Date.now() - t0,
+    };
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {});
+    await client
+      .query(`UPDATE runs SET status = 'failed', finished_at = now(), errors = errors || $2::jsonb WHERE id = $1`, [
+        runId,
+        canonicalJson([{ where: 'store', message: (e as Error).message }]),
+      ])
+      .catch(() => {});
+    throw e;
+  }
+}
