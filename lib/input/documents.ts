@@ -286,19 +286,42 @@ export function* parseText(file: string, text: string, maxAliasCount = 100): Gen
     }
   }
 
+  const whole = parseYaml(file, text, 0, maxAliasCount);
+  if (!whole.syntaxErrors) {
+    yield* whole.out;
+    return;
+  }
+  // A syntax error can swallow what follows (an unclosed quote runs to the end of the stream). Document markers
+  // (`---` / `...` at column 0) cannot occur inside any YAML node, so re-parse marker-delimited chunks separately:
+  // every good document around a broken one is still read.
+  const lines = text.split('\n');
+  let chunkStart = 0;
+  for (let i = 1; i <= lines.length; i++) {
+    if (i === lines.length || /^(?:---|\.\.\.)(?:[ \t\r]|$)/.test(lines[i]!)) {
+      const chunk = lines.slice(chunkStart, i).join('\n');
+      yield* parseYaml(file, chunk, chunkStart, maxAliasCount).out;
+      chunkStart = i;
+    }
+  }
+}
+
+/** Parses YAML text whose first line is line `lineOffset + 1` of the file. */
+function parseYaml(file: string, text: string, lineOffset: number, maxAliasCount: number): { out: Parsed[]; syntaxErrors: boolean } {
+  const out: Parsed[] = [];
   const lc = new LineCounter();
   let docs: Document.Parsed[];
   try {
     docs = parseAllDocuments(text, { lineCounter: lc, uniqueKeys: false, merge: true, prettyErrors: false });
   } catch {
-    yield { type: 'error', file, message: 'YAML parser failed' };
-    return;
+    return { out: [{ type: 'error', file, line: lineOffset + 1, message: 'YAML parser failed' }], syntaxErrors: true };
   }
-  const lineOf = (offset: number) => Math.max(1, lc.linePos(offset).line);
+  let syntaxErrors = false;
+  const lineOf = (offset: number) => lineOffset + Math.max(1, lc.linePos(offset).line);
   for (const doc of docs) {
     const err = doc.errors[0];
     if (err) {
-      yield { type: 'error', file, line: lineOf(err.pos[0]), message: yamlErrorMessage(err) };
+      syntaxErrors = true;
+      out.push({ type: 'error', file, line: lineOf(err.pos[0]), message: yamlErrorMessage(err) });
       continue;
     }
     const start = doc.contents?.range?.[0] ?? doc.range[0];
@@ -309,7 +332,7 @@ export function* parseText(file: string, text: string, maxAliasCount = 100): Gen
       const msg = e instanceof ReferenceError && /alias/i.test(e.message)
         ? `YAML alias expansion exceeds the limit (${maxAliasCount}); document skipped`
         : 'YAML document could not be converted; skipped';
-      yield { type: 'error', file, line: lineOf(start), message: msg };
+      out.push({ type: 'error', file, line: lineOf(start), message: msg });
       continue;
     }
     let itemLines: ((i: number) => number) | undefined;
@@ -322,6 +345,7 @@ export function* parseText(file: string, text: string, maxAliasCount = 100): Gen
         };
       }
     }
-    yield* emit(file, lineOf(start), value, itemLines);
+    out.push(...emit(file, lineOf(start), value, itemLines));
   }
+  return { out, syntaxErrors };
 }

@@ -11,7 +11,8 @@
  *   `Status` ("the server could not find the requested resource"), as for a CRD that is not installed.
  *
  * Real shapes: `{apiVersion, kind: 'SecretList', metadata: {resourceVersion, continue?, remainingItemCount?},
- * items}` with items in etcd key order (namespace, name); `limit` + `continue` pagination (the token is opaque
+ * items}` with items in etcd key order (namespace, name), items of built-in kinds without `apiVersion`/`kind` (as
+ * kube-apiserver writes JSON lists; CRD items keep theirs); `limit` + `continue` pagination (the token is opaque
  * base64); `Status` error bodies `{kind:'Status', apiVersion:'v1', metadata:{}, status:'Failure', message, reason,
  * code}`; Secrets' `stringData` folded into base64 `data` on add, as the API server does on write; and
  * `PartialObjectMetadataList` responses (items `{kind:'PartialObjectMetadata', apiVersion:'meta.k8s.io/v1',
@@ -313,7 +314,12 @@ export class FakeApiServer {
         }
       : {
           kind: route.res.listKind, apiVersion, metadata: listMeta,
-          items: page.map((o) => ({ ...o, apiVersion, kind: route.res.kind })),
+          // kube-apiserver omits apiVersion/kind on items of built-in kinds (typed objects); CRD items keep them.
+          items: page.map((o) => {
+            if (route.res.crd) return { ...o, apiVersion, kind: route.res.kind };
+            const { apiVersion: _a, kind: _k, ...rest } = o;
+            return rest;
+          }),
         };
     const contentType = metadataOnly ? 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1' : 'application/json';
     if (f?.type === 'truncate') {

@@ -1,0 +1,20 @@
+import { TextInput } from '@mantine/core';
+import { IconSearch } from './icons';
+
+/** The global search box: a plain GET form to /search, works without JavaScript. */
+export function HeaderSearch() {
+  return (
+    <form action="/search" method="get" role="search" style={{ flex: 1, maxWidth: 460 }}>
+      <TextInput
+        name="q"
+        aria-label="Search the inventory"
+        placeholder="Search by name, or paste a node id"
+        leftSection={<IconSearch size={16} />}
+        radius="md"
+        size="sm"
+        autoComplete="off"
+        spellCheck={false}
+      />
+    </form>
+  );
+}

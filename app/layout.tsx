@@ -1,0 +1,86 @@
+import '@fontsource/inter/400.css';
+import '@fontsource/inter/500.css';
+import '@fontsource/inter/600.css';
+import '@fontsource/inter/700.css';
+import '@mantine/core/styles.css';
+import './globals.css';
+
+import type { Metadata, Viewport } from 'next';
+import Link from 'next/link';
+import { Suspense, type ReactNode } from 'react';
+import {
+  AppShell,
+  AppShellHeader,
+  AppShellMain,
+  Badge,
+  ColorSchemeScript,
+  Container,
+  Group,
+  MantineProvider,
+  Text,
+  ThemeIcon,
+  mantineHtmlProps,
+} from '@mantine/core';
+import { theme } from './theme';
+import { HeaderSearch } from './_components/HeaderSearch';
+import { NavLinks } from './_components/NavLinks';
+import { IconGraph } from './_components/icons';
+
+export const metadata: Metadata = {
+  title: { default: 'keygraph', template: '%s · keygraph' },
+  description: 'What uses this secret, key or service account, and what does this workload depend on.',
+  referrer: 'no-referrer',
+};
+
+export const viewport: Viewport = { width: 'device-width', initialScale: 1 };
+
+export default function RootLayout({ children }: { children: ReactNode }) {
+  return (
+    <html lang="en" {...mantineHtmlProps}>
+      <head>
+        <ColorSchemeScript defaultColorScheme="light" />
+      </head>
+      <body>
+        <MantineProvider theme={theme} defaultColorScheme="light">
+          <AppShell header={{ height: 60 }} padding={0}>
+            <AppShellHeader px="md">
+              <Group h="100%" gap="lg" wrap="nowrap" justify="space-between">
+                <Group gap="lg" wrap="nowrap" style={{ flex: 1, minWidth: 0 }}>
+                  <Link href="/" className="kg-brand" aria-label="keygraph overview">
+                    <Group gap={8} wrap="nowrap">
+                      <ThemeIcon size={30} radius="md" variant="gradient" gradient={{ from: 'indigo', to: 'grape', deg: 135 }}>
+                        <IconGraph size={18} />
+                      </ThemeIcon>
+                      <Text fw={700} fz="lg" style={{ letterSpacing: '-0.01em' }}>
+                        keygraph
+                      </Text>
+                    </Group>
+                  </Link>
+                  <HeaderSearch />
+                </Group>
+                <Suspense fallback={null}>
+                  <NavLinks />
+                </Suspense>
+              </Group>
+            </AppShellHeader>
+            <AppShellMain>
+              <Container size="xl" py="xl" px="md">
+                {children}
+              </Container>
+              <Container size="xl" px="md" pb="xl">
+                <Group gap={6}>
+                  <Badge variant="outline" color="gray" size="xs" radius="sm">
+                    read-only
+                  </Badge>
+                  <Text size="xs" c="dimmed">
+                    keygraph never stores secret values: only key names and HMAC fingerprints.
+                  </Text>
+                </Group>
+              </Container>
+            </AppShellMain>
+          </AppShell>
+        </MantineProvider>
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,25 @@
+import { Button, Group, Stack, Text, Title } from '@mantine/core';
+import Link from 'next/link';
+
+/** 404 for any unknown URL. */
+export default function NotFound() {
+  return (
+    <Stack gap="md" maw={640} py="xl">
+      <Text c="indigo" fw={600} size="sm">
+        404
+      </Text>
+      <Title order={1} fz={26}>
+        Page not found
+      </Title>
+      <Text c="dimmed">There is no page at this address. Start from the overview, or search the inventory.</Text>
+      <Group>
+        <Button component={Link} href="/search">
+          Search the inventory
+        </Button>
+        <Button component={Link} href="/" variant="default">
+          Overview
+        </Button>
+      </Group>
+    </Stack>
+  );
+}

@@ -1,0 +1,478 @@
+/**
+ * Live Kubernetes collector: lists the kinds keygraph maps from a cluster's API server, page by page, and feeds
+ * every object to the Kubernetes mapper as soon as its page arrives (secret values are read there and dropped,
+ * so they never accumulate here). Never touches the database.
+ *
+ * Transport: `KubeConfig` from @kubernetes/client-node does configuration and authentication (kubeconfig file,
+ * `KUBECONFIG`, `~/.kube/config`, in-cluster service account; bearer tokens, client certificates, exec / OIDC
+ * plugins, CA bundles, `insecure-skip-tls-verify`, `tls-server-name`, proxies) through
+ * `kc.applyToHTTPSOptions()`, which yields the headers and a TLS/proxy agent. The requests themselves are plain
+ * paginated `GET`s over `node:http(s)` rather than the typed `CoreV1Api`/`CustomObjectsApi` clients, because one
+ * generic path builder handles core, grouped and CRD kinds alike, lets us send the
+ * `PartialObjectMetadataList` Accept header, and gives direct access to the HTTP status, `Retry-After` and the
+ * `Status` body that the 410/429/403 handling needs (the generated clients wrap them in `ApiException` with the
+ * body as an unparsed string). Global `fetch` is not used because undici cannot use the agent KubeConfig builds
+ * (client certificates, custom CA, proxy).
+ *
+ * API paths requested (`?limit=N[&continue=TOKEN]`; cluster-wide, or per namespace with `namespaces`):
+ * - `/api/v1/secrets`, `/api/v1/serviceaccounts`, `/api/v1/pods` (or `/api/v1/namespaces/NS/…`)
+ * - `/apis/apps/v1/{deployments,statefulsets,daemonsets,replicasets}`
+ * - `/apis/batch/v1/{jobs,cronjobs}`, `/apis/networking.k8s.io/v1/ingresses`
+ * - CRDs: `/apis/cert-manager.io/v1/certificates`, `/apis/external-secrets.io/v1/externalsecrets` (then
+ *   `v1beta1` on 404), `/apis/bitnami.com/v1alpha1/sealedsecrets`
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { createGunzip } from 'node:zlib';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { CollectionError, CollectionResult, KindCoverage } from '../../lib/graph/records';
+import type { NodeKindKey } from '../../lib/graph/model';
+import type { Fingerprinter } from '../../lib/secrets/fingerprint';
+import { createKubernetesMapper } from './mapper';
+
+/** Options of {@link collectKubernetesLive}. */
+export interface LiveCollectOptions {
+  /** Kubeconfig file path. Default: `KUBECONFIG` (first file; others merged), `~/.kube/config`, then in-cluster
+   * service account config (`KubeConfig.loadFromDefault`). */
+  kubeconfig?: string;
+  /** Kubeconfig context to use; default the kubeconfig's current context. Error if it does not exist. */
+  context?: string;
+  /** Cluster name used in node ids. Default: `context`, else the current context's name, else `in-cluster` when
+   * running with the in-cluster service account. */
+  cluster?: string;
+  /** List only these namespaces (`/api/v1/namespaces/NS/secrets`…). Default: cluster-wide lists. */
+  namespaces?: string[];
+  /** List Secrets as `PartialObjectMetadataList` (metadata only: no `data`, no `type`), for users who do not want
+   * secret values sent to the collector. Secret nodes then carry no key names and no fingerprints. RBAC still
+   * needs `list` on secrets (see rbac.yaml). Other kinds are listed normally. */
+  metadataOnlySecrets?: boolean;
+  /** `limit` per page; default 500 (as kubectl). Lower it for clusters with large Secrets (Helm releases). */
+  pageSize?: number;
+  /** Fingerprints secret values (HMAC under the installation key). */
+  fingerprint: Fingerprinter;
+  /** Called after every page with the API kind (`Secret`…) and the number of objects listed so far for it. */
+  onProgress?: (e: { kind: string; listed: number }) => void;
+  /** Retries of one request on 429, 5xx, network errors, timeouts, resets and malformed bodies. Delay: exponential
+   * from `baseDelayMs` with jitter, at most `maxDelayMs`; a 429's `Retry-After` seconds are honoured instead
+   * (capped at 120 s). Default `{retries: 5, baseDelayMs: 500, maxDelayMs: 10000}`. */
+  retry?: { retries: number; baseDelayMs: number; maxDelayMs: number };
+  /** Time limit of one request (connect to last body byte), in ms; default 30000. */
+  requestTimeoutMs?: number;
+}
+
+/** One kind the collector lists. */
+export interface LiveKind {
+  kindKey: NodeKindKey;
+  /** API kind. */
+  kind: string;
+  /** API group, `''` for core. */
+  group: string;
+  /** Versions to try in order; the next one is tried when a version answers 404 (CRDs only). */
+  versions: string[];
+  /** Plural resource name in the path. */
+  resource: string;
+  /** Custom resource: a 404 for every version means "not installed", i.e. complete with 0 objects. */
+  crd: boolean;
+}
+
+/** The kinds listed, in order. */
+export const LIVE_KINDS: readonly LiveKind[] = [
+  { kindKey: 'k8s:Secret', kind: 'Secret', group: '', versions: ['v1'], resource: 'secrets', crd: false },
+  { kindKey: 'k8s:ServiceAccount', kind: 'ServiceAccount', group: '', versions: ['v1'], resource: 'serviceaccounts', crd: false },
+  { kindKey: 'k8s:Pod', kind: 'Pod', group: '', versions: ['v1'], resource: 'pods', crd: false },
+  { kindKey: 'k8s:Deployment', kind: 'Deployment', group: 'apps', versions: ['v1'], resource: 'deployments', crd: false },
+  { kindKey: 'k8s:StatefulSet', kind: 'StatefulSet', group: 'apps', versions: ['v1'], resource: 'statefulsets', crd: false },
+  { kindKey: 'k8s:DaemonSet', kind: 'DaemonSet', group: 'apps', versions: ['v1'], resource: 'daemonsets', crd: false },
+  { kindKey: 'k8s:ReplicaSet', kind: 'ReplicaSet', group: 'apps', versions: ['v1'], resource: 'replicasets', crd: false },
+  { kindKey: 'k8s:Job', kind: 'Job', group: 'batch', versions: ['v1'], resource: 'jobs', crd: false },
+  { kindKey: 'k8s:CronJob', kind: 'CronJob', group: 'batch', versions: ['v1'], resource: 'cronjobs', crd: false },
+  { kindKey: 'k8s:Ingress', kind: 'Ingress', group: 'networking.k8s.io', versions: ['v1'], resource: 'ingresses', crd: false },
+  { kindKey: 'k8s:Certificate', kind: 'Certificate', group: 'cert-manager.io', versions: ['v1'], resource: 'certificates', crd: true },
+  { kindKey: 'k8s:ExternalSecret', kind: 'ExternalSecret', group: 'external-secrets.io', versions: ['v1', 'v1beta1'], resource: 'externalsecrets', crd: true },
+  { kindKey: 'k8s:SealedSecret', kind: 'SealedSecret', group: 'bitnami.com', versions: ['v1alpha1'], resource: 'sealedsecrets', crd: true },
+];
+
+/** Accept header of metadata-only Secret lists. */
+export const METADATA_ONLY_ACCEPT = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
+
+/** How many times one kind's list restarts from the first page after 410 Gone (expired continue token). */
+export const MAX_LIST_RESTARTS = 3;
+
+const DEFAULT_RETRY = { retries: 5, baseDelayMs: 500, maxDelayMs: 10_000 };
+const MAX_RETRY_AFTER_MS = 120_000;
+const USER_AGENT = 'keygraph-collector';
+
+/**
+ * Collects one cluster (one kubeconfig context). Lists every kind in {@link LIVE_KINDS}, paginated, and returns
+ * the mapper's nodes and edges plus per-kind coverage and errors.
+ *
+ * Per kind (`coverage[kindKey]`):
+ * - all pages listed → `{complete: true, count}`; a CRD whose group/version answers 404 (not installed) →
+ *   `{complete: true, count: 0}`.
+ * - 403 / 401 → `{complete: false, count: 0, error: 'forbidden: …' | 'unauthorized: …'}`; the other kinds go on.
+ * - 429 (honouring `Retry-After`), 5xx, network errors, resets, timeouts and malformed / truncated JSON are
+ *   retried with backoff; when retries run out → `{complete: false, count: <objects listed before>, error}`.
+ * - 410 Gone (expired continue token) restarts that kind's list (that namespace's, with `namespaces`) from the
+ *   first page, at most {@link MAX_LIST_RESTARTS} times. Objects already fed to the mapper in the expired pass are
+ *   not fed again (dedup by namespace/name), so the result has no duplicates and loses nothing; an object deleted
+ *   between the passes may still appear (it existed during the collection).
+ * - other 4xx (including a 404 for a built-in kind) → incomplete with error, no retry.
+ * Objects of an incomplete kind that were listed before the failure are still in `nodes` (they were observed);
+ * the store keeps the previous state of that kind because its coverage is incomplete.
+ *
+ * Errors (`errors[]`, also in `coverage[…].error`) name the API path (without query) and the HTTP status and
+ * `Status.message`; they never contain a response body.
+ *
+ * Throws (nothing collected) when the configuration cannot be used: unreadable kubeconfig, unknown `context`,
+ * no kubeconfig and not in a cluster, or an authentication plugin failure.
+ */
+export async function collectKubernetesLive(opts: LiveCollectOptions): Promise<CollectionResult & { cluster: string }> {
+  const { kc, cluster } = loadKubeConfig(opts);
+  const server = kc.getCurrentCluster()?.server;
+  if (!server) throw new Error(`kubeconfig context "${kc.getCurrentContext()}" has no cluster server`);
+  const client = new ApiClient(kc, server, opts);
+  const mapper = createKubernetesMapper({ cluster, fingerprint: opts.fingerprint });
+  const coverage: Partial<Record<NodeKindKey, KindCoverage>> = {};
+  const errors: CollectionError[] = [];
+  const pageSize = Math.max(1, Math.floor(opts.pageSize ?? 500));
+
+  for (const k of LIVE_KINDS) {
+    const metadataOnly = k.kind === 'Secret' && opts.metadataOnlySecrets === true;
+    const seen = new Set<string>();
+    let listed = 0;
+    const feed = (item: unknown, apiVersion: string) => {
+      const obj = metadataOnly ? metadataOnlySecret(item) : withTypeMeta(item, apiVersion, k.kind);
+      if (!obj) return;
+      const key = objectKey(obj);
+      if (seen.has(key)) return;
+      seen.add(key);
+      listed++;
+      mapper.add(obj, k.kind);
+    };
+    const targets: Array<string | null> = opts.namespaces?.length ? [...new Set(opts.namespaces)] : [null];
+    let failure: { where: string; message: string; forbidden: boolean } | null = null;
+    let version: string | null = null; // resolved on the first target
+    let absent = false;
+    for (const ns of targets) {
+      const candidates: readonly string[] = version ? [version] : k.versions;
+      let outcome: ListOutcome | null = null;
+      for (const v of candidates) {
+        outcome = await listAll(client, apiPath(k, v, ns), pageSize, metadataOnly, (item) => feed(item, groupVersion(k, v)), () =>
+          opts.onProgress?.({ kind: k.kind, listed }),
+        );
+        if (outcome.kind === 'notFound' && k.crd && !version) continue; // try the next version
+        version = v;
+        break;
+      }
+      if (!outcome) continue;
+      if (outcome.kind === 'notFound' && k.crd && !version) {
+        // Every version 404 on the first target: the CRD is not installed, nothing to list. (A 404 after a version
+        // answered, e.g. the CRD removed mid-run, is an error below.)
+        absent = true;
+        break;
+      }
+      if (outcome.kind === 'notFound' || outcome.kind === 'error') {
+        failure = { where: outcome.where, message: outcome.message, forbidden: outcome.forbidden };
+        break;
+      }
+    }
+    if (failure) {
+      const message = failure.message;
+      coverage[k.kindKey] = { complete: false, count: failure.forbidden ? 0 : listed, error: message };
+      errors.push({ where: failure.where, message });
+    } else {
+      coverage[k.kindKey] = { complete: true, count: absent ? 0 : listed };
+    }
+  }
+
+  const { nodes, edges } = mapper.finish();
+  return { cluster, nodes, edges, coverage, errors };
+}
+
+/**
+ * Loads the kubeconfig and picks the context. Exported for the CLI (e.g. to list contexts); throws on an unknown
+ * context or when no configuration is found.
+ */
+export function loadKubeConfig(opts: Pick<LiveCollectOptions, 'kubeconfig' | 'context' | 'cluster'>): {
+  kc: KubeConfig;
+  cluster: string;
+} {
+  const kc = new KubeConfig();
+  if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
+  else kc.loadFromDefault();
+  if (opts.context) {
+    if (!kc.getContextObject(opts.context)) {
+      const known = kc.getContexts().map((c) => c.name);
+      throw new Error(`kubeconfig context "${opts.context}" not found (known: ${known.join(', ') || 'none'})`);
+    }
+    kc.setCurrentContext(opts.context);
+  }
+  const current = kc.getCurrentContext();
+  const c = kc.getCurrentCluster();
+  // loadFromDefault's last resort when nothing is configured: an unauthenticated http://localhost:8080.
+  if (!opts.kubeconfig && current === 'loaded-context' && c?.server === 'http://localhost:8080') {
+    throw new Error('no Kubernetes configuration found: set KUBECONFIG, create ~/.kube/config, or run in a cluster');
+  }
+  if (!c) throw new Error(`kubeconfig context "${current}" has no cluster`);
+  const cluster = opts.cluster ?? opts.context ?? (current === 'inClusterContext' || !current ? 'in-cluster' : current);
+  return { kc, cluster };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+type ListOutcome =
+  | { kind: 'ok' }
+  | { kind: 'notFound'; where: string; message: string; forbidden: false }
+  | { kind: 'error'; where: string; message: string; forbidden: boolean };
+
+function groupVersion(k: LiveKind, v: string): string {
+  return k.group ? `${k.group}/${v}` : v;
+}
+
+/** `/api/v1[/namespaces/NS]/RESOURCE` or `/apis/GROUP/VERSION[/namespaces/NS]/RESOURCE`. */
+export function apiPath(k: Pick<LiveKind, 'group' | 'resource'>, version: string, namespace: string | null): string {
+  const base = k.group ? `/apis/${k.group}/${version}` : `/api/${version}`;
+  return namespace ? `${base}/namespaces/${encodeURIComponent(namespace)}/${k.resource}` : `${base}/${k.resource}`;
+}
+
+/** Lists every page of one path, calling `onItem` per object and `onPage` after each page. */
+async function listAll(
+  client: ApiClient,
+  path: string,
+  pageSize: number,
+  metadataOnly: boolean,
+  onItem: (item: unknown) => void,
+  onPage: () => void,
+): Promise<ListOutcome> {
+  let restarts = 0;
+  let token: string | undefined;
+  let page = 1;
+  for (;;) {
+    const query = `?limit=${pageSize}${token ? `&continue=${encodeURIComponent(token)}` : ''}`;
+    const r = await client.getList(path, query, page, metadataOnly);
+    if (r.kind === 'ok') {
+      for (const item of r.items) onItem(item);
+      onPage();
+      if (!r.continueToken) return { kind: 'ok' };
+      token = r.continueToken;
+      page++;
+      continue;
+    }
+    if (r.kind === 'gone' && token && restarts < MAX_LIST_RESTARTS) {
+      restarts++;
+      token = undefined;
+      page = 1;
+      continue;
+    }
+    if (r.kind === 'gone') {
+      return { kind: 'error', where: path, message: `${r.message} (list restarted ${restarts} times)`, forbidden: false };
+    }
+    if (r.kind === 'notFound') return { kind: 'notFound', where: path, message: r.message, forbidden: false };
+    return { kind: 'error', where: path, message: r.message, forbidden: r.kind === 'forbidden' };
+  }
+}
+
+type PageResult =
+  | { kind: 'ok'; items: unknown[]; continueToken: string | undefined }
+  | { kind: 'gone' | 'notFound' | 'forbidden' | 'failed'; message: string };
+
+interface RawResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+class RetryableError extends Error {
+  constructor(message: string, readonly retryAfterMs?: number) {
+    super(message);
+  }
+}
+
+/** Does HTTP for one cluster: auth via KubeConfig, timeouts, retries, error classification. */
+class ApiClient {
+  private readonly retry: { retries: number; baseDelayMs: number; maxDelayMs: number };
+  private readonly timeoutMs: number;
+  private readonly base: string;
+
+  constructor(private readonly kc: KubeConfig, server: string, opts: LiveCollectOptions) {
+    this.retry = opts.retry ?? DEFAULT_RETRY;
+    this.timeoutMs = opts.requestTimeoutMs ?? 30_000;
+    this.base = server.replace(/\/+$/, '');
+  }
+
+  /** GETs one page with retries. Messages: `GET PATH (page N): STATUS reason: Status.message`. */
+  async getList(path: string, query: string, page: number, metadataOnly: boolean): Promise<PageResult> {
+    const what = `GET ${path}${page > 1 ? ` (page ${page})` : ''}`;
+    let lastError = '';
+    let retryAfter: number | undefined;
+    for (let attempt = 0; attempt <= this.retry.retries; attempt++) {
+      if (attempt > 0) await sleep(this.backoff(attempt, retryAfter));
+      retryAfter = undefined;
+      let res: RawResponse;
+      try {
+        res = await this.get(path + query, metadataOnly ? METADATA_ONLY_ACCEPT : 'application/json');
+      } catch (e) {
+        if (e instanceof AuthConfigError) throw e;
+        lastError = `${what}: ${e instanceof Error ? e.message : String(e)}`;
+        continue;
+      }
+      const { status } = res;
+      if (status >= 200 && status < 300) {
+        const parsed = parseList(res.body);
+        if (typeof parsed === 'string') {
+          lastError = `${what}: ${parsed}`;
+          continue;
+        }
+        return { kind: 'ok', items: parsed.items, continueToken: parsed.continueToken };
+      }
+      const st = statusInfo(res.body);
+      const detail = `${what}: ${status}${st.reason ? ` ${st.reason}` : ''}${st.message ? `: ${st.message}` : ''}`;
+      if (status === 429 || status >= 500) {
+        retryAfter = status === 429 || status === 503 ? retryAfterMs(res.headers['retry-after']) : undefined;
+        lastError = detail;
+        continue;
+      }
+      if (status === 410) return { kind: 'gone', message: `expired: ${detail}` };
+      if (status === 403) return { kind: 'forbidden', message: `forbidden: ${detail}` };
+      if (status === 401) return { kind: 'forbidden', message: `unauthorized: ${detail}` };
+      if (status === 404) return { kind: 'notFound', message: `not found: ${detail}` };
+      return { kind: 'failed', message: `failed: ${detail}` };
+    }
+    return { kind: 'failed', message: `gave up after ${this.retry.retries + 1} attempts: ${lastError}` };
+  }
+
+  private backoff(attempt: number, retryAfter: number | undefined): number {
+    if (retryAfter !== undefined) return Math.min(retryAfter, MAX_RETRY_AFTER_MS);
+    const exp = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
+    return Math.round(exp / 2 + Math.random() * (exp / 2)); // "equal jitter": between half and all of it
+  }
+
+  /** One GET, no retries. Rejects on network errors, timeouts and body decoding errors. */
+  private async get(pathAndQuery: string, accept: string): Promise<RawResponse> {
+    const url = new URL(this.base + pathAndQuery);
+    const o: https.RequestOptions = {};
+    try {
+      await this.kc.applyToHTTPSOptions(o);
+    } catch (e) {
+      throw new AuthConfigError(`kubeconfig authentication failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const headers: Record<string, string | string[] | number> = {};
+    for (const [k, v] of Object.entries(o.headers ?? {})) if (v !== undefined) headers[k] = v;
+    headers.Accept = accept;
+    headers['Accept-Encoding'] = 'gzip';
+    headers['User-Agent'] = USER_AGENT;
+    const mod = url.protocol === 'http:' ? http : https;
+    return await new Promise<RawResponse>((resolve, reject) => {
+      let settled = false;
+      const done = (err: Error | null, r?: RawResponse) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve(r!);
+      };
+      const req = mod.request(url, { ...o, method: 'GET', headers }, (res) => {
+        const chunks: Buffer[] = [];
+        const enc = String(res.headers['content-encoding'] ?? '').toLowerCase();
+        const stream = enc === 'gzip' ? res.pipe(createGunzip()) : res;
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () =>
+          done(null, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        stream.on('error', (e) => done(new Error(`response: ${networkMessage(e)}`)));
+        res.on('aborted', () => done(new Error('response aborted')));
+        res.on('error', (e) => done(new Error(`response: ${networkMessage(e)}`)));
+      });
+      const timer = setTimeout(() => {
+        done(new Error(`timed out after ${this.timeoutMs} ms`));
+        req.destroy();
+      }, this.timeoutMs);
+      req.on('error', (e) => done(new Error(networkMessage(e))));
+      req.end();
+    });
+  }
+}
+
+class AuthConfigError extends Error {}
+
+function networkMessage(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return err.code ? `${err.code} ${err.message}` : err.message ?? String(e);
+}
+
+/** Parses a list body; returns an error message (never body content) when it is not a usable list. */
+function parseList(body: string): { kind: string; items: unknown[]; continueToken: string | undefined } | string {
+  let v: unknown;
+  try {
+    v = JSON.parse(body);
+  } catch {
+    return `malformed JSON response (${body.length} bytes)`;
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return 'response is not a JSON object';
+  const o = v as { kind?: unknown; items?: unknown; metadata?: { continue?: unknown } };
+  const kind = typeof o.kind === 'string' ? o.kind : '';
+  if (!kind.endsWith('List')) return `response is not a list (kind ${kind || 'unknown'})`;
+  // An empty list may come with `items: null` (Go nil slice) or without items.
+  if (o.items !== null && o.items !== undefined && !Array.isArray(o.items)) return 'response items is not an array';
+  const cont = o.metadata?.continue;
+  return {
+    kind,
+    items: Array.isArray(o.items) ? o.items : [],
+    continueToken: typeof cont === 'string' && cont !== '' ? cont : undefined,
+  };
+}
+
+/** Reason and message of a `Status` body; nothing else of the body is ever used. */
+function statusInfo(body: string): { reason?: string; message?: string } {
+  try {
+    const v = JSON.parse(body) as { kind?: unknown; reason?: unknown; message?: unknown };
+    if (v && v.kind === 'Status') {
+      return {
+        reason: typeof v.reason === 'string' ? v.reason : undefined,
+        message: typeof v.message === 'string' ? v.message.slice(0, 500) : undefined,
+      };
+    }
+  } catch {
+    /* not a Status */
+  }
+  return {};
+}
+
+function retryAfterMs(h: string | string[] | undefined): number | undefined {
+  const v = Array.isArray(h) ? h[0] : h;
+  if (!v) return undefined;
+  const s = Number(v);
+  if (Number.isFinite(s) && s >= 0) return s * 1000;
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? undefined : Math.max(0, t - Date.now());
+}
+
+/** Items of a list lack `apiVersion`/`kind` in some servers' responses (and in protobuf-converted ones): set them. */
+function withTypeMeta(item: unknown, apiVersion: string, kind: string): Record<string, unknown> | null {
+  if (!item || typeof item !== 'object') return null;
+  const o = item as Record<string, unknown>;
+  if (o.kind === kind && typeof o.apiVersion === 'string') return o;
+  return { ...o, apiVersion: typeof o.apiVersion === 'string' ? o.apiVersion : apiVersion, kind };
+}
+
+/**
+ * A metadata-only Secret as the mapper gets it (with `add(obj, 'Secret')`, the mapper's convention for
+ * metadata-only listings): `{apiVersion: 'meta.k8s.io/v1', kind: 'PartialObjectMetadata', metadata}`, no `data`
+ * and no `type`; the mapper marks the node `metadataOnly` with unknown data keys. Also applied if a server ignored
+ * the Accept header and sent full Secrets: their values are dropped before anything reads them.
+ */
+function metadataOnlySecret(item: unknown): Record<string, unknown> | null {
+  if (!item || typeof item !== 'object') return null;
+  const meta = (item as { metadata?: unknown }).metadata;
+  if (!meta || typeof meta !== 'object') return null;
+  return { apiVersion: 'meta.k8s.io/v1', kind: 'PartialObjectMetadata', metadata: meta };
+}
+
+function objectKey(o: Record<string, unknown>): string {
+  const m = (o.metadata ?? {}) as { namespace?: unknown; name?: unknown; uid?: unknown };
+  return `${String(m.namespace ?? '')}/${String(m.name ?? m.uid ?? '')}`;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

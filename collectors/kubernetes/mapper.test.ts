@@ -1,0 +1,729 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { EdgeRecord, NodeRecord } from '../../lib/graph/records';
+import { edgeKey } from '../../lib/graph/records';
+import { parseId } from '../../lib/graph/ids';
+import { SECRET_VIAS } from '../../lib/graph/model';
+import { createFingerprinter } from '../../lib/secrets/fingerprint';
+import { readDocuments, type InputError } from '../../lib/input/documents';
+import { createKubernetesMapper, type KubernetesMapperOptions } from './mapper';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const REAL = path.resolve(here, '../../../shared/realdata');
+const hasReal = existsSync(REAL);
+const fingerprint = createFingerprinter(Buffer.alloc(32, 7));
+
+interface Mapped {
+  nodes: NodeRecord[];
+  edges: EdgeRecord[];
+  errors: InputError[];
+  ids: Set<string>;
+  node(id: string): NodeRecord;
+  out(from: string, kind?: string): EdgeRecord[];
+}
+
+function wrap(r: { nodes: NodeRecord[]; edges: EdgeRecord[] }, errors: InputError[] = []): Mapped {
+  const ids = new Set(r.nodes.map((n) => n.id));
+  return {
+    ...r,
+    errors,
+    ids,
+    node(id) {
+      const n = r.nodes.find((x) => x.id === id);
+      if (!n) throw new Error(`no node ${id}; have ${[...ids].join(', ')}`);
+      return n;
+    },
+    out: (from, kind) => r.edges.filter((e) => e.from === from && (!kind || e.kind === kind)),
+  };
+}
+
+async function mapPaths(paths: string[], opts: Partial<KubernetesMapperOptions> = {}): Promise<Mapped> {
+  const m = createKubernetesMapper({ cluster: 'c1', fingerprint, implicitDefaults: true, ...opts });
+  const errors: InputError[] = [];
+  for await (const d of readDocuments(paths)) {
+    if (d.type === 'error') errors.push(d);
+    else m.add(d.value);
+  }
+  return wrap(m.finish(), errors);
+}
+
+function mapObjects(objs: unknown[], opts: Partial<KubernetesMapperOptions> = {}): Mapped {
+  const m = createKubernetesMapper({ cluster: 'c1', fingerprint, ...opts });
+  for (const o of objs) m.add(o);
+  return wrap(m.finish());
+}
+
+const real = (...p: string[]) => path.join(REAL, ...p);
+const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
+const sid = (ns: string, name: string) => `k8s:c1/${ns}/Secret/${name}`;
+
+function deployment(name: string, podSpec: Record<string, unknown>, ns = 'default') {
+  return {
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: ns },
+    spec: { replicas: 2, template: { metadata: { labels: { app: name } }, spec: podSpec } },
+  };
+}
+
+describe('createKubernetesMapper: basics', () => {
+  it('maps mapped kinds, ignores others and invalid objects', () => {
+    const warnings: string[] = [];
+    const m = createKubernetesMapper({ cluster: 'c1', fingerprint, onWarning: (w) => warnings.push(w) });
+    expect(m.add({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } })).toBe(false);
+    expect(m.add({ apiVersion: 'v1', kind: 'Secret', metadata: {} })).toBe(false);
+    expect(m.add({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'a/b' } })).toBe(false);
+    expect(m.add('Secret')).toBe(false);
+    expect(m.add(null)).toBe(false);
+    expect(m.add([{ kind: 'Secret' }])).toBe(false);
+    // Same kind name in an unrelated API group is not a Kubernetes Certificate/Secret.
+    expect(m.add({ apiVersion: 'example.com/v1', kind: 'Certificate', metadata: { name: 'x' } })).toBe(false);
+    expect(m.add({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' } })).toBe(true);
+    // Typed client list items carry no apiVersion: recognised by kind.
+    expect(m.add({ kind: 'ServiceAccount', metadata: { name: 'sa', namespace: 'ns1' } })).toBe(true);
+    expect(warnings).toEqual(['Secret without a usable metadata.name ignored', 'Secret without a usable metadata.name ignored']);
+    const r = m.finish();
+    expect(r.nodes.map((n) => n.id)).toEqual(['k8s:c1/default/Secret/s', 'k8s:c1/ns1/ServiceAccount/sa']);
+    for (const n of r.nodes) expect(parseId(n.id)).toMatchObject({ provider: 'k8s', realm: 'c1', kind: n.kind, name: n.name });
+  });
+
+  it('uses defaultNamespace for objects without one, and expands List objects', () => {
+    const r = mapObjects([{ apiVersion: 'v1', kind: 'List', items: [
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' } },
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 't', namespace: 'other' } },
+    ] }], { defaultNamespace: 'team-a' });
+    expect(r.nodes.map((n) => n.id)).toEqual([sid('team-a', 's'), sid('other', 't')]);
+    expect(r.nodes[0]).toMatchObject({ provider: 'k8s', kind: 'Secret', realm: 'c1', namespace: 'team-a', name: 's' });
+  });
+
+  it('keeps small node properties and drops last-applied-configuration', () => {
+    const r = mapObjects([{
+      apiVersion: 'v1', kind: 'Pod',
+      metadata: {
+        name: 'p', namespace: 'n', uid: 'u-1', creationTimestamp: new Date('2024-01-02T03:04:05Z'),
+        labels: { app: 'p' },
+        annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"data":{"k":"c2VjcmV0"}}', team: 'x' },
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs-1', controller: true, uid: 'u0' }],
+      },
+      spec: { nodeName: 'node-1', serviceAccountName: 'runner', containers: [{ name: 'main', image: 'img:1' }], initContainers: [{ name: 'init', image: 'busybox' }] },
+      status: { phase: 'Running', startTime: '2024-01-02T03:05:00Z', containerStatuses: [{ name: 'main', ready: true, started: true, restartCount: 3, image: 'img:1' }] },
+    }]);
+    expect(r.node('k8s:c1/n/Pod/p').properties).toEqual({
+      apiVersion: 'v1', uid: 'u-1', creationTimestamp: '2024-01-02T03:04:05.000Z', labels: { app: 'p' },
+      annotations: { team: 'x' }, ownerReferences: [{ kind: 'ReplicaSet', name: 'rs-1', controller: true }],
+      containers: [{ name: 'main', image: 'img:1' }], initContainers: [{ name: 'init', image: 'busybox' }],
+      serviceAccountName: 'runner', nodeName: 'node-1', phase: 'Running', startTime: '2024-01-02T03:05:00Z',
+      containerStatuses: [{ name: 'main', ready: true, started: true, restartCount: 3 }],
+    });
+    expect(r.edges).toContainEqual({
+      kind: 'OWNS', from: 'k8s:c1/n/ReplicaSet/rs-1', to: 'k8s:c1/n/Pod/p', originKind: 'k8s:Pod', properties: { controller: true },
+    });
+    expect(r.edges).toContainEqual({
+      kind: 'RUNS_AS', from: 'k8s:c1/n/Pod/p', to: 'k8s:c1/n/ServiceAccount/runner', originKind: 'k8s:Pod', properties: {},
+    });
+  });
+});
+
+describe('Secrets', () => {
+  it('fingerprints decoded data and stringData, lists keys, size and invalid base64', () => {
+    const r = mapObjects([{
+      apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name: 's', namespace: 'n' },
+      data: { a: b64('alpha'), bad: 'not base64!', both: b64('from-data') },
+      stringData: { z: 'zeta', both: 'from-stringData' },
+    }]);
+    const p = r.node(sid('n', 's')).properties;
+    expect(p.type).toBe('Opaque');
+    expect(p.dataKeys).toEqual(['a', 'bad', 'both', 'z']);
+    expect(p.invalidBase64Keys).toEqual(['bad']);
+    expect(p.fingerprints).toEqual({
+      a: fingerprint(Buffer.from('alpha')),
+      bad: fingerprint(Buffer.from('not base64!')),
+      both: fingerprint(Buffer.from('from-stringData')),
+      z: fingerprint(Buffer.from('zeta')),
+    });
+    expect(p.size).toBe(5 + 11 + 15 + 4);
+  });
+
+  it('marks metadata-only Secrets (PartialObjectMetadata)', () => {
+    const m = createKubernetesMapper({ cluster: 'c1', fingerprint });
+    expect(m.add({ apiVersion: 'meta.k8s.io/v1', kind: 'PartialObjectMetadata', metadata: { name: 'p1', namespace: 'n' } })).toBe(false);
+    expect(m.add({ apiVersion: 'meta.k8s.io/v1', kind: 'PartialObjectMetadata', metadata: { name: 'p1', namespace: 'n' } }, 'Secret')).toBe(true);
+    expect(m.add({ apiVersion: 'meta.k8s.io/v1', kind: 'Secret', metadata: { name: 'p2', namespace: 'n', labels: { a: 'b' } } })).toBe(true);
+    const r = wrap(m.finish());
+    for (const name of ['p1', 'p2']) {
+      const p = r.node(sid('n', name)).properties;
+      expect(p.metadataOnly).toBe(true);
+      expect(p.dataKeys).toBeUndefined();
+      expect(p.fingerprints).toBeUndefined();
+    }
+  });
+
+  it('emits TOKEN_FOR for service-account-token Secrets', () => {
+    const r = mapObjects([{
+      apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token',
+      metadata: { name: 'build-robot-token', namespace: 'ci', annotations: { 'kubernetes.io/service-account.name': 'build-robot', 'kubernetes.io/service-account.uid': 'uid-9' } },
+      data: { token: b64('eyJhbGciOi.fake.token') },
+    }]);
+    expect(r.edges).toEqual([{
+      kind: 'TOKEN_FOR', from: sid('ci', 'build-robot-token'), to: 'k8s:c1/ci/ServiceAccount/build-robot', originKind: 'k8s:Secret',
+      properties: { serviceAccountUid: 'uid-9' },
+    }]);
+  });
+
+  const haveOpenssl = (() => {
+    try {
+      execFileSync('openssl', ['version'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+
+  it.skipIf(!haveOpenssl)('reads the public certificate of kubernetes.io/tls Secrets, never the key, and leaks no value', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kg-tls-'));
+    try {
+      execFileSync('openssl', [
+        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+        '-keyout', path.join(dir, 'k.pem'), '-out', path.join(dir, 'c.pem'), '-days', '30',
+        '-subj', '/CN=shop.example.com/O=Example', '-addext', 'subjectAltName=DNS:shop.example.com,DNS:www.shop.example.com',
+      ], { stdio: 'ignore' });
+      const crt = readFileSync(path.join(dir, 'c.pem'));
+      const key = readFileSync(path.join(dir, 'k.pem'));
+      const r = mapObjects([{
+        apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'shop-tls', namespace: 'web' },
+        data: { 'tls.crt': b64(Buffer.concat([crt, crt])), 'tls.key': b64(key) },
+      }]);
+      const cert = r.node(sid('web', 'shop-tls')).properties.certificate as Record<string, unknown>;
+      expect(cert.subject).toBe('CN=shop.example.com\nO=Example');
+      expect(cert.issuer).toBe('CN=shop.example.com\nO=Example');
+      expect(cert.subjectAltName).toEqual(['DNS:shop.example.com', 'DNS:www.shop.example.com']);
+      expect(cert.chainLength).toBe(2);
+      const from = Date.parse(cert.validFrom as string);
+      const to = Date.parse(cert.validTo as string);
+      expect(Math.abs(from - Date.now())).toBeLessThan(86_400_000);
+      expect(Math.round((to - from) / 86_400_000)).toBe(30);
+      const json = JSON.stringify(r);
+      const keyBody = key.toString().split('\n')[1]!;
+      expect(json).not.toContain(keyBody);
+      expect(json).not.toContain(b64(key).slice(0, 40));
+      expect(json).not.toContain('PRIVATE KEY');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('never puts a secret value, or its base64, into nodes or edges', () => {
+    const values = {
+      password: 'hunter2-Sup3r-S3cret!',
+      apiKey: 'AIzaSyD-not-a-real-key-0123456789',
+      multi: 'line one\nline two secret',
+      json: JSON.stringify({ type: 'service_account', project_id: 'leak-proj', private_key_id: 'abcdef0123456789', private_key: '-----BEGIN PRIVATE KEY-----\nMIIEsecretmaterial\n-----END PRIVATE KEY-----\n', client_email: 'svc@leak-proj.iam.gserviceaccount.com', client_id: '99887766554433' }),
+    };
+    const objs = [
+      {
+        apiVersion: 'v1', kind: 'Secret', metadata: {
+          name: 'db', namespace: 'prod',
+          annotations: { 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify({ data: { password: b64(values.password) }, stringData: values }) },
+        },
+        data: { password: b64(values.password), apiKey: b64(values.apiKey), json: b64(values.json) },
+        stringData: { multi: values.multi },
+      },
+      {
+        apiVersion: 'v1', kind: 'Secret', metadata: { name: 'broken', namespace: 'prod' },
+        data: { notb64: values.password + '***' },
+      },
+      deployment('app', { containers: [{ name: 'c', image: 'i', env: [{ name: 'P', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } }] }] }, 'prod'),
+    ];
+    const r = mapObjects(objs);
+    // The key file was recognised (so its values were read) ...
+    expect(r.edges.filter((e) => e.kind === 'HOLDS_KEY').map((e) => e.to)).toEqual(['gcp:leak-proj/ServiceAccountKey/abcdef0123456789']);
+    const json = JSON.stringify(r);
+    const needles = [
+      ...Object.values(values), ...Object.values(values).map(b64),
+      'MIIEsecretmaterial', '99887766554433', values.password + '***', 'c2VjcmV0',
+    ];
+    for (const n of needles) expect(json).not.toContain(n);
+    // ... and the fingerprints are still the HMACs of the values.
+    expect((r.node(sid('prod', 'db')).properties.fingerprints as Record<string, string>).password).toBe(fingerprint(Buffer.from(values.password)));
+  });
+});
+
+describe('pod spec references', () => {
+  it('reads every reference path from containers, initContainers and ephemeralContainers', () => {
+    const spec = {
+      serviceAccount: 'legacy-sa',
+      imagePullSecrets: [{ name: 'regcred' }, { name: '' }],
+      containers: [{
+        name: 'main', image: 'app:1',
+        env: [
+          { name: 'DB_PASS', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } },
+          { name: 'OPT', valueFrom: { secretKeyRef: { name: 'maybe', key: 'k', optional: true } } },
+          { name: 'CM', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'k' } } },
+        ],
+        envFrom: [{ secretRef: { name: 'all-env' } }, { configMapRef: { name: 'cfg' } }],
+        volumeMounts: [{ name: 'certs', mountPath: '/certs' }, { name: 'proj', mountPath: '/proj' }, { name: 'csi-vol', mountPath: '/mnt/csi' }],
+      }],
+      initContainers: [{ name: 'init', image: 'b', envFrom: [{ secretRef: { name: 'init-env', optional: true } }], volumeMounts: [{ name: 'certs', mountPath: '/init-certs' }] }],
+      ephemeralContainers: [{ name: 'debug', image: 'd', env: [{ name: 'T', valueFrom: { secretKeyRef: { name: 'dbg', key: 't' } } }] }],
+      volumes: [
+        { name: 'certs', secret: { secretName: 'tls', items: [{ key: 'tls.crt', path: 'cert.pem' }, { key: 'ca.crt', path: 'ca.pem' }] } },
+        { name: 'proj', projected: { sources: [{ secret: { name: 'p1', items: [{ key: 'u', path: 'u' }] } }, { secret: { name: 'p1', items: [{ key: 'v', path: 'v' }] } }, { configMap: { name: 'x' } }, { serviceAccountToken: { path: 'token' } }] } },
+        { name: 'csi-vol', csi: { driver: 'secrets-store.csi.k8s.io', nodePublishSecretRef: { name: 'csi-creds' } } },
+        { name: 'ceph', cephfs: { monitors: ['m'], secretRef: { name: 'ceph-secret' } } },
+        { name: 'az', azureFile: { secretName: 'azure-secret', shareName: 's' } },
+        { name: 'flex', flexVolume: { driver: 'd', secretRef: { name: 'flex-secret' } } },
+        { name: 'empty', emptyDir: {} },
+      ],
+    };
+    const r = mapObjects([deployment('web', spec, 'shop')]);
+    const from = 'k8s:c1/shop/Deployment/web';
+    const uses = r.out(from, 'USES_SECRET').map((e) => ({ to: e.to, ...e.properties }));
+    expect(uses).toEqual([
+      { to: sid('shop', 'db'), via: 'env', container: 'main', envVar: 'DB_PASS', keys: ['password'], optional: false },
+      { to: sid('shop', 'maybe'), via: 'env', container: 'main', envVar: 'OPT', keys: ['k'], optional: true },
+      { to: sid('shop', 'all-env'), via: 'envFrom', container: 'main', optional: false },
+      { to: sid('shop', 'init-env'), via: 'envFrom', container: 'init', optional: true },
+      { to: sid('shop', 'dbg'), via: 'env', container: 'debug', envVar: 'T', keys: ['t'], optional: false },
+      { to: sid('shop', 'tls'), via: 'volume', volume: 'certs', mountPaths: ['init:/init-certs', 'main:/certs'], keys: ['ca.crt', 'tls.crt'], optional: false },
+      { to: sid('shop', 'p1'), via: 'projected', volume: 'proj', mountPaths: ['main:/proj'], keys: ['u', 'v'], optional: false },
+      { to: sid('shop', 'csi-creds'), via: 'csi', volume: 'csi-vol', mountPaths: ['main:/mnt/csi'], driver: 'secrets-store.csi.k8s.io', optional: false },
+      { to: sid('shop', 'ceph-secret'), via: 'inTreeVolume', volume: 'ceph', volumeType: 'cephfs', optional: false },
+      { to: sid('shop', 'azure-secret'), via: 'inTreeVolume', volume: 'az', volumeType: 'azureFile', optional: false },
+      { to: sid('shop', 'flex-secret'), via: 'inTreeVolume', volume: 'flex', volumeType: 'flexVolume', optional: false },
+      { to: sid('shop', 'regcred'), via: 'imagePullSecret', optional: false },
+    ]);
+    for (const e of r.edges) if (e.kind === 'USES_SECRET') expect(SECRET_VIAS).toContain(e.properties.via);
+    expect(r.out(from, 'RUNS_AS')).toEqual([{
+      kind: 'RUNS_AS', from, to: 'k8s:c1/shop/ServiceAccount/legacy-sa', originKind: 'k8s:Deployment', properties: { deprecatedField: true },
+    }]);
+    expect(r.node(from).properties).toMatchObject({ replicas: 2, serviceAccountName: 'legacy-sa', containers: [{ name: 'main', image: 'app:1' }] });
+  });
+
+  it('reads CronJob job templates and defaults RUNS_AS to `default`', () => {
+    const r = mapObjects([{
+      apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'nightly', namespace: 'batch' },
+      spec: { schedule: '0 3 * * *', jobTemplate: { spec: { template: { spec: { containers: [{ name: 'c', image: 'i', envFrom: [{ secretRef: { name: 'creds' } }] }] } } } } },
+    }]);
+    const from = 'k8s:c1/batch/CronJob/nightly';
+    expect(r.out(from).map((e) => [e.kind, e.to, e.properties])).toEqual([
+      ['USES_SECRET', sid('batch', 'creds'), { via: 'envFrom', container: 'c', optional: false }],
+      ['RUNS_AS', 'k8s:c1/batch/ServiceAccount/default', { implicit: true }],
+    ]);
+    expect(r.node(from).properties).toMatchObject({ schedule: '0 3 * * *', serviceAccountName: 'default' });
+  });
+
+  it('GOOGLE_APPLICATION_CREDENTIALS into a secret volume links the key file (items and basename)', () => {
+    const r = mapObjects([
+      deployment('a', {
+        volumes: [{ name: 'gcp', secret: { secretName: 'sa-key', items: [{ key: 'credentials.json', path: 'google/key.json' }] } }],
+        containers: [{ name: 'app', image: 'i', volumeMounts: [{ name: 'gcp', mountPath: '/var/secrets/' }], env: [{ name: 'GOOGLE_APPLICATION_CREDENTIALS', value: '/var/secrets/google/key.json' }] }],
+      }),
+      deployment('b', {
+        volumes: [{ name: 'gcp', secret: { secretName: 'sa-key2', optional: true } }],
+        containers: [{ name: 'app', image: 'i', volumeMounts: [{ name: 'gcp', mountPath: '/creds', readOnly: true }], env: [{ name: 'GOOGLE_APPLICATION_CREDENTIALS', value: '/creds/key.json' }] }],
+      }),
+      deployment('c', {
+        volumes: [{ name: 'gcp', secret: { secretName: 'unused' } }],
+        containers: [{ name: 'app', image: 'i', volumeMounts: [{ name: 'gcp', mountPath: '/creds' }], env: [{ name: 'GOOGLE_APPLICATION_CREDENTIALS', value: '/elsewhere/key.json' }] }],
+      }),
+    ]);
+    const gac = r.edges.filter((e) => e.properties.via === 'googleApplicationCredentials').map((e) => [e.from, e.to, e.properties]);
+    expect(gac).toEqual([
+      ['k8s:c1/default/Deployment/a', sid('default', 'sa-key'), { via: 'googleApplicationCredentials', container: 'app', envVar: 'GOOGLE_APPLICATION_CREDENTIALS', volume: 'gcp', keys: ['credentials.json'], optional: false }],
+      ['k8s:c1/default/Deployment/b', sid('default', 'sa-key2'), { via: 'googleApplicationCredentials', container: 'app', envVar: 'GOOGLE_APPLICATION_CREDENTIALS', volume: 'gcp', keys: ['key.json'], optional: true }],
+    ]);
+  });
+
+  it('merges edges with the same edgeKey: keys union, whole Secret wins, optional only when both', () => {
+    const r = mapObjects([deployment('m', {
+      containers: [{
+        name: 'c', image: 'i',
+        env: [
+          { name: 'A', valueFrom: { secretKeyRef: { name: 's', key: 'b', optional: true } } },
+          { name: 'A', valueFrom: { secretKeyRef: { name: 's', key: 'a' } } },
+        ],
+        envFrom: [{ secretRef: { name: 'w', optional: true } }, { secretRef: { name: 'w', optional: true } }],
+      }],
+      volumes: [{ name: 'v', projected: { sources: [{ secret: { name: 'p', items: [{ key: 'x', path: 'x' }] } }, { secret: { name: 'p' } }] } }],
+    })]);
+    const by = Object.fromEntries(r.out('k8s:c1/default/Deployment/m', 'USES_SECRET').map((e) => [e.to, e.properties]));
+    expect(by[sid('default', 's')]).toEqual({ via: 'env', container: 'c', envVar: 'A', keys: ['a', 'b'], optional: false });
+    expect(by[sid('default', 'w')]).toEqual({ via: 'envFrom', container: 'c', optional: true });
+    expect(by[sid('default', 'p')]).toEqual({ via: 'projected', volume: 'v', optional: false });
+    const keys = r.edges.map(edgeKey);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it('maps 100,000 objects in linear time', () => {
+    const m = createKubernetesMapper({ cluster: 'c1', fingerprint, implicitDefaults: true });
+    const t0 = performance.now();
+    for (let i = 0; i < 100_000; i++) {
+      const ns = `ns${i % 100}`;
+      if (i % 2) {
+        m.add({ apiVersion: 'v1', kind: 'Secret', metadata: { name: `s${i}`, namespace: ns }, data: { k: 'dmFsdWU=' } });
+      } else {
+        m.add(deployment(`d${i}`, { containers: [{ name: 'c', image: 'i', envFrom: [{ secretRef: { name: `s${i + 1}` } }] }], volumes: [{ name: 'v', secret: { secretName: 'shared' } }] }, ns));
+      }
+    }
+    const r = m.finish();
+    const ms = performance.now() - t0;
+    expect(r.nodes.length).toBe(100_000 + 100);
+    expect(r.edges.length).toBe(50_000 * 3);
+    expect(ms).toBeLessThan(20_000);
+  });
+});
+
+describe('ServiceAccount, Ingress, producers', () => {
+  it('ServiceAccount secrets and imagePullSecrets resolve in the SA namespace (popeye#49, clusterlint#108); Workload Identity', () => {
+    const r = mapObjects([{
+      apiVersion: 'v1', kind: 'ServiceAccount', automountServiceAccountToken: false,
+      metadata: { name: 'external-dns', namespace: 'kube-system', annotations: { 'iam.gke.io/gcp-service-account': 'dns@my-proj.iam.gserviceaccount.com' } },
+      secrets: [{ name: 'external-dns-token-tb78n' }, { name: 'other-ns-ignored', namespace: 'default' }],
+      imagePullSecrets: [{ name: 'regcred' }],
+    }]);
+    const from = 'k8s:c1/kube-system/ServiceAccount/external-dns';
+    expect(r.node(from).properties).toMatchObject({ automountServiceAccountToken: false, gcpServiceAccount: 'dns@my-proj.iam.gserviceaccount.com' });
+    expect(r.out(from).map((e) => [e.kind, e.to, e.properties])).toEqual([
+      ['ACTS_AS', 'gcp:my-proj/ServiceAccount/dns@my-proj.iam.gserviceaccount.com', { annotation: true }],
+      ['USES_SECRET', sid('kube-system', 'external-dns-token-tb78n'), { via: 'serviceAccountSecret' }],
+      ['USES_SECRET', sid('kube-system', 'other-ns-ignored'), { via: 'serviceAccountSecret' }],
+      ['USES_SECRET', sid('kube-system', 'regcred'), { via: 'serviceAccountImagePullSecret' }],
+    ]);
+    expect(r.edges.every((e) => e.originKind === 'k8s:ServiceAccount')).toBe(true);
+  });
+
+  it('Ingress TLS: entries without secretName are not references (k8sgpt-operator#420)', () => {
+    const r = mapObjects([{
+      apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'ing', namespace: 'ai' },
+      spec: { tls: [{ hosts: ['a.example.com'] }, { hosts: ['b.example.com'], secretName: '' }, { hosts: ['c.example.com'], secretName: 'c-tls' }, { hosts: ['d.example.com'], secretName: 'c-tls' }], rules: [{ host: 'c.example.com' }] },
+    }]);
+    expect(r.edges.map((e) => [e.kind, e.from, e.to, e.properties])).toEqual([
+      ['USES_SECRET', 'k8s:c1/ai/Ingress/ing', sid('ai', 'c-tls'), { via: 'ingressTls', hosts: ['c.example.com', 'd.example.com'] }],
+    ]);
+  });
+
+  it('PRODUCES from Certificate, ExternalSecret (target defaults to own name) and SealedSecret; OWNS from ownerReferences', () => {
+    const r = mapObjects([
+      { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'web-cert', namespace: 'web' }, spec: { secretName: 'web-tls', dnsNames: ['a.example.com'], issuerRef: { kind: 'ClusterIssuer', name: 'le' } } },
+      { apiVersion: 'external-secrets.io/v1beta1', kind: 'ExternalSecret', metadata: { name: 'db', namespace: 'web' }, spec: { secretStoreRef: { kind: 'SecretStore', name: 'gcp' }, target: { creationPolicy: 'Owner' } } },
+      { apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', metadata: { name: 'sealed', namespace: 'web' }, spec: { encryptedData: { pw: 'AgBy...' }, template: { metadata: { name: 'unsealed' } } } },
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'web', ownerReferences: [{ apiVersion: 'external-secrets.io/v1beta1', kind: 'ExternalSecret', name: 'db', controller: true }, { kind: 'Unrelated', name: 'x' }] } },
+    ]);
+    expect(r.edges.map((e) => [e.kind, e.from, e.to, e.originKind])).toEqual([
+      ['PRODUCES', 'k8s:c1/web/Certificate/web-cert', sid('web', 'web-tls'), 'k8s:Certificate'],
+      ['PRODUCES', 'k8s:c1/web/ExternalSecret/db', sid('web', 'db'), 'k8s:ExternalSecret'],
+      ['PRODUCES', 'k8s:c1/web/SealedSecret/sealed', sid('web', 'unsealed'), 'k8s:SealedSecret'],
+      ['OWNS', 'k8s:c1/web/ExternalSecret/db', sid('web', 'db'), 'k8s:Secret'],
+    ]);
+    expect(r.node('k8s:c1/web/Certificate/web-cert').properties).toMatchObject({ secretName: 'web-tls', dnsNames: ['a.example.com'], issuerRef: { kind: 'ClusterIssuer', name: 'le' } });
+    expect(JSON.stringify(r)).not.toContain('AgBy');
+  });
+});
+
+describe('HOLDS_KEY from GCP key files', () => {
+  const keyDir = real('google-auth-library-python/tests/data');
+  const secretWith = (file: string, asStringData = false) => {
+    const text = readFileSync(path.join(keyDir, file), 'utf8');
+    return {
+      apiVersion: 'v1', kind: 'Secret', metadata: { name: file.replace(/[._]/g, '-'), namespace: 'keys' },
+      ...(asStringData ? { stringData: { 'key.json': text } } : { data: { 'key.json': b64(text) } }),
+    };
+  };
+
+  it.skipIf(!hasReal)('service_account.json and es256_service_account.json give HOLDS_KEY to the key id', () => {
+    const r = mapObjects([secretWith('service_account.json'), secretWith('es256_service_account.json', true)]);
+    const holds = r.edges.filter((e) => e.kind === 'HOLDS_KEY');
+    expect(holds).toEqual([
+      { kind: 'HOLDS_KEY', from: sid('keys', 'service-account-json'), to: 'gcp:example-project/ServiceAccountKey/1', originKind: 'k8s:Secret', properties: { dataKey: 'key.json', clientEmail: 'service-account@example.com', keys: ['key.json'] } },
+      { kind: 'HOLDS_KEY', from: sid('keys', 'es256-service-account-json'), to: 'gcp:example-project/ServiceAccountKey/1', originKind: 'k8s:Secret', properties: { dataKey: 'key.json', clientEmail: 'service-account@example.com', keys: ['key.json'] } },
+    ]);
+    const pk = JSON.parse(readFileSync(path.join(keyDir, 'service_account.json'), 'utf8')).private_key as string;
+    const json = JSON.stringify(r);
+    expect(json).not.toContain(pk.split('\n')[1]!);
+    expect(json).not.toContain('PRIVATE KEY');
+  });
+
+  it.skipIf(!hasReal)('GDCH and external-account files are not GCP IAM keys; impersonated files link their source key', () => {
+    const r = mapObjects([
+      secretWith('gdch_service_account.json'),
+      secretWith('external_account_authorized_user.json'),
+      secretWith('impersonated_service_account_service_account_source.json'),
+    ]);
+    expect(r.edges.map((e) => [e.kind, e.from, e.to, e.properties.nested])).toEqual([
+      ['HOLDS_KEY', sid('keys', 'impersonated-service-account-service-account-source-json'), 'gcp:example-project/ServiceAccountKey/1', 'source_credentials'],
+    ]);
+    expect(r.nodes).toHaveLength(3);
+  });
+
+  it.skipIf(!hasReal)('project comes from client_email when project_id is absent; unknown project gives no edge', () => {
+    const fake = JSON.parse(readFileSync(real('terraform-provider-google/google/test-fixtures/fake_account.json'), 'utf8'));
+    const r = mapObjects([
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'tf' }, data: { 'account.json': b64(JSON.stringify(fake)) } },
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'derived' }, stringData: { k: JSON.stringify({ ...fake, private_key_id: 'ABC123', client_email: 'deployer@proj-42.iam.gserviceaccount.com' }) } },
+    ]);
+    expect(r.edges.map((e) => [e.from, e.to, e.properties.clientEmail])).toEqual([
+      [sid('default', 'derived'), 'gcp:proj-42/ServiceAccountKey/abc123', 'deployer@proj-42.iam.gserviceaccount.com'],
+    ]);
+  });
+
+  it.skipIf(!hasReal)('external-secrets: key JSON in stringData with an empty private_key_id links nothing and leaks nothing', async () => {
+    const r = await mapPaths([real('external-secrets/docs/snippets/gcpsm-sa-credentials-secret.yaml')]);
+    const p = r.node(sid('demo', 'gcp-sa-secret')).properties;
+    expect(p.dataKeys).toEqual(['secret-access-credentials']);
+    expect(Object.keys(p.fingerprints as object)).toEqual(['secret-access-credentials']);
+    expect(r.edges.filter((e) => e.kind === 'HOLDS_KEY')).toEqual([]);
+    const json = JSON.stringify(r);
+    expect(json).not.toContain('A key');
+    expect(json).not.toContain('client ID');
+    expect(json).not.toContain('external-secrets-operator.iam');
+  });
+});
+
+describe.skipIf(!hasReal)('real data', () => {
+  it('kube-prometheus: grafana Deployment uses grafana-config and grafana-datasources defined in other files', async () => {
+    const r = await mapPaths([real('kube-prometheus/manifests')]);
+    expect(r.errors).toEqual([]);
+    const grafana = 'k8s:c1/monitoring/Deployment/grafana';
+    for (const s of ['grafana-config', 'grafana-datasources']) expect(r.ids.has(sid('monitoring', s))).toBe(true);
+    expect(r.node(sid('monitoring', 'grafana-config')).properties.dataKeys).toEqual(['grafana.ini']);
+    const uses = r.out(grafana, 'USES_SECRET').map((e) => [e.to, e.properties]);
+    expect(uses).toEqual(expect.arrayContaining([
+      [sid('monitoring', 'grafana-datasources'), { via: 'volume', volume: 'grafana-datasources', mountPaths: ['grafana:/etc/grafana/provisioning/datasources'], optional: false }],
+      [sid('monitoring', 'grafana-config'), { via: 'volume', volume: 'grafana-config', mountPaths: ['grafana:/etc/grafana'], optional: false }],
+    ]));
+    expect(r.out(grafana, 'RUNS_AS').map((e) => e.to)).toEqual(['k8s:c1/monitoring/ServiceAccount/grafana']);
+    expect(r.ids.has('k8s:c1/monitoring/ServiceAccount/grafana')).toBe(true);
+  });
+
+  it('gatekeeper: no dangling reference', async () => {
+    const r = await mapPaths([real('gatekeeper')]);
+    expect(r.errors).toEqual([]);
+    const refs = r.edges.filter((e) => e.kind === 'USES_SECRET' || e.kind === 'RUNS_AS' || e.kind === 'TOKEN_FOR');
+    expect(refs.length).toBeGreaterThanOrEqual(4);
+    expect(refs.filter((e) => !r.ids.has(e.to)).map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
+    expect(r.out('k8s:c1/gatekeeper-system/Deployment/gatekeeper-controller-manager', 'USES_SECRET').map((e) => [e.to, e.properties.via, e.properties.volume]))
+      .toEqual([[sid('gatekeeper-system', 'gatekeeper-webhook-server-cert'), 'volume', 'cert']]);
+  });
+
+  it('microservices-demo: no secret edges', async () => {
+    const r = await mapPaths([real('microservices-demo')]);
+    expect(r.errors).toEqual([]);
+    expect(r.nodes.filter((n) => n.kind === 'Deployment').length).toBeGreaterThanOrEqual(11);
+    expect(r.edges.filter((e) => ['USES_SECRET', 'HOLDS_KEY', 'TOKEN_FOR', 'PRODUCES'].includes(e.kind))).toEqual([]);
+    expect(r.nodes.filter((n) => n.kind === 'Secret')).toEqual([]);
+  });
+
+  it('k9s dumps: Pods, ReplicaSet, ServiceAccount and Secret', async () => {
+    const r = await mapPaths([real('k9s')]);
+    expect(r.errors).toEqual([]);
+    expect(r.out('k8s:c1/default/Pod/nginx', 'USES_SECRET').map((e) => [e.to, e.properties.via, e.properties.mountPaths]))
+      .toEqual([[sid('default', 'default-token-9ph8s'), 'volume', ['nginx:/var/run/secrets/kubernetes.io/serviceaccount']]]);
+    expect(r.out('k8s:c1/default/ServiceAccount/zorg', 'USES_SECRET').map((e) => e.to)).toEqual([sid('default', 'zorg'), sid('default', 'zorg-token-rhhzn')]);
+    expect(r.edges).toContainEqual(expect.objectContaining({ kind: 'OWNS', from: 'k8s:c1/default/Deployment/nginx-pv', to: 'k8s:c1/default/ReplicaSet/nginx-pv-6476d7d5c8' }));
+    const secret = r.node(sid('kube-system', 'bootstrap-token-abcdef'));
+    expect(secret.properties.type).toBe('bootstrap.kubernetes.io/token');
+    expect((secret.properties.dataKeys as string[]).length).toBeGreaterThan(0);
+    expect(r.node('k8s:c1/default/Pod/nginx').properties.annotations).toBeUndefined();
+  });
+
+  it('kube-linter env-var-value-from: secretKeyRef edges with container, env var and key', async () => {
+    const r = await mapPaths([real('kube-linter/tests/checks/env-var-value-from.yml')]);
+    const e = (dep: string) => r.out(`k8s:c1/default/Deployment/${dep}`, 'USES_SECRET').map((x) => [x.to, x.properties]);
+    expect(e('should-fire-secret')).toEqual([[sid('default', 'secretsquirrels'), { via: 'env', container: 'app', envVar: 'BLAH', keys: ['chimpmunk'], optional: false }]]);
+    // The key the Deployment reads is not among the Secret's keys (stringData only): the unknown-key finding.
+    expect(r.node(sid('default', 'secretsquirrels')).properties.dataKeys).toEqual(['chimpmun']);
+    expect(e('should-fire-missing-secret')).toEqual([[sid('default', 'missingsecret'), { via: 'env', container: 'app', envVar: 'MISSING_SECRET_VAR', keys: ['secretkey'], optional: false }]]);
+    expect(r.ids.has(sid('default', 'missingsecret'))).toBe(false);
+    expect(e('should-pass-secret')).toEqual([[sid('default', 'validsecret'), { via: 'env', container: 'app', envVar: 'BLAH', keys: ['validkey'], optional: false }]]);
+    expect(r.node(sid('default', 'validsecret')).properties.dataKeys).toEqual(['validkey']);
+  });
+
+  it('kube-linter non-existent-service-account and read-secret-from-env-var', async () => {
+    const r = await mapPaths([real('kube-linter/tests/checks/non-existent-service-account.yml')], { implicitDefaults: false });
+    const runsAs = (d: string) => r.out(`k8s:c1/default/Deployment/${d}`, 'RUNS_AS').map((e) => [e.to, e.properties]);
+    expect(runsAs('app')).toEqual([['k8s:c1/default/ServiceAccount/missing', { deprecatedField: true }]]);
+    expect(r.ids.has('k8s:c1/default/ServiceAccount/missing')).toBe(false);
+    expect(runsAs('dont-fire')).toEqual([['k8s:c1/default/ServiceAccount/dont-fire', { deprecatedField: true }]]);
+    expect(r.ids.has('k8s:c1/default/ServiceAccount/dont-fire')).toBe(true);
+    expect(r.nodes.some((n) => n.name === 'app' && n.kind !== 'Deployment')).toBe(false); // DeploymentConfig is not mapped
+
+    const r2 = await mapPaths([real('kube-linter/tests/checks/read-secret-from-env-var.yml')]);
+    expect(r2.out('k8s:c1/default/Deployment/app1', 'USES_SECRET').map((e) => [e.to, e.properties]))
+      .toEqual([[sid('default', 'my-secret'), { via: 'env', container: 'app', envVar: 'TOKEN', keys: ['token'], optional: false }]]);
+  });
+
+  const ks = (...p: string[]) => real('kubescape-regolibrary/rules', ...p);
+
+  it('kubescape workload-mounted-secrets: a Secret without namespace is the same-namespace target, optional volume', async () => {
+    const r = await mapPaths([ks('workload-mounted-secrets/test/failed/input')]);
+    expect(r.out('k8s:c1/default/Pod/mypod', 'USES_SECRET').map((e) => [e.to, e.properties]))
+      .toEqual([[sid('default', 'mysecret'), { via: 'volume', volume: 'foo', mountPaths: ['mypod:/etc/foo'], optional: true }]]);
+    expect(r.ids.has(sid('default', 'mysecret'))).toBe(true);
+    const ok = await mapPaths([ks('workload-mounted-secrets/test/success/input')]);
+    expect(ok.errors).toEqual([]);
+    expect(ok.edges.filter((e) => e.kind === 'USES_SECRET')).toEqual([]);
+  });
+
+  it('kubescape rule-secrets-in-env-var: every case except the configMap one has its env/envFrom edge', async () => {
+    const expected: Record<string, [string, string, string, string, string[] | undefined]> = {
+      // case: [from kind/name, secret, via, container, keys]
+      'cronjob-envfrom-secretref': ['CronJob/envfrom-secret-cronjob', 'my-secret', 'envFrom', 'secret-container', undefined],
+      'cronjob-initcontainer-envfrom-secretref': ['CronJob/initcontainer-secret-cronjob', 'my-secret', 'envFrom', 'init-secret', undefined],
+      'cronjob-initcontainer-secretkeyref': ['CronJob/initcontainer-secretkeyref-cronjob', 'db-credentials', 'env', 'init-secret', ['password']],
+      cronjob: ['CronJob/hello', 'mysecret', 'env', 'hello', ['username']],
+      'pod-envfrom-secretref': ['Pod/envfrom-secret-pod', 'my-secret', 'envFrom', 'secret-container', undefined],
+      'pod-initcontainer-envfrom-secretref': ['Pod/initcontainer-secret-pod', 'my-secret', 'envFrom', 'init-secret', undefined],
+      'pod-initcontainer-secretkeyref': ['Pod/initcontainer-secretkeyref-pod', 'db-credentials', 'env', 'init-secret', ['password']],
+      pod: ['Pod/audit-pod', 'mysecret', 'env', 'test-container2', ['password']],
+      'workloads-envfrom-secretref': ['Deployment/envfrom-secret-deploy', 'db-credentials', 'envFrom', 'secret-container', undefined],
+      'workloads-initcontainer-envfrom-secretref': ['Deployment/initcontainer-secret-deploy', 'db-credentials', 'envFrom', 'init-secret', undefined],
+      'workloads-initcontainer-secretkeyref': ['Deployment/initcontainer-secretkeyref-deploy', 'db-credentials', 'env', 'init-secret', ['password']],
+      workloads: ['Deployment/test2', 'mysecret', 'env', undefined as unknown as string, ['password']],
+    };
+    for (const [c, [obj, secret, via, container, keys]] of Object.entries(expected)) {
+      const r = await mapPaths([ks('rule-secrets-in-env-var/test', c, 'input')]);
+      expect(r.errors, c).toEqual([]);
+      const uses = r.edges.filter((e) => e.kind === 'USES_SECRET');
+      expect(uses.length, c).toBeGreaterThanOrEqual(1);
+      const e = uses.find((x) => x.from.endsWith(`/${obj}`) && x.to.endsWith(`/Secret/${secret}`));
+      expect(e, c).toBeDefined();
+      expect(e!.properties.via, c).toBe(via);
+      if (container) expect(e!.properties.container, c).toBe(container);
+      expect(e!.properties.keys, c).toEqual(keys);
+    }
+    const cm = await mapPaths([ks('rule-secrets-in-env-var/test/pod-envfrom-configmapref/input')]);
+    expect(cm.edges.filter((e) => e.kind === 'USES_SECRET')).toEqual([]);
+  });
+
+  it('kubescape non-existent-service-account: RUNS_AS matches by namespace; implicit default SAs', async () => {
+    const t = (c: string) => ks('non-existent-service-account/test', c, 'input');
+    const r = await mapPaths([t('failed_workload_missing_service_account')]);
+    expect(r.out('k8s:c1/app/Deployment/missing-sa-deployment', 'RUNS_AS').map((e) => e.to)).toEqual(['k8s:c1/app/ServiceAccount/worker']);
+    expect(r.ids.has('k8s:c1/app/ServiceAccount/worker')).toBe(false);
+    expect(r.ids.has('k8s:c1/other/ServiceAccount/worker')).toBe(true);
+    const cron = await mapPaths([t('failed_cronjob_missing_service_account')]);
+    expect(cron.out('k8s:c1/batch/CronJob/missing-sa-cronjob', 'RUNS_AS').map((e) => e.to)).toEqual(['k8s:c1/batch/ServiceAccount/batch-runner']);
+    expect(cron.ids.has('k8s:c1/batch/ServiceAccount/batch-runner')).toBe(false);
+    for (const c of ['success_empty_service_account', 'success_explicit_default_service_account', 'success_implicit_default_service_account', 'success_explicit_service_account_exists']) {
+      const ok = await mapPaths([t(c)]);
+      const runsAs = ok.edges.filter((e) => e.kind === 'RUNS_AS');
+      expect(runsAs.length, c).toBe(1);
+      expect(ok.ids.has(runsAs[0]!.to), c).toBe(true);
+    }
+    const implicit = await mapPaths([t('success_implicit_default_service_account')]);
+    const sa = implicit.nodes.find((n) => n.kind === 'ServiceAccount')!;
+    expect(sa).toMatchObject({ name: 'default', properties: { implicit: true } });
+  });
+
+  it('in-tree cephfs/rbd, projected and csi volumes in real manifests', async () => {
+    const r = await mapPaths([real('kubernetes-examples/_archived/volumes'), real('k8s-website/content/en/examples/pods/storage/projected-secret-downwardapi-configmap.yaml')]);
+    expect(r.edges.filter((e) => e.kind === 'USES_SECRET').map((e) => [e.from, e.to, e.properties.via, e.properties.volumeType ?? e.properties.keys])).toEqual([
+      ['k8s:c1/default/Pod/cephfs2', sid('default', 'ceph-secret'), 'inTreeVolume', 'cephfs'],
+      ['k8s:c1/default/Pod/rbd2', sid('default', 'ceph-secret'), 'inTreeVolume', 'rbd'],
+      ['k8s:c1/default/Pod/volume-test', sid('default', 'mysecret'), 'projected', ['username']],
+    ]);
+  });
+
+  it('GKE sample: GOOGLE_APPLICATION_CREDENTIALS reaches key.json of the mounted Secret', async () => {
+    const r = await mapPaths([real('kubernetes-engine-samples/databases/cloud-pubsub/deployment/pubsub-with-secret.yaml')]);
+    expect(r.out('k8s:c1/default/Deployment/pubsub', 'USES_SECRET').map((e) => [e.to, e.properties.via, e.properties.keys])).toEqual([
+      [sid('default', 'pubsub-key'), 'volume', undefined],
+      [sid('default', 'pubsub-key'), 'googleApplicationCredentials', ['key.json']],
+    ]);
+  });
+
+  it('sealed-secrets example: SealedSecret produces the Secret the Deployment mounts', async () => {
+    const r = await mapPaths([real('sealed-secrets')]);
+    expect(r.edges.filter((e) => e.kind !== 'RUNS_AS').map((e) => [e.kind, e.from, e.to])).toEqual([
+      ['USES_SECRET', 'k8s:c1/default/Deployment/example', sid('default', 'example')],
+      ['PRODUCES', 'k8s:c1/default/SealedSecret/example', sid('default', 'example')],
+    ]);
+  });
+
+  it('whole realdata folder: ids parse, vias are known, no value leaks from any Secret', async () => {
+    const r = await mapPaths([REAL]);
+    expect(r.errors.map((e) => path.relative(REAL, e.file))).toEqual(['k8s-website/content/en/examples/pods/inject/pod-multiple-secret-env-variable.yaml']);
+    for (const n of r.nodes) expect(parseId(n.id), n.id).not.toBeNull();
+    for (const e of r.edges) {
+      expect(parseId(e.from), e.from).not.toBeNull();
+      expect(parseId(e.to), e.to).not.toBeNull();
+      if (e.kind === 'USES_SECRET') expect(SECRET_VIAS).toContain(e.properties.via);
+    }
+    const json = JSON.stringify(r);
+    // Every Secret value of the input (data base64 strings, their decoded text, stringData) is absent.
+    const needles: string[] = [];
+    for await (const d of readDocuments([REAL])) {
+      if (d.type !== 'document') continue;
+      const o = d.value as { kind?: string; data?: Record<string, unknown>; stringData?: Record<string, unknown> };
+      if (o?.kind !== 'Secret') continue;
+      for (const v of Object.values(o.data ?? {})) if (typeof v === 'string' && v.length >= 8) needles.push(v, Buffer.from(v, 'base64').toString('utf8'));
+      for (const v of Object.values(o.stringData ?? {})) if (typeof v === 'string' && v.length >= 8) needles.push(v, b64(v));
+    }
+    expect(needles.length).toBeGreaterThan(10);
+    // Placeholder values that coincide with public names (`password` as both key name and value, `postgres` as both a
+    // label and the username) are not leaks: skip values equal to a node name, namespace, data key or label value.
+    const publicWords = new Set<string>();
+    for (const n of r.nodes) {
+      publicWords.add(n.name).add(n.namespace ?? '');
+      for (const k of (n.properties.dataKeys as string[] | undefined) ?? []) publicWords.add(k);
+      for (const v of Object.values((n.properties.labels as Record<string, string> | undefined) ?? {})) publicWords.add(v);
+    }
+    let checked = 0;
+    for (const n of needles) {
+      if (n.trim().length < 8 || publicWords.has(n)) continue;
+      checked++;
+      expect(json.includes(n), `leaked value of length ${n.length}`).toBe(false);
+    }
+    expect(checked).toBeGreaterThan(10);
+  });
+});
+
+describe('ISSUES.md scenarios', () => {
+  it('popeye#161: volume items [file] and secretKeyRef text both count as used keys', () => {
+    const r = mapObjects([
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'popeye' }, data: { file: b64('f'), text: b64('t') } },
+      deployment('popeye', {
+        containers: [{ name: 'p', image: 'i', volumeMounts: [{ name: 'cfg', mountPath: '/etc/popeye' }], env: [{ name: 'TEXT', valueFrom: { secretKeyRef: { name: 'popeye', key: 'text' } } }] }],
+        volumes: [{ name: 'cfg', secret: { secretName: 'popeye', items: [{ key: 'file', path: 'file' }] } }],
+      }),
+    ]);
+    const uses = r.out('k8s:c1/default/Deployment/popeye', 'USES_SECRET');
+    expect(uses.map((e) => [e.properties.via, e.properties.keys])).toEqual([['env', ['text']], ['volume', ['file']]]);
+    const used = new Set(uses.filter((e) => e.to === sid('default', 'popeye')).flatMap((e) => e.properties.keys ?? []));
+    expect([...used].sort()).toEqual(r.node(sid('default', 'popeye')).properties.dataKeys);
+  });
+
+  it('popeye#32 / kubectl-reap#120 / k9s#2963: imagePullSecrets of pods and workloads are uses', () => {
+    const r = mapObjects([
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'x' }, spec: { imagePullSecrets: [{ name: 'pull' }], containers: [{ name: 'c', image: 'private/img' }] } },
+      deployment('d', { imagePullSecrets: [{ name: 'coding-devos-regcred' }], containers: [{ name: 'c', image: 'i' }] }),
+    ]);
+    expect(r.edges.filter((e) => e.kind === 'USES_SECRET').map((e) => [e.from, e.to, e.properties.via])).toEqual([
+      ['k8s:c1/x/Pod/p', sid('x', 'pull'), 'imagePullSecret'],
+      ['k8s:c1/default/Deployment/d', sid('default', 'coding-devos-regcred'), 'imagePullSecret'],
+    ]);
+  });
+
+  it('popeye#166: automountServiceAccountToken on SA and pod spec are both kept', () => {
+    const r = mapObjects([
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'quiet' }, automountServiceAccountToken: false },
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { serviceAccountName: 'quiet', containers: [{ name: 'c', image: 'i' }] } },
+    ]);
+    expect(r.node('k8s:c1/default/ServiceAccount/quiet').properties.automountServiceAccountToken).toBe(false);
+    expect(r.node('k8s:c1/default/Pod/p').properties.automountServiceAccountToken).toBeUndefined();
+  });
+
+  it('implicitDefaults: one implicit default SA per namespace seen, unless the input defines it', () => {
+    const r = mapObjects([
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'a' } },
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'b', labels: { own: 'yes' } } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'c' } },
+    ], { implicitDefaults: true });
+    expect(r.nodes.filter((n) => n.kind === 'ServiceAccount').map((n) => [n.id, n.properties])).toEqual([
+      ['k8s:c1/b/ServiceAccount/default', { apiVersion: 'v1', labels: { own: 'yes' } }],
+      ['k8s:c1/a/ServiceAccount/default', { implicit: true }],
+    ]);
+  });
+});

@@ -1,0 +1,136 @@
+/**
+ * `keygraph collect files|k8s`: collect, commit one run per cluster/project, print a summary.
+ * Exit 0 when every run succeeded, 4 when any finished partially (kinds/files skipped are printed), 1 on error.
+ */
+import { collectFiles } from '../collect/files';
+import { collectKubernetesLive, loadKubeConfig } from '../../collectors/kubernetes/live';
+import { openRuntime, type Runtime } from '../runtime';
+import { startRun, type RunSummary } from '../store/write';
+import { EXIT, UsageError } from './exit';
+
+function progress(line: string) {
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${line}`);
+  else process.stderr.write(line + '\n');
+}
+function endProgress() {
+  if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
+}
+
+/** Human summary of one run (stdout) and its problems (stderr). */
+export function printSummary(scope: string, s: RunSummary): void {
+  const c = (x: RunSummary['nodes']) => `${x.added} added, ${x.changed} changed, ${x.removed} removed, ${x.unchanged} unchanged`;
+  process.stdout.write(
+    `run ${s.runId} (${scope}) ${s.status} in ${(s.durationMs / 1000).toFixed(1)} s\n` +
+      `  nodes: ${c(s.nodes)}\n  edges: ${c(s.edges)}\n  missing (referenced, not observed): ${s.placeholders}\n`,
+  );
+  if (s.incompleteKinds.length) {
+    process.stderr.write(`  not listed completely (previous state kept): ${s.incompleteKinds.join(', ')}\n`);
+  }
+  for (const e of s.errors.slice(0, 50)) process.stderr.write(`  skipped ${e.where}: ${e.message}\n`);
+  if (s.errors.length > 50) process.stderr.write(`  … and ${s.errors.length - 50} more (see the run page)\n`);
+}
+
+function exitFor(summaries: RunSummary[]): number {
+  return summaries.some((s) => s.status === 'partial') ? EXIT.partial : EXIT.ok;
+}
+
+async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
+  const rt = await openRuntime();
+  try {
+    return await fn(rt);
+  } finally {
+    await rt.close();
+  }
+}
+
+/** Collects files into runs of source `files`, one per scope; returns the run summaries. */
+export async function collectFilesInto(
+  rt: Runtime,
+  paths: string[],
+  opts: { cluster: string; namespace: string; quiet?: boolean },
+): Promise<{ scope: string; summary: RunSummary }[]> {
+  const { collections, errors, documents } = await collectFiles(paths, {
+    cluster: opts.cluster,
+    namespace: opts.namespace,
+    fingerprint: rt.fingerprint,
+    onProgress: opts.quiet ? undefined : (p) => progress(`read ${p.documents} documents (${p.file})`),
+  });
+  if (!opts.quiet) endProgress();
+  if (!collections.length) {
+    const why = errors.length ? `; ${errors.length} problem(s), first: ${errors[0]!.where}: ${errors[0]!.message}` : '';
+    throw new UsageError(`nothing to collect in ${paths.join(', ')}: ${documents} document(s) read, none placed${why}`);
+  }
+  const out: { scope: string; summary: RunSummary }[] = [];
+  for (const c of collections) {
+    const run = await startRun(rt.database, c.source, c.scope, { paths, namespace: opts.namespace }, {
+      onWait: () => process.stderr.write(`waiting for another collection of ${c.source}/${c.scope} to finish…\n`),
+    });
+    out.push({ scope: c.scope, summary: await run.commit(c.result) });
+  }
+  return out;
+}
+
+export async function collectFilesCommand(paths: string[], opts: { cluster: string; namespace: string; json?: boolean }): Promise<number> {
+  validateName(opts.cluster, '--cluster');
+  validateName(opts.namespace, '--namespace');
+  return withRuntime(async (rt) => {
+    const runs = await collectFilesInto(rt, paths, opts);
+    if (opts.json) process.stdout.write(JSON.stringify(runs.map((r) => ({ scope: r.scope, ...r.summary })), null, 2) + '\n');
+    else for (const r of runs) printSummary(r.scope, r.summary);
+    return exitFor(runs.map((r) => r.summary));
+  });
+}
+
+export async function collectK8sCommand(opts: {
+  context: string[];
+  kubeconfig?: string;
+  cluster?: string;
+  namespace: string[];
+  metadataOnly?: boolean;
+  pageSize: number;
+  json?: boolean;
+}): Promise<number> {
+  const contexts = opts.context.length ? opts.context : [undefined];
+  if (opts.cluster && contexts.length > 1) throw new UsageError('--cluster names one cluster; with several --context, each context name is used');
+  if (opts.cluster) validateName(opts.cluster, '--cluster');
+  opts.namespace.forEach((n) => validateName(n, '--namespace'));
+  // Resolve every context first: a typo fails before anything is collected.
+  const targets = contexts.map((context) => ({ context, cluster: loadKubeConfig({ kubeconfig: opts.kubeconfig, context, cluster: opts.cluster }).cluster }));
+  return withRuntime(async (rt) => {
+    const summaries: { scope: string; summary: RunSummary }[] = [];
+    for (const t of targets) {
+      const run = await startRun(rt.database, 'k8s', t.cluster, { context: t.context ?? null, namespaces: opts.namespace, metadataOnly: !!opts.metadataOnly }, {
+        onWait: () => process.stderr.write(`waiting for another collection of k8s/${t.cluster} to finish…\n`),
+      });
+      try {
+        const result = await collectKubernetesLive({
+          kubeconfig: opts.kubeconfig,
+          context: t.context,
+          cluster: t.cluster,
+          namespaces: opts.namespace.length ? opts.namespace : undefined,
+          metadataOnlySecrets: opts.metadataOnly,
+          pageSize: opts.pageSize,
+          fingerprint: rt.fingerprint,
+          onProgress: (p) => progress(`${t.cluster}: listed ${p.listed} ${p.kind}`),
+        });
+        endProgress();
+        const summary = await run.commit(result);
+        summaries.push({ scope: t.cluster, summary });
+      } catch (e) {
+        endProgress();
+        await run.fail((e as Error).message);
+        throw e;
+      }
+    }
+    if (opts.json) process.stdout.write(JSON.stringify(summaries.map((r) => ({ scope: r.scope, ...r.summary })), null, 2) + '\n');
+    else for (const r of summaries) printSummary(r.scope, r.summary);
+    return exitFor(summaries.map((r) => r.summary));
+  });
+}
+
+/** Cluster and namespace names become id segments: no `/`, no control characters, bounded length. */
+function validateName(v: string, flag: string): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,252}$/.test(v)) {
+    throw new UsageError(`${flag} must be a name of letters, digits, '.', '_', ':', '@' or '-' (got ${JSON.stringify(v.slice(0, 60))})`);
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * `keygraph show ID [--json]`: the node, what it uses (outbound edges) and what uses it (inbound edges).
+ * Exit 1 when the id is malformed or no source knows the node.
+ */
+import { parseId } from '../graph/ids';
+import { EDGE_KINDS } from '../graph/model';
+import { describeEdge, qualifiedName } from '../graph/describe';
+import type { EdgeProperties } from '../graph/records';
+import { getEdges, getNode, type EdgeView } from '../store/read';
+import { openRuntime } from '../runtime';
+import { UsageError, EXIT } from './exit';
+
+export async function showCommand(id: string, opts: { json?: boolean }): Promise<number> {
+  if (!parseId(id)) {
+    throw new UsageError(`not a keygraph id: ${JSON.stringify(id.slice(0, 200))} (expected k8s:CLUSTER/NAMESPACE/KIND/NAME, gcp:PROJECT/ServiceAccount/EMAIL or gcp:PROJECT/ServiceAccountKey/KEY_ID)`);
+  }
+  const rt = await openRuntime();
+  try {
+    const node = await getNode(rt.database, id);
+    if (!node) throw new UsageError(`no node ${id} in the inventory (search with the web UI, or check the cluster/project name)`);
+    const [uses, usedBy] = await Promise.all([getEdges(rt.database, id, 'out'), getEdges(rt.database, id, 'in')]);
+    if (opts.json) {
+      const edge = (e: EdgeView) => ({ kind: e.kind, from: e.from, to: e.to, properties: e.properties, node: e.other });
+      process.stdout.write(JSON.stringify({ node, uses: uses.map(edge), usedBy: usedBy.map(edge) }, null, 2) + '\n');
+      return EXIT.ok;
+    }
+    const out: string[] = [];
+    out.push(`${node.kind} ${qualifiedName(node)}${node.missing ? '  [MISSING: referenced but not observed]' : ''}`);
+    out.push(`  id: ${node.id}`);
+    out.push(`  ${node.provider === 'gcp' ? 'project' : 'cluster'}: ${node.realm}`);
+    const section = (title: string, edges: EdgeView[], dir: 'in' | 'out') => {
+      out.push('', `${title} (${edges.length})`);
+      if (!edges.length) out.push('  (none)');
+      let last = '';
+      for (const e of edges) {
+        const spec = EDGE_KINDS[e.kind];
+        const heading = dir === 'out' ? spec.outHeading : spec.inHeading;
+        if (heading !== last) out.push(`  ${heading}:`);
+        last = heading;
+        const detail = describeEdge(e.properties as EdgeProperties);
+        out.push(`    ${e.other.kind} ${qualifiedName(e.other)}${e.other.missing ? ' [MISSING]' : ''}${detail ? `  (${detail})` : ''}`);
+        out.push(`      ${e.other.id}`);
+      }
+    };
+    section('Uses', uses, 'out');
+    section('Used by', usedBy, 'in');
+    process.stdout.write(out.join('\n') + '\n');
+    return EXIT.ok;
+  } finally {
+    await rt.close();
+  }
+}

@@ -1,0 +1,248 @@
+/**
+ * Reads of the graph, current or as of a past time. Traversal SQL goes through Prisma.sql (parameterised).
+ *
+ * A node may be asserted by several sources/scopes (and as a placeholder by some); the node shown is the best open
+ * assertion: an observed version beats a placeholder, then the most recent. A node is `missing` when only
+ * placeholders assert it. An edge endpoint with no row at all is also reported as missing.
+ *
+ * `asOf` (Date): rows valid at that instant (`valid_from <= asOf < valid_to`); omitted: the current state.
+ */
+import { Prisma } from '../generated/prisma/client';
+import type { Database } from '../db';
+import { parseId } from '../graph/ids';
+import { EDGE_KINDS, type EdgeKind } from '../graph/model';
+
+export interface NodeSummary {
+  id: string;
+  provider: string;
+  kind: string;
+  realm: string;
+  namespace: string | null;
+  name: string;
+  missing: boolean;
+}
+
+export interface NodeView extends NodeSummary {
+  properties: Record<string, unknown>;
+  /** Who asserts it: source/scope, since when, and whether as a placeholder. */
+  assertions: { source: string; scope: string; missing: boolean; validFrom: Date; runFrom: number }[];
+}
+
+export interface EdgeView {
+  kind: EdgeKind;
+  from: string;
+  to: string;
+  properties: Record<string, unknown>;
+  source: string;
+  scope: string;
+  validFrom: Date;
+  /** The node at the other end (relative to the node asked about). */
+  other: NodeSummary;
+}
+
+export interface ReadOptions {
+  asOf?: Date;
+}
+
+function live(alias: string, asOf?: Date): Prisma.Sql {
+  const a = Prisma.raw(alias);
+  return asOf
+    ? Prisma.sql`${a}.valid_from <= ${asOf} AND (${a}.valid_to IS NULL OR ${a}.valid_to > ${asOf})`
+    : Prisma.sql`${a}.valid_to IS NULL`;
+}
+
+interface NodeRow {
+  node_id: string;
+  provider: string;
+  kind: string;
+  realm: string;
+  namespace: string | null;
+  name: string;
+  missing: boolean;
+  properties: Record<string, unknown>;
+}
+
+function summary(r: NodeRow): NodeSummary {
+  return {
+    id: r.node_id,
+    provider: r.provider,
+    kind: r.kind,
+    realm: r.realm,
+    namespace: r.namespace,
+    name: r.name,
+    missing: r.missing,
+  };
+}
+
+/** A summary for an id with no row at all (reported as missing), or null if the id is malformed. */
+function unknownNode(id: string): NodeSummary | null {
+  const p = parseId(id);
+  return p ? { id, provider: p.provider, kind: p.kind, realm: p.realm, namespace: p.namespace, name: p.name, missing: true } : null;
+}
+
+/** One node with its properties and assertions, or null when no source knows it (then or now). */
+export async function getNode(database: Database, id: string, opts: ReadOptions = {}): Promise<NodeView | null> {
+  const rows = await database.prisma.$queryRaw<(NodeRow & { source: string; scope: string; valid_from: Date; run_from: number })[]>(
+    Prisma.sql`SELECT node_id, provider, kind, realm, namespace, name, missing, properties, source, scope, valid_from, run_from
+      FROM node_versions v WHERE v.node_id = ${id} AND ${live('v', opts.asOf)}
+      ORDER BY missing ASC, valid_from DESC`,
+  );
+  if (!rows.length) return null;
+  const best = rows[0]!;
+  return {
+    ...summary(best),
+    properties: best.properties,
+    assertions: rows.map((r) => ({ source: r.source, scope: r.scope, missing: r.missing, validFrom: r.valid_from, runFrom: r.run_from })),
+  };
+}
+
+/**
+ * Edges of a node in one direction: `out` = what it uses/owns (node is `from`), `in` = what uses it (node is `to`).
+ * Same edge asserted by several scopes is returned once (the most recent assertion).
+ */
+export async function getEdges(
+  database: Database,
+  id: string,
+  direction: 'in' | 'out',
+  opts: ReadOptions & { limit?: number } = {},
+): Promise<EdgeView[]> {
+  const self = direction === 'out' ? Prisma.raw('from_id') : Prisma.raw('to_id');
+  const other = direction === 'out' ? Prisma.raw('e.to_id') : Prisma.raw('e.from_id');
+  const limit = Math.min(opts.limit ?? 5000, 50000);
+  const rows = await database.prisma.$queryRaw<
+    {
+      kind: string; from_id: string; to_id: string; properties: Record<string, unknown>; source: string; scope: string;
+      valid_from: Date; o_id: string | null; o_provider: string; o_kind: string; o_realm: string; o_namespace: string | null;
+      o_name: string; o_missing: boolean;
+    }[]
+  >(Prisma.sql`
+    SELECT e.kind, e.from_id, e.to_id, e.properties, e.source, e.scope, e.valid_from,
+           n.node_id AS o_id, n.provider AS o_provider, n.kind AS o_kind, n.realm AS o_realm, n.namespace AS o_namespace,
+           n.name AS o_name, n.missing AS o_missing
+    FROM (SELECT DISTINCT ON (edge_key) * FROM edge_versions v WHERE v.${self} = ${id} AND ${live('v', opts.asOf)}
+          ORDER BY edge_key, valid_from DESC) e
+    LEFT JOIN LATERAL (
+      SELECT node_id, provider, kind, realm, namespace, name, missing FROM node_versions n
+      WHERE n.node_id = ${other} AND ${live('n', opts.asOf)} ORDER BY missing ASC, valid_from DESC LIMIT 1) n ON true
+    ORDER BY e.kind, n.kind, n.namespace, n.name, e.properties->>'via', e.properties->>'container'
+    LIMIT ${limit}`);
+  return rows.flatMap((r) => {
+    const otherId = direction === 'out' ? r.to_id : r.from_id;
+    const o = r.o_id
+      ? { id: r.o_id, provider: r.o_provider, kind: r.o_kind, realm: r.o_realm, namespace: r.o_namespace, name: r.o_name, missing: r.o_missing }
+      : unknownNode(otherId);
+    if (!o || !(r.kind in EDGE_KINDS)) return [];
+    return [{ kind: r.kind as EdgeKind, from: r.from_id, to: r.to_id, properties: r.properties, source: r.source, scope: r.scope, validFrom: r.valid_from, other: o }];
+  });
+}
+
+export interface SearchOptions extends ReadOptions {
+  /** API kind filter (`Secret`, `Deployment`…). */
+  kind?: string;
+  provider?: string;
+  realm?: string;
+  namespace?: string;
+  /** Only missing (dangling) nodes. */
+  missingOnly?: boolean;
+  limit?: number;
+  offset?: number;
+}
+
+/**
+ * Searches nodes by id, name, namespace or kind. `q` matches an exact id, or a case-insensitive substring of the
+ * name or `namespace/name`; an empty `q` lists. Results: exact id first, then name prefix matches, then by kind,
+ * namespace and name. Returns at most `limit` (default 50, max 500) plus the total count.
+ */
+export async function searchNodes(
+  database: Database,
+  q: string,
+  opts: SearchOptions = {},
+): Promise<{ total: number; nodes: NodeSummary[] }> {
+  const limit = Math.max(1, Math.min(opts.limit ?? 50, 500));
+  const offset = Math.max(0, Math.min(opts.offset ?? 0, 100_000));
+  const term = q.trim().slice(0, 300);
+  const pattern = `%${term.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+  const conds: Prisma.Sql[] = [live('v', opts.asOf)];
+  if (term) {
+    conds.push(Prisma.sql`(v.node_id = ${term} OR lower(v.name) LIKE ${pattern}
+      OR lower(coalesce(v.namespace, '') || '/' || v.name) LIKE ${pattern} OR lower(v.node_id) LIKE ${pattern})`);
+  }
+  if (opts.kind) conds.push(Prisma.sql`v.kind = ${opts.kind}`);
+  if (opts.provider) conds.push(Prisma.sql`v.provider = ${opts.provider}`);
+  if (opts.realm) conds.push(Prisma.sql`v.realm = ${opts.realm}`);
+  if (opts.namespace) conds.push(Prisma.sql`v.namespace = ${opts.namespace}`);
+  const where = Prisma.join(conds, ' AND ');
+  const having = opts.missingOnly ? Prisma.sql`WHERE b.missing` : Prisma.empty;
+  const rows = await database.prisma.$queryRaw<(NodeRow & { total: bigint })[]>(Prisma.sql`
+    WITH b AS (
+      SELECT DISTINCT ON (v.node_id) v.node_id, v.provider, v.kind, v.realm, v.namespace, v.name, v.missing, v.properties
+      FROM node_versions v WHERE ${where}
+      ORDER BY v.node_id, v.missing ASC, v.valid_from DESC)
+    SELECT b.*, count(*) OVER () AS total FROM b ${having}
+    ORDER BY (b.node_id = ${term}) DESC, (lower(b.name) LIKE ${term.toLowerCase() + '%'}) DESC, b.kind, b.namespace, b.name
+    LIMIT ${limit} OFFSET ${offset}`);
+  return { total: rows.length ? Number(rows[0]!.total) : 0, nodes: rows.map(summary) };
+}
+
+/** Count of current (or as-of) nodes per provider:kind, with how many are missing. */
+export async function countByKind(
+  database: Database,
+  opts: ReadOptions = {},
+): Promise<{ provider: string; kind: string; total: number; missing: number }[]> {
+  const rows = await database.prisma.$queryRaw<{ provider: string; kind: string; total: bigint; missing: bigint }[]>(Prisma.sql`
+    WITH b AS (SELECT DISTINCT ON (v.node_id) v.provider, v.kind, v.missing FROM node_versions v
+               WHERE ${live('v', opts.asOf)} ORDER BY v.node_id, v.missing ASC, v.valid_from DESC)
+    SELECT provider, kind, count(*) AS total, count(*) FILTER (WHERE missing) AS missing FROM b
+    GROUP BY provider, kind ORDER BY provider, kind`);
+  return rows.map((r) => ({ provider: r.provider, kind: r.kind, total: Number(r.total), missing: Number(r.missing) }));
+}
+
+export interface RunView {
+  id: number;
+  source: string;
+  scope: string;
+  status: string;
+  startedAt: Date;
+  finishedAt: Date | null;
+  committedAt: Date | null;
+  coverage: Record<string, { complete: boolean; count: number; error?: string }>;
+  counts: Record<string, unknown>;
+  errors: { where: string; message: string }[];
+  inputs: Record<string, unknown>;
+}
+
+type RunRow = Awaited<ReturnType<Database['prisma']['run']['findUnique']>> & {};
+
+function toRunView(r: RunRow): RunView {
+  return {
+    id: r.id,
+    source: r.source,
+    scope: r.scope,
+    status: r.status,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    committedAt: r.committedAt,
+    coverage: r.coverage as RunView['coverage'],
+    counts: r.counts as RunView['counts'],
+    errors: r.errors as RunView['errors'],
+    inputs: r.inputs as RunView['inputs'],
+  };
+}
+
+/** Most recent runs first. */
+export async function listRuns(database: Database, opts: { limit?: number; offset?: number } = {}): Promise<RunView[]> {
+  const rows = await database.prisma.run.findMany({
+    orderBy: { id: 'desc' },
+    take: Math.max(1, Math.min(opts.limit ?? 50, 500)),
+    skip: Math.max(0, opts.offset ?? 0),
+  });
+  return rows.map(toRunView);
+}
+
+/** One run by id, or null. */
+export async function getRun(database: Database, id: number): Promise<RunView | null> {
+  if (!Number.isSafeInteger(id) || id <= 0) return null;
+  const r = await database.prisma.run.findUnique({ where: { id } });
+  if (!r) return null;
+  return toRunView(r);
+}
