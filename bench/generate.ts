@@ -260,13 +260,15 @@ function daysAgo(days: number): string {
 /** Decides names, types and references. Deterministic for `opts.seed`. */
 export function planCluster(input: ClusterDumpOptions): ClusterPlan {
   const options: Required<ClusterDumpOptions> = {
-    namespaces: Math.max(1, Math.min(input.namespaces ?? DEFAULT_DUMP_OPTIONS.namespaces, Math.max(1, input.deployments))),
-    seed: 1,
-    danglingRate: 0.01,
-    missingKeyRate: 0.005,
     ...input,
-  } as Required<ClusterDumpOptions>;
-  if (input.namespaces !== undefined) options.namespaces = Math.max(1, input.namespaces);
+    namespaces: Math.max(1, input.namespaces ?? Math.min(DEFAULT_DUMP_OPTIONS.namespaces, input.deployments)),
+    seed: input.seed ?? DEFAULT_DUMP_OPTIONS.seed,
+    danglingRate: input.danglingRate ?? 0.01,
+    missingKeyRate: input.missingKeyRate ?? 0.005,
+  };
+  for (const k of ['secrets', 'pods', 'deployments', 'serviceAccounts', 'ingresses'] as const) {
+    if (!Number.isInteger(options[k]) || options[k] < 0) throw new Error(`${k} must be a non-negative integer`);
+  }
   const rng = new Random(createRng(options.seed));
   const nsCount = options.namespaces;
 
@@ -340,7 +342,9 @@ export function planCluster(input: ClusterDumpOptions): ClusterPlan {
 
     for (const sa of ns.serviceAccounts) {
       if (pulls.length && rng.chance(0.15)) sa.pullSecret = rng.pick(pulls).name;
-      if (sa.name !== 'default' && rng.chance(0.1)) sa.gcpServiceAccount = `${sa.name}@${team}-project.iam.gserviceaccount.com`.slice(-100);
+      if (sa.name !== 'default' && rng.chance(0.1)) {
+        sa.gcpServiceAccount = `${sa.name.slice(0, 30).replace(/-+$/, '')}@${team}-project.iam.gserviceaccount.com`;
+      }
     }
 
     // Deployments with 2-6 references each.
@@ -368,7 +372,8 @@ export function planCluster(input: ClusterDumpOptions): ClusterPlan {
         }
         refs.push({ via, secret: dangling ? missingName(target.name) : target.name, keys, optional, dangling, missingKey });
       }
-      const sa = rng.chance(0.6) ? rng.pick(ns.serviceAccounts.length ? ns.serviceAccounts : [{ name: 'default' }]).name : 'default';
+      const saNamesList = ns.serviceAccounts.map((x) => x.name);
+      const sa = rng.chance(0.6) && saNamesList.length ? rng.pick(saNamesList) : 'default';
       ns.deployments.push({
         name,
         uid: rng.uuid(),
@@ -391,13 +396,15 @@ export function planCluster(input: ClusterDumpOptions): ClusterPlan {
     for (let k = 0; k < ingressesPer[i]!; k++) {
       const name = unique(ingNames, `${team}-${rng.pick(APPS)}`);
       const host = `${name}.${ns.name}.example.com`;
-      if (tls.length === 0 || rng.chance(options.danglingRate)) {
-        ns.ingresses.push({ name, host, tlsSecret: tls.length || rng.chance(0.5) ? missingName(`${name}-tls`) : null, dangling: true });
-      } else {
+      if (tls.length && !rng.chance(options.danglingRate)) {
         ns.ingresses.push({ name, host, tlsSecret: rng.pick(tls).name, dangling: false });
+      } else if (tls.length || rng.chance(0.5)) {
+        // A certificate Secret that was renamed or never created.
+        ns.ingresses.push({ name, host, tlsSecret: missingName(`${name}-tls`), dangling: true });
+      } else {
+        // TLS served with the controller's default certificate: no secretName, not a reference.
+        ns.ingresses.push({ name, host, tlsSecret: null, dangling: false });
       }
-      const last = ns.ingresses[ns.ingresses.length - 1]!;
-      if (last.tlsSecret === null) last.dangling = false;
     }
   }
 
@@ -460,7 +467,7 @@ function secretObject(ns: string, s: SecretPlan, rng: Random): KubeObject {
   } else if (s.type === 'gcpKey') {
     type = 'Opaque';
     const project = `${ns.split('-')[0]}-project`;
-    const email = `${s.name.slice(0, 24).replace(/-+$/, '')}@${project}.iam.gserviceaccount.com`;
+    const email = `${s.name.slice(0, 30).replace(/-+$/, '')}@${project}.iam.gserviceaccount.com`;
     const keyFile = {
       type: 'service_account',
       project_id: project,

@@ -45,7 +45,7 @@ async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
 
 /** Collects files into runs of source `files`, one per scope; returns the run summaries. */
 export async function collectFilesInto(
-  rt: Runtime,
+  rt: Pick<Runtime, 'database' | 'fingerprint'>,
   paths: string[],
   opts: { cluster: string; namespace: string; quiet?: boolean },
 ): Promise<{ scope: string; summary: RunSummary }[]> {

@@ -79,6 +79,13 @@ describe('readDocuments', () => {
     expect(errors[0]!.message).not.toMatch(/s3cr3t|unclosed|password/);
   });
 
+  it('recovers after a broken document in a CRLF file too', async () => {
+    const f = write('crlf.yaml', ['kind: A', '---', 'bad: "unclosed', '---', 'kind: B', ''].join('\r\n'));
+    const { docs, errors } = await readAll([f]);
+    expect(docs.map((d) => [d.line, d.value])).toEqual([[1, { kind: 'A' }], [5, { kind: 'B' }]]);
+    expect(errors.map((e) => [e.file, e.line])).toEqual([[f, 3]]);
+  });
+
   it('expands Kubernetes List dumps (JSON and YAML), with item lines in YAML', async () => {
     const list = {
       apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' },

@@ -294,10 +294,10 @@ export function* parseText(file: string, text: string, maxAliasCount = 100): Gen
   // A syntax error can swallow what follows (an unclosed quote runs to the end of the stream). Document markers
   // (`---` / `...` at column 0) cannot occur inside any YAML node, so re-parse marker-delimited chunks separately:
   // every good document around a broken one is still read.
-  const lines = text.split('\n');
+  const lines = text.split(/\r?\n/);
   let chunkStart = 0;
   for (let i = 1; i <= lines.length; i++) {
-    if (i === lines.length || /^(?:---|\.\.\.)(?:[ \t\r]|$)/.test(lines[i]!)) {
+    if (i === lines.length || /^(?:---|\.\.\.)(?:[ \t]|$)/.test(lines[i]!)) {
       const chunk = lines.slice(chunkStart, i).join('\n');
       yield* parseYaml(file, chunk, chunkStart, maxAliasCount).out;
       chunkStart = i;

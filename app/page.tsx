@@ -1,0 +1,236 @@
+import Link from 'next/link';
+import {
+  Alert,
+  Card,
+  Code,
+  Group,
+  SimpleGrid,
+  Stack,
+  Table,
+  TableTbody,
+  TableTd,
+  TableTh,
+  TableThead,
+  TableTr,
+  Text,
+  Title,
+} from '@mantine/core';
+import { db } from '@/lib/db';
+import { countByKind, listRuns } from '@/lib/store/read';
+import { NODE_KIND_KEYS, NODE_KINDS } from '@/lib/graph/model';
+import { formatDuration, kindStyle, providerLabel, runDurationMs, runHref, searchHref } from '@/lib/ui/format';
+import { readOptionsFrom, type SearchParams } from '@/lib/ui/params';
+import { AppLink } from './_components/NodeLink';
+import { RunStatusBadge } from './_components/badges';
+import { EmptyState } from './_components/EmptyState';
+import { PageTitle } from './_components/PageTitle';
+import { TimeText } from './_components/TimeText';
+import { IconAlert } from './_components/icons';
+
+export const dynamic = 'force-dynamic';
+
+type Count = Awaited<ReturnType<typeof countByKind>>[number];
+
+/** Model order first (Secrets, ServiceAccounts, workloads…), unknown kinds after. */
+function modelOrder(c: Count): number {
+  const i = NODE_KIND_KEYS.indexOf(`${c.provider}:${c.kind}` as (typeof NODE_KIND_KEYS)[number]);
+  return i < 0 ? NODE_KIND_KEYS.length : i;
+}
+
+export default async function OverviewPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const opts = readOptionsFrom(await searchParams);
+  const database = db();
+  const [counts, runs] = await Promise.all([countByKind(database, opts), listRuns(database, { limit: 5 })]);
+  const total = counts.reduce((a, c) => a + c.total, 0);
+  const missing = counts.reduce((a, c) => a + c.missing, 0);
+
+  if (total === 0 && runs.length === 0) return <NoData />;
+
+  const providers = [...new Set(counts.map((c) => c.provider))].sort();
+  const missingKinds = counts.filter((c) => c.missing > 0).sort((a, b) => modelOrder(a) - modelOrder(b));
+
+  return (
+    <Stack gap="xl">
+      <PageTitle
+        title="Overview"
+        description="Everything keygraph knows about, by kind. Open any count to list the objects; every object links both ways."
+      />
+
+      <Card
+        withBorder
+        padding="lg"
+        radius="md"
+        component={Link}
+        href={searchHref({ missing: true })}
+        className="kg-stat-card"
+        data-testid="missing-card"
+        style={{
+          borderColor: missing ? 'var(--mantine-color-red-4)' : undefined,
+          background: missing ? 'var(--mantine-color-red-0)' : undefined,
+        }}
+      >
+        <Group justify="space-between" align="center" wrap="wrap" gap="md">
+          <Group gap="md" wrap="nowrap">
+            <Text fz={40} fw={700} c={missing ? 'red.7' : 'teal.7'} lh={1}>
+              {missing}
+            </Text>
+            <Stack gap={2}>
+              <Text fw={600}>{missing === 1 ? 'Missing object (dangling reference)' : 'Missing objects (dangling references)'}</Text>
+              <Text size="sm" c="dimmed" maw={620}>
+                {missing
+                  ? 'Referenced but not observed. Pods that need them keep running, and fail at their next start.'
+                  : 'Every referenced Secret, ServiceAccount and key was observed.'}
+              </Text>
+            </Stack>
+          </Group>
+          {missingKinds.length ? (
+            <Group gap="xs">
+              {missingKinds.map((c) => (
+                <Text key={`${c.provider}:${c.kind}`} size="sm" c="red.8" fw={500}>
+                  {c.missing} {c.missing === 1 ? kindStyle(c.provider, c.kind).label : kindStyle(c.provider, c.kind).plural}
+                </Text>
+              ))}
+            </Group>
+          ) : null}
+        </Group>
+      </Card>
+
+      {providers.map((provider) => (
+        <Stack gap="sm" key={provider}>
+          <Title order={2} fz="lg">
+            {providerLabel(provider)}
+          </Title>
+          <SimpleGrid cols={{ base: 2, sm: 3, md: 4, lg: 5 }} spacing="md">
+            {counts
+              .filter((c) => c.provider === provider)
+              .sort((a, b) => modelOrder(a) - modelOrder(b))
+              .map((c) => {
+                const s = kindStyle(c.provider, c.kind);
+                return (
+                  <Card
+                    key={c.kind}
+                    withBorder
+                    padding="md"
+                    radius="md"
+                    component={Link}
+                    href={searchHref({ kind: c.kind, provider: c.provider })}
+                    className="kg-stat-card"
+                    data-testid={`count-${c.provider}-${c.kind}`}
+                    style={{ borderLeft: `4px solid ${s.color}` }}
+                  >
+                    <Text size="sm" c="dimmed" fw={500}>
+                      {s.plural}
+                    </Text>
+                    <Group gap={8} align="baseline">
+                      <Text fz={28} fw={700} lh={1.3}>
+                        {c.total}
+                      </Text>
+                      {c.missing ? (
+                        <Text size="xs" c="red.7" fw={600}>
+                          {c.missing} missing
+                        </Text>
+                      ) : null}
+                    </Group>
+                  </Card>
+                );
+              })}
+          </SimpleGrid>
+        </Stack>
+      ))}
+
+      <Stack gap="sm">
+        <Group justify="space-between">
+          <Title order={2} fz="lg">
+            Latest collections
+          </Title>
+          <AppLink href="/runs" size="sm">
+            All runs →
+          </AppLink>
+        </Group>
+        {runs.length ? (
+          <Card withBorder padding={0} radius="md">
+            <Table verticalSpacing="sm" horizontalSpacing="md" highlightOnHover>
+              <TableThead>
+                <TableTr>
+                  <TableTh>Run</TableTh>
+                  <TableTh>Source</TableTh>
+                  <TableTh>Scope</TableTh>
+                  <TableTh>Status</TableTh>
+                  <TableTh>Started</TableTh>
+                  <TableTh>Duration</TableTh>
+                </TableTr>
+              </TableThead>
+              <TableTbody>
+                {runs.map((r) => (
+                  <TableTr key={r.id}>
+                    <TableTd>
+                      <AppLink href={runHref(r.id)} fw={600}>
+                        #{r.id}
+                      </AppLink>
+                    </TableTd>
+                    <TableTd>{r.source}</TableTd>
+                    <TableTd>
+                      <Text size="sm" className="kg-mono">
+                        {r.scope}
+                      </Text>
+                    </TableTd>
+                    <TableTd>
+                      <RunStatusBadge status={r.status} />
+                    </TableTd>
+                    <TableTd>
+                      <TimeText value={r.startedAt} />
+                    </TableTd>
+                    <TableTd>{formatDuration(runDurationMs(r))}</TableTd>
+                  </TableTr>
+                ))}
+              </TableTbody>
+            </Table>
+          </Card>
+        ) : (
+          <Text c="dimmed" size="sm">
+            No collection has run yet.
+          </Text>
+        )}
+      </Stack>
+    </Stack>
+  );
+}
+
+/** First start: nothing collected yet. */
+function NoData() {
+  const kinds = Object.values(NODE_KINDS).map((k) => k.plural);
+  return (
+    <Stack gap="xl">
+      <PageTitle title="Welcome to keygraph" description="The inventory is empty: nothing has been collected yet." />
+      <EmptyState title="Collect your first inventory">
+        <Stack gap="md" align="stretch" style={{ textAlign: 'left' }}>
+          <Text size="sm">
+            keygraph links {kinds.slice(0, 4).join(', ')} and more, so you can look things up from either end. Run one of
+            these, then reload this page:
+          </Text>
+          <SimpleGrid cols={1} spacing="xs">
+            <Command cmd="keygraph collect files DIR --cluster NAME" what="Manifests, a GitOps folder or kubectl -o yaml/json dumps" />
+            <Command cmd="keygraph collect k8s --context CTX" what="A live cluster through your kubeconfig (read-only)" />
+            <Command cmd="keygraph demo" what="A two-day demo cluster with a renamed secret still in use" />
+          </SimpleGrid>
+        </Stack>
+      </EmptyState>
+      <Alert variant="light" color="indigo" icon={<IconAlert size={18} />} title="Secret values are never stored">
+        Collectors keep Secret key names and HMAC fingerprints only; values and their base64 never reach the database.
+      </Alert>
+    </Stack>
+  );
+}
+
+function Command({ cmd, what }: { cmd: string; what: string }) {
+  return (
+    <Group gap="sm" wrap="wrap">
+      <Code fz="sm" style={{ padding: '4px 8px' }}>
+        {cmd}
+      </Code>
+      <Text size="sm" c="dimmed">
+        {what}
+      </Text>
+    </Group>
+  );
+}

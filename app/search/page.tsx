@@ -1,0 +1,210 @@
+import type { Metadata } from 'next';
+import {
+  Badge,
+  Card,
+  CloseButton,
+  Group,
+  Stack,
+  Table,
+  TableScrollContainer,
+  TableTbody,
+  TableTd,
+  TableTh,
+  TableThead,
+  TableTr,
+  Text,
+} from '@mantine/core';
+import Link from 'next/link';
+import { db } from '@/lib/db';
+import { searchNodes } from '@/lib/store/read';
+import { NODE_KIND_KEYS, NODE_KINDS } from '@/lib/graph/model';
+import { parseId } from '@/lib/graph/ids';
+import { kindStyle, providerLabel, realmNoun, searchHref, type SearchParamsIn } from '@/lib/ui/format';
+import { flagParam, pageParam, param, readOptionsFrom, type SearchParams } from '@/lib/ui/params';
+import { KindBadge, MissingBadge } from '../_components/badges';
+import { EmptyState } from '../_components/EmptyState';
+import { NodeLink } from '../_components/NodeLink';
+import { PageTitle } from '../_components/PageTitle';
+import { Pager } from '../_components/Pager';
+import { FilterBar } from './FilterBar';
+
+export const dynamic = 'force-dynamic';
+
+export const metadata: Metadata = { title: 'Search' };
+
+const PAGE_SIZE = 50;
+
+function parseFilters(sp: SearchParams): SearchParamsIn {
+  let kind = param(sp, 'kind');
+  let provider = param(sp, 'provider');
+  // No-JS form submit sends the Select's `PROVIDER:KIND` value as kindKey.
+  const kindKey = param(sp, 'kindKey');
+  if (kindKey && kindKey.includes(':')) [provider, kind] = kindKey.split(':', 2) as [string, string];
+  return {
+    q: param(sp, 'q')?.slice(0, 300),
+    kind,
+    provider,
+    namespace: param(sp, 'namespace'),
+    realm: param(sp, 'realm'),
+    missing: flagParam(sp, 'missing'),
+    page: pageParam(sp),
+  };
+}
+
+export default async function SearchPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const sp = await searchParams;
+  const f = parseFilters(sp);
+  const page = f.page ?? 1;
+  const { total, nodes } = await searchNodes(db(), f.q ?? '', {
+    ...readOptionsFrom(sp),
+    kind: f.kind,
+    provider: f.provider,
+    namespace: f.namespace,
+    realm: f.realm,
+    missingOnly: f.missing,
+    limit: PAGE_SIZE,
+    offset: (page - 1) * PAGE_SIZE,
+  });
+
+  const kinds = NODE_KIND_KEYS.map((k) => ({ value: k, label: NODE_KINDS[k].plural, group: providerLabel(NODE_KINDS[k].provider) }));
+  const kindKey = f.kind ? `${f.provider ?? 'k8s'}:${f.kind}` : '';
+  const looksLikeId = !!f.q && /^(k8s|gcp):/.test(f.q);
+  const exact = f.q && nodes[0]?.id === f.q;
+
+  const title = f.missing ? 'Missing objects' : 'Search';
+  const description = f.missing
+    ? 'Referenced but not observed. A reference to one of these fails at the next start of the pods that need it.'
+    : 'Find Secrets, ServiceAccounts, workloads, GCP service accounts and keys by name, namespace or id.';
+
+  const chips: { label: string; clear: SearchParamsIn }[] = [];
+  if (f.realm) chips.push({ label: `${f.provider ? realmNoun(f.provider) : 'cluster/project'}: ${f.realm}`, clear: { ...f, realm: undefined, page: 1 } });
+  if (f.provider && !f.kind) chips.push({ label: `provider: ${providerLabel(f.provider)}`, clear: { ...f, provider: undefined, page: 1 } });
+
+  return (
+    <Stack gap="lg">
+      <PageTitle title={title} description={description} />
+      <Card withBorder padding="md" radius="md">
+        <Stack gap="sm">
+          <FilterBar
+            // Re-mount when the URL changes so the inputs show the current filters.
+            key={JSON.stringify(f)}
+            initial={{ q: f.q ?? '', kindKey, namespace: f.namespace ?? '', realm: f.realm ?? '', missing: !!f.missing }}
+            kinds={kinds}
+          />
+          {chips.length ? (
+            <Group gap="xs">
+              {chips.map((c) => (
+                <Badge
+                  key={c.label}
+                  variant="light"
+                  color="gray"
+                  tt="none"
+                  rightSection={<CloseButton size="xs" component={Link} href={searchHref(c.clear)} aria-label={`Remove filter ${c.label}`} />}
+                >
+                  {c.label}
+                </Badge>
+              ))}
+            </Group>
+          ) : null}
+        </Stack>
+      </Card>
+
+      {nodes.length === 0 ? (
+        <NoResults f={f} looksLikeId={looksLikeId} />
+      ) : (
+        <Stack gap="sm">
+          {exact ? (
+            <Text size="sm" c="dimmed">
+              Exact id match shown first.
+            </Text>
+          ) : null}
+          <Card withBorder padding={0} radius="md">
+            <TableScrollContainer minWidth={820}>
+              <Table verticalSpacing="sm" horizontalSpacing="md" highlightOnHover data-testid="search-results">
+                <TableThead>
+                  <TableTr>
+                    <TableTh w={170}>Kind</TableTh>
+                    <TableTh>Name</TableTh>
+                    <TableTh>Namespace</TableTh>
+                    <TableTh>Cluster / project</TableTh>
+                    <TableTh>Id</TableTh>
+                  </TableTr>
+                </TableThead>
+                <TableTbody>
+                  {nodes.map((n) => (
+                    <TableTr key={n.id} data-node-id={n.id}>
+                      <TableTd>
+                        <KindBadge provider={n.provider} kind={n.kind} />
+                      </TableTd>
+                      <TableTd>
+                        <Group gap={8} wrap="nowrap">
+                          <NodeLink id={n.id}>{n.name}</NodeLink>
+                          {n.missing ? <MissingBadge size="xs" /> : null}
+                        </Group>
+                      </TableTd>
+                      <TableTd>
+                        {n.namespace ? (
+                          <Text size="sm" component={Link} href={searchHref({ namespace: n.namespace, realm: n.realm, provider: n.provider })} c="inherit">
+                            {n.namespace}
+                          </Text>
+                        ) : (
+                          <Text size="sm" c="dimmed">
+                            —
+                          </Text>
+                        )}
+                      </TableTd>
+                      <TableTd>
+                        <Text size="sm" component={Link} href={searchHref({ realm: n.realm, provider: n.provider })} c="inherit">
+                          {n.realm}
+                        </Text>
+                      </TableTd>
+                      <TableTd>
+                        <Text className="kg-mono" c="dimmed" size="xs">
+                          {n.id}
+                        </Text>
+                      </TableTd>
+                    </TableTr>
+                  ))}
+                </TableTbody>
+              </Table>
+            </TableScrollContainer>
+          </Card>
+          <Pager base={{ ...f, page: undefined }} page={page} total={total} pageSize={PAGE_SIZE} />
+        </Stack>
+      )}
+    </Stack>
+  );
+}
+
+function NoResults({ f, looksLikeId }: { f: SearchParamsIn; looksLikeId: boolean }) {
+  const filtered = !!(f.kind || f.namespace || f.realm || f.provider);
+  if (f.missing && !f.q && !filtered) {
+    return (
+      <EmptyState title="No missing objects">
+        Every Secret, ServiceAccount and key that something references was observed. Nothing will fail at the next restart
+        because of a dangling reference.
+      </EmptyState>
+    );
+  }
+  const style = f.kind && f.provider ? kindStyle(f.provider, f.kind) : null;
+  return (
+    <EmptyState title={f.q ? `Nothing matches “${f.q}”` : `No ${style ? style.plural : 'objects'} found`}>
+      <Stack gap={6} align="center">
+        {looksLikeId && f.q ? (
+          <Text size="sm">
+            {parseId(f.q)
+              ? 'This is a well-formed node id, but no source has reported it.'
+              : 'This looks like a node id but is not well-formed. Ids look like k8s:CLUSTER/NAMESPACE/KIND/NAME or gcp:PROJECT/ServiceAccount/EMAIL.'}
+          </Text>
+        ) : (
+          <Text size="sm">Search matches names, namespace/name and ids, ignoring case.</Text>
+        )}
+        {filtered || f.missing ? (
+          <Text size="sm">
+            <Link href={searchHref({ q: f.q })}>Search again without filters</Link>
+          </Text>
+        ) : null}
+      </Stack>
+    </EmptyState>
+  );
+}
