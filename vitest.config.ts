@@ -10,5 +10,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     globalSetup: ['./test/global-setup.ts'],
     pool: 'forks',
+    reporters: ['default', ['json', { outputFile: 'test-reports/vitest.json' }]],
   },
 });

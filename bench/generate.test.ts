@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRng, generateClusterDump, parseArgs, writeClusterDump, type ClusterDumpOptions, type DumpSummary } from './generate';
+import { createRng, generateClusterDump, parseArgs, writeClusterDump, writeClusterDumpFiles, type ClusterDumpOptions, type DumpSummary } from './generate';
 
 type Obj = {
   kind: string;
@@ -159,5 +159,27 @@ describe('bench/generate', () => {
     expect(parseArgs(['out.json', '--scale', '0.01', '--seed=3']).options).toMatchObject({ secrets: 300, pods: 200, deployments: 50, seed: 3 });
     expect(() => parseArgs([])).toThrow(/usage/);
     expect(() => parseArgs(['x.json', '--bogus', '1'])).toThrow(/unknown option/);
+  });
+});
+
+describe('bench/generate split output', () => {
+  it('splits into complete Lists under the size limit, with the same objects in order', async () => {
+    const dir = path.join(tmp, 'split');
+    const single = path.join(tmp, 'single.json');
+    await writeClusterDump(single, SMALL);
+    const summary = await writeClusterDumpFiles(dir, SMALL, 100_000);
+    expect(summary.files.length).toBeGreaterThan(2);
+    const items: unknown[] = [];
+    let bytes = 0;
+    for (const f of summary.files) {
+      const raw = readFileSync(f, 'utf8');
+      bytes += Buffer.byteLength(raw);
+      expect(Buffer.byteLength(raw)).toBeLessThanOrEqual(100_000);
+      const list = JSON.parse(raw) as { kind: string; items: unknown[] };
+      expect(list.kind).toBe('List');
+      items.push(...list.items);
+    }
+    expect(summary.bytes).toBe(bytes);
+    expect(items).toEqual((JSON.parse(readFileSync(single, 'utf8')) as { items: unknown[] }).items);
   });
 });

@@ -14,8 +14,11 @@
  * Output is deterministic for a seed: the same options give the same bytes. Secret values are random bytes from
  * the seeded PRNG. They are fake, and GCP key files carry the PEM body `ZmFrZQ==` ("fake").
  *
+ * The default dump is about 100 MB in one file, which is more than `keygraph collect files` reads per file by
+ * default (64 MiB). Use `--split-mb 48` (or {@link writeClusterDumpFiles}) to write OUT as a folder of `List` files.
+ *
  *     node --import tsx bench/generate.ts bench/out/cluster.json [--seed 1] [--scale 1.5] [--secrets N] [--pods N]
- *       [--deployments N] [--service-accounts N] [--ingresses N] [--namespaces N]
+ *       [--deployments N] [--service-accounts N] [--ingresses N] [--namespaces N] [--split-mb N]
  */
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -745,44 +748,103 @@ export function summarizePlan(plan: ClusterPlan): DumpSummary {
   return { counts, total: Object.values(counts).reduce((s, n) => s + n, 0), templateRefs, dangling, missingKeys };
 }
 
+const LIST_HEAD = '{"apiVersion":"v1","kind":"List","metadata":{"resourceVersion":""},"items":[\n';
+const LIST_TAIL = '\n]}\n';
+
+/** Writes one kubectl `List` to a stream in ~1 MiB chunks, waiting for `drain` when the stream asks. */
+class ListWriter {
+  private chunk = LIST_HEAD;
+  private items = 0;
+  /** Bytes handed to the stream so far plus the pending chunk. */
+  bytes = 0;
+
+  constructor(private readonly stream: Writable) {}
+
+  async add(obj: KubeObject): Promise<void> {
+    const json = (this.items++ === 0 ? '' : ',\n') + JSON.stringify(obj);
+    this.chunk += json;
+    if (this.chunk.length > 1 << 20) await this.flush();
+  }
+
+  /** Bytes this List will have if closed now. */
+  get size(): number {
+    return this.bytes + Buffer.byteLength(this.chunk) + LIST_TAIL.length;
+  }
+
+  async close(): Promise<void> {
+    this.chunk += LIST_TAIL;
+    await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    this.bytes += Buffer.byteLength(this.chunk);
+    const ok = this.stream.write(this.chunk);
+    this.chunk = '';
+    if (!ok) await once(this.stream, 'drain');
+  }
+}
+
+async function openFile(file: string): Promise<Writable> {
+  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+  return createWriteStream(file);
+}
+
+async function closeFile(stream: Writable): Promise<void> {
+  stream.end();
+  await once(stream, 'finish');
+}
+
 /**
- * Writes a kubectl `List` JSON dump to `out` (a path, whose folder is created, or a writable stream), one item per
- * line, in chunks with backpressure. Resolves with the dump's summary (and its size in bytes).
+ * Writes a kubectl `List` JSON dump to `out` (a path, whose folder is created, or a writable stream, left open),
+ * one item per line, in chunks with backpressure. Resolves with the dump's summary (and its size in bytes).
  */
 export async function writeClusterDump(out: string | Writable, opts: ClusterDumpOptions): Promise<DumpSummary> {
   const plan = planCluster(opts);
-  let stream: Writable;
-  if (typeof out === 'string') {
-    await mkdir(path.dirname(path.resolve(out)), { recursive: true });
-    stream = createWriteStream(out);
-  } else {
-    stream = out;
-  }
+  const stream = typeof out === 'string' ? await openFile(out) : out;
+  const list = new ListWriter(stream);
+  for (const obj of emitCluster(plan)) await list.add(obj);
+  await list.close();
+  if (typeof out === 'string') await closeFile(stream);
+  return { ...summarizePlan(plan), bytes: list.bytes };
+}
+
+/**
+ * Like {@link writeClusterDump}, but split into `dir/cluster-000.json`, `cluster-001.json`… each a complete
+ * `List` of at most about `maxBytesPerFile` bytes, for readers with a per-file size limit (`keygraph collect
+ * files` refuses files over 64 MiB by default). Resolves with the summary and the files written, in order.
+ */
+export async function writeClusterDumpFiles(
+  dir: string,
+  opts: ClusterDumpOptions,
+  maxBytesPerFile = 48 * 1024 * 1024,
+): Promise<DumpSummary & { files: string[] }> {
+  const plan = planCluster(opts);
+  const files: string[] = [];
   let bytes = 0;
-  let chunk = '{"apiVersion":"v1","kind":"List","metadata":{"resourceVersion":""},"items":[\n';
-  const flush = async (): Promise<void> => {
-    bytes += Buffer.byteLength(chunk);
-    const ok = stream.write(chunk);
-    chunk = '';
-    if (!ok) await once(stream, 'drain');
+  let stream: Writable | null = null;
+  let list: ListWriter | null = null;
+  const finishFile = async (): Promise<void> => {
+    if (!list || !stream) return;
+    await list.close();
+    await closeFile(stream);
+    bytes += list.bytes;
   };
-  let first = true;
   for (const obj of emitCluster(plan)) {
-    chunk += (first ? '' : ',\n') + JSON.stringify(obj);
-    first = false;
-    if (chunk.length > 1 << 20) await flush();
+    if (!list || list.size >= maxBytesPerFile - 64 * 1024) {
+      await finishFile();
+      const file = path.join(dir, `cluster-${String(files.length).padStart(3, '0')}.json`);
+      files.push(file);
+      stream = await openFile(file);
+      list = new ListWriter(stream);
+    }
+    await list.add(obj);
   }
-  chunk += '\n]}\n';
-  await flush();
-  if (typeof out === 'string') {
-    stream.end();
-    await once(stream, 'finish');
-  }
-  return { ...summarizePlan(plan), bytes };
+  await finishFile();
+  return { ...summarizePlan(plan), bytes, files };
 }
 
 /** Parses CLI flags into options (`--scale` multiplies the default counts). */
-export function parseArgs(argv: string[]): { out: string; options: ClusterDumpOptions } {
+export function parseArgs(argv: string[]): { out: string; options: ClusterDumpOptions; splitBytes: number | null } {
   const flags = new Map<string, string>();
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -793,7 +855,7 @@ export function parseArgs(argv: string[]): { out: string; options: ClusterDumpOp
       flags.set(k, v);
     } else positional.push(a);
   }
-  if (positional.length !== 1) throw new Error('usage: node --import tsx bench/generate.ts OUT.json [--seed N] [--scale X] [--secrets N] [--pods N] [--deployments N] [--service-accounts N] [--ingresses N] [--namespaces N]');
+  if (positional.length !== 1) throw new Error('usage: node --import tsx bench/generate.ts OUT.json [--seed N] [--scale X] [--secrets N] [--pods N] [--deployments N] [--service-accounts N] [--ingresses N] [--namespaces N] [--split-mb N]');
   const num = (k: string): number | undefined => {
     const v = flags.get(k);
     if (v === undefined) return undefined;
@@ -801,13 +863,15 @@ export function parseArgs(argv: string[]): { out: string; options: ClusterDumpOp
     if (!Number.isFinite(n) || n < 0) throw new Error(`--${k} must be a non-negative number`);
     return n;
   };
-  const known = new Set(['seed', 'scale', 'secrets', 'pods', 'deployments', 'service-accounts', 'ingresses', 'namespaces']);
+  const known = new Set(['seed', 'scale', 'secrets', 'pods', 'deployments', 'service-accounts', 'ingresses', 'namespaces', 'split-mb']);
   for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown option --${k}`);
   const scale = num('scale') ?? 1;
   const d = DEFAULT_DUMP_OPTIONS;
   const n = (k: string, def: number): number => Math.round(num(k) ?? def * scale);
+  const splitMb = num('split-mb');
   return {
     out: positional[0]!,
+    splitBytes: splitMb ? Math.round(splitMb * 1024 * 1024) : null,
     options: {
       secrets: n('secrets', d.secrets),
       pods: n('pods', d.pods),
@@ -822,14 +886,14 @@ export function parseArgs(argv: string[]): { out: string; options: ClusterDumpOp
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   try {
-    const { out, options } = parseArgs(process.argv.slice(2));
+    const { out, options, splitBytes } = parseArgs(process.argv.slice(2));
     const started = performance.now();
-    const summary = await writeClusterDump(out, options);
+    const summary = splitBytes ? await writeClusterDumpFiles(out, options, splitBytes) : await writeClusterDump(out, options);
     const secs = ((performance.now() - started) / 1000).toFixed(1);
     process.stdout.write(
       `${out}: ${summary.total} objects (${Object.entries(summary.counts).map(([k, v]) => `${v} ${k}`).join(', ')}), ` +
         `${summary.templateRefs} template refs, ${summary.dangling.length} dangling, ${summary.missingKeys.length} missing keys, ` +
-        `${(summary.bytes! / 1e6).toFixed(1)} MB in ${secs}s\n`,
+        `${(summary.bytes! / 1e6).toFixed(1)} MB${'files' in summary ? ` in ${summary.files.length} files` : ''} in ${secs}s\n`,
     );
   } catch (e) {
     process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);

@@ -1,0 +1,216 @@
+/**
+ * "Used by" (inbound edges) and "Uses" (outbound edges) of a node, grouped by edge kind with the model's wording,
+ * one row per node at the other end (its references stacked: env var, volume, …).
+ */
+import {
+  Badge,
+  Card,
+  Code,
+  Group,
+  Stack,
+  Table,
+  TableScrollContainer,
+  TableTbody,
+  TableTd,
+  TableTh,
+  TableThead,
+  TableTr,
+  Text,
+  Title,
+  Tooltip,
+} from '@mantine/core';
+import { EDGE_KIND_KEYS, EDGE_KINDS, type EdgeKind } from '@/lib/graph/model';
+import type { EdgeView, NodeSummary } from '@/lib/store/read';
+import { edgeDetails, edgeFlags, edgeGroupHeading, realmNoun, viaLabel } from '@/lib/ui/format';
+import { KindBadge, MissingBadge } from '../_components/badges';
+import { NodeLink } from '../_components/NodeLink';
+
+/** Rows shown per group before "and N more". */
+const MAX_ROWS = 200;
+
+interface OtherGroup {
+  other: NodeSummary;
+  edges: EdgeView[];
+}
+
+function groupByOther(edges: EdgeView[]): OtherGroup[] {
+  const m = new Map<string, OtherGroup>();
+  for (const e of edges) {
+    let g = m.get(e.other.id);
+    if (!g) m.set(e.other.id, (g = { other: e.other, edges: [] }));
+    g.edges.push(e);
+  }
+  return [...m.values()];
+}
+
+function Reference({ e }: { e: EdgeView }) {
+  const via = typeof e.properties.via === 'string' ? e.properties.via : undefined;
+  const details = edgeDetails(e.properties);
+  const flags = edgeFlags(e.kind, e.properties);
+  return (
+    <Group gap={8} wrap="wrap" align="center" data-testid="reference" data-via={via}>
+      {via ? (
+        <Tooltip label={`via: ${via}`} withArrow openDelay={300}>
+          <Badge variant="dot" color="indigo" size="sm" radius="sm" tt="none" data-testid="via">
+            {viaLabel(via)}
+          </Badge>
+        </Tooltip>
+      ) : null}
+      {details.map((d) => (
+        <Group key={d.label} gap={4} wrap="nowrap">
+          <Text size="xs" c="dimmed">
+            {d.label}
+          </Text>
+          <Group gap={4}>
+            {d.values.map((v) => (
+              <Code key={v} fz={12}>
+                {v}
+              </Code>
+            ))}
+          </Group>
+        </Group>
+      ))}
+      {via && !('keys' in e.properties) && e.kind === 'USES_SECRET' && via !== 'imagePullSecret' && via !== 'ingressTls' ? (
+        <Text size="xs" c="dimmed">
+          all keys
+        </Text>
+      ) : null}
+      {flags.map((f) => (
+        <Tooltip key={f.label} label={f.tip} multiline w={280} withArrow>
+          <Badge variant="light" color={f.color} size="sm" radius="sm" tt="none">
+            {f.label}
+          </Badge>
+        </Tooltip>
+      ))}
+    </Group>
+  );
+}
+
+function EdgeGroup({ kind, direction, edges, self }: { kind: EdgeKind; direction: 'in' | 'out'; edges: EdgeView[]; self: NodeSummary }) {
+  const groups = groupByOther(edges);
+  const shown = groups.slice(0, MAX_ROWS);
+  const heading = edgeGroupHeading(kind, direction);
+  const spec = EDGE_KINDS[kind];
+  const anyDetails = edges.some((e) => Object.keys(e.properties).length > 0);
+  return (
+    <Stack gap={6} data-testid={`edge-group-${direction}-${kind}`}>
+      <Group gap={8}>
+        <Tooltip label={spec.description} multiline w={320} withArrow>
+          <Title order={4} fz="sm" fw={600} style={{ cursor: 'help' }}>
+            {heading}
+          </Title>
+        </Tooltip>
+        <Badge variant="light" color="gray" size="sm" radius="sm">
+          {groups.length}
+        </Badge>
+      </Group>
+      <TableScrollContainer minWidth={640}>
+        <Table verticalSpacing={8} horizontalSpacing="sm" highlightOnHover withTableBorder={false}>
+          <TableThead>
+            <TableTr>
+              <TableTh w="38%">
+                <Text size="xs" c="dimmed" fw={600}>
+                  {direction === 'in' ? 'Object' : 'Target'}
+                </Text>
+              </TableTh>
+              {anyDetails ? (
+                <TableTh>
+                  <Text size="xs" c="dimmed" fw={600}>
+                    {kind === 'USES_SECRET' ? 'How it is referenced' : 'Details'}
+                  </Text>
+                </TableTh>
+              ) : null}
+            </TableTr>
+          </TableThead>
+          <TableTbody>
+            {shown.map((g) => (
+              <TableTr key={g.other.id} data-other-id={g.other.id}>
+                <TableTd style={{ verticalAlign: 'top' }}>
+                  <Group gap={8} wrap="nowrap" align="flex-start">
+                    <KindBadge provider={g.other.provider} kind={g.other.kind} size="sm" />
+                    <Stack gap={0} style={{ minWidth: 0 }}>
+                      <Group gap={6} wrap="nowrap">
+                        <NodeLink id={g.other.id}>{g.other.name}</NodeLink>
+                        {g.other.missing ? <MissingBadge size="xs" /> : null}
+                      </Group>
+                      {g.other.namespace !== self.namespace || g.other.realm !== self.realm ? (
+                        <Text size="xs" c="dimmed">
+                          {g.other.namespace ? `${g.other.namespace} · ` : ''}
+                          {realmNoun(g.other.provider)} {g.other.realm}
+                        </Text>
+                      ) : null}
+                    </Stack>
+                  </Group>
+                </TableTd>
+                {anyDetails ? (
+                  <TableTd style={{ verticalAlign: 'top' }}>
+                    <Stack gap={6}>
+                      {g.edges.map((e, i) => (
+                        <Reference key={i} e={e} />
+                      ))}
+                    </Stack>
+                  </TableTd>
+                ) : null}
+              </TableTr>
+            ))}
+          </TableTbody>
+        </Table>
+      </TableScrollContainer>
+      {groups.length > shown.length ? (
+        <Text size="sm" c="dimmed">
+          … and {groups.length - shown.length} more (use <Code>keygraph show {self.id} --json</Code> for the full list)
+        </Text>
+      ) : null}
+    </Stack>
+  );
+}
+
+/** One direction's section: a card with a group per edge kind, in model order. */
+export function RelationSection({
+  title,
+  description,
+  emptyText,
+  direction,
+  edges,
+  self,
+  testId,
+}: {
+  title: string;
+  description: string;
+  emptyText: string;
+  direction: 'in' | 'out';
+  edges: EdgeView[];
+  self: NodeSummary;
+  testId: string;
+}) {
+  const byKind = EDGE_KIND_KEYS.map((k) => ({ kind: k, edges: edges.filter((e) => e.kind === k) })).filter((g) => g.edges.length);
+  const objects = new Set(edges.map((e) => e.other.id)).size;
+  return (
+    <Card withBorder padding="lg" radius="md" component="section" aria-labelledby={`${testId}-title`} data-testid={testId}>
+      <Stack gap="md">
+        <Group justify="space-between" align="flex-start" wrap="wrap">
+          <Stack gap={2}>
+            <Group gap={8}>
+              <Title order={2} fz="lg" id={`${testId}-title`}>
+                {title}
+              </Title>
+              <Badge variant="filled" color={objects ? 'indigo' : 'gray'} size="md" radius="sm" data-testid={`${testId}-count`}>
+                {objects}
+              </Badge>
+            </Group>
+            <Text size="sm" c="dimmed">
+              {description}
+            </Text>
+          </Stack>
+        </Group>
+        {byKind.length ? (
+          byKind.map((g) => <EdgeGroup key={g.kind} kind={g.kind} direction={direction} edges={g.edges} self={self} />)
+        ) : (
+          <Text size="sm" c="dimmed" fs="italic">
+            {emptyText}
+          </Text>
+        )}
+      </Stack>
+    </Card>
+  );
+}

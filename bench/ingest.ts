@@ -1,0 +1,146 @@
+/**
+ * `npm run bench:ingest`: the ingest benchmark (issue "Foundation", Measure).
+ *
+ * 1. Generates a kubectl `List` dump of ~100,000 objects (bench/generate.ts; `--scale X` to resize).
+ * 2. Starts a fresh embedded PostgreSQL (or uses BENCH_DATABASE_URL), migrates.
+ * 3. Ingests the dump end to end (read, parse, map, COPY, merge, commit) as `keygraph collect files` does.
+ * 4. COPYs the same rows (the nodes and edges the ingest wrote) into plain tables of the same shape: the floor.
+ * 5. Ingests the unchanged dump again.
+ * Reports objects/s, peak RSS, the ratio to raw COPY (target ≤ 3×), the second ingest vs the first (target ≤ 1.5×),
+ * and writes bench/out/ingest.json.
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { writeFile, mkdir } from 'node:fs/promises';
+import { from as copyFrom } from 'pg-copy-streams';
+import { writeClusterDump, DEFAULT_DUMP_OPTIONS } from './generate';
+import { startEmbeddedDatabase } from '../lib/db/embedded';
+import { openDatabase, closeDatabase } from '../lib/db';
+import { migrate } from '../lib/db/migrate';
+import { createFingerprinter } from '../lib/secrets/fingerprint';
+import { collectFilesInto } from '../lib/cli/collect';
+
+const { values } = parseArgs({ options: { scale: { type: 'string', default: '1' }, keep: { type: 'boolean', default: false } } });
+const scale = Number(values.scale);
+if (!(scale > 0)) throw new Error('--scale must be a positive number');
+
+const mib = (kb: number) => Math.round(kb / 1024);
+const peakRssMiB = () => mib(process.resourceUsage().maxRSS);
+
+async function main() {
+  const outDir = path.resolve('bench/out');
+  await mkdir(outDir, { recursive: true });
+  const dump = path.join(outDir, `cluster-x${scale}.json`);
+  const opts = Object.fromEntries(
+    Object.entries(DEFAULT_DUMP_OPTIONS).map(([k, v]) => [k, k === 'seed' || k === 'namespaces' ? v : Math.round(v * scale)]),
+  ) as typeof DEFAULT_DUMP_OPTIONS;
+  let t = performance.now();
+  const summary = await writeClusterDump(dump, opts);
+  const genMs = performance.now() - t;
+  console.log(`generated ${summary.total} objects (${(statSync(dump).size / 2 ** 20).toFixed(0)} MiB) in ${(genMs / 1000).toFixed(1)} s`);
+
+  let dir: string | null = null;
+  let stop = async () => {};
+  let url = process.env.BENCH_DATABASE_URL;
+  if (!url) {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'keygraph-bench-'));
+    const server = await startEmbeddedDatabase(dir);
+    url = server.url;
+    stop = server.stop;
+  }
+  const database = openDatabase(url);
+  try {
+    await migrate(database.pool);
+    const rt = { database, fingerprint: createFingerprinter(Buffer.alloc(32, 1)) };
+    const rssBefore = peakRssMiB();
+
+    t = performance.now();
+    const [first] = await collectFilesInto(rt, [dump], { cluster: 'bench', namespace: 'default', quiet: true });
+    const firstMs = performance.now() - t;
+    const rssIngest = peakRssMiB();
+
+    // The floor: COPY the same rows (as stored) into plain tables of the same shape, in the same PostgreSQL.
+    const client = await database.pool.connect();
+    let copyMs = 0;
+    let rows = 0;
+    try {
+      await client.query(`CREATE TEMP TABLE raw_nodes (LIKE node_versions INCLUDING DEFAULTS); CREATE TEMP TABLE raw_edges (LIKE edge_versions INCLUDING DEFAULTS)`);
+      const nodesText = await exportTable(client, 'node_versions');
+      const edgesText = await exportTable(client, 'edge_versions');
+      rows = nodesText.rows + edgesText.rows;
+      t = performance.now();
+      await copyIn(client, 'raw_nodes', nodesText.chunks);
+      await copyIn(client, 'raw_edges', edgesText.chunks);
+      copyMs = performance.now() - t;
+    } finally {
+      client.release();
+    }
+
+    t = performance.now();
+    const [second] = await collectFilesInto(rt, [dump], { cluster: 'bench', namespace: 'default', quiet: true });
+    const secondMs = performance.now() - t;
+
+    const report = {
+      objects: summary.total,
+      dumpMiB: Math.round(statSync(dump).size / 2 ** 20),
+      rowsWritten: rows,
+      firstIngestSeconds: +(firstMs / 1000).toFixed(2),
+      objectsPerSecond: Math.round(summary.total / (firstMs / 1000)),
+      rawCopySeconds: +(copyMs / 1000).toFixed(2),
+      ratioToRawCopy: +(firstMs / copyMs).toFixed(2),
+      secondIngestSeconds: +(secondMs / 1000).toFixed(2),
+      secondToFirst: +(secondMs / firstMs).toFixed(2),
+      peakRssMiB: Math.max(rssIngest, peakRssMiB()),
+      rssBeforeIngestMiB: rssBefore,
+      firstRun: first!.summary,
+      secondRun: { nodes: second!.summary.nodes, edges: second!.summary.edges, status: second!.summary.status },
+    };
+    console.table({
+      'objects': report.objects,
+      'first ingest (s)': report.firstIngestSeconds,
+      'objects/s': report.objectsPerSecond,
+      'raw COPY of the same rows (s)': report.rawCopySeconds,
+      'ratio to raw COPY (target ≤ 3)': report.ratioToRawCopy,
+      'second, unchanged ingest (s)': report.secondIngestSeconds,
+      'second / first (target ≤ 1.5)': report.secondToFirst,
+      'peak RSS MiB (target < 1024)': report.peakRssMiB,
+    });
+    await writeFile(path.join(outDir, 'ingest.json'), JSON.stringify(report, null, 2));
+  } finally {
+    await closeDatabase(database);
+    await stop();
+    if (dir && !values.keep) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function exportTable(client: import('pg').PoolClient, table: string): Promise<{ chunks: string[]; rows: number }> {
+  const { to: copyTo } = await import('pg-copy-streams');
+  const chunks: string[] = [];
+  let rows = 0;
+  const stream = client.query(copyTo(`COPY ${table} TO STDOUT`));
+  for await (const c of stream) {
+    const s = c.toString();
+    rows += s.split('\n').length - 1;
+    chunks.push(s);
+  }
+  return { chunks, rows };
+}
+
+async function copyIn(client: import('pg').PoolClient, table: string, chunks: string[]) {
+  const stream = client.query(copyFrom(`COPY ${table} FROM STDIN`));
+  await pipeline(
+    (function* () {
+      yield* chunks;
+    })(),
+    stream as unknown as Writable,
+  );
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
