@@ -27,9 +27,6 @@ const nextConfig = {
     '@prisma/client',
     '@googleapis/iam',
   ],
-  experimental: {
-    optimizePackageImports: ['@mantine/core', '@mantine/hooks'],
-  },
   async headers() {
     return [{ source: '/:path*', headers: securityHeaders }];
   },

@@ -1,5 +1,5 @@
 import { Button, Group, Stack, Text, Title } from '@mantine/core';
-import Link from 'next/link';
+import { ButtonLink } from './_components/links';
 
 /** 404 for any unknown URL. */
 export default function NotFound() {
@@ -13,12 +13,12 @@ export default function NotFound() {
       </Title>
       <Text c="dimmed">There is no page at this address. Start from the overview, or search the inventory.</Text>
       <Group>
-        <Button component={Link} href="/search">
+        <ButtonLink href="/search">
           Search the inventory
-        </Button>
-        <Button component={Link} href="/" variant="default">
+        </ButtonLink>
+        <ButtonLink href="/" variant="default">
           Overview
-        </Button>
+        </ButtonLink>
       </Group>
     </Stack>
   );

@@ -1,4 +1,3 @@
-import Link from 'next/link';
 import {
   Alert,
   Card,
@@ -26,6 +25,7 @@ import { EmptyState } from './_components/EmptyState';
 import { PageTitle } from './_components/PageTitle';
 import { TimeText } from './_components/TimeText';
 import { IconAlert } from './_components/icons';
+import { CardLink } from './_components/links';
 
 export const dynamic = 'force-dynamic';
 
@@ -56,11 +56,10 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
         description="Everything keygraph knows about, by kind. Open any count to list the objects; every object links both ways."
       />
 
-      <Card
+      <CardLink
         withBorder
         padding="lg"
         radius="md"
-        component={Link}
         href={searchHref({ missing: true })}
         className="kg-stat-card"
         data-testid="missing-card"
@@ -93,7 +92,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
             </Group>
           ) : null}
         </Group>
-      </Card>
+      </CardLink>
 
       {providers.map((provider) => (
         <Stack gap="sm" key={provider}>
@@ -107,12 +106,11 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
               .map((c) => {
                 const s = kindStyle(c.provider, c.kind);
                 return (
-                  <Card
+                  <CardLink
                     key={c.kind}
                     withBorder
                     padding="md"
                     radius="md"
-                    component={Link}
                     href={searchHref({ kind: c.kind, provider: c.provider })}
                     className="kg-stat-card"
                     data-testid={`count-${c.provider}-${c.kind}`}
@@ -131,7 +129,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
                         </Text>
                       ) : null}
                     </Group>
-                  </Card>
+                  </CardLink>
                 );
               })}
           </SimpleGrid>

@@ -754,8 +754,9 @@ const LIST_TAIL = '\n]}\n';
 /** Writes one kubectl `List` to a stream in ~1 MiB chunks, waiting for `drain` when the stream asks. */
 class ListWriter {
   private chunk = LIST_HEAD;
+  private chunkBytes = LIST_HEAD.length;
   private items = 0;
-  /** Bytes handed to the stream so far plus the pending chunk. */
+  /** Bytes handed to the stream so far. */
   bytes = 0;
 
   constructor(private readonly stream: Writable) {}
@@ -763,23 +764,26 @@ class ListWriter {
   async add(obj: KubeObject): Promise<void> {
     const json = (this.items++ === 0 ? '' : ',\n') + JSON.stringify(obj);
     this.chunk += json;
-    if (this.chunk.length > 1 << 20) await this.flush();
+    this.chunkBytes += Buffer.byteLength(json);
+    if (this.chunkBytes > 1 << 20) await this.flush();
   }
 
   /** Bytes this List will have if closed now. */
   get size(): number {
-    return this.bytes + Buffer.byteLength(this.chunk) + LIST_TAIL.length;
+    return this.bytes + this.chunkBytes + LIST_TAIL.length;
   }
 
   async close(): Promise<void> {
     this.chunk += LIST_TAIL;
+    this.chunkBytes += LIST_TAIL.length;
     await this.flush();
   }
 
   private async flush(): Promise<void> {
-    this.bytes += Buffer.byteLength(this.chunk);
+    this.bytes += this.chunkBytes;
     const ok = this.stream.write(this.chunk);
     this.chunk = '';
+    this.chunkBytes = 0;
     if (!ok) await once(this.stream, 'drain');
   }
 }
@@ -888,12 +892,14 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
   try {
     const { out, options, splitBytes } = parseArgs(process.argv.slice(2));
     const started = performance.now();
-    const summary = splitBytes ? await writeClusterDumpFiles(out, options, splitBytes) : await writeClusterDump(out, options);
+    const summary: DumpSummary & { files?: string[] } = splitBytes
+      ? await writeClusterDumpFiles(out, options, splitBytes)
+      : await writeClusterDump(out, options);
     const secs = ((performance.now() - started) / 1000).toFixed(1);
     process.stdout.write(
       `${out}: ${summary.total} objects (${Object.entries(summary.counts).map(([k, v]) => `${v} ${k}`).join(', ')}), ` +
         `${summary.templateRefs} template refs, ${summary.dangling.length} dangling, ${summary.missingKeys.length} missing keys, ` +
-        `${(summary.bytes! / 1e6).toFixed(1)} MB${'files' in summary ? ` in ${summary.files.length} files` : ''} in ${secs}s\n`,
+        `${(summary.bytes! / 1e6).toFixed(1)} MB${summary.files ? ` in ${summary.files.length} files` : ''} in ${secs}s\n`,
     );
   } catch (e) {
     process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);

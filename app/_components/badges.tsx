@@ -1,5 +1,6 @@
-import { Badge, Tooltip } from '@mantine/core';
+import { Badge } from '@mantine/core';
 import { kindStyle, runStatusColor } from '@/lib/ui/format';
+import { Tip } from './Tip';
 
 /** A node kind, coloured as in the graph model. */
 export function KindBadge({ provider, kind, size = 'sm' }: { provider: string; kind: string; size?: 'xs' | 'sm' | 'md' | 'lg' }) {
@@ -25,11 +26,11 @@ export const MISSING_EXPLANATION =
 /** Marks a node that is referenced but was not observed. */
 export function MissingBadge({ size = 'sm' }: { size?: 'xs' | 'sm' | 'md' | 'lg' }) {
   return (
-    <Tooltip label={MISSING_EXPLANATION} multiline w={280} withArrow>
+    <Tip label={MISSING_EXPLANATION} multiline w={280} withArrow>
       <Badge color="red" variant="filled" size={size} radius="sm" data-testid="missing-badge">
         missing
       </Badge>
-    </Tooltip>
+    </Tip>
   );
 }
 

@@ -15,7 +15,6 @@ import {
   TableThead,
   TableTr,
   Text,
-  Tooltip,
 } from '@mantine/core';
 import type { ReactNode } from 'react';
 import type { NodeView } from '@/lib/store/read';
@@ -24,6 +23,7 @@ import { formatBytes, formatRelative, looksLikeIsoDate, shortFingerprint } from 
 import { NodeLink } from '../_components/NodeLink';
 import { TimeText } from '../_components/TimeText';
 import { IconInfo } from '../_components/icons';
+import { Tip } from '../_components/Tip';
 
 type Props = Record<string, unknown>;
 type Row = { label: ReactNode; value: ReactNode; key: string };
@@ -126,11 +126,11 @@ function label(text: string, tip?: string): ReactNode {
   return (
     <Group gap={4} wrap="nowrap">
       <span>{text}</span>
-      <Tooltip label={tip} multiline w={300} withArrow>
+      <Tip label={tip} multiline w={300} withArrow>
         <Text span c="dimmed" style={{ display: 'inline-flex', cursor: 'help' }} aria-label={tip}>
           <IconInfo size={14} />
         </Text>
-      </Tooltip>
+      </Tip>
     </Group>
   );
 }
@@ -153,11 +153,11 @@ function SecretKeys({ p }: { p: Props }) {
               </TableTd>
               <TableTd>
                 {fp ? (
-                  <Tooltip label={FINGERPRINT_EXPLANATION} multiline w={320} withArrow>
+                  <Tip label={FINGERPRINT_EXPLANATION} multiline w={320} withArrow>
                     <Text span size="xs" c="dimmed" className="kg-mono" style={{ cursor: 'help' }}>
                       fingerprint {shortFingerprint(fp)}
                     </Text>
-                  </Tooltip>
+                  </Tip>
                 ) : null}
                 {invalid.has(k) ? (
                   <Badge ml={8} size="xs" color="orange" variant="light">

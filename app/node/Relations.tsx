@@ -17,13 +17,13 @@ import {
   TableTr,
   Text,
   Title,
-  Tooltip,
 } from '@mantine/core';
 import { EDGE_KIND_KEYS, EDGE_KINDS, type EdgeKind } from '@/lib/graph/model';
 import type { EdgeView, NodeSummary } from '@/lib/store/read';
 import { edgeDetails, edgeFlags, edgeGroupHeading, realmNoun, viaLabel } from '@/lib/ui/format';
 import { KindBadge, MissingBadge } from '../_components/badges';
 import { NodeLink } from '../_components/NodeLink';
+import { Tip } from '../_components/Tip';
 
 /** Rows shown per group before "and N more". */
 const MAX_ROWS = 200;
@@ -50,11 +50,11 @@ function Reference({ e }: { e: EdgeView }) {
   return (
     <Group gap={8} wrap="wrap" align="center" data-testid="reference" data-via={via}>
       {via ? (
-        <Tooltip label={`via: ${via}`} withArrow openDelay={300}>
+        <Tip label={`via: ${via}`} withArrow openDelay={300}>
           <Badge variant="dot" color="indigo" size="sm" radius="sm" tt="none" data-testid="via">
             {viaLabel(via)}
           </Badge>
-        </Tooltip>
+        </Tip>
       ) : null}
       {details.map((d) => (
         <Group key={d.label} gap={4} wrap="nowrap">
@@ -76,11 +76,11 @@ function Reference({ e }: { e: EdgeView }) {
         </Text>
       ) : null}
       {flags.map((f) => (
-        <Tooltip key={f.label} label={f.tip} multiline w={280} withArrow>
+        <Tip key={f.label} label={f.tip} multiline w={280} withArrow>
           <Badge variant="light" color={f.color} size="sm" radius="sm" tt="none">
             {f.label}
           </Badge>
-        </Tooltip>
+        </Tip>
       ))}
     </Group>
   );
@@ -95,11 +95,11 @@ function EdgeGroup({ kind, direction, edges, self }: { kind: EdgeKind; direction
   return (
     <Stack gap={6} data-testid={`edge-group-${direction}-${kind}`}>
       <Group gap={8}>
-        <Tooltip label={spec.description} multiline w={320} withArrow>
+        <Tip label={spec.description} multiline w={320} withArrow>
           <Title order={4} fz="sm" fw={600} style={{ cursor: 'help' }}>
             {heading}
           </Title>
-        </Tooltip>
+        </Tip>
         <Badge variant="light" color="gray" size="sm" radius="sm">
           {groups.length}
         </Badge>

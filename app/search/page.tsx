@@ -27,6 +27,7 @@ import { NodeLink } from '../_components/NodeLink';
 import { PageTitle } from '../_components/PageTitle';
 import { Pager } from '../_components/Pager';
 import { FilterBar } from './FilterBar';
+import { CloseButtonLink, TextLink } from '../_components/links';
 
 export const dynamic = 'force-dynamic';
 
@@ -99,7 +100,7 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
                   variant="light"
                   color="gray"
                   tt="none"
-                  rightSection={<CloseButton size="xs" component={Link} href={searchHref(c.clear)} aria-label={`Remove filter ${c.label}`} />}
+                  rightSection={<CloseButtonLink size="xs" href={searchHref(c.clear)} aria-label={`Remove filter ${c.label}`} />}
                 >
                   {c.label}
                 </Badge>
@@ -144,9 +145,9 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
                       </TableTd>
                       <TableTd>
                         {n.namespace ? (
-                          <Text size="sm" component={Link} href={searchHref({ namespace: n.namespace, realm: n.realm, provider: n.provider })} c="inherit">
+                          <TextLink size="sm" href={searchHref({ namespace: n.namespace, realm: n.realm, provider: n.provider })} c="inherit">
                             {n.namespace}
-                          </Text>
+                          </TextLink>
                         ) : (
                           <Text size="sm" c="dimmed">
                             —
@@ -154,9 +155,9 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
                         )}
                       </TableTd>
                       <TableTd>
-                        <Text size="sm" component={Link} href={searchHref({ realm: n.realm, provider: n.provider })} c="inherit">
+                        <TextLink size="sm" href={searchHref({ realm: n.realm, provider: n.provider })} c="inherit">
                           {n.realm}
-                        </Text>
+                        </TextLink>
                       </TableTd>
                       <TableTd>
                         <Text className="kg-mono" c="dimmed" size="xs">

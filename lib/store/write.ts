@@ -23,6 +23,7 @@ import { edgeKey } from '../graph/records';
 import { nodeKindKey } from '../graph/model';
 import { canonicalJson, cleanText, sha1 } from './canonical';
 import type { Database } from '../db';
+import { log } from '../log';
 
 export type RunSource = 'k8s' | 'files' | 'gcp';
 export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed';
@@ -161,38 +162,38 @@ async function copyRows(client: pg.PoolClient, table: string, rows: Iterable<(st
   await pipeline(chunks(), stream as unknown as Writable);
 }
 
-interface StagedNode {
-  n: NodeRecord;
-  props: string;
-  hash: string;
-}
-interface StagedEdge {
-  e: EdgeRecord;
-  key: string;
-  originKind: string;
-  props: string;
-  hash: string;
+/** Last record per node id wins (a later document of the same object replaces an earlier one). */
+function dedupeNodes(nodes: NodeRecord[]): NodeRecord[] {
+  const byId = new Map<string, NodeRecord>();
+  for (const n of nodes) byId.set(n.id, n);
+  return byId.size === nodes.length ? nodes : [...byId.values()];
 }
 
-function stageNodes(nodes: NodeRecord[]): StagedNode[] {
-  const byId = new Map<string, StagedNode>();
+/** Last record per edgeKey wins (collectors already merge; this guards the unique index). */
+function dedupeEdges(edges: EdgeRecord[]): { e: EdgeRecord; key: string }[] {
+  const byKey = new Map<string, { e: EdgeRecord; key: string }>();
+  for (const e of edges) {
+    const key = sha1(edgeKey(e));
+    byKey.set(key, { e, key });
+  }
+  return [...byKey.values()];
+}
+
+/** COPY rows of stage_nodes, computed lazily (canonical JSON and hash per row) to keep memory flat. */
+function* nodeRows(nodes: NodeRecord[]): Generator<(string | null)[]> {
   for (const n of nodes) {
     const props = canonicalJson(n.properties ?? {});
     const hash = sha1(canonicalJson([n.provider, n.kind, n.realm, n.namespace, n.name]) + props);
-    byId.set(n.id, { n, props, hash });
+    yield [n.id, n.provider, n.kind, n.realm, n.namespace, n.name, props, hash];
   }
-  return [...byId.values()];
 }
 
-function stageEdges(edges: EdgeRecord[], nodeKindById: Map<string, string>): StagedEdge[] {
-  const byKey = new Map<string, StagedEdge>();
-  for (const e of edges) {
-    const key = edgeKey(e);
-    const originKind = e.originKind ?? nodeKindById.get(e.from) ?? kindKeyFromId(e.from) ?? 'unknown';
+function* edgeRows(edges: { e: EdgeRecord; key: string }[], kindById: Map<string, string>): Generator<(string | null)[]> {
+  for (const { e, key } of edges) {
+    const originKind = e.originKind ?? kindById.get(e.from) ?? kindKeyFromId(e.from) ?? 'unknown';
     const props = canonicalJson(e.properties ?? {});
-    byKey.set(key, { e, key, originKind, props, hash: sha1(originKind + props) });
+    yield [key, e.kind, e.from, e.to, originKind, props, sha1(originKind + props)];
   }
-  return [...byKey.values()];
 }
 
 /** `k8s:c/ns/Kind/name` → `k8s:Kind`. */
@@ -209,9 +210,9 @@ async function applyCollection(
   result: CollectionResult,
 ): Promise<RunSummary> {
   const t0 = Date.now();
-  const nodes = stageNodes(result.nodes);
-  const kindById = new Map(nodes.map((s) => [s.n.id, nodeKindKey(s.n.provider, s.n.kind) ?? `${s.n.provider}:${s.n.kind}`]));
-  const edges = stageEdges(result.edges, kindById);
+  const nodes = dedupeNodes(result.nodes);
+  const kindById = new Map(nodes.map((n) => [n.id, nodeKindKey(n.provider, n.kind) ?? `${n.provider}:${n.kind}`]));
+  const edges = dedupeEdges(result.edges);
   const complete = Object.entries(result.coverage)
     .filter(([, c]) => c?.complete)
     .map(([k]) => k);
@@ -221,6 +222,13 @@ async function applyCollection(
   const status: RunStatus = incompleteKinds.length || result.errors.length ? 'partial' : 'succeeded';
   const P = [source, scope, runId] as const;
 
+  const timings: Record<string, number> = {};
+  let mark = performance.now();
+  const phase = (name: string) => {
+    const now = performance.now();
+    timings[name] = Math.round(now - mark);
+    mark = now;
+  };
   await client.query('BEGIN');
   try {
     await client.query('SET LOCAL synchronous_commit = on');
@@ -229,26 +237,13 @@ async function applyCollection(
       name text, properties jsonb, hash text) ON COMMIT DROP`);
     await client.query(`CREATE TEMP TABLE stage_edges (edge_key text, kind text, from_id text, to_id text,
       origin_kind text, properties jsonb, hash text) ON COMMIT DROP`);
-    await copyRows(
-      client,
-      'stage_nodes',
-      (function* () {
-        for (const s of nodes) {
-          const n = s.n;
-          yield [n.id, n.provider, n.kind, n.realm, n.namespace, n.name, s.props, s.hash];
-        }
-      })(),
-    );
-    await copyRows(
-      client,
-      'stage_edges',
-      (function* () {
-        for (const s of edges) yield [s.key, s.e.kind, s.e.from, s.e.to, s.originKind, s.props, s.hash];
-      })(),
-    );
+    await copyRows(client, 'stage_nodes', nodeRows(nodes));
+    await copyRows(client, 'stage_edges', edgeRows(edges, kindById));
+    phase('copy');
     await client.query('CREATE INDEX ON stage_nodes (node_id)');
     await client.query('CREATE INDEX ON stage_edges (edge_key)');
     await client.query('ANALYZE stage_nodes; ANALYZE stage_edges');
+    phase('index');
 
     // Nodes: close changed versions, and gone ones of completely listed kinds.
     const nodeClosed = await client.query(
@@ -264,6 +259,7 @@ async function applyCollection(
     );
     const nodesChanged = nodeClosed.rows.filter((r) => r.changed).length;
     const nodesRemoved = nodeClosed.rows.length - nodesChanged;
+    phase('closeNodes');
     // Placeholders of this scope for objects it now observes are closed before inserting the observed version.
     await client.query(
       `UPDATE node_versions v SET valid_to = $4, run_to = $3 FROM stage_nodes s
@@ -278,6 +274,7 @@ async function applyCollection(
       [...P, ts],
     );
     const nodesAdded = (nodeIns.rowCount ?? 0) - nodesChanged;
+    phase('insertNodes');
 
     // Edges: same rule, keyed by edge_key, staleness by origin kind.
     const edgeClosed = await client.query(
@@ -293,6 +290,7 @@ async function applyCollection(
     );
     const edgesChanged = edgeClosed.rows.filter((r) => r.changed).length;
     const edgesRemoved = edgeClosed.rows.length - edgesChanged;
+    phase('closeEdges');
     const edgeIns = await client.query(
       `INSERT INTO edge_versions (edge_key, source, scope, kind, from_id, to_id, origin_kind, properties, hash, valid_from, run_from)
        SELECT s.edge_key, $1, $2, s.kind, s.from_id, s.to_id, s.origin_kind, s.properties, s.hash, $4, $3
@@ -301,30 +299,40 @@ async function applyCollection(
       [...P, ts],
     );
     const edgesAdded = (edgeIns.rowCount ?? 0) - edgesChanged;
+    phase('insertEdges');
+
+    // Fresh statistics after large writes: otherwise the planner still believes the tables are as small as before
+    // this run (empty on a first ingest) and picks nested loops over tens of thousands of rows.
+    if ((nodeIns.rowCount ?? 0) + (edgeIns.rowCount ?? 0) + nodeClosed.rows.length + edgeClosed.rows.length > 5000) {
+      await client.query('ANALYZE node_versions; ANALYZE edge_versions');
+    }
+    phase('analyze');
 
     // Placeholders: endpoints of this scope's current edges that this scope does not observe.
     await client.query(
       `CREATE TEMP TABLE wanted_missing ON COMMIT DROP AS
-       SELECT DISTINCT ep.id FROM (
+       SELECT ep.id FROM (
          SELECT from_id AS id FROM edge_versions WHERE source = $1 AND scope = $2 AND valid_to IS NULL
          UNION SELECT to_id FROM edge_versions WHERE source = $1 AND scope = $2 AND valid_to IS NULL) ep
-       WHERE NOT EXISTS (SELECT 1 FROM node_versions v WHERE v.source = $1 AND v.scope = $2 AND v.node_id = ep.id
-                         AND v.valid_to IS NULL AND NOT v.missing)`,
+       LEFT JOIN node_versions v ON v.source = $1 AND v.scope = $2 AND v.node_id = ep.id AND v.valid_to IS NULL AND NOT v.missing
+       WHERE v.id IS NULL`,
       [source, scope],
     );
+    await client.query('ANALYZE wanted_missing');
     await client.query(
       `UPDATE node_versions v SET valid_to = $4, run_to = $3
-       WHERE v.source = $1 AND v.scope = $2 AND v.valid_to IS NULL AND v.missing
-         AND NOT EXISTS (SELECT 1 FROM wanted_missing w WHERE w.id = v.node_id)`,
+       FROM (SELECT o.id FROM node_versions o LEFT JOIN wanted_missing w ON w.id = o.node_id
+             WHERE o.source = $1 AND o.scope = $2 AND o.valid_to IS NULL AND o.missing AND w.id IS NULL) gone
+       WHERE v.id = gone.id`,
       [...P, ts],
     );
-    const ph = await client.query(
+    await client.query(
       `INSERT INTO node_versions (node_id, source, scope, provider, kind, realm, namespace, name, missing, properties, hash, valid_from, run_from)
        SELECT w.id, $1, $2, p.m[1], p.m[4], p.m[2], NULLIF(p.m[3], ''), p.m[5], true, '{}'::jsonb, 'missing', $4, $3
        FROM wanted_missing w
+       LEFT JOIN node_versions v ON v.source = $1 AND v.scope = $2 AND v.node_id = w.id AND v.valid_to IS NULL
        CROSS JOIN LATERAL (SELECT regexp_match(w.id, '^(k8s|gcp):([^/]+)/(?:([^/]+)/)?([^/]+)/([^/]+)$') AS m) p
-       WHERE p.m IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM node_versions v WHERE v.source = $1 AND v.scope = $2 AND v.node_id = w.id AND v.valid_to IS NULL)`,
+       WHERE v.id IS NULL AND p.m IS NOT NULL`,
       [...P, ts],
     );
     const placeholders = (
@@ -333,7 +341,8 @@ async function applyCollection(
         [source, scope],
       )
     ).rows[0]!.n;
-    void ph;
+
+    phase('placeholders');
 
     const nodeCounts: ChangeCounts = {
       added: nodesAdded,
@@ -360,6 +369,8 @@ async function applyCollection(
       ],
     );
     await client.query('COMMIT');
+    phase('commit');
+    log.debug({ runId, timings }, 'run committed');
     return {
       runId,
       status,

@@ -38,9 +38,9 @@ CREATE TABLE "node_versions" (
     CONSTRAINT "node_versions_valid_range" CHECK ("valid_to" IS NULL OR "valid_to" >= "valid_from")
 );
 CREATE INDEX "node_versions_node_id_valid_from_idx" ON "node_versions"("node_id", "valid_from");
--- Current state: at most one open version per (source, scope, node).
+-- Current state: at most one open version per (source, scope, node). Reads by node id use (node_id, valid_from)
+-- for the current state and any past time alike.
 CREATE UNIQUE INDEX "node_versions_current_key" ON "node_versions"("source", "scope", "node_id") WHERE "valid_to" IS NULL;
-CREATE INDEX "node_versions_current_node_idx" ON "node_versions"("node_id") WHERE "valid_to" IS NULL;
 CREATE INDEX "node_versions_current_name_idx" ON "node_versions"(lower("name") text_pattern_ops) WHERE "valid_to" IS NULL;
 CREATE INDEX "node_versions_current_kind_idx" ON "node_versions"("kind", "realm", "namespace") WHERE "valid_to" IS NULL;
 
@@ -65,5 +65,3 @@ CREATE TABLE "edge_versions" (
 CREATE INDEX "edge_versions_from_id_valid_from_idx" ON "edge_versions"("from_id", "valid_from");
 CREATE INDEX "edge_versions_to_id_valid_from_idx" ON "edge_versions"("to_id", "valid_from");
 CREATE UNIQUE INDEX "edge_versions_current_key" ON "edge_versions"("source", "scope", "edge_key") WHERE "valid_to" IS NULL;
-CREATE INDEX "edge_versions_current_from_idx" ON "edge_versions"("from_id") WHERE "valid_to" IS NULL;
-CREATE INDEX "edge_versions_current_to_idx" ON "edge_versions"("to_id") WHERE "valid_to" IS NULL;

@@ -1,0 +1,44 @@
+import { Alert, Button, Code, Group, Stack, Text, Title } from '@mantine/core';
+import { searchHref } from '@/lib/ui/format';
+import { IconAlert } from '../_components/icons';
+import { ButtonLink } from '../_components/links';
+
+/** Shown for an unknown or malformed node id. */
+export function NodeNotFound({ id, malformed }: { id?: string; malformed?: boolean }) {
+  return (
+    <Stack gap="md" maw={760} py="md" data-testid="node-not-found">
+      <Text c="indigo" fw={600} size="sm">
+        {malformed ? 'Invalid id' : '404'}
+      </Text>
+      <Title order={1} fz={26}>
+        {malformed ? 'This is not a keygraph node id' : 'No such node'}
+      </Title>
+      {id ? (
+        <Code block style={{ wordBreak: 'break-all', whiteSpace: 'pre-wrap' }}>
+          {id}
+        </Code>
+      ) : null}
+      <Alert variant="light" color={malformed ? 'orange' : 'gray'} icon={<IconAlert size={18} />}>
+        <Text size="sm">
+          {malformed
+            ? 'Node ids have one of these forms:'
+            : 'No collection has reported an object with this id, not even as a reference. Check the spelling, or search by name. Ids have these forms:'}
+        </Text>
+        <Stack gap={2} mt={6}>
+          <Code>k8s:CLUSTER/NAMESPACE/KIND/NAME</Code>
+          <Code>k8s:CLUSTER/KIND/NAME</Code>
+          <Code>gcp:PROJECT/ServiceAccount/EMAIL</Code>
+          <Code>gcp:PROJECT/ServiceAccountKey/KEY_ID</Code>
+        </Stack>
+      </Alert>
+      <Group>
+        <ButtonLink href={id ? searchHref({ q: id.split('/').pop() ?? id }) : '/search'}>
+          {id ? 'Search by name' : 'Search the inventory'}
+        </ButtonLink>
+        <ButtonLink href="/" variant="default">
+          Overview
+        </ButtonLink>
+      </Group>
+    </Stack>
+  );
+}
