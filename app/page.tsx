@@ -46,7 +46,9 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
 
   if (total === 0 && runs.length === 0) return <NoData />;
 
-  const providers = [...new Set(counts.map((c) => c.provider))].sort();
+  // Kubernetes first, then GCP, then anything else.
+  const providerRank = (p: string) => (p === 'k8s' ? 0 : p === 'gcp' ? 1 : 2);
+  const providers = [...new Set(counts.map((c) => c.provider))].sort((a, b) => providerRank(a) - providerRank(b) || a.localeCompare(b));
   const missingKinds = counts.filter((c) => c.missing > 0).sort((a, b) => modelOrder(a) - modelOrder(b));
 
   return (

@@ -3,7 +3,7 @@
  * everything read from the given paths (manifests, kubectl dumps, gcloud / REST JSON), maps them, and says which
  * kinds a complete input covers. Registered in collectors/index.ts.
  */
-import type { CollectionResult } from '../lib/graph/records';
+import type { CollectionError, CollectionResult } from '../lib/graph/records';
 import type { NodeKindKey } from '../lib/graph/model';
 import type { Fingerprinter } from '../lib/secrets/fingerprint';
 import type { RunSource } from '../lib/store/write';
@@ -17,8 +17,10 @@ export interface FileContext {
 }
 
 export interface FileSink {
-  /** Takes the document if it belongs to this source; false leaves it to other sinks. */
-  accept(doc: unknown): boolean;
+  /** Takes the document if it belongs to this source; false leaves it to other sinks. `where` is `file:line`. */
+  accept(doc: unknown, where: string): boolean;
+  /** Documents taken but not mappable (e.g. a Secret without a valid name): reported, the run is partial. */
+  readonly warnings: CollectionError[];
   /** Documents taken so far. */
   readonly accepted: number;
   /** The run this source's documents become: source and scope, and the records. */

@@ -1,5 +1,5 @@
 import { Badge } from '@mantine/core';
-import { kindStyle, runStatusColor } from '@/lib/ui/format';
+import { kindStyle, readableColor, runStatusColor } from '@/lib/ui/format';
 import { Tip } from './Tip';
 
 /** A node kind, coloured as in the graph model. */
@@ -7,12 +7,12 @@ export function KindBadge({ provider, kind, size = 'sm' }: { provider: string; k
   const s = kindStyle(provider, kind);
   return (
     <Badge
-      color={s.color}
+      color={readableColor(s.color)}
       variant="light"
       size={size}
       radius="sm"
       tt="none"
-      style={{ fontWeight: 600, letterSpacing: 0 }}
+      style={{ fontWeight: 600, letterSpacing: 0, flexShrink: 0, overflow: 'visible' }}
       data-kind={kind}
     >
       {s.label}
@@ -27,7 +27,7 @@ export const MISSING_EXPLANATION =
 export function MissingBadge({ size = 'sm' }: { size?: 'xs' | 'sm' | 'md' | 'lg' }) {
   return (
     <Tip label={MISSING_EXPLANATION} multiline w={280} withArrow>
-      <Badge color="red" variant="filled" size={size} radius="sm" data-testid="missing-badge">
+      <Badge color="red" variant="filled" size={size} radius="sm" data-testid="missing-badge" style={{ flexShrink: 0, overflow: 'visible' }}>
         missing
       </Badge>
     </Tip>

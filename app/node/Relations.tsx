@@ -18,7 +18,7 @@ import {
   Text,
   Title,
 } from '@mantine/core';
-import { EDGE_KIND_KEYS, EDGE_KINDS, type EdgeKind } from '@/lib/graph/model';
+import { EDGE_KIND_KEYS, EDGE_KINDS, NODE_KIND_KEYS, type EdgeKind, type NodeKindKey } from '@/lib/graph/model';
 import type { EdgeView, NodeSummary } from '@/lib/store/read';
 import { edgeDetails, edgeFlags, edgeGroupHeading, realmNoun, viaLabel } from '@/lib/ui/format';
 import { KindBadge, MissingBadge } from '../_components/badges';
@@ -33,6 +33,12 @@ interface OtherGroup {
   edges: EdgeView[];
 }
 
+/** Model order of a node kind (Deployment before ReplicaSet before Pod), unknown kinds last. */
+function kindRank(n: NodeSummary): number {
+  const i = NODE_KIND_KEYS.indexOf(`${n.provider}:${n.kind}` as NodeKindKey);
+  return i < 0 ? NODE_KIND_KEYS.length : i;
+}
+
 function groupByOther(edges: EdgeView[]): OtherGroup[] {
   const m = new Map<string, OtherGroup>();
   for (const e of edges) {
@@ -40,7 +46,12 @@ function groupByOther(edges: EdgeView[]): OtherGroup[] {
     if (!g) m.set(e.other.id, (g = { other: e.other, edges: [] }));
     g.edges.push(e);
   }
-  return [...m.values()];
+  return [...m.values()].sort(
+    (a, b) =>
+      kindRank(a.other) - kindRank(b.other) ||
+      (a.other.namespace ?? '').localeCompare(b.other.namespace ?? '') ||
+      a.other.name.localeCompare(b.other.name),
+  );
 }
 
 function Reference({ e }: { e: EdgeView }) {
@@ -86,7 +97,19 @@ function Reference({ e }: { e: EdgeView }) {
   );
 }
 
-function EdgeGroup({ kind, direction, edges, self }: { kind: EdgeKind; direction: 'in' | 'out'; edges: EdgeView[]; self: NodeSummary }) {
+function EdgeGroup({
+  kind,
+  direction,
+  edges,
+  self,
+  showHeading,
+}: {
+  kind: EdgeKind;
+  direction: 'in' | 'out';
+  edges: EdgeView[];
+  self: NodeSummary;
+  showHeading: boolean;
+}) {
   const groups = groupByOther(edges);
   const shown = groups.slice(0, MAX_ROWS);
   const heading = edgeGroupHeading(kind, direction);
@@ -94,7 +117,7 @@ function EdgeGroup({ kind, direction, edges, self }: { kind: EdgeKind; direction
   const anyDetails = edges.some((e) => Object.keys(e.properties).length > 0);
   return (
     <Stack gap={6} data-testid={`edge-group-${direction}-${kind}`}>
-      <Group gap={8}>
+      <Group gap={8} display={showHeading ? undefined : 'none'}>
         <Tip label={spec.description} multiline w={320} withArrow>
           <Title order={4} fz="sm" fw={600} style={{ cursor: 'help' }}>
             {heading}
@@ -108,7 +131,7 @@ function EdgeGroup({ kind, direction, edges, self }: { kind: EdgeKind; direction
         <Table verticalSpacing={8} horizontalSpacing="sm" highlightOnHover withTableBorder={false}>
           <TableThead>
             <TableTr>
-              <TableTh w="38%">
+              <TableTh w="34%">
                 <Text size="xs" c="dimmed" fw={600}>
                   {direction === 'in' ? 'Object' : 'Target'}
                 </Text>
@@ -126,7 +149,7 @@ function EdgeGroup({ kind, direction, edges, self }: { kind: EdgeKind; direction
             {shown.map((g) => (
               <TableTr key={g.other.id} data-other-id={g.other.id}>
                 <TableTd style={{ verticalAlign: 'top' }}>
-                  <Group gap={8} wrap="nowrap" align="flex-start">
+                  <Group gap={8} wrap="nowrap" align="center">
                     <KindBadge provider={g.other.provider} kind={g.other.kind} size="sm" />
                     <Stack gap={0} style={{ minWidth: 0 }}>
                       <Group gap={6} wrap="nowrap">
@@ -204,7 +227,16 @@ export function RelationSection({
           </Stack>
         </Group>
         {byKind.length ? (
-          byKind.map((g) => <EdgeGroup key={g.kind} kind={g.kind} direction={direction} edges={g.edges} self={self} />)
+          byKind.map((g) => (
+            <EdgeGroup
+              key={g.kind}
+              kind={g.kind}
+              direction={direction}
+              edges={g.edges}
+              self={self}
+              showHeading={byKind.length > 1 || edgeGroupHeading(g.kind, direction) !== title}
+            />
+          ))
         ) : (
           <Text size="sm" c="dimmed" fs="italic">
             {emptyText}

@@ -12,7 +12,6 @@ import {
   Card,
   Code,
   Group,
-  SimpleGrid,
   Stack,
   Table,
   TableTbody,
@@ -65,6 +64,13 @@ export default async function NodePage({ searchParams }: PageArgs) {
 
   const style = kindStyle(node.provider, node.kind);
   const rows = propertyRows(node, new Date());
+  // For a missing Secret: the data keys its references expect (what a re-created Secret must contain).
+  const expectedKeys = node.missing
+    ? [...new Set(inbound.flatMap((e) => (Array.isArray(e.properties.keys) ? (e.properties.keys as unknown[]) : [])))]
+        .filter((k): k is string => typeof k === 'string')
+        .sort()
+    : [];
+  const referrers = new Set(inbound.map((e) => e.other.id)).size;
   const isSecretLike = node.kind === 'Secret' || node.kind === 'ServiceAccountKey' || node.provider === 'gcp';
 
   return (
@@ -121,12 +127,30 @@ export default async function NodePage({ searchParams }: PageArgs) {
         >
           <Text size="sm">
             Referenced but not observed: a reference to it fails at the next start of the pods that need it; listed from both
-            ends. {inbound.length ? 'Everything below under “Used by” still points at it.' : ''}
+            ends.
           </Text>
+          {referrers ? (
+            <Text size="sm" mt={6}>
+              {referrers} object{referrers === 1 ? ' still references' : 's still reference'} it (see “Used by” below).
+              {expectedKeys.length ? (
+                <>
+                  {' '}
+                  They expect the keys{' '}
+                  {expectedKeys.map((k, i) => (
+                    <span key={k}>
+                      {i ? ', ' : ''}
+                      <Code>{k}</Code>
+                    </span>
+                  ))}
+                  .
+                </>
+              ) : null}
+            </Text>
+          ) : null}
         </Alert>
       ) : null}
 
-      <SimpleGrid cols={{ base: 1, lg: 2 }} spacing="lg" style={{ alignItems: 'start' }}>
+      <Stack gap="lg">
         <RelationSection
           testId="used-by"
           title="Used by"
@@ -145,7 +169,7 @@ export default async function NodePage({ searchParams }: PageArgs) {
           edges={outbound}
           self={node}
         />
-      </SimpleGrid>
+      </Stack>
 
       <Card withBorder padding="lg" radius="md" component="section" aria-labelledby="props-title">
         <Stack gap="sm">

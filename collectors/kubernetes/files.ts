@@ -5,13 +5,17 @@
  * by a complete reading; an implicit `default` ServiceAccount is assumed per namespace (Kubernetes creates it).
  */
 import { NODE_KIND_KEYS } from '../../lib/graph/model';
+import type { CollectionError } from '../../lib/graph/records';
 import type { FileCollector } from '../types';
 import { createKubernetesMapper } from './mapper';
 
 export const kubernetesFiles: FileCollector = {
   name: 'kubernetes',
   createSink(ctx) {
+    const warnings: CollectionError[] = [];
+    let where = '';
     const mapper = createKubernetesMapper({
+      onWarning: (message) => warnings.push({ where, message }),
       cluster: ctx.cluster,
       defaultNamespace: ctx.namespace,
       fingerprint: ctx.fingerprint,
@@ -23,7 +27,9 @@ export const kubernetesFiles: FileCollector = {
       get accepted() {
         return accepted;
       },
-      accept(doc) {
+      warnings,
+      accept(doc, at) {
+        where = at;
         const d = doc as { apiVersion?: unknown; kind?: unknown } | null;
         if (!d || typeof d !== 'object' || typeof d.apiVersion !== 'string' || typeof d.kind !== 'string') return false;
         // Kubernetes objects of kinds keygraph does not map are still "ours": consumed, not reported as unplaceable.

@@ -23,7 +23,9 @@ export function printSummary(scope: string, s: RunSummary): void {
     `run ${s.runId} (${scope}) ${s.status} in ${(s.durationMs / 1000).toFixed(1)} s\n` +
       `  nodes: ${c(s.nodes)}\n  edges: ${c(s.edges)}\n  missing (referenced, not observed): ${s.placeholders}\n`,
   );
-  if (s.incompleteKinds.length) {
+  if (s.incompleteKinds.length && s.errors.length && s.nodes.removed === 0 && s.incompleteKinds.length > 5) {
+    process.stderr.write(`  some input was skipped, so nothing was marked gone (previous state kept)\n`);
+  } else if (s.incompleteKinds.length) {
     process.stderr.write(`  not listed completely (previous state kept): ${s.incompleteKinds.join(', ')}\n`);
   }
   for (const e of s.errors.slice(0, 50)) process.stderr.write(`  skipped ${e.where}: ${e.message}\n`);

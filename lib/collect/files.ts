@@ -37,7 +37,7 @@ export async function collectFiles(paths: string[], opts: FilesOptions): Promise
     documents++;
     let placed = false;
     try {
-      placed = sinks.some((s) => s.accept(item.value));
+      placed = sinks.some((s) => s.accept(item.value, `${item.file}:${item.line}`));
     } catch (e) {
       errors.push({ where: `${item.file}:${item.line}`, message: (e as Error).message });
       continue;
@@ -50,14 +50,15 @@ export async function collectFiles(paths: string[], opts: FilesOptions): Promise
       opts.onProgress({ documents, file: item.file });
     }
   }
+  for (const s of sinks) errors.push(...s.warnings);
   const collections = sinks
     .filter((s) => s.accepted > 0)
     .map((s) => {
       const { source, scope, result } = s.finish();
+      const counts = new Map<string, number>();
+      for (const n of result.nodes) counts.set(`${n.provider}:${n.kind}`, (counts.get(`${n.provider}:${n.kind}`) ?? 0) + 1);
       const coverage: CollectionResult['coverage'] = {};
-      for (const k of s.coveredKinds) {
-        coverage[k] = { complete: errors.length === 0, count: result.nodes.filter((n) => `${n.provider}:${n.kind}` === k).length };
-      }
+      for (const k of s.coveredKinds) coverage[k] = { complete: errors.length === 0, count: counts.get(k) ?? 0 };
       return { source, scope, result: { ...result, coverage, errors } };
     });
   return { collections, errors, documents };

@@ -234,3 +234,17 @@ export function edgeGroupHeading(kind: EdgeKind, direction: 'in' | 'out'): strin
 export function looksLikeIsoDate(v: unknown): v is string {
   return typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(v) && !Number.isNaN(Date.parse(v));
 }
+
+/**
+ * A readable text colour for a kind colour on a light tint: light model colours (e.g. the Pod blue) are darkened
+ * until they contrast with a white-ish background. Input `#rrggbb`; anything else is returned unchanged.
+ */
+export function readableColor(hex: string): string {
+  const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex);
+  if (!m) return hex;
+  const [r, g, b] = [m[1]!, m[2]!, m[3]!].map((h) => parseInt(h, 16)) as [number, number, number];
+  const lum = (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+  const factor = lum > 0.6 ? 0.55 : lum > 0.45 ? 0.72 : 0.9;
+  const to = (v: number) => Math.round(v * factor).toString(16).padStart(2, '0');
+  return `#${to(r)}${to(g)}${to(b)}`;
+}
