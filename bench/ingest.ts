@@ -25,7 +25,7 @@ import { migrate } from '../lib/db/migrate';
 import { createFingerprinter } from '../lib/secrets/fingerprint';
 import { collectFilesInto } from '../lib/cli/collect';
 
-const { values } = parseArgs({ options: { scale: { type: 'string', default: '1' }, keep: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { scale: { type: 'string', default: '1.53' }, keep: { type: 'boolean', default: false } } });
 const scale = Number(values.scale);
 if (!(scale > 0)) throw new Error('--scale must be a positive number');
 
