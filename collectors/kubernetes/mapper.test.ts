@@ -356,9 +356,8 @@ describe('pod spec references', () => {
     expect(new Set(keys).size).toBe(keys.length);
   });
 
-  it('maps 100,000 objects in linear time', () => {
+  it('maps 100,000 objects, one node each and one edge per reference (timing lives in npm run bench)', () => {
     const m = createKubernetesMapper({ cluster: 'c1', fingerprint, implicitDefaults: true });
-    const t0 = performance.now();
     for (let i = 0; i < 100_000; i++) {
       const ns = `ns${i % 100}`;
       if (i % 2) {
@@ -368,10 +367,8 @@ describe('pod spec references', () => {
       }
     }
     const r = m.finish();
-    const ms = performance.now() - t0;
     expect(r.nodes.length).toBe(100_000 + 100);
     expect(r.edges.length).toBe(50_000 * 3);
-    expect(ms).toBeLessThan(20_000);
   });
 });
 

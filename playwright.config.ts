@@ -1,0 +1,72 @@
+/**
+ * End-to-end tests: a real browser against the real app (`keygraph demo`: embedded PostgreSQL, migrations, the
+ * shipped two-day demo cluster, the production Next.js build) on 127.0.0.1:3210.
+ *
+ * Browser: Debian's Chromium at /usr/bin/chromium when present (KEYGRAPH_CHROMIUM overrides), otherwise the
+ * browser Playwright installed. The data folder is fresh on every run.
+ */
+import { existsSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { defineConfig, devices } from '@playwright/test';
+
+const PORT = Number(process.env.KEYGRAPH_E2E_PORT ?? 3210);
+const BASE_URL = `http://127.0.0.1:${PORT}`;
+const DATA_DIR = path.join(os.tmpdir(), '.keygraph-e2e');
+
+// Fresh data folder per run. Only the main process (which starts the web server) clears it: workers load this file
+// too, while the server is using the folder.
+if (!process.env.TEST_WORKER_INDEX) rmSync(DATA_DIR, { recursive: true, force: true });
+
+const chromium = process.env.KEYGRAPH_CHROMIUM ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
+
+export default defineConfig({
+  testDir: 'e2e',
+  outputDir: 'test-results',
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: process.env.CI ? 1 : 0,
+  forbidOnly: !!process.env.CI,
+  reporter: process.env.CI ? [['list']] : [['list'], ['html', { open: 'never' }]],
+  use: {
+    baseURL: BASE_URL,
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+    viewport: { width: 1440, height: 900 },
+  },
+  projects: [
+    {
+      name: 'chromium',
+      use: {
+        ...devices['Desktop Chrome'],
+        viewport: { width: 1440, height: 900 },
+        launchOptions: {
+          executablePath: chromium,
+          args: [
+            '--headless',
+            '--no-sandbox',
+            '--disable-gpu',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--disable-sync',
+          ],
+        },
+      },
+    },
+  ],
+  webServer: {
+    command: `node bin/keygraph.mjs demo --port ${PORT}`,
+    url: `${BASE_URL}/healthz`,
+    timeout: 180_000,
+    reuseExistingServer: false,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    env: {
+      KEYGRAPH_DATA_DIR: DATA_DIR,
+      NEXT_TELEMETRY_DISABLED: '1',
+      KEYGRAPH_LOG_LEVEL: 'warn',
+    },
+  },
+});
