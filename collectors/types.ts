@@ -23,10 +23,16 @@ export interface FileSink {
   readonly warnings: CollectionError[];
   /** Documents taken so far. */
   readonly accepted: number;
-  /** The run this source's documents become: source and scope, and the records. */
-  finish(): { source: RunSource; scope: string; result: Pick<CollectionResult, 'nodes' | 'edges'> };
+  /** The runs this source's documents become (one per scope, e.g. per GCP project). */
+  finish(): FileSinkOutput[];
+}
+
+export interface FileSinkOutput {
+  source: RunSource;
+  scope: string;
+  result: Pick<CollectionResult, 'nodes' | 'edges'>;
   /** Kinds a complete reading of the input lists completely (everything else is kept as it was). */
-  readonly coveredKinds: NodeKindKey[];
+  coveredKinds: NodeKindKey[];
 }
 
 export interface FileCollector {

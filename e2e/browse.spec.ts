@@ -15,6 +15,8 @@ const RENAMED_ID = 'k8s:demo/ota/Secret/targets-backup-key-2024-10-08';
 const DEPLOYMENT_ID = 'k8s:demo/ota/Deployment/ota-lite-api';
 
 async function shot(page: Page, name: string): Promise<void> {
+  // Full-page captures draw the fixed header where the page is scrolled to: capture from the top.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 
@@ -101,15 +103,18 @@ test('runs page lists both demo collections', async ({ page }) => {
   await shot(page, '07-runs');
   await rows.first().getByRole('link').first().click();
   await expect(page.getByRole('heading', { name: /^Run #\d+$/ })).toBeVisible();
+  await expect(page.getByTestId('coverage')).toBeVisible();
   await expect(page.getByTestId('coverage')).toContainText('complete');
   await shot(page, '08-run');
 });
 
 test('unknown and malformed ids, health endpoints', async ({ page, request }) => {
   await page.goto(`/node?id=${encodeURIComponent('k8s:demo/ota/Secret/does-not-exist')}`);
+  await expect(page.getByTestId('node-not-found')).toBeVisible();
   await expect(page.getByTestId('node-not-found')).toContainText('No such node');
   await expect(page.getByRole('link', { name: /Search/ }).first()).toBeVisible();
   await page.goto('/node?id=not-an-id');
+  await expect(page.getByTestId('node-not-found')).toBeVisible();
   await expect(page.getByTestId('node-not-found')).toContainText('not a keygraph node id');
   await shot(page, '09-malformed-id');
 

@@ -10,7 +10,7 @@ import type { ReactNode } from 'react';
 export function Tip({ children, label, ...rest }: Omit<TooltipProps, 'children'> & { children: ReactNode }) {
   return (
     <Tooltip label={label} withArrow {...rest}>
-      <span style={{ display: 'inline-flex', alignItems: 'center', maxWidth: '100%' }}>{children}</span>
+      <span style={{ display: 'inline-flex', alignItems: 'center', maxWidth: '100%', flexShrink: 0 }}>{children}</span>
     </Tooltip>
   );
 }

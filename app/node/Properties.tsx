@@ -148,7 +148,7 @@ function SecretKeys({ p }: { p: Props }) {
           const fp = typeof fps[k] === 'string' ? (fps[k] as string) : undefined;
           return (
             <TableTr key={k}>
-              <TableTd w="45%" pr="md">
+              <TableTd pr="xl" style={{ width: '1%', whiteSpace: 'nowrap' }}>
                 <Code data-testid="data-key">{k}</Code>
               </TableTd>
               <TableTd>

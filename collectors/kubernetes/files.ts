@@ -23,7 +23,6 @@ export const kubernetesFiles: FileCollector = {
     });
     let accepted = 0;
     return {
-      coveredKinds: NODE_KIND_KEYS.filter((k) => k.startsWith('k8s:')),
       get accepted() {
         return accepted;
       },
@@ -37,7 +36,9 @@ export const kubernetesFiles: FileCollector = {
         accepted++;
         return true;
       },
-      finish: () => ({ source: 'files', scope: ctx.cluster, result: mapper.finish() }),
+      finish: () => [
+        { source: 'files', scope: ctx.cluster, result: mapper.finish(), coveredKinds: NODE_KIND_KEYS.filter((k) => k.startsWith('k8s:')) },
+      ],
     };
   },
 };

@@ -53,12 +53,12 @@ export async function collectFiles(paths: string[], opts: FilesOptions): Promise
   for (const s of sinks) errors.push(...s.warnings);
   const collections = sinks
     .filter((s) => s.accepted > 0)
-    .map((s) => {
-      const { source, scope, result } = s.finish();
+    .flatMap((s) => s.finish())
+    .map(({ source, scope, result, coveredKinds }) => {
       const counts = new Map<string, number>();
       for (const n of result.nodes) counts.set(`${n.provider}:${n.kind}`, (counts.get(`${n.provider}:${n.kind}`) ?? 0) + 1);
       const coverage: CollectionResult['coverage'] = {};
-      for (const k of s.coveredKinds) coverage[k] = { complete: errors.length === 0, count: counts.get(k) ?? 0 };
+      for (const k of coveredKinds) coverage[k] = { complete: errors.length === 0, count: counts.get(k) ?? 0 };
       return { source, scope, result: { ...result, coverage, errors } };
     });
   return { collections, errors, documents };
