@@ -208,7 +208,7 @@ function NoData() {
             keygraph links {kinds.slice(0, 4).join(', ')} and more, so you can look things up from either end. Run one of
             these, then reload this page:
           </Text>
-          <SimpleGrid cols={1} spacing="xs">
+          <SimpleGrid cols={1} spacing="md">
             <Command cmd="keygraph collect files DIR --cluster NAME" what="Manifests, a GitOps folder or kubectl -o yaml/json dumps" />
             <Command cmd="keygraph collect k8s --context CTX" what="A live cluster through your kubeconfig (read-only)" />
             <Command cmd="keygraph demo" what="A two-day demo cluster with a renamed secret still in use" />
@@ -224,13 +224,13 @@ function NoData() {
 
 function Command({ cmd, what }: { cmd: string; what: string }) {
   return (
-    <Group gap="sm" wrap="wrap">
-      <Code fz="sm" style={{ padding: '4px 8px' }}>
-        {cmd}
-      </Code>
+    <Stack gap={4}>
       <Text size="sm" c="dimmed">
         {what}
       </Text>
-    </Group>
+      <Code block fz="sm" style={{ padding: '8px 12px' }}>
+        {cmd}
+      </Code>
+    </Stack>
   );
 }

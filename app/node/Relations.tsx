@@ -25,6 +25,9 @@ import { KindBadge, MissingBadge } from '../_components/badges';
 import { NodeLink } from '../_components/NodeLink';
 import { Tip } from '../_components/Tip';
 
+/** References that expose every data key of the Secret when no `keys` are listed. */
+const WHOLE_SECRET_VIAS = new Set(['envFrom', 'volume', 'projected']);
+
 /** Rows shown per group before "and N more". */
 const MAX_ROWS = 200;
 
@@ -81,7 +84,7 @@ function Reference({ e }: { e: EdgeView }) {
           </Group>
         </Group>
       ))}
-      {via && !('keys' in e.properties) && e.kind === 'USES_SECRET' && via !== 'imagePullSecret' && via !== 'ingressTls' ? (
+      {via && !('keys' in e.properties) && e.kind === 'USES_SECRET' && WHOLE_SECRET_VIAS.has(via) ? (
         <Text size="xs" c="dimmed">
           all keys
         </Text>

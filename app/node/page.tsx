@@ -25,6 +25,7 @@ import {
 import { db } from '@/lib/db';
 import { getEdges, getNode } from '@/lib/store/read';
 import { parseId } from '@/lib/graph/ids';
+import { EDGE_KINDS } from '@/lib/graph/model';
 import { kindStyle, providerLabel, realmNoun, runHref, searchHref } from '@/lib/ui/format';
 import { param, readOptionsFrom, type SearchParams } from '@/lib/ui/params';
 import { CopyId } from '../_components/CopyId';
@@ -154,7 +155,11 @@ export default async function NodePage({ searchParams }: PageArgs) {
         <RelationSection
           testId="used-by"
           title="Used by"
-          description={`What references this ${style.label}: deleting or renaming it breaks these.`}
+          description={
+            inbound.some((e) => EDGE_KINDS[e.kind].dependent === 'from')
+              ? `What references this ${style.label}: deleting or renaming it breaks these.`
+              : `What points at this ${style.label}.`
+          }
           emptyText={isSecretLike ? 'Nothing references it: no workload, pod, ServiceAccount or Ingress that keygraph has seen.' : 'Nothing points at it.'}
           direction="in"
           edges={inbound}

@@ -317,7 +317,8 @@ interface Token {
 /** stream-json's tokenizer, handing each token to a callback synchronously instead of buffering it as stream data. */
 class TokenParser extends Parser {
   constructor(private readonly onToken: (t: Token) => void) {
-    super({ packValues: true, streamValues: false });
+    // Strings go in as they are: they were decoded (and checked as UTF-8) already.
+    super({ packValues: true, streamValues: false, decodeStrings: false });
   }
 
   override push(chunk: unknown, encoding?: BufferEncoding): boolean {

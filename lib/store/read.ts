@@ -32,9 +32,11 @@ export interface EdgeView {
   kind: EdgeKind;
   from: string;
   to: string;
+  /** Merged properties of every assertion of this edge. */
   properties: Record<string, unknown>;
-  source: string;
-  scope: string;
+  /** `source/scope` of each assertion, oldest first. */
+  assertedBy: string[];
+  /** When the most recent assertion began. */
   validFrom: Date;
   /** The node at the other end (relative to the node asked about). */
   other: NodeSummary;
@@ -98,7 +100,7 @@ export async function getNode(database: Database, id: string, opts: ReadOptions 
 
 /**
  * Edges of a node in one direction: `out` = what it uses/owns (node is `from`), `in` = what uses it (node is `to`).
- * Same edge asserted by several scopes is returned once (the most recent assertion).
+ * An edge asserted by several sources/scopes is returned once, with merged properties.
  */
 export async function getEdges(
   database: Database,
@@ -111,20 +113,22 @@ export async function getEdges(
   const limit = Math.min(opts.limit ?? 5000, 50000);
   const rows = await database.prisma.$queryRaw<
     {
-      kind: string; from_id: string; to_id: string; properties: Record<string, unknown>; source: string; scope: string;
+      kind: string; from_id: string; to_id: string; props_list: Record<string, unknown>[]; asserted_by: string[];
       valid_from: Date; o_id: string | null; o_provider: string; o_kind: string; o_realm: string; o_namespace: string | null;
       o_name: string; o_missing: boolean;
     }[]
   >(Prisma.sql`
-    SELECT e.kind, e.from_id, e.to_id, e.properties, e.source, e.scope, e.valid_from,
+    SELECT e.kind, e.from_id, e.to_id, e.props_list, e.asserted_by, e.valid_from,
            n.node_id AS o_id, n.provider AS o_provider, n.kind AS o_kind, n.realm AS o_realm, n.namespace AS o_namespace,
            n.name AS o_name, n.missing AS o_missing
-    FROM (SELECT DISTINCT ON (edge_key) * FROM edge_versions v WHERE v.${self} = ${id} AND ${live('v', opts.asOf)}
-          ORDER BY edge_key, valid_from DESC) e
+    FROM (SELECT edge_key, min(kind) AS kind, min(from_id) AS from_id, min(to_id) AS to_id,
+                 jsonb_agg(properties ORDER BY valid_from) AS props_list,
+                 array_agg(source || '/' || scope ORDER BY valid_from) AS asserted_by, max(valid_from) AS valid_from
+          FROM edge_versions v WHERE v.${self} = ${id} AND ${live('v', opts.asOf)} GROUP BY edge_key) e
     LEFT JOIN LATERAL (
       SELECT node_id, provider, kind, realm, namespace, name, missing FROM node_versions n
       WHERE n.node_id = ${other} AND ${live('n', opts.asOf)} ORDER BY missing ASC, valid_from DESC LIMIT 1) n ON true
-    ORDER BY e.kind, n.kind, n.namespace, n.name, e.properties->>'via', e.properties->>'container'
+    ORDER BY e.kind, n.kind, n.namespace, n.name, e.props_list->-1->>'via', e.props_list->-1->>'container'
     LIMIT ${limit}`);
   return rows.flatMap((r) => {
     const otherId = direction === 'out' ? r.to_id : r.from_id;
@@ -132,7 +136,10 @@ export async function getEdges(
       ? { id: r.o_id, provider: r.o_provider, kind: r.o_kind, realm: r.o_realm, namespace: r.o_namespace, name: r.o_name, missing: r.o_missing }
       : unknownNode(otherId);
     if (!o || !(r.kind in EDGE_KINDS)) return [];
-    return [{ kind: r.kind as EdgeKind, from: r.from_id, to: r.to_id, properties: r.properties, source: r.source, scope: r.scope, validFrom: r.valid_from, other: o }];
+    // Several sources may assert the same edge (Workload Identity: the annotation half from Kubernetes, the binding
+    // half from GCP): their properties are merged, later assertions winning on conflicts.
+    const properties = Object.assign({}, ...r.props_list) as Record<string, unknown>;
+    return [{ kind: r.kind as EdgeKind, from: r.from_id, to: r.to_id, properties, assertedBy: r.asserted_by, validFrom: r.valid_from, other: o }];
   });
 }
 
