@@ -29,6 +29,7 @@ import type { CollectionError, CollectionResult, KindCoverage } from '../../lib/
 import type { NodeKindKey } from '../../lib/graph/model';
 import type { Fingerprinter } from '../../lib/secrets/fingerprint';
 import { createKubernetesMapper } from './mapper';
+import { backoffMs, DEFAULT_RETRY, networkMessage, parseRetryAfter, sleep, type RetryPolicy } from '../http';
 
 /** Options of {@link collectKubernetesLive}. */
 export interface LiveCollectOptions {
@@ -55,7 +56,7 @@ export interface LiveCollectOptions {
   /** Retries of one request on 429, 5xx, network errors, timeouts, resets and malformed bodies. Delay: exponential
    * from `baseDelayMs` with jitter, at most `maxDelayMs`; a 429's `Retry-After` seconds are honoured instead
    * (capped at 120 s). Default `{retries: 5, baseDelayMs: 500, maxDelayMs: 10000}`. */
-  retry?: { retries: number; baseDelayMs: number; maxDelayMs: number };
+  retry?: RetryPolicy;
   /** Time limit of one request (connect to last body byte), in ms; default 30000. */
   requestTimeoutMs?: number;
 }
@@ -98,8 +99,6 @@ export const METADATA_ONLY_ACCEPT = 'application/json;as=PartialObjectMetadataLi
 /** How many times one kind's list restarts from the first page after 410 Gone (expired continue token). */
 export const MAX_LIST_RESTARTS = 3;
 
-const DEFAULT_RETRY = { retries: 5, baseDelayMs: 500, maxDelayMs: 10_000 };
-const MAX_RETRY_AFTER_MS = 120_000;
 const USER_AGENT = 'keygraph-collector';
 
 /**
@@ -290,7 +289,7 @@ class RetryableError extends Error {
 
 /** Does HTTP for one cluster: auth via KubeConfig, timeouts, retries, error classification. */
 class ApiClient {
-  private readonly retry: { retries: number; baseDelayMs: number; maxDelayMs: number };
+  private readonly retry: RetryPolicy;
   private readonly timeoutMs: number;
   private readonly base: string;
 
@@ -306,7 +305,7 @@ class ApiClient {
     let lastError = '';
     let retryAfter: number | undefined;
     for (let attempt = 0; attempt <= this.retry.retries; attempt++) {
-      if (attempt > 0) await sleep(this.backoff(attempt, retryAfter));
+      if (attempt > 0) await sleep(backoffMs(this.retry, attempt, retryAfter));
       retryAfter = undefined;
       let res: RawResponse;
       try {
@@ -328,7 +327,7 @@ class ApiClient {
       const st = statusInfo(res.body);
       const detail = `${what}: ${status}${st.reason ? ` ${st.reason}` : ''}${st.message ? `: ${st.message}` : ''}`;
       if (status === 429 || status >= 500) {
-        retryAfter = status === 429 || status === 503 ? retryAfterMs(res.headers['retry-after']) : undefined;
+        retryAfter = status === 429 || status === 503 ? parseRetryAfter(res.headers['retry-after']) : undefined;
         lastError = detail;
         continue;
       }
@@ -339,12 +338,6 @@ class ApiClient {
       return { kind: 'failed', message: `failed: ${detail}` };
     }
     return { kind: 'failed', message: `gave up after ${this.retry.retries + 1} attempts: ${lastError}` };
-  }
-
-  private backoff(attempt: number, retryAfter: number | undefined): number {
-    if (retryAfter !== undefined) return Math.min(retryAfter, MAX_RETRY_AFTER_MS);
-    const exp = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
-    return Math.round(exp / 2 + Math.random() * (exp / 2)); // "equal jitter": between half and all of it
   }
 
   /** One GET, no retries. Rejects on network errors, timeouts and body decoding errors. */
@@ -395,11 +388,6 @@ class ApiClient {
 
 class AuthConfigError extends Error {}
 
-function networkMessage(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  return err.code ? `${err.code} ${err.message}` : err.message ?? String(e);
-}
-
 /** Parses a list body; returns an error message (never body content) when it is not a usable list. */
 function parseList(body: string): { kind: string; items: unknown[]; continueToken: string | undefined } | string {
   let v: unknown;
@@ -438,15 +426,6 @@ function statusInfo(body: string): { reason?: string; message?: string } {
   return {};
 }
 
-function retryAfterMs(h: string | string[] | undefined): number | undefined {
-  const v = Array.isArray(h) ? h[0] : h;
-  if (!v) return undefined;
-  const s = Number(v);
-  if (Number.isFinite(s) && s >= 0) return s * 1000;
-  const t = Date.parse(v);
-  return Number.isNaN(t) ? undefined : Math.max(0, t - Date.now());
-}
-
 /** Items of a list lack `apiVersion`/`kind` in some servers' responses (and in protobuf-converted ones): set them. */
 function withTypeMeta(item: unknown, apiVersion: string, kind: string): Record<string, unknown> | null {
   if (!item || typeof item !== 'object') return null;
@@ -471,8 +450,4 @@ function metadataOnlySecret(item: unknown): Record<string, unknown> | null {
 function objectKey(o: Record<string, unknown>): string {
   const m = (o.metadata ?? {}) as { namespace?: unknown; name?: unknown; uid?: unknown };
   return `${String(m.namespace ?? '')}/${String(m.name ?? m.uid ?? '')}`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

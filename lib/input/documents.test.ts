@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -178,11 +178,192 @@ describe('readDocuments', () => {
     expect(errors[0]!.message).not.toContain('c2VjcmV0');
   });
 
+  it('a JSON file is not bound by the YAML size limit, but by maxJsonFileBytes (refused after a stat)', async () => {
+    const j = write('limits.json', JSON.stringify({ kind: 'Secret', metadata: { name: 'x' } }));
+    const y = write('limits.yaml', 'kind: Secret\nmetadata: {name: y}\n');
+    const small = await readAll([j, y], { maxFileBytes: 10 });
+    expect(small.docs.map((d) => d.value)).toEqual([{ kind: 'Secret', metadata: { name: 'x' } }]);
+    expect(small.errors).toEqual([{ type: 'error', file: y, message: 'file is larger than the limit of 10 bytes; skipped' }]);
+    const big = write('big.json', '{"kind":"Big"}\n');
+    truncateSync(big, 100 * 1024 * 1024);
+    const refused = await readAll([big], { maxJsonFileBytes: 64 * 1024 * 1024 });
+    expect(refused).toEqual({ docs: [], errors: [{ type: 'error', file: big, message: `file is larger than the limit of ${64 * 1024 * 1024} bytes; skipped` }] });
+  });
+
   it('merge keys and duplicate keys are tolerated', async () => {
     const f = write('merge.yaml', 'base: &b {x: 1}\nobj:\n  <<: *b\n  y: 2\ndup: 1\ndup: 2\n');
     const { docs, errors } = await readAll([f]);
     expect(errors).toEqual([]);
     expect(docs[0]!.value).toEqual({ base: { x: 1 }, obj: { x: 1, y: 2 }, dup: 2 });
+  });
+});
+
+const names = (docs: InputDocument[]) => docs.map((d) => (d.value as { metadata?: { name?: string } }).metadata?.name);
+const secret = (name: string) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'n' }, data: { k: 'c2VjcmV0LXZhbHVl' } });
+
+describe('readDocuments: streamed JSON', () => {
+  it('a kubectl dump (items before kind, 4-space indent) yields its items with the line of the list', async () => {
+    const dump = { apiVersion: 'v1', items: [secret('a'), null, secret('b')], kind: 'List', metadata: { resourceVersion: '' } };
+    const f = write('kubectl.json', '\n\n' + JSON.stringify(dump, null, 4) + '\n');
+    const { docs, errors } = await readAll([f]);
+    expect(errors).toEqual([]);
+    expect(docs).toEqual([
+      { type: 'document', file: f, line: 3, index: 0, value: secret('a') },
+      { type: 'document', file: f, line: 3, index: 1, value: secret('b') },
+    ]);
+  });
+
+  it('decides List or not by kind and the other top-level fields, whatever their order', async () => {
+    const items = [secret('a'), secret('b')];
+    const cases: [string, unknown, (string | undefined)[], number][] = [
+      // [file, top-level value, names of the documents yielded, number of errors]
+      ['kind-first.json', { kind: 'SecretList', items, metadata: {} }, ['a', 'b'], 0],
+      ['no-kind.json', { apiVersion: 'v1', metadata: {}, items }, ['a', 'b'], 0],
+      ['kind-first-not-list.json', { kind: 'Thing', items, metadata: { name: 'whole' } }, ['whole'], 0],
+      ['other-field-first.json', { spec: {}, items, kind: 'SecretList' }, ['a', 'b'], 0],
+      ['other-field-first-no-kind.json', { spec: {}, items, metadata: { name: 'whole' } }, ['whole'], 0],
+      ['empty-items-then-not-list.json', { items: [], kind: 'Thing', metadata: { name: 'whole' } }, ['whole'], 0],
+      // Streamed before the non-List kind showed up: the items stay yielded, and one error says so.
+      ['items-then-not-list.json', { apiVersion: 'v1', items, kind: 'Thing', metadata: { name: 'whole' } }, ['a', 'b'], 1],
+      ['items-then-other-field.json', { items, spec: {} }, ['a', 'b'], 1],
+    ];
+    for (const [name, value, expected, errorCount] of cases) {
+      const f = write(`order/${name}`, JSON.stringify(value, null, 2));
+      const { docs, errors } = await readAll([f]);
+      expect([name, names(docs)]).toEqual([name, expected]);
+      expect([name, errors.length]).toEqual([name, errorCount]);
+      if (name === 'kind-first-not-list.json') expect(docs[0]!.value).toEqual(value);
+      if (errorCount) {
+        expect(errors[0]).toMatchObject({ file: f, line: 1 });
+        expect(errors[0]!.message).toMatch(/not a Kubernetes List/);
+      }
+    }
+  });
+
+  it('a top-level array yields its elements (nulls skipped, List elements expanded), in JSON and in YAML', async () => {
+    const value = [secret('a'), null, { kind: 'List', items: [secret('b'), secret('c')] }, 'scalar'];
+    const j = write('array.json', JSON.stringify(value, null, 2));
+    const y = write('array.yaml', '- kind: Secret\n  metadata: {name: a}\n-\n- kind: Secret\n  metadata: {name: b}\n');
+    const { docs, errors } = await readAll([j, y]);
+    expect(errors).toEqual([]);
+    expect(docs.map((d) => [path.basename(d.file), d.line, d.index, d.value])).toEqual([
+      ['array.json', 1, 0, secret('a')], ['array.json', 1, 1, secret('b')], ['array.json', 1, 2, secret('c')], ['array.json', 1, 3, 'scalar'],
+      ['array.yaml', 1, 0, { kind: 'Secret', metadata: { name: 'a' } }], ['array.yaml', 4, 1, { kind: 'Secret', metadata: { name: 'b' } }],
+    ]);
+  });
+
+  it('truncated JSON in the middle of the items: the earlier items, then one error at the last line, without content', async () => {
+    const full = JSON.stringify({ apiVersion: 'v1', items: Array.from({ length: 5 }, (_, i) => secret(`s${i}`)), kind: 'List' }, null, 4);
+    const cut = full.indexOf('"s3"') + 2;
+    const f = write('truncated.json', full.slice(0, cut));
+    const { docs, errors } = await readAll([f]);
+    expect(names(docs)).toEqual(['s0', 's1', 's2']);
+    const lastLine = full.slice(0, cut).split('\n').length;
+    expect(errors).toEqual([{
+      type: 'error', file: f, line: lastLine,
+      message: `JSON ends early (truncated, or a bracket is not closed) at line ${lastLine}; the incomplete document is skipped`,
+    }]);
+  });
+
+  it('a syntax error deep in a large List: the earlier items, one error with a line range around it, nothing after', async () => {
+    const lines = ['{', '    "apiVersion": "v1",', '    "items": ['];
+    for (let i = 0; i < 4000; i++) lines.push(`        ${JSON.stringify(secret(`s${i}`))}${i < 3999 ? ',' : ''}`);
+    lines.push('    ],', '    "kind": "List"', '}');
+    const badLine = 3 + 3000 + 1; // 1-based line of item 3000
+    lines[badLine - 1] = lines[badLine - 1]!.replace('"kind":"Secret"', '"kind":Secret"');
+    const f = write('syntax.json', lines.join('\n'));
+    expect(statSync(f).size).toBeGreaterThan(4 * 64 * 1024);
+    const { docs, errors } = await readAll([f]);
+    expect(docs.length).toBeGreaterThan(2000);
+    expect(docs.length).toBeLessThanOrEqual(3000);
+    expect(names(docs)).toEqual(Array.from({ length: docs.length }, (_, i) => `s${i}`));
+    expect(errors).toHaveLength(1);
+    const m = /^JSON syntax error between lines (\d+) and (\d+); the rest of the file is skipped$/.exec(errors[0]!.message);
+    expect(m).not.toBeNull();
+    expect(errors[0]!.line).toBe(Number(m![1]));
+    expect(Number(m![1])).toBeLessThanOrEqual(badLine);
+    expect(Number(m![2])).toBeGreaterThanOrEqual(badLine);
+    expect(Number(m![2]) - Number(m![1])).toBeLessThan(1000);
+  });
+
+  it('binary .json files are refused: NUL bytes (at the start or after some items), invalid UTF-8; an escaped NUL is fine', async () => {
+    const nul = write('bin/nul.json', Buffer.concat([Buffer.from('{"kind":"Secret","data":"'), Buffer.from([0, 1, 2, 0x22, 0x7d])]));
+    const bad = write('bin/latin1.json', Buffer.from([0x7b, 0x22, 0x6b, 0x22, 0x3a, 0x22, 0xe9, 0x22, 0x7d]));
+    const cutUtf8 = write('bin/cut.json', Buffer.from([0x5b, 0x22, 0xc3]));
+    const items = Array.from({ length: 1000 }, (_, i) => JSON.stringify(secret(`s${i}`)));
+    const late = write('bin/late.json', Buffer.concat([Buffer.from(`{"kind":"List","items":[${items.join(',\n')},`), Buffer.from([0, 0, 0])]));
+    const escaped = write('bin/escaped.json', '{"kind":"Secret","stringData":{"k":"a\\u0000b"}}');
+    const { docs, errors } = await readAll([nul, bad, cutUtf8, late, escaped]);
+    expect(errors).toEqual([
+      { type: 'error', file: nul, message: 'binary file (contains NUL bytes); skipped' },
+      { type: 'error', file: bad, message: 'binary file (not valid UTF-8); skipped' },
+      { type: 'error', file: cutUtf8, message: 'binary file (not valid UTF-8); skipped' },
+      { type: 'error', file: late, message: 'binary file (contains NUL bytes); skipped' },
+    ]);
+    const lateDocs = docs.filter((d) => d.file === late);
+    expect(lateDocs.length).toBeGreaterThan(0); // items of the chunks before the NUL stay yielded
+    expect(names(lateDocs)).toEqual(Array.from({ length: lateDocs.length }, (_, i) => `s${i}`));
+    expect(docs.filter((d) => d.file === escaped).map((d) => d.value)).toEqual([{ kind: 'Secret', stringData: { k: 'a\u0000b' } }]);
+  });
+
+  it('a `__proto__` key is an own property, as with JSON.parse, never the prototype', async () => {
+    const text = '{"kind":"List","items":[{"__proto__":{"kind":"Secret"},"metadata":{"name":"p"}}]}';
+    const f = write('proto.json', text);
+    const { docs } = await readAll([f]);
+    const v = docs[0]!.value as Record<string, unknown>;
+    expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
+    expect(v.kind).toBeUndefined();
+    expect(v).toEqual(JSON.parse(text).items[0]);
+  });
+
+  it('an 80 MB List dump streams: bounded heap while items are consumed one by one, and an early stop reads little', async () => {
+    const f = path.join(tmp, 'huge.json');
+    const fd = openSync(f, 'w');
+    const blob = 'QUJD'.repeat(200);
+    let count = 0;
+    try {
+      writeSync(fd, '{\n    "apiVersion": "v1",\n    "items": [\n');
+      let size = 0;
+      while (size < 80e6) {
+        const batch: string[] = [];
+        for (let i = 0; i < 1000; i++, count++) {
+          batch.push(JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: `s-${count}`, namespace: `ns-${count % 50}` }, data: { 'tls.crt': blob, n: String(count) } }, null, 4));
+        }
+        const text = (count > 1000 ? ',\n' : '') + batch.join(',\n');
+        size += writeSync(fd, text);
+      }
+      writeSync(fd, '\n    ],\n    "kind": "List",\n    "metadata": {"resourceVersion": ""}\n}\n');
+    } finally {
+      closeSync(fd);
+    }
+    expect(statSync(f).size).toBeGreaterThan(80e6);
+
+    const before = process.memoryUsage().heapUsed;
+    let peak = before;
+    let n = 0;
+    let errors = 0;
+    for await (const d of readDocuments([f])) {
+      if (isInputError(d)) {
+        errors++;
+        continue;
+      }
+      expect(d.index).toBe(n);
+      if ((d.value as { metadata: { name: string } }).metadata.name !== `s-${n}`) throw new Error(`item ${n} out of order`);
+      n++;
+      if (n % 500 === 0) peak = Math.max(peak, process.memoryUsage().heapUsed);
+    }
+    expect(errors).toBe(0);
+    expect(n).toBe(count);
+    expect(peak - before).toBeLessThan(200 * 2 ** 20);
+
+    // Stopping after the first item does not read the rest of the file.
+    const t0 = performance.now();
+    for await (const d of readDocuments([f])) {
+      expect(d).toMatchObject({ type: 'document', line: 1, index: 0 });
+      break;
+    }
+    expect(performance.now() - t0).toBeLessThan(500);
+    rmSync(f);
   });
 });
 

@@ -46,7 +46,8 @@ export interface ReadOptions {
   asOf?: Date;
 }
 
-function live(alias: string, asOf?: Date): Prisma.Sql {
+/** SQL condition: row `alias` is valid at `asOf` (current state when omitted). */
+export function live(alias: string, asOf?: Date): Prisma.Sql {
   const a = Prisma.raw(alias);
   return asOf
     ? Prisma.sql`${a}.valid_from <= ${asOf} AND (${a}.valid_to IS NULL OR ${a}.valid_to > ${asOf})`

@@ -1,0 +1,58 @@
+/**
+ * Which node kinds can depend on which, derived from the graph model (lib/graph/model.ts `EDGE_KINDS[k].dependent`)
+ * plus the endpoint kinds each edge kind connects (what the collectors emit). Impact uses it to know which kinds'
+ * listings must be complete before "nothing depends on X" can be believed.
+ */
+import { EDGE_KINDS, EDGE_KIND_KEYS, type EdgeKind, type NodeKindKey } from '../graph/model';
+
+const WORKLOADS: NodeKindKey[] = ['k8s:Deployment', 'k8s:StatefulSet', 'k8s:DaemonSet', 'k8s:ReplicaSet', 'k8s:Job', 'k8s:CronJob'];
+
+/** Node kinds at each end of each edge kind, as the collectors emit them. */
+export const EDGE_ENDPOINTS: Record<EdgeKind, { from: NodeKindKey[]; to: NodeKindKey[] }> = {
+  USES_SECRET: { from: [...WORKLOADS, 'k8s:Pod', 'k8s:ServiceAccount', 'k8s:Ingress'], to: ['k8s:Secret'] },
+  RUNS_AS: { from: [...WORKLOADS, 'k8s:Pod'], to: ['k8s:ServiceAccount'] },
+  OWNS: { from: [...WORKLOADS, 'k8s:Pod'], to: [...WORKLOADS, 'k8s:Pod', 'k8s:Secret'] },
+  PRODUCES: { from: ['k8s:Certificate', 'k8s:ExternalSecret', 'k8s:SealedSecret'], to: ['k8s:Secret'] },
+  ACTS_AS: { from: ['k8s:ServiceAccount'], to: ['gcp:ServiceAccount'] },
+  HAS_KEY: { from: ['gcp:ServiceAccount'], to: ['gcp:ServiceAccountKey'] },
+  HOLDS_KEY: { from: ['k8s:Secret'], to: ['gcp:ServiceAccountKey'] },
+  TOKEN_FOR: { from: ['k8s:Secret'], to: ['k8s:ServiceAccount'] },
+};
+
+/** Edge kinds whose `from` end depends on the `to` end: impact walks them inbound (to → from). */
+export const INBOUND_DEPENDENCY_KINDS: EdgeKind[] = EDGE_KIND_KEYS.filter((k) => EDGE_KINDS[k].dependent === 'from');
+/** Edge kinds whose `to` end depends on the `from` end: impact walks them outbound (from → to). */
+export const OUTBOUND_DEPENDENCY_KINDS: EdgeKind[] = EDGE_KIND_KEYS.filter((k) => EDGE_KINDS[k].dependent === 'to');
+
+/** Kinds of the nodes that directly depend on a node of kind `kind` (one hop). */
+export function directDependentKinds(kind: string): Set<NodeKindKey> {
+  const out = new Set<NodeKindKey>();
+  for (const k of EDGE_KIND_KEYS) {
+    const ends = EDGE_ENDPOINTS[k];
+    if (EDGE_KINDS[k].dependent === 'from' && (ends.to as string[]).includes(kind)) ends.from.forEach((x) => out.add(x));
+    if (EDGE_KINDS[k].dependent === 'to' && (ends.from as string[]).includes(kind)) ends.to.forEach((x) => out.add(x));
+  }
+  return out;
+}
+
+/**
+ * Every kind that can depend on a node of kind `kind` (`PROVIDER:KIND`), transitively, plus the kinds whose
+ * listings assert those dependency edges (an edge's origin kind is the kind of its dependent end for every edge kind
+ * except OWNS, whose origin is the child, and ACTS_AS, which the GCP side also asserts from the GCP service account).
+ * Includes `kind` itself (its listing says whether the target still exists).
+ */
+export function relevantKinds(kind: string): Set<string> {
+  const seen = new Set<string>([kind]);
+  const queue = [kind];
+  while (queue.length) {
+    const k = queue.shift()!;
+    for (const d of directDependentKinds(k)) {
+      if (!seen.has(d)) {
+        seen.add(d);
+        queue.push(d);
+      }
+    }
+  }
+  if (seen.has('k8s:ServiceAccount') && seen.has('gcp:ServiceAccount')) seen.add('gcp:ServiceAccount');
+  return seen;
+}

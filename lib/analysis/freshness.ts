@@ -1,0 +1,137 @@
+/**
+ * Is the data behind an answer complete and fresh? (DESIGN.md "Impact and findings": never say safe on incomplete
+ * data.)
+ *
+ * For each relevant source/scope, the latest committed run (status `succeeded` or `partial`, `committed_at` at or
+ * before `asOf`) is looked at: it must be no older than the freshness limit (`KEYGRAPH_FRESHNESS_HOURS`, default 24)
+ * and must have listed every relevant kind completely (run `coverage[kind].complete`; a kind absent from coverage
+ * was not listed and counts as incomplete). Failed runs changed nothing, so they are skipped: the state on record is
+ * that of the latest committed run, and its age is what counts.
+ *
+ * Relevant scopes: for a Kubernetes object, every `k8s`/`files` run scope named after its cluster (its realm); for
+ * a GCP object, its project's `gcp` runs and every cluster's runs (any Secret anywhere may hold a key; any
+ * Kubernetes ServiceAccount may act as a GCP service account).
+ */
+import { Prisma } from '../generated/prisma/client';
+import type { Database } from '../db';
+
+/** The state of one source/scope as far as an answer is concerned. */
+export interface SourceState {
+  source: string;
+  scope: string;
+  /** The latest committed run considered, or null when the scope was never collected. */
+  runId: number | null;
+  status: string | null;
+  committedAt: Date | null;
+  /** Hours between the run's commit and `asOf` (or now). */
+  ageHours: number | null;
+  /** Relevant kinds that run did not list completely. */
+  incompleteKinds: string[];
+  /** True when fresh and complete for the relevant kinds. */
+  ok: boolean;
+  /** Why not ok (human sentence), absent when ok. */
+  reason?: string;
+}
+
+export interface Assessment {
+  /** True when every relevant source/scope is fresh and complete (and at least one of each required group exists). */
+  complete: boolean;
+  /** Human reasons the data is incomplete (empty when complete). */
+  reasons: string[];
+  sources: SourceState[];
+}
+
+interface LatestRun {
+  id: number;
+  source: string;
+  scope: string;
+  status: string;
+  committed_at: Date;
+  coverage: Record<string, { complete?: boolean } | undefined>;
+}
+
+/** Latest committed run per (source, scope) as of `asOf` (all scopes). Small table: one row per scope. */
+export async function latestRuns(database: Database, asOf?: Date): Promise<LatestRun[]> {
+  const at = asOf ?? null;
+  return database.prisma.$queryRaw<LatestRun[]>(Prisma.sql`
+    SELECT DISTINCT ON (source, scope) id, source, scope, status, committed_at, coverage
+    FROM runs
+    WHERE committed_at IS NOT NULL AND status IN ('succeeded', 'partial')
+      AND (${at}::timestamptz IS NULL OR committed_at <= ${at}::timestamptz)
+    ORDER BY source, scope, committed_at DESC, id DESC`);
+}
+
+/** Which runs an answer about a node in `provider`/`realm` depends on. */
+export interface RelevantScopes {
+  /** Realm (cluster) whose `k8s`/`files` runs are relevant; `'*'` for every cluster. */
+  clusters: string | '*' | null;
+  /** GCP project whose `gcp` runs are relevant. */
+  project: string | null;
+}
+
+/**
+ * Assesses the runs of the relevant scopes for the given node kinds (`PROVIDER:KIND` keys; a k8s/files run is
+ * checked for the `k8s:` kinds only, a gcp run for the `gcp:` kinds only).
+ * @param opts.freshnessHours maximum age of a run (hours); `asOf` the time of the answer (default now).
+ */
+export async function assessScopes(
+  database: Database,
+  scopes: RelevantScopes,
+  kinds: Iterable<string>,
+  opts: { asOf?: Date; freshnessHours: number },
+  runs?: LatestRun[],
+): Promise<Assessment> {
+  const all = runs ?? (await latestRuns(database, opts.asOf));
+  const now = (opts.asOf ?? new Date()).getTime();
+  const kindList = [...kinds];
+  const states: SourceState[] = [];
+  const reasons: string[] = [];
+  const judge = (r: LatestRun, provider: 'k8s' | 'gcp'): SourceState => {
+    const ageHours = (now - new Date(r.committed_at).getTime()) / 3_600_000;
+    const incompleteKinds = kindList.filter((k) => k.startsWith(provider + ':') && !r.coverage?.[k]?.complete);
+    const stale = ageHours > opts.freshnessHours;
+    const why: string[] = [];
+    if (stale) why.push(`last collected ${ageHours.toFixed(1)} h ago (limit ${opts.freshnessHours} h)`);
+    if (incompleteKinds.length) why.push(`not listed completely: ${incompleteKinds.join(', ')}`);
+    return {
+      source: r.source, scope: r.scope, runId: r.id, status: r.status, committedAt: r.committed_at,
+      ageHours: Math.round(ageHours * 10) / 10, incompleteKinds, ok: why.length === 0,
+      reason: why.length ? `${r.source}/${r.scope} run ${r.id}: ${why.join('; ')}` : undefined,
+    };
+  };
+  if (scopes.clusters !== null) {
+    const mine = all.filter((r) => (r.source === 'k8s' || r.source === 'files') && (scopes.clusters === '*' || r.scope === scopes.clusters));
+    if (!mine.length) {
+      reasons.push(scopes.clusters === '*' ? 'no Kubernetes cluster has been collected' : `cluster ${scopes.clusters} has never been collected`);
+      states.push({ source: 'k8s', scope: scopes.clusters, runId: null, status: null, committedAt: null, ageHours: null, incompleteKinds: [], ok: false, reason: 'never collected' });
+    }
+    for (const r of mine) states.push(judge(r, 'k8s'));
+  }
+  if (scopes.project !== null) {
+    const mine = all.filter((r) => r.source === 'gcp' && r.scope === scopes.project);
+    if (!mine.length) {
+      reasons.push(`GCP project ${scopes.project} has never been collected`);
+      states.push({ source: 'gcp', scope: scopes.project, runId: null, status: null, committedAt: null, ageHours: null, incompleteKinds: [], ok: false, reason: 'never collected' });
+    }
+    for (const r of mine) states.push(judge(r, 'gcp'));
+  }
+  for (const s of states) if (!s.ok && s.runId !== null && s.reason) reasons.push(s.reason);
+  return { complete: reasons.length === 0, reasons, sources: states };
+}
+
+/**
+ * Kinds listed completely by the latest committed run of EVERY source/scope of each realm (cluster or project):
+ * `realm → Set<PROVIDER:KIND>`. A realm with any scope that did not list a kind completely lacks that kind. Used
+ * by findings that need evidence of absence (unused objects, keys GCP no longer lists).
+ */
+export function completeKindsByRealm(runs: LatestRun[]): Map<string, Set<string>> {
+  const byRealm = new Map<string, Set<string>>();
+  for (const r of runs) {
+    const provider = r.source === 'gcp' ? 'gcp:' : 'k8s:';
+    const realm = `${provider}${r.scope}`;
+    const kinds = new Set(Object.entries(r.coverage ?? {}).filter(([k, c]) => k.startsWith(provider) && c?.complete).map(([k]) => k));
+    const prev = byRealm.get(realm);
+    byRealm.set(realm, prev ? new Set([...prev].filter((k) => kinds.has(k))) : kinds);
+  }
+  return byRealm;
+}

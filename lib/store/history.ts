@@ -1,0 +1,185 @@
+/**
+ * History reads: one node's timeline, and the difference between the graph at two times.
+ *
+ * Times: `Date`s, or specs parsed by {@link resolveTime}: an ISO 8601 time, or `run:N` (the commit time of run N).
+ */
+import { Prisma } from '../generated/prisma/client';
+import type { Database } from '../db';
+import { diffProperties, sameSecretData, type FieldChange } from '../graph/changes';
+import { live } from './read';
+
+export interface HistoryEvent {
+  at: Date;
+  type: 'appeared' | 'changed' | 'disappeared' | 'referenced' | 'observed' | 'no longer referenced';
+  source: string;
+  scope: string;
+  /** Run that made the change. */
+  runId: number;
+  changes: FieldChange[];
+}
+
+export interface NodeHistory {
+  id: string;
+  events: HistoryEvent[];
+  /** Completed runs of the asserting sources/scopes while the node existed (newest first, at most 200). */
+  seenBy: { runId: number; source: string; scope: string; committedAt: Date }[];
+}
+
+interface VersionRow {
+  source: string;
+  scope: string;
+  missing: boolean;
+  properties: Record<string, unknown>;
+  valid_from: Date;
+  valid_to: Date | null;
+  run_from: number;
+  run_to: number | null;
+}
+
+/**
+ * The node's timeline across all sources/scopes: when it appeared, each change (fields; data keys added/removed;
+ * "value changed" for fingerprint changes, never a value), when it disappeared, and the runs that saw it.
+ * Placeholder versions appear as "referenced" (not observed). Returns null when no version exists.
+ */
+export async function getNodeHistory(database: Database, id: string): Promise<NodeHistory | null> {
+  const rows = await database.prisma.$queryRaw<VersionRow[]>(Prisma.sql`
+    SELECT source, scope, missing, properties, valid_from, valid_to, run_from, run_to
+    FROM node_versions WHERE node_id = ${id} ORDER BY source, scope, valid_from LIMIT 5000`);
+  if (!rows.length) return null;
+  const events: HistoryEvent[] = [];
+  const streams = new Map<string, VersionRow[]>();
+  for (const v of rows) {
+    const key = `${v.source}\u0000${v.scope}`;
+    if (!streams.has(key)) streams.set(key, []);
+    streams.get(key)!.push(v);
+  }
+  for (const versions of streams.values()) {
+    versions.forEach((v, i) => {
+      const prev = versions[i - 1];
+      const next = versions[i + 1];
+      const base = { source: v.source, scope: v.scope, runId: v.run_from, changes: [] as FieldChange[] };
+      const contiguous = prev?.valid_to?.getTime() === v.valid_from.getTime();
+      if (!contiguous) events.push({ at: v.valid_from, type: v.missing ? 'referenced' : 'appeared', ...base });
+      else if (prev!.missing && !v.missing) events.push({ at: v.valid_from, type: 'observed', ...base });
+      else if (!prev!.missing && v.missing) events.push({ at: v.valid_from, type: 'disappeared', ...base });
+      else events.push({ at: v.valid_from, type: 'changed', ...base, changes: diffProperties(prev!.properties, v.properties) });
+      if (v.valid_to && next?.valid_from.getTime() !== v.valid_to.getTime()) {
+        events.push({ at: v.valid_to, type: v.missing ? 'no longer referenced' : 'disappeared', ...base, runId: v.run_to ?? v.run_from });
+      }
+    });
+  }
+  events.sort((a, b) => a.at.getTime() - b.at.getTime() || a.runId - b.runId);
+  const seen = await database.prisma.$queryRaw<{ id: number; source: string; scope: string; committed_at: Date }[]>(Prisma.sql`
+    SELECT DISTINCT r.id, r.source, r.scope, r.committed_at FROM runs r JOIN node_versions v
+      ON v.node_id = ${id} AND NOT v.missing AND v.source = r.source AND v.scope = r.scope
+     AND r.committed_at >= v.valid_from AND (v.valid_to IS NULL OR r.committed_at < v.valid_to)
+    WHERE r.status IN ('succeeded', 'partial') ORDER BY r.committed_at DESC LIMIT 200`);
+  return { id, events, seenBy: seen.map((r) => ({ runId: r.id, source: r.source, scope: r.scope, committedAt: r.committed_at })) };
+}
+
+/**
+ * Parses a time spec: ISO 8601 (`2026-11-20`, `2026-11-20T10:00:00Z`) or `run:N` (when run N committed).
+ * Errors: malformed spec, unknown or uncommitted run.
+ */
+export async function resolveTime(database: Database, spec: string): Promise<Date> {
+  const run = /^run:(\d{1,9})$/.exec(spec.trim());
+  if (run) {
+    const r = await database.prisma.run.findUnique({ where: { id: Number(run[1]) } });
+    if (!r) throw new Error(`no run ${run[1]}`);
+    if (!r.committedAt) throw new Error(`run ${run[1]} never committed (status ${r.status})`);
+    return r.committedAt;
+  }
+  if (!/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(spec.trim())) {
+    throw new Error(`not a time: ${JSON.stringify(spec.slice(0, 60))} (use ISO 8601 like 2026-11-20T10:00:00Z, or run:N)`);
+  }
+  const d = new Date(spec.trim());
+  if (Number.isNaN(d.getTime())) throw new Error(`not a time: ${JSON.stringify(spec.slice(0, 60))}`);
+  return d;
+}
+
+export interface DiffNode {
+  id: string;
+  kind: string;
+  provider: string;
+  realm: string;
+  namespace: string | null;
+  name: string;
+  change: 'added' | 'removed' | 'changed';
+  changes: FieldChange[];
+}
+
+export interface DiffEdge {
+  kind: string;
+  from: string;
+  to: string;
+  change: 'added' | 'removed' | 'changed';
+  properties: Record<string, unknown>;
+}
+
+export interface GraphDiff {
+  from: Date;
+  to: Date;
+  nodes: DiffNode[];
+  edges: DiffEdge[];
+  /** Secrets that disappeared while another with identical data appeared in the same namespace. */
+  renamedSecrets: { from: string; to: string; namespace: string | null; realm: string }[];
+  /** True when more than `limit` nodes or edges changed (lists cut). */
+  truncated: boolean;
+}
+
+/**
+ * The graph at `to` compared with the graph at `from` (observed nodes only; placeholders are not objects), per
+ * cluster/project when `realm` is given. Lists are cut at `limit` (default 5,000) each.
+ */
+export async function diffGraph(
+  database: Database,
+  opts: { from: Date; to: Date; realm?: string; limit?: number },
+): Promise<GraphDiff> {
+  const limit = Math.max(1, Math.min(opts.limit ?? 5000, 50_000));
+  const realmN = opts.realm ? Prisma.sql`AND v.realm = ${opts.realm}` : Prisma.empty;
+  const realmE = opts.realm ? Prisma.sql`AND v.scope = ${opts.realm}` : Prisma.empty;
+  const nodeRows = await database.prisma.$queryRaw<
+    { id: string; kind: string; provider: string; realm: string; namespace: string | null; name: string; change: DiffNode['change']; a_props: Record<string, unknown> | null; b_props: Record<string, unknown> | null }[]
+  >(Prisma.sql`
+    WITH a AS (SELECT DISTINCT ON (node_id) node_id, kind, provider, realm, namespace, name, hash, properties FROM node_versions v
+               WHERE ${live('v', opts.from)} AND NOT v.missing ${realmN} ORDER BY node_id, valid_from DESC),
+         b AS (SELECT DISTINCT ON (node_id) node_id, kind, provider, realm, namespace, name, hash, properties FROM node_versions v
+               WHERE ${live('v', opts.to)} AND NOT v.missing ${realmN} ORDER BY node_id, valid_from DESC)
+    SELECT coalesce(b.node_id, a.node_id) AS id, coalesce(b.kind, a.kind) AS kind, coalesce(b.provider, a.provider) AS provider,
+           coalesce(b.realm, a.realm) AS realm, coalesce(b.namespace, a.namespace) AS namespace, coalesce(b.name, a.name) AS name,
+           CASE WHEN a.node_id IS NULL THEN 'added' WHEN b.node_id IS NULL THEN 'removed' ELSE 'changed' END AS change,
+           a.properties AS a_props, b.properties AS b_props
+    FROM a FULL JOIN b ON a.node_id = b.node_id
+    WHERE a.hash IS DISTINCT FROM b.hash
+    ORDER BY 7, 2, 5, 6 LIMIT ${limit + 1}`);
+  const edgeRows = await database.prisma.$queryRaw<{ kind: string; from_id: string; to_id: string; change: DiffEdge['change']; properties: Record<string, unknown> }[]>(Prisma.sql`
+    WITH a AS (SELECT DISTINCT ON (edge_key) edge_key, kind, from_id, to_id, hash, properties FROM edge_versions v
+               WHERE ${live('v', opts.from)} ${realmE} ORDER BY edge_key, valid_from DESC),
+         b AS (SELECT DISTINCT ON (edge_key) edge_key, kind, from_id, to_id, hash, properties FROM edge_versions v
+               WHERE ${live('v', opts.to)} ${realmE} ORDER BY edge_key, valid_from DESC)
+    SELECT coalesce(b.kind, a.kind) AS kind, coalesce(b.from_id, a.from_id) AS from_id, coalesce(b.to_id, a.to_id) AS to_id,
+           CASE WHEN a.edge_key IS NULL THEN 'added' WHEN b.edge_key IS NULL THEN 'removed' ELSE 'changed' END AS change,
+           coalesce(b.properties, a.properties) AS properties
+    FROM a FULL JOIN b ON a.edge_key = b.edge_key
+    WHERE a.hash IS DISTINCT FROM b.hash
+    ORDER BY 4, 1, 2, 3 LIMIT ${limit + 1}`);
+  const nodes: DiffNode[] = nodeRows.slice(0, limit).map((r) => ({
+    id: r.id, kind: r.kind, provider: r.provider, realm: r.realm, namespace: r.namespace, name: r.name, change: r.change,
+    changes: r.change === 'changed' ? diffProperties(r.a_props ?? {}, r.b_props ?? {}) : [],
+  }));
+  const removed = nodeRows.filter((r) => r.change === 'removed' && r.kind === 'Secret' && r.provider === 'k8s');
+  const added = nodeRows.filter((r) => r.change === 'added' && r.kind === 'Secret' && r.provider === 'k8s');
+  const renamedSecrets = removed.flatMap((o) =>
+    added
+      .filter((n) => n.realm === o.realm && n.namespace === o.namespace && sameSecretData(o.a_props ?? {}, n.b_props ?? {}))
+      .map((n) => ({ from: o.id, to: n.id, namespace: o.namespace, realm: o.realm })),
+  );
+  return {
+    from: opts.from,
+    to: opts.to,
+    nodes,
+    edges: edgeRows.slice(0, limit).map((r) => ({ kind: r.kind, from: r.from_id, to: r.to_id, change: r.change, properties: r.properties })),
+    renamedSecrets,
+    truncated: nodeRows.length > limit || edgeRows.length > limit,
+  };
+}
