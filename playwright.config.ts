@@ -29,7 +29,8 @@ export default defineConfig({
   workers: 1,
   retries: process.env.CI ? 1 : 0,
   forbidOnly: !!process.env.CI,
-  reporter: process.env.CI ? [['list']] : [['list'], ['html', { open: 'never' }]],
+  // The JSON report feeds the one-line summary of the whole test run (test/summary.mjs).
+  reporter: [['list'], ['json', { outputFile: 'test-reports/e2e.json' }], ...(process.env.CI ? [] : [['html', { open: 'never' }] as const])],
   use: {
     baseURL: BASE_URL,
     trace: 'retain-on-failure',

@@ -25,20 +25,28 @@ export interface MigrationStatus {
   pending: string[];
 }
 
-/** The migrations folder shipped with keygraph (resolved from the working tree or the installed package). */
+/**
+ * The migrations folder shipped with keygraph: under `KEYGRAPH_ROOT` (set by the CLI to the installation folder,
+ * so the web app finds it whatever its working directory and bundling), else next to this module, else the
+ * working directory.
+ */
 export function defaultMigrationsDir(): string {
-  const candidates = [path.resolve('prisma/migrations'), path.resolve(import.meta.dirname ?? '.', '../../prisma/migrations')];
-  return candidates.find((c) => existsSync(c)) ?? candidates[0]!;
+  const candidates = [
+    process.env.KEYGRAPH_ROOT ? path.join(process.env.KEYGRAPH_ROOT, 'prisma', 'migrations') : null,
+    import.meta.dirname ? path.resolve(import.meta.dirname, '../../prisma/migrations') : null,
+    path.resolve('prisma/migrations'),
+  ].filter((c): c is string => !!c);
+  return candidates.find((c) => existsSync(c)) ?? candidates[candidates.length - 1]!;
 }
 
 /** Reads migration folders in name (timestamp) order. */
 export function readMigrations(dir: string = defaultMigrationsDir()): MigrationFile[] {
-  return readdirSync(dir, { withFileTypes: true })
+  return readdirSync(/* turbopackIgnore: true */ dir, { withFileTypes: true })
     .filter((d) => d.isDirectory() && existsSync(path.join(dir, d.name, 'migration.sql')))
     .map((d) => d.name)
     .sort()
     .map((name) => {
-      const sql = readFileSync(path.join(dir, name, 'migration.sql'), 'utf8');
+      const sql = readFileSync(/* turbopackIgnore: true */ path.join(dir, name, 'migration.sql'), 'utf8');
       return { name, sql, checksum: createHash('sha256').update(sql).digest('hex') };
     });
 }
