@@ -46,12 +46,49 @@ export interface ReadOptions {
   asOf?: Date;
 }
 
-/** SQL condition: row `alias` is valid at `asOf` (current state when omitted). */
+/**
+ * The as-of condition on a versioned table alias: rows valid at `asOf` (`valid_from <= asOf < valid_to`), or the
+ * open rows (`valid_to IS NULL`) when `asOf` is omitted. Used by every read and by exports (lib/export).
+ */
 export function live(alias: string, asOf?: Date): Prisma.Sql {
   const a = Prisma.raw(alias);
   return asOf
     ? Prisma.sql`${a}.valid_from <= ${asOf} AND (${a}.valid_to IS NULL OR ${a}.valid_to > ${asOf})`
     : Prisma.sql`${a}.valid_to IS NULL`;
+}
+
+/**
+ * The best assertion per node id among the `node_versions v` rows matching `where` (which must include the as-of
+ * condition, {@link live}): an observed version beats a placeholder, then the most recent. Rows come ordered by
+ * node id. Columns: node_id, provider, kind, realm, namespace, name, missing, properties, valid_from.
+ */
+export function bestNodesSql(where: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`SELECT DISTINCT ON (v.node_id) v.node_id, v.provider, v.kind, v.realm, v.namespace, v.name, v.missing,
+      v.properties, v.valid_from
+    FROM node_versions v WHERE ${where}
+    ORDER BY v.node_id, v.missing ASC, v.valid_from DESC`;
+}
+
+/**
+ * Edges as read: the `edge_versions v` rows matching `where` (which must include {@link live}) grouped per edge
+ * (an edge asserted by several sources/scopes is one edge). Columns: edge_key, kind, from_id, to_id, props_list
+ * (properties of each assertion, oldest first; merge with {@link mergeEdgeProperties}), asserted_by
+ * (`source/scope`, oldest first), valid_from (when the most recent assertion began). Grouped by
+ * (from_id, kind, to_id, edge_key), so `ORDER BY from_id, kind, to_id, edge_key` costs no second sort.
+ */
+export function mergedEdgesSql(where: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`SELECT v.edge_key, v.kind, v.from_id, v.to_id,
+      jsonb_agg(v.properties ORDER BY v.valid_from) AS props_list,
+      array_agg(v.source || '/' || v.scope ORDER BY v.valid_from) AS asserted_by, max(v.valid_from) AS valid_from
+    FROM edge_versions v WHERE ${where} GROUP BY v.from_id, v.kind, v.to_id, v.edge_key`;
+}
+
+/**
+ * Properties of an edge asserted by several sources (Workload Identity: the annotation half from Kubernetes, the
+ * binding half from GCP): merged, later assertions winning on conflicts.
+ */
+export function mergeEdgeProperties(propsList: Record<string, unknown>[]): Record<string, unknown> {
+  return Object.assign({}, ...propsList) as Record<string, unknown>;
 }
 
 interface NodeRow {
@@ -122,10 +159,7 @@ export async function getEdges(
     SELECT e.kind, e.from_id, e.to_id, e.props_list, e.asserted_by, e.valid_from,
            n.node_id AS o_id, n.provider AS o_provider, n.kind AS o_kind, n.realm AS o_realm, n.namespace AS o_namespace,
            n.name AS o_name, n.missing AS o_missing
-    FROM (SELECT edge_key, min(kind) AS kind, min(from_id) AS from_id, min(to_id) AS to_id,
-                 jsonb_agg(properties ORDER BY valid_from) AS props_list,
-                 array_agg(source || '/' || scope ORDER BY valid_from) AS asserted_by, max(valid_from) AS valid_from
-          FROM edge_versions v WHERE v.${self} = ${id} AND ${live('v', opts.asOf)} GROUP BY edge_key) e
+    FROM (${mergedEdgesSql(Prisma.sql`v.${self} = ${id} AND ${live('v', opts.asOf)}`)}) e
     LEFT JOIN LATERAL (
       SELECT node_id, provider, kind, realm, namespace, name, missing FROM node_versions n
       WHERE n.node_id = ${other} AND ${live('n', opts.asOf)} ORDER BY missing ASC, valid_from DESC LIMIT 1) n ON true
@@ -137,9 +171,7 @@ export async function getEdges(
       ? { id: r.o_id, provider: r.o_provider, kind: r.o_kind, realm: r.o_realm, namespace: r.o_namespace, name: r.o_name, missing: r.o_missing }
       : unknownNode(otherId);
     if (!o || !(r.kind in EDGE_KINDS)) return [];
-    // Several sources may assert the same edge (Workload Identity: the annotation half from Kubernetes, the binding
-    // half from GCP): their properties are merged, later assertions winning on conflicts.
-    const properties = Object.assign({}, ...r.props_list) as Record<string, unknown>;
+    const properties = mergeEdgeProperties(r.props_list);
     return [{ kind: r.kind as EdgeKind, from: r.from_id, to: r.to_id, properties, assertedBy: r.asserted_by, validFrom: r.valid_from, other: o }];
   });
 }
@@ -182,10 +214,7 @@ export async function searchNodes(
   const where = Prisma.join(conds, ' AND ');
   const having = opts.missingOnly ? Prisma.sql`WHERE b.missing` : Prisma.empty;
   const rows = await database.prisma.$queryRaw<(NodeRow & { total: bigint })[]>(Prisma.sql`
-    WITH b AS (
-      SELECT DISTINCT ON (v.node_id) v.node_id, v.provider, v.kind, v.realm, v.namespace, v.name, v.missing, v.properties
-      FROM node_versions v WHERE ${where}
-      ORDER BY v.node_id, v.missing ASC, v.valid_from DESC)
+    WITH b AS (${bestNodesSql(where)})
     SELECT b.*, count(*) OVER () AS total FROM b ${having}
     ORDER BY (b.node_id = ${term}) DESC, (lower(b.name) LIKE ${term.toLowerCase() + '%'}) DESC, b.kind, b.namespace, b.name
     LIMIT ${limit} OFFSET ${offset}`);

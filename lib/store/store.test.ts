@@ -34,7 +34,7 @@ describe('history store', () => {
   });
   afterAll(async () => t?.drop());
 
-  async function commit(r: CollectionResult, scope = C, source: 'files' | 'k8s' = 'k8s') {
+  async function commit(r: CollectionResult, scope = C, source: 'files' | 'k8s' | 'gcp' = 'k8s') {
     const run = await startRun(t, source, scope);
     return run.commit(r);
   }
@@ -158,5 +158,24 @@ describe('history store', () => {
     await commit(result([n], [], { 'k8s:Secret': full }), scope);
     const got = await getNode(t, n.id);
     expect(got?.properties.annotations).toEqual({ a: 'x\uFFFDy', b: '\uFFFD', c: '<script>alert(1)</script>' });
+  });
+
+  it('derives the Workload Identity binding half and merges it with the annotation half', async () => {
+    const ksa: NodeRecord = { id: k8sId('gke1', 'shop', 'ServiceAccount', 'web'), provider: 'k8s', kind: 'ServiceAccount', realm: 'gke1', namespace: 'shop', name: 'web', properties: {} };
+    const gsaId = 'gcp:acme/ServiceAccount/web@acme.iam.gserviceaccount.com';
+    const gsa = (members: unknown[]): NodeRecord => ({ id: gsaId, provider: 'gcp', kind: 'ServiceAccount', realm: 'acme', namespace: null, name: 'web@acme.iam.gserviceaccount.com', properties: { workloadIdentityMembers: members } });
+    const annotation: EdgeRecord = { kind: 'ACTS_AS', from: ksa.id, to: gsaId, properties: { annotation: true } };
+    await commit(result([ksa], [annotation], { 'k8s:ServiceAccount': full }), 'gke1');
+    const member = { pool: 'acme.svc.id.goog', namespace: 'shop', ksa: 'web', member: 'serviceAccount:acme.svc.id.goog[shop/web]' };
+    await commit(result([gsa([member])], [], { 'gcp:ServiceAccount': full }), 'acme', 'gcp');
+    const out = (await getEdges(t, ksa.id, 'out')).filter((e) => e.kind === 'ACTS_AS');
+    expect(out).toHaveLength(1);
+    expect(out[0]!.properties).toMatchObject({ annotation: true, binding: true, pool: 'acme.svc.id.goog' });
+    expect(out[0]!.assertedBy.sort()).toEqual(['derived/workload-identity', 'k8s/gke1']);
+    expect((await getEdges(t, gsaId, 'in')).map((e) => e.other.id)).toEqual([ksa.id]);
+    // The binding is removed: only the annotation half remains.
+    await commit(result([gsa([])], [], { 'gcp:ServiceAccount': full }), 'acme', 'gcp');
+    const after = (await getEdges(t, ksa.id, 'out')).filter((e) => e.kind === 'ACTS_AS');
+    expect(after[0]!.properties).toEqual({ annotation: true });
   });
 });

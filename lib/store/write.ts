@@ -24,6 +24,7 @@ import { nodeKindKey } from '../graph/model';
 import { canonicalJson, cleanText, sha1 } from './canonical';
 import type { Database } from '../db';
 import { log } from '../log';
+import { relinkWorkloadIdentity } from './links';
 
 export type RunSource = 'k8s' | 'files' | 'gcp';
 export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed';
@@ -307,6 +308,9 @@ async function applyCollection(
       await client.query('ANALYZE node_versions; ANALYZE edge_versions');
     }
     phase('analyze');
+
+    await relinkWorkloadIdentity(client, ts, runId);
+    phase('links');
 
     // Placeholders: endpoints of this scope's current edges that this scope does not observe.
     await client.query(
