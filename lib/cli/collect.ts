@@ -4,6 +4,7 @@
  */
 import { collectFiles } from '../collect/files';
 import { collectKubernetesLive, loadKubeConfig } from '../../collectors/kubernetes/live';
+import { collectGcpLive } from '../../collectors/gcp-iam/live';
 import { openRuntime, type Runtime } from '../runtime';
 import { startRun, type RunSummary } from '../store/write';
 import { EXIT, UsageError } from './exit';
@@ -118,6 +119,47 @@ export async function collectK8sCommand(opts: {
         endProgress();
         const summary = await run.commit(result);
         summaries.push({ scope: t.cluster, summary });
+      } catch (e) {
+        endProgress();
+        await run.fail((e as Error).message);
+        throw e;
+      }
+    }
+    if (opts.json) process.stdout.write(JSON.stringify(summaries.map((r) => ({ scope: r.scope, ...r.summary })), null, 2) + '\n');
+    else for (const r of summaries) printSummary(r.scope, r.summary);
+    return exitFor(summaries.map((r) => r.summary));
+  });
+}
+
+/**
+ * `keygraph collect gcp --project P …`: service accounts, keys, IAM policies and (when permitted) key last use,
+ * through Application Default Credentials; one run per project (scope = project id).
+ */
+export async function collectGcpCommand(opts: { project: string[]; json?: boolean }): Promise<number> {
+  if (!opts.project.length) throw new UsageError('name at least one --project (a project id, not a number)');
+  for (const p of opts.project) {
+    if (!/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(p) && !/^[a-z0-9.-]+:[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(p)) {
+      throw new UsageError(`--project takes a GCP project id such as my-project-123 (got ${JSON.stringify(p.slice(0, 60))})`);
+    }
+  }
+  return withRuntime(async (rt) => {
+    const summaries: { scope: string; summary: RunSummary }[] = [];
+    for (const project of opts.project) {
+      const run = await startRun(rt.database, 'gcp', project, { project }, {
+        onWait: () => process.stderr.write(`waiting for another collection of gcp/${project} to finish…\n`),
+      });
+      try {
+        const [c] = await collectGcpLive({
+          projects: [project],
+          onProgress: (p) => {
+            if (p.step === 'serviceAccounts') progress(`${project}: listed ${p.listed} service accounts`);
+            else if (p.step === 'keysAndPolicies') progress(`${project}: keys and policies ${p.done}/${p.total}`);
+            else if (p.step === 'activities') progress(`${project}: ${p.activityType} ${p.listed}`);
+          },
+        });
+        endProgress();
+        for (const n of c!.notes) process.stderr.write(`  note: ${n}\n`);
+        summaries.push({ scope: project, summary: await run.commit(c!.result) });
       } catch (e) {
         endProgress();
         await run.fail((e as Error).message);

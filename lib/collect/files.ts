@@ -43,7 +43,7 @@ export async function collectFiles(paths: string[], opts: FilesOptions): Promise
       continue;
     }
     if (!placed) {
-      errors.push({ where: `${item.file}:${item.line}`, message: 'not a document keygraph can place (no apiVersion/kind of a known source); skipped' });
+      errors.push({ where: `${item.file}:${item.line}`, message: 'not a document keygraph can place (neither a Kubernetes object with apiVersion/kind nor a GCP IAM shape naming its project); skipped' });
     }
     if (opts.onProgress && Date.now() - lastProgress > 1000) {
       lastProgress = Date.now();
