@@ -11,7 +11,7 @@ const WORKLOADS: NodeKindKey[] = ['k8s:Deployment', 'k8s:StatefulSet', 'k8s:Daem
 export const EDGE_ENDPOINTS: Record<EdgeKind, { from: NodeKindKey[]; to: NodeKindKey[] }> = {
   USES_SECRET: { from: [...WORKLOADS, 'k8s:Pod', 'k8s:ServiceAccount', 'k8s:Ingress'], to: ['k8s:Secret'] },
   RUNS_AS: { from: [...WORKLOADS, 'k8s:Pod'], to: ['k8s:ServiceAccount'] },
-  OWNS: { from: [...WORKLOADS, 'k8s:Pod'], to: [...WORKLOADS, 'k8s:Pod', 'k8s:Secret'] },
+  OWNS: { from: [...WORKLOADS, 'k8s:Certificate', 'k8s:ExternalSecret', 'k8s:SealedSecret'], to: [...WORKLOADS, 'k8s:Pod', 'k8s:Secret'] },
   PRODUCES: { from: ['k8s:Certificate', 'k8s:ExternalSecret', 'k8s:SealedSecret'], to: ['k8s:Secret'] },
   ACTS_AS: { from: ['k8s:ServiceAccount'], to: ['gcp:ServiceAccount'] },
   HAS_KEY: { from: ['gcp:ServiceAccount'], to: ['gcp:ServiceAccountKey'] },
@@ -23,6 +23,20 @@ export const EDGE_ENDPOINTS: Record<EdgeKind, { from: NodeKindKey[]; to: NodeKin
 export const INBOUND_DEPENDENCY_KINDS: EdgeKind[] = EDGE_KIND_KEYS.filter((k) => EDGE_KINDS[k].dependent === 'from');
 /** Edge kinds whose `to` end depends on the `from` end: impact walks them outbound (from → to). */
 export const OUTBOUND_DEPENDENCY_KINDS: EdgeKind[] = EDGE_KIND_KEYS.filter((k) => EDGE_KINDS[k].dependent === 'to');
+
+/**
+ * Kinds nothing can depend on (never the depended-on end of any edge kind): Pod, Ingress. Impact does not expand
+ * them (they are leaves), which keeps the walk cheap where thousands of pods are reached.
+ */
+export function leafKinds(): string[] {
+  const dependedOn = new Set<string>();
+  for (const k of EDGE_KIND_KEYS) {
+    const ends = EDGE_ENDPOINTS[k];
+    (EDGE_KINDS[k].dependent === 'from' ? ends.to : ends.from).forEach((x) => dependedOn.add(x));
+  }
+  const all = new Set<string>(EDGE_KIND_KEYS.flatMap((k) => [...EDGE_ENDPOINTS[k].from, ...EDGE_ENDPOINTS[k].to]));
+  return [...all].filter((k) => !dependedOn.has(k)).map((k) => k.slice(k.indexOf(':') + 1)).sort();
+}
 
 /** Kinds of the nodes that directly depend on a node of kind `kind` (one hop). */
 export function directDependentKinds(kind: string): Set<NodeKindKey> {

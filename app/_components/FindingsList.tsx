@@ -1,0 +1,80 @@
+import { Badge, Card, Code, Group, Stack, Text } from '@mantine/core';
+import type { Finding } from '@/lib/analysis/findings';
+import { RULES } from '@/lib/analysis/findings';
+import type { Severity } from '@/lib/analysis/severity';
+import { parseId } from '@/lib/graph/ids';
+import { KindBadge } from './badges';
+import { NodeLink } from './NodeLink';
+
+/** Mantine colour per severity. */
+export const SEVERITY_COLOR: Record<Severity, string> = { critical: 'red', high: 'orange', medium: 'yellow', low: 'blue', info: 'gray' };
+
+/** A severity badge. */
+export function SeverityBadge({ severity }: { severity: Severity }) {
+  return (
+    <Badge color={SEVERITY_COLOR[severity]} variant={severity === 'critical' ? 'filled' : 'light'} radius="sm" size="sm" data-severity={severity}>
+      {severity}
+    </Badge>
+  );
+}
+
+function NodeChip({ id }: { id: string }) {
+  const p = parseId(id);
+  if (!p) return <Text size="sm">{id}</Text>;
+  return (
+    <Group gap={6} wrap="nowrap">
+      <KindBadge provider={p.provider} kind={p.kind} size="xs" />
+      <NodeLink id={id}>{p.namespace ? `${p.namespace}/${p.name}` : p.name}</NodeLink>
+    </Group>
+  );
+}
+
+/**
+ * Findings as cards: severity, rule, title, the objects involved (links to their node pages), fix hint and the
+ * structured evidence (no values: the store holds none). `maxObjects` objects are linked, the rest counted.
+ */
+export function FindingsList({ findings, maxObjects = 8 }: { findings: Finding[]; maxObjects?: number }) {
+  return (
+    <Stack gap="sm" data-testid="findings">
+      {findings.map((f) => (
+        <Card key={f.id} withBorder radius="md" padding="md" data-finding-id={f.id} data-rule={f.rule}>
+          <Stack gap={8}>
+            <Group gap="xs" wrap="nowrap" align="flex-start">
+              <SeverityBadge severity={f.severity} />
+              <Badge variant="outline" color="gray" radius="sm" size="sm" tt="none">
+                {RULES[f.rule]?.title ?? f.rule}
+              </Badge>
+              <Text fw={500} size="sm" style={{ flex: 1 }}>
+                {f.title}
+              </Text>
+            </Group>
+            <Group gap="md" wrap="wrap">
+              {f.objects.slice(0, maxObjects).map((o) => (
+                <NodeChip key={o} id={o} />
+              ))}
+              {f.objects.length > maxObjects ? (
+                <Text size="sm" c="dimmed">
+                  and {f.objects.length - maxObjects} more
+                </Text>
+              ) : null}
+            </Group>
+            <Text size="sm">
+              <Text span fw={600} size="sm">
+                Fix:{' '}
+              </Text>
+              {f.fix}
+            </Text>
+            <details>
+              <summary style={{ cursor: 'pointer', fontSize: 'var(--mantine-font-size-xs)', color: 'var(--mantine-color-dimmed)' }}>
+                Evidence · <span className="kg-mono">{f.id}</span>
+              </summary>
+              <Code block mt={6} fz="xs">
+                {JSON.stringify(f.evidence, null, 2)}
+              </Code>
+            </details>
+          </Stack>
+        </Card>
+      ))}
+    </Stack>
+  );
+}

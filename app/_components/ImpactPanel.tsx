@@ -1,0 +1,115 @@
+import { Alert, Badge, Card, Group, Stack, Table, TableTbody, TableTd, TableTh, TableThead, TableTr, Text, Title } from '@mantine/core';
+import { db } from '@/lib/db';
+import { impactOf, type ImpactAction, type ImpactResult } from '@/lib/analysis/impact';
+import { describeEdge } from '@/lib/graph/describe';
+import type { EdgeProperties } from '@/lib/graph/records';
+import { KindBadge, MissingBadge } from './badges';
+import { NodeLink } from './NodeLink';
+
+const VERDICT: Record<ImpactResult['verdict'], { color: string; label: string; text: string }> = {
+  safe: { color: 'green', label: 'Safe', text: 'Nothing depends on it (and the data is complete and fresh).' },
+  breaks: { color: 'red', label: 'Breaks', text: 'These objects fail at their next start or lose access.' },
+  unknown: { color: 'yellow', label: 'Unknown', text: 'Some source that could hold a dependant is partial or stale: not safe to assume.' },
+};
+
+/**
+ * Server component for the node page: "what breaks if I delete this?" (lib/analysis/impact.ts) with the verdict,
+ * reasons, notes and every affected object with the path that explains it. Usage:
+ * `<ImpactPanel id={node.id} action="delete" asOf={opts.asOf} />`. Renders nothing for an unknown node.
+ */
+export async function ImpactPanel({ id, action = 'delete', asOf, limit = 200 }: { id: string; action?: ImpactAction; asOf?: Date; limit?: number }) {
+  const r = await impactOf(db(), id, { action, asOf });
+  if (!r) return null;
+  const v = VERDICT[r.verdict];
+  return (
+    <Card withBorder radius="md" padding="md" data-testid="impact-panel" data-verdict={r.verdict}>
+      <Stack gap="sm">
+        <Group gap="sm">
+          <Title order={2} fz="lg">
+            If you {action} it
+          </Title>
+          <Badge color={v.color} variant="filled" radius="sm">
+            {v.label}
+          </Badge>
+        </Group>
+        <Text size="sm" c="dimmed">
+          {v.text} Same answer as <span className="kg-mono">keygraph impact {id} --action {action}</span>.
+        </Text>
+        {r.reasons.length ? (
+          <Alert color="yellow" title="Why unknown">
+            <Stack gap={2}>
+              {r.reasons.map((x) => (
+                <Text key={x} size="sm">
+                  {x}
+                </Text>
+              ))}
+            </Stack>
+          </Alert>
+        ) : null}
+        {r.notes.map((n) => (
+          <Text key={n} size="sm">
+            {n}
+          </Text>
+        ))}
+        {r.affected.length ? (
+          <Table verticalSpacing="xs" data-testid="impact-affected">
+            <TableThead>
+              <TableTr>
+                <TableTh>Affected</TableTh>
+                <TableTh>Why</TableTh>
+                <TableTh>Now</TableTh>
+              </TableTr>
+            </TableThead>
+            <TableTbody>
+              {r.affected.slice(0, limit).map((a) => (
+                <TableTr key={a.node.id} data-node-id={a.node.id}>
+                  <TableTd>
+                    <Group gap={6} wrap="nowrap">
+                      <KindBadge provider={a.node.provider} kind={a.node.kind} size="xs" />
+                      <NodeLink id={a.node.id}>{a.node.namespace ? `${a.node.namespace}/${a.node.name}` : a.node.name}</NodeLink>
+                      {a.node.missing ? <MissingBadge size="xs" /> : null}
+                    </Group>
+                  </TableTd>
+                  <TableTd>
+                    <Text size="xs">
+                      {a.path
+                        .map((s) => {
+                          const d = s.references.map((p) => describeEdge(p as EdgeProperties)).filter(Boolean).join('; ');
+                          return `${s.kind}${d ? ` (${d})` : ''}`;
+                        })
+                        .join(' → ')}
+                    </Text>
+                  </TableTd>
+                  <TableTd>
+                    <Group gap={4}>
+                      {a.role !== 'breaks' ? (
+                        <Badge size="xs" variant="light" color="gray">
+                          {a.role}
+                        </Badge>
+                      ) : null}
+                      {a.phase ? (
+                        <Badge size="xs" variant="light" color={a.phase === 'Running' ? 'green' : 'gray'}>
+                          {a.phase}
+                        </Badge>
+                      ) : null}
+                      {a.runningPods && a.node.kind !== 'Pod' ? (
+                        <Badge size="xs" variant="light" color="green">
+                          {a.runningPods} running
+                        </Badge>
+                      ) : null}
+                    </Group>
+                  </TableTd>
+                </TableTr>
+              ))}
+            </TableTbody>
+          </Table>
+        ) : null}
+        {r.affected.length > limit ? (
+          <Text size="sm" c="dimmed">
+            … and {r.affected.length - limit} more (keygraph impact --json lists all).
+          </Text>
+        ) : null}
+      </Stack>
+    </Card>
+  );
+}

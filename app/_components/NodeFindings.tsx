@@ -1,0 +1,35 @@
+import { Card, Group, Stack, Text, Title } from '@mantine/core';
+import { db } from '@/lib/db';
+import { cachedFindings } from '@/lib/analysis/cache';
+import { filterFindings } from '@/lib/analysis/findings';
+import { FindingsList } from './FindingsList';
+import { AppLink } from './NodeLink';
+
+/**
+ * Server component for the node page: the findings that involve node `id` (as of `asOf`, default now), from the
+ * cached whole-graph findings (lib/analysis/cache.ts). Renders nothing when there are none, so it can be placed
+ * unconditionally. Usage: `<NodeFindings id={node.id} asOf={opts.asOf} />`.
+ */
+export async function NodeFindings({ id, asOf }: { id: string; asOf?: Date }) {
+  const { findings } = await cachedFindings(db(), { asOf });
+  const mine = filterFindings(findings, { node: id });
+  if (!mine.length) return null;
+  return (
+    <Card withBorder radius="md" padding="md" data-testid="node-findings">
+      <Stack gap="sm">
+        <Group justify="space-between">
+          <Title order={2} fz="lg">
+            Findings ({mine.length})
+          </Title>
+          <AppLink href="/findings" size="sm">
+            All findings
+          </AppLink>
+        </Group>
+        <Text size="sm" c="dimmed">
+          Problems this object is part of.
+        </Text>
+        <FindingsList findings={mine} maxObjects={6} />
+      </Stack>
+    </Card>
+  );
+}

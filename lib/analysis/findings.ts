@@ -1,0 +1,722 @@
+/**
+ * Findings over the whole graph (DESIGN.md "Impact and findings"): what is broken already, or about to be.
+ *
+ * Every rule is one set-based SQL statement over two temporary tables built at the start of one transaction: the
+ * best current (or as-of) version of every node (`kg_n`: observed beats placeholder, then most recent) and of every
+ * edge (`kg_e`, one row per edge key). History rules (renamed Secret, pod started before the Secret changed, TLS
+ * re-issue rate) read `node_versions` directly. Rules that need evidence of absence (dangling references, unused
+ * objects, keys GCP no longer lists) only fire for realms whose latest runs listed the relevant kinds completely
+ * (lib/analysis/freshness.ts `completeKindsByRealm`).
+ *
+ * Rules (`rule` ids are stable; scripts may filter on them):
+ * - `dangling-reference`: a USES_SECRET / RUNS_AS reference to a Secret / ServiceAccount that does not exist.
+ *   critical when pods making the reference run now (they fail at their next restart: the time bomb), high
+ *   otherwise, low when every reference is `optional`.
+ * - `missing-data-key`: a reference to data keys the Secret does not have (same severities).
+ * - `workload-identity-half-configured`: KSA annotated `iam.gke.io/gcp-service-account` but the GSA has no
+ *   `roles/iam.workloadIdentityUser` member `serviceAccount:POOL.svc.id.goog[NS/KSA]` (GSA node property
+ *   `workloadIdentityMembers`, ACTS_AS edge property `binding`), or the binding exists without the annotation, or
+ *   the annotation names a GSA its (collected) project does not have. medium.
+ * - `secret-holds-dead-key`: a Secret holds a GCP key (HOLDS_KEY) that its collected project no longer lists, or
+ *   that is disabled (key property `disabled`). high.
+ * - `key-too-old`: user-managed key (`keyType` USER_MANAGED) whose `validAfterTime` is older than the limit (90
+ *   days). medium. `key-unused`: user-managed key older than the unused limit and not used for 90 days
+ *   (`lastAuthenticatedAt`), only when `lastUseCovered` is true. low.
+ * - `unused-secret` (low) / `unused-service-account` (info): nothing keygraph knows of refers to it (no template,
+ *   pod, ServiceAccount, Ingress, producer or token; for a ServiceAccount no workload, pod, token Secret or
+ *   workloadIdentityUser binding), and the cluster's latest runs listed every referencing kind completely.
+ *   Excluded: service-account-token Secrets of existing ServiceAccounts, Helm release and bootstrap-token Secrets,
+ *   `default` ServiceAccounts, implicit ones, and ServiceAccounts in `kube-system` (controllers use them by token).
+ * - `pod-env-stale`: a Running pod reads a Secret through env/envFrom, and a version of that Secret observed after
+ *   the pod's `startTime` changed the fingerprint of a key it reads. medium.
+ * - `renamed-secret`: a Secret disappeared while another with identical fingerprints (same realm and namespace)
+ *   exists; high when references to the old name remain (the seed incident), info otherwise.
+ * - `tls-expiring`: a `kubernetes.io/tls` Secret's certificate (`properties.certificate.validTo`) expires within
+ *   30 days (high within 7 days or expired, medium otherwise).
+ * - `tls-reissue-rate`: the same set of certificate names (SANs) issued 5+ times in 7 days (distinct serial numbers
+ *   with `validFrom` in the window over all Secret versions): Let's Encrypt's duplicate-certificate limit. high.
+ *
+ * No secret value is ever read (the store holds none): evidence holds ids, key names, fingerprint *equality*,
+ * times and counts only.
+ */
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import type { Database } from '../db';
+import { parseId } from '../graph/ids';
+import { completeKindsByRealm, latestRuns } from './freshness';
+import { atLeast, type Severity } from './severity';
+
+/** Every rule id with its human title and what it protects against. */
+export const RULES = {
+  'dangling-reference': { title: 'Dangling reference', description: 'References a Secret or ServiceAccount that does not exist: the next pod start fails.' },
+  'missing-data-key': { title: 'Missing data key', description: 'References data keys the Secret does not have: the next pod start fails.' },
+  'workload-identity-half-configured': { title: 'Workload Identity half-configured', description: 'Only one of the KSA annotation and the workloadIdentityUser binding exists.' },
+  'secret-holds-dead-key': { title: 'Secret holds a deleted or disabled key', description: 'A Secret holds a GCP key that GCP no longer lists or has disabled.' },
+  'key-too-old': { title: 'Old user-managed key', description: 'A user-managed GCP key older than the rotation limit.' },
+  'key-unused': { title: 'Unused key', description: 'A user-managed GCP key not used for the unused limit.' },
+  'unused-secret': { title: 'Unused Secret', description: 'Nothing keygraph knows of refers to the Secret.' },
+  'unused-service-account': { title: 'Unused ServiceAccount', description: 'No workload, pod, token or binding refers to the ServiceAccount.' },
+  'pod-env-stale': { title: 'Pod holds an old Secret value', description: 'A running pod started before a Secret it reads through env changed.' },
+  'renamed-secret': { title: 'Renamed Secret', description: 'A Secret disappeared while another with identical content appeared.' },
+  'tls-expiring': { title: 'TLS certificate near expiry', description: 'A kubernetes.io/tls certificate expires soon.' },
+  'tls-reissue-rate': { title: 'Certificate re-issued too often', description: 'The same certificate names issued 5+ times in 7 days (duplicate-certificate limit).' },
+} as const;
+export type RuleId = keyof typeof RULES;
+export const RULE_IDS = Object.keys(RULES) as RuleId[];
+
+/** One finding. `objects` are node ids, the primary object first. */
+export interface Finding {
+  /** Stable id: `RULE:HASH` of the rule and its primary objects (same problem → same id across runs). */
+  id: string;
+  rule: RuleId;
+  severity: Severity;
+  title: string;
+  objects: string[];
+  /** Provider-less realm (cluster or project) and namespace of the primary object, for filtering. */
+  provider: string;
+  realm: string;
+  namespace: string | null;
+  /** Structured evidence: ids, key names, times, counts. Never a value. */
+  evidence: Record<string, unknown>;
+  /** What to do about it. */
+  fix: string;
+}
+
+/** Limits of the time-based rules (days unless stated). */
+export interface FindingLimits {
+  keyMaxAgeDays: number;
+  keyUnusedDays: number;
+  tlsExpiryDays: number;
+  reissueWindowDays: number;
+  reissueCount: number;
+}
+export const DEFAULT_LIMITS: FindingLimits = { keyMaxAgeDays: 90, keyUnusedDays: 90, tlsExpiryDays: 30, reissueWindowDays: 7, reissueCount: 5 };
+
+export interface FindingsOptions {
+  /** Findings as of this time (default now). */
+  asOf?: Date;
+  /** Only these rules (default all). */
+  rules?: RuleId[];
+  limits?: Partial<FindingLimits>;
+}
+
+export interface FindingsResult {
+  asOf: string;
+  findings: Finding[];
+  /** Milliseconds per phase (`build`, then one per rule). */
+  timings: Record<string, number>;
+}
+
+/** `RULE:16 hex` over the rule and the identifying parts. */
+export function findingId(rule: string, parts: string[]): string {
+  return `${rule}:${createHash('sha1').update([rule, ...parts].join('\u0000')).digest('hex').slice(0, 16)}`;
+}
+
+function where(id: string): { provider: string; realm: string; namespace: string | null } {
+  const p = parseId(id);
+  return { provider: p?.provider ?? 'k8s', realm: p?.realm ?? '', namespace: p?.namespace ?? null };
+}
+
+function make(rule: RuleId, severity: Severity, title: string, objects: string[], evidence: Record<string, unknown>, fix: string, idParts?: string[]): Finding {
+  const uniq = [...new Set(objects)];
+  return { id: findingId(rule, idParts ?? uniq.slice(0, 2)), rule, severity, title, objects: uniq, ...where(uniq[0]!), evidence, fix };
+}
+
+/** SQL text: rows of `alias` valid at asOf (literal from Date.toISOString, so safe to inline), or current rows. */
+function liveText(alias: string, asOf?: Date): string {
+  if (!asOf) return `${alias}.valid_to IS NULL`;
+  const t = `'${asOf.toISOString()}'::timestamptz`;
+  return `${alias}.valid_from <= ${t} AND (${alias}.valid_to IS NULL OR ${alias}.valid_to > ${t})`;
+}
+
+const name = (id: string) => {
+  const p = parseId(id);
+  return p ? (p.namespace ? `${p.namespace}/${p.name}` : p.name) : id;
+};
+const kindOf = (id: string) => parseId(id)?.kind ?? '?';
+
+/** Kinds whose complete listing is the evidence that nothing else refers to a Secret / ServiceAccount. */
+const SECRET_REFERRERS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod', 'ServiceAccount', 'Ingress', 'Certificate', 'ExternalSecret', 'SealedSecret', 'Secret'];
+const SA_REFERRERS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod', 'Secret', 'ServiceAccount'];
+
+/**
+ * Computes all findings (or the selected rules) over the whole graph, as of now or `asOf`. Runs in one read
+ * transaction on a dedicated connection (temporary tables). Errors: database errors propagate.
+ */
+export async function computeFindings(database: Database, opts: FindingsOptions = {}): Promise<FindingsResult> {
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const asOf = opts.asOf;
+  const at = asOf ?? new Date();
+  const want = new Set<RuleId>(opts.rules?.length ? opts.rules : RULE_IDS);
+  const timings: Record<string, number> = {};
+  let mark = performance.now();
+  const phase = (n: string) => {
+    const now = performance.now();
+    timings[n] = Math.round(now - mark);
+    mark = now;
+  };
+
+  const runs = await latestRuns(database, asOf);
+  const complete = completeKindsByRealm(runs);
+  const covRows: [string, string, string][] = [];
+  for (const [realmKey, kinds] of complete) {
+    const [provider, ...rest] = realmKey.split(':');
+    for (const k of kinds) covRows.push([provider!, rest.join(':'), k.slice(k.indexOf(':') + 1)]);
+  }
+
+  const client = await database.pool.connect();
+  const findings: Finding[] = [];
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    await client.query(`SET LOCAL work_mem = '256MB'`);
+    await client.query(`CREATE TEMP TABLE kg_n ON COMMIT DROP AS
+      SELECT DISTINCT ON (v.node_id) v.node_id, v.provider, v.kind, v.realm, v.namespace, v.name, v.missing, v.properties
+      FROM node_versions v WHERE ${liveText('v', asOf)}
+      ORDER BY v.node_id, v.missing ASC, v.valid_from DESC`);
+    await client.query(`CREATE TEMP TABLE kg_e ON COMMIT DROP AS
+      SELECT DISTINCT ON (v.edge_key) v.edge_key, v.kind, v.from_id, v.to_id, v.properties
+      FROM edge_versions v WHERE ${liveText('v', asOf)}
+      ORDER BY v.edge_key, v.valid_from DESC`);
+    await client.query(`CREATE TEMP TABLE kg_cov (provider text, realm text, kind text) ON COMMIT DROP`);
+    if (covRows.length) {
+      await client.query(`INSERT INTO kg_cov SELECT * FROM unnest($1::text[], $2::text[], $3::text[])`, [
+        covRows.map((r) => r[0]), covRows.map((r) => r[1]), covRows.map((r) => r[2]),
+      ]);
+    }
+    await client.query(`CREATE UNIQUE INDEX ON kg_n (node_id)`);
+    await client.query(`CREATE INDEX ON kg_e (to_id)`);
+    await client.query(`CREATE INDEX ON kg_e (from_id)`);
+    await client.query(`ANALYZE kg_n; ANALYZE kg_e; ANALYZE kg_cov`);
+    phase('build');
+
+    const ctx: RuleContext = { client, at, asOf, limits, complete };
+    for (const { rules, impl } of IMPL) {
+      if (!rules.some((r) => want.has(r))) continue;
+      findings.push(...(await impl(ctx)));
+      phase(rules.join('+'));
+    }
+    // Several rules share an implementation: only what was asked for is kept below.
+    await client.query('COMMIT');
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw e;
+  } finally {
+    client.release();
+  }
+  const seen = new Set<string>();
+  const out = findings
+    .filter((f) => want.has(f.rule) && !seen.has(f.id) && seen.add(f.id))
+    .sort((a, b) => severityOrder(b.severity) - severityOrder(a.severity) || a.rule.localeCompare(b.rule) || a.objects[0]!.localeCompare(b.objects[0]!));
+  return { asOf: at.toISOString(), findings: out, timings };
+}
+
+const severityOrder = (s: Severity) => ['info', 'low', 'medium', 'high', 'critical'].indexOf(s);
+
+interface RuleContext {
+  client: pg.PoolClient;
+  at: Date;
+  asOf?: Date;
+  limits: FindingLimits;
+  complete: Map<string, Set<string>>;
+}
+type RuleImpl = (ctx: RuleContext) => Promise<Finding[]>;
+
+// ------------------------------------------------------------------ references: dangling, missing data keys
+
+interface RefRow {
+  problem: 'dangling' | 'missing-key';
+  edge_kind: string;
+  from_id: string;
+  to_id: string;
+  properties: Record<string, unknown>;
+  missing_keys: string[] | null;
+  data_keys: string[] | null;
+  root_id: string;
+  from_kind: string;
+  running: boolean;
+}
+
+/** Reference problems (one row per edge) with the root controller of the referencing object (OWNS, 2 levels). */
+async function referenceProblems(ctx: RuleContext, problems: ('dangling' | 'missing-key')[]): Promise<RefRow[]> {
+  const { rows } = await ctx.client.query<RefRow>(
+    `WITH p AS (
+       SELECT 'dangling'::text AS problem, e.kind AS edge_kind, e.from_id, e.to_id, e.properties,
+              NULL::text[] AS missing_keys, NULL::text[] AS data_keys
+       FROM kg_e e LEFT JOIN kg_n t ON t.node_id = e.to_id
+       WHERE 'dangling' = ANY($1::text[]) AND e.kind IN ('USES_SECRET', 'RUNS_AS') AND (t.node_id IS NULL OR t.missing)
+         AND EXISTS (SELECT 1 FROM kg_cov c WHERE c.provider = 'k8s'
+               AND c.realm = split_part(substr(e.to_id, 5), '/', 1)
+               AND c.kind = CASE e.kind WHEN 'USES_SECRET' THEN 'Secret' ELSE 'ServiceAccount' END)
+       UNION ALL
+       SELECT 'missing-key', e.kind, e.from_id, e.to_id, e.properties,
+              ARRAY(SELECT k FROM jsonb_array_elements_text(e.properties->'keys') k WHERE NOT (t.properties->'dataKeys') ? k ORDER BY k),
+              ARRAY(SELECT k FROM jsonb_array_elements_text(t.properties->'dataKeys') k ORDER BY k)
+       FROM kg_e e JOIN kg_n t ON t.node_id = e.to_id AND NOT t.missing
+       WHERE 'missing-key' = ANY($1::text[]) AND e.kind = 'USES_SECRET'
+         AND jsonb_typeof(e.properties->'keys') = 'array' AND jsonb_typeof(t.properties->'dataKeys') = 'array'
+         AND NOT (t.properties->'dataKeys') @> (e.properties->'keys'))
+     SELECT p.*, coalesce(o2.from_id, o1.from_id, p.from_id) AS root_id, f.kind AS from_kind,
+            (f.kind = 'Pod' AND NOT f.missing AND f.properties->>'phase' = 'Running') AS running
+     FROM p
+     JOIN kg_n f ON f.node_id = p.from_id
+     LEFT JOIN LATERAL (SELECT from_id FROM kg_e WHERE kind = 'OWNS' AND to_id = p.from_id ORDER BY from_id LIMIT 1) o1 ON true
+     LEFT JOIN LATERAL (SELECT from_id FROM kg_e WHERE kind = 'OWNS' AND to_id = o1.from_id ORDER BY from_id LIMIT 1) o2 ON true`,
+    [problems],
+  );
+  return rows;
+}
+
+const refView = (r: RefRow) => ({ from: r.from_id, ...pick(r.properties, ['via', 'container', 'envVar', 'volume', 'keys', 'optional']) });
+function pick(o: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
+  return out;
+}
+
+function groupRefs(rows: RefRow[], key: (r: RefRow) => string): Map<string, RefRow[]> {
+  const m = new Map<string, RefRow[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const l = m.get(k);
+    if (l) l.push(r);
+    else m.set(k, [r]);
+  }
+  return m;
+}
+
+const referenceRules: RuleImpl = async (ctx) => {
+  const rows = await referenceProblems(ctx, ['dangling', 'missing-key']);
+  const out: Finding[] = [];
+  for (const [, group] of groupRefs(rows, (r) => `${r.problem}|${r.to_id}|${r.root_id}`)) {
+    const first = group[0]!;
+    const required = group.filter((r) => r.properties.optional !== true);
+    const runningPods = [...new Set(required.filter((r) => r.running).map((r) => r.from_id))].sort();
+    const severity: Severity = required.length === 0 ? 'low' : runningPods.length ? 'critical' : 'high';
+    const referrers = [...new Set(group.map((r) => r.from_id))].sort((a, b) => (a === first.root_id ? -1 : b === first.root_id ? 1 : a.localeCompare(b)));
+    const targetKind = kindOf(first.to_id);
+    const root = first.root_id;
+    const bomb = runningPods.length ? `; ${runningPods.length} pod(s) referencing it run now and fail at their next restart` : '';
+    if (first.problem === 'dangling') {
+      out.push(make(
+        'dangling-reference', severity,
+        `${kindOf(root)} ${name(root)} references missing ${targetKind} ${name(first.to_id)}${required.length ? '' : ' (optional)'}${bomb}`,
+        [first.to_id, root, ...referrers],
+        {
+          target: first.to_id, targetKind, root, optional: required.length === 0, runningPods,
+          references: group.map(refView),
+        },
+        required.length === 0
+          ? `Optional reference: pods start without it. Remove the reference or create the ${targetKind}.`
+          : targetKind === 'Secret'
+            ? `Create Secret ${name(first.to_id)} again (keygraph impact and the renamed-secret finding show a likely replacement) or point ${kindOf(root)} ${name(root)} at the right name before the next rollout or restart.`
+            : `Create ServiceAccount ${name(first.to_id)} or change serviceAccountName of ${kindOf(root)} ${name(root)}.`,
+        [first.to_id, root],
+      ));
+    } else {
+      const missingKeys = [...new Set(group.flatMap((r) => r.missing_keys ?? []))].sort();
+      out.push(make(
+        'missing-data-key', severity,
+        `${kindOf(root)} ${name(root)} reads key${missingKeys.length > 1 ? 's' : ''} ${missingKeys.join(', ')} that Secret ${name(first.to_id)} does not have${bomb}`,
+        [first.to_id, root, ...referrers],
+        { target: first.to_id, root, missingKeys, dataKeys: first.data_keys ?? [], optional: required.length === 0, runningPods, references: group.map(refView) },
+        `Add key ${missingKeys.join(', ')} to Secret ${name(first.to_id)} or change the key the reference names (existing keys: ${(first.data_keys ?? []).join(', ') || 'none'}).`,
+        [first.to_id, root, missingKeys.join(',')],
+      ));
+    }
+  }
+  return out;
+};
+
+// ------------------------------------------------------------------ Workload Identity
+
+/**
+ * Workload Identity grants of every observed GCP service account, one row per member: `workloadIdentityMembers`
+ * elements are objects `{pool, namespace, ksa, member}` (collectors/gcp-iam/mapper.ts) or plain member strings
+ * (`serviceAccount:POOL.svc.id.goog[NS/KSA]`, `principal://…/subject/ns/NS/sa/KSA`).
+ */
+const WI_MEMBERS = `
+  SELECT g.node_id AS gsa, lower(split_part(g.node_id, '/', 3)) AS email, x.ns, x.ksa, x.member
+  FROM kg_n g
+  CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(g.properties->'workloadIdentityMembers') = 'array'
+                                               THEN g.properties->'workloadIdentityMembers' ELSE '[]'::jsonb END) AS m(el)
+  CROSS JOIN LATERAL (SELECT CASE WHEN jsonb_typeof(m.el) = 'string' THEN coalesce(
+            regexp_match(m.el #>> '{}', '^serviceAccount:[^\\[\\]]+\\.svc\\.id\\.goog\\[([^/\\]]+)/([^\\]]+)\\]$'),
+            regexp_match(m.el #>> '{}', '/subject/ns/([^/]+)/sa/([^/]+)$')) END AS parts) p
+  CROSS JOIN LATERAL (SELECT
+      CASE WHEN jsonb_typeof(m.el) = 'object' THEN m.el->>'namespace' ELSE p.parts[1] END AS ns,
+      CASE WHEN jsonb_typeof(m.el) = 'object' THEN m.el->>'ksa' ELSE p.parts[2] END AS ksa,
+      CASE WHEN jsonb_typeof(m.el) = 'object' THEN m.el->>'member' ELSE m.el #>> '{}' END AS member) x
+  WHERE g.provider = 'gcp' AND g.kind = 'ServiceAccount' AND NOT g.missing AND x.ns IS NOT NULL AND x.ksa IS NOT NULL`;
+
+const workloadIdentity: RuleImpl = async (ctx) => {
+  const out: Finding[] = [];
+  // (a) annotation without binding, and annotation naming a GSA the collected project does not have. Only when the
+  //     GSA's policy was read (`workloadIdentityMembers` present; absent means unknown).
+  const a = await ctx.client.query<{ ksa: string; gsa: string; gsa_missing: boolean }>(
+    `WITH acts AS (
+       SELECT from_id, to_id, bool_or(coalesce(properties->>'annotation', '') = 'true') AS annotation,
+              bool_or(coalesce(properties->>'binding', '') = 'true') AS binding
+       FROM kg_e WHERE kind = 'ACTS_AS' GROUP BY from_id, to_id),
+     wim AS (${WI_MEMBERS})
+     SELECT a.from_id AS ksa, a.to_id AS gsa, (g.node_id IS NULL OR g.missing) AS gsa_missing
+     FROM acts a
+     JOIN kg_n k ON k.node_id = a.from_id AND NOT k.missing
+     LEFT JOIN kg_n g ON g.node_id = a.to_id
+     WHERE a.annotation AND NOT a.binding
+       AND (
+         ((g.node_id IS NULL OR g.missing) AND EXISTS (SELECT 1 FROM kg_cov c WHERE c.provider = 'gcp' AND c.kind = 'ServiceAccount'
+              AND c.realm = split_part(substr(a.to_id, 5), '/', 1)))
+         OR (NOT g.missing AND jsonb_typeof(g.properties->'workloadIdentityMembers') = 'array' AND NOT EXISTS (
+              SELECT 1 FROM wim WHERE wim.gsa = g.node_id AND wim.ns = k.namespace AND wim.ksa = k.name)))`,
+  );
+  for (const r of a.rows) {
+    const p = parseId(r.ksa);
+    const member = `serviceAccount:PROJECT.svc.id.goog[${p?.namespace}/${p?.name}]`;
+    out.push(make(
+      'workload-identity-half-configured', 'medium',
+      r.gsa_missing
+        ? `ServiceAccount ${name(r.ksa)} is annotated to act as ${parseId(r.gsa)?.name}, which its project does not have`
+        : `ServiceAccount ${name(r.ksa)} is annotated to act as ${parseId(r.gsa)?.name}, but the GCP service account has no workloadIdentityUser binding for it`,
+      [r.ksa, r.gsa],
+      { half: r.gsa_missing ? 'annotation-to-missing-gsa' : 'annotation-only', annotation: true, binding: false, expectedMember: member },
+      r.gsa_missing
+        ? `Fix the iam.gke.io/gcp-service-account annotation of ${name(r.ksa)} or create the GCP service account.`
+        : `gcloud iam service-accounts add-iam-policy-binding ${parseId(r.gsa)?.name} --role roles/iam.workloadIdentityUser --member "${member}" (PROJECT: the cluster's workload pool project).`,
+    ));
+  }
+  // (b) binding without annotation: a GSA grants workloadIdentityUser to NS/KSA, a KSA of that name exists (in any
+  //     cluster: the pool names a project, not a cluster) and is not annotated for this GSA; and ACTS_AS edges asserted
+  //     by the binding alone to an existing, unannotated KSA.
+  const b = await ctx.client.query<{ ksa: string; gsa: string; member: string | null }>(
+    `WITH wim AS (${WI_MEMBERS})
+     SELECT k.node_id AS ksa, m.gsa, m.member
+     FROM wim m
+     JOIN kg_n k ON k.provider = 'k8s' AND k.kind = 'ServiceAccount' AND NOT k.missing
+                 AND k.namespace = m.ns AND k.name = m.ksa
+     WHERE lower(coalesce(k.properties->>'gcpServiceAccount', '')) <> m.email
+     UNION
+     SELECT e.from_id, e.to_id, NULL
+     FROM kg_e e JOIN kg_n k ON k.node_id = e.from_id AND NOT k.missing
+     JOIN kg_n g ON g.node_id = e.to_id AND NOT g.missing
+     WHERE e.kind = 'ACTS_AS' AND coalesce(e.properties->>'binding', '') = 'true'
+       AND NOT EXISTS (SELECT 1 FROM kg_e x WHERE x.kind = 'ACTS_AS' AND x.from_id = e.from_id AND x.to_id = e.to_id
+                       AND coalesce(x.properties->>'annotation', '') = 'true')
+       AND lower(coalesce(k.properties->>'gcpServiceAccount', '')) <> lower(split_part(g.node_id, '/', 3))`,
+  );
+  const seen = new Set<string>();
+  for (const r of b.rows) {
+    const key = `${r.ksa}|${r.gsa}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const email = parseId(r.gsa)?.name;
+    out.push(make(
+      'workload-identity-half-configured', 'medium',
+      `GCP service account ${email} lets ServiceAccount ${name(r.ksa)} act as it (workloadIdentityUser), but the ServiceAccount is not annotated`,
+      [r.ksa, r.gsa],
+      { half: 'binding-only', annotation: false, binding: true, member: r.member ?? undefined },
+      `kubectl annotate serviceaccount -n ${parseId(r.ksa)?.namespace} ${parseId(r.ksa)?.name} iam.gke.io/gcp-service-account=${email} (or remove the binding if it is not needed).`,
+    ));
+  }
+  return out;
+};
+
+// ------------------------------------------------------------------ GCP keys
+
+const deadKeys: RuleImpl = async (ctx) => {
+  const { rows } = await ctx.client.query<{ secret: string; key: string; state: string; data_key: string | null; client_email: string | null }>(
+    `SELECT e.from_id AS secret, e.to_id AS key,
+            CASE WHEN k.node_id IS NULL OR k.missing THEN 'deleted' ELSE 'disabled' END AS state,
+            e.properties->>'dataKey' AS data_key, e.properties->>'clientEmail' AS client_email
+     FROM kg_e e
+     JOIN kg_n s ON s.node_id = e.from_id AND NOT s.missing
+     LEFT JOIN kg_n k ON k.node_id = e.to_id
+     WHERE e.kind = 'HOLDS_KEY' AND (
+       ((k.node_id IS NULL OR k.missing) AND EXISTS (SELECT 1 FROM kg_cov c WHERE c.provider = 'gcp' AND c.kind = 'ServiceAccountKey'
+            AND c.realm = split_part(substr(e.to_id, 5), '/', 1)))
+       OR (NOT k.missing AND coalesce(k.properties->>'disabled', '') = 'true'))`,
+  );
+  return rows.map((r) => make(
+    'secret-holds-dead-key', 'high',
+    `Secret ${name(r.secret)} holds GCP key ${parseId(r.key)?.name} (${r.client_email ?? 'unknown account'}), which is ${r.state === 'deleted' ? 'no longer listed by GCP' : 'disabled'}`,
+    [r.secret, r.key],
+    { state: r.state, dataKey: r.data_key, clientEmail: r.client_email },
+    `Put a valid key of ${r.client_email ?? 'the service account'} into Secret ${name(r.secret)} (data key ${r.data_key ?? '?'}) and restart its consumers, or move them to Workload Identity.`,
+  ));
+};
+
+const keyAge: RuleImpl = async (ctx) => {
+  const { rows } = await ctx.client.query<{ key: string; valid_after: Date; age_days: number; holders: string[] }>(
+    `SELECT k.node_id AS key, (k.properties->>'validAfterTime')::timestamptz AS valid_after,
+            floor(extract(epoch FROM ($1::timestamptz - (k.properties->>'validAfterTime')::timestamptz)) / 86400)::int AS age_days,
+            ARRAY(SELECT e.from_id FROM kg_e e WHERE e.kind = 'HOLDS_KEY' AND e.to_id = k.node_id ORDER BY 1) AS holders
+     FROM kg_n k
+     WHERE k.provider = 'gcp' AND k.kind = 'ServiceAccountKey' AND NOT k.missing
+       AND k.properties->>'keyType' = 'USER_MANAGED' AND coalesce(k.properties->>'disabled', '') <> 'true'
+       AND k.properties->>'validAfterTime' ~ '^\\d{4}-'
+       AND (k.properties->>'validAfterTime')::timestamptz < $1::timestamptz - make_interval(days => $2::int)`,
+    [ctx.at, ctx.limits.keyMaxAgeDays],
+  );
+  return rows.map((r) => make(
+    'key-too-old', 'medium',
+    `User-managed key ${parseId(r.key)?.name} is ${r.age_days} days old (limit ${ctx.limits.keyMaxAgeDays})`,
+    [r.key, ...r.holders],
+    { validAfterTime: new Date(r.valid_after).toISOString(), ageDays: r.age_days, limitDays: ctx.limits.keyMaxAgeDays, holders: r.holders },
+    `Rotate it: create a new key, update the holder Secrets (keygraph impact ${r.key} --action rotate lists them and the workloads to restart), then delete the old key.`,
+  ));
+};
+
+const keyUnused: RuleImpl = async (ctx) => {
+  const { rows } = await ctx.client.query<{ key: string; last: Date | null; holders: string[] }>(
+    `SELECT k.node_id AS key,
+            CASE WHEN k.properties->>'lastAuthenticatedAt' ~ '^\\d{4}-' THEN (k.properties->>'lastAuthenticatedAt')::timestamptz END AS last,
+            ARRAY(SELECT e.from_id FROM kg_e e WHERE e.kind = 'HOLDS_KEY' AND e.to_id = k.node_id ORDER BY 1) AS holders
+     FROM kg_n k
+     WHERE k.provider = 'gcp' AND k.kind = 'ServiceAccountKey' AND NOT k.missing
+       AND k.properties->>'keyType' = 'USER_MANAGED' AND coalesce(k.properties->>'lastUseCovered', '') = 'true'
+       AND coalesce(k.properties->>'disabled', '') <> 'true'
+       AND k.properties->>'validAfterTime' ~ '^\\d{4}-'
+       AND (k.properties->>'validAfterTime')::timestamptz < $1::timestamptz - make_interval(days => $2::int)
+       AND (NOT (k.properties->>'lastAuthenticatedAt' ~ '^\\d{4}-') OR k.properties->>'lastAuthenticatedAt' IS NULL
+            OR (k.properties->>'lastAuthenticatedAt')::timestamptz < $1::timestamptz - make_interval(days => $2::int))`,
+    [ctx.at, ctx.limits.keyUnusedDays],
+  );
+  return rows.map((r) => make(
+    'key-unused', 'low',
+    `User-managed key ${parseId(r.key)?.name} has not been used for ${ctx.limits.keyUnusedDays}+ days`,
+    [r.key, ...r.holders],
+    { lastAuthenticatedAt: r.last ? new Date(r.last).toISOString() : null, limitDays: ctx.limits.keyUnusedDays, holders: r.holders },
+    `Disable it, watch for errors, then delete it (keygraph impact ${r.key} --action disable first).`,
+  ));
+};
+
+// ------------------------------------------------------------------ unused objects
+
+const unusedSecrets: RuleImpl = async (ctx) => {
+  const { rows } = await ctx.client.query<{ id: string; type: string | null }>(
+    `SELECT s.node_id AS id, s.properties->>'type' AS type
+     FROM kg_n s
+     WHERE s.provider = 'k8s' AND s.kind = 'Secret' AND NOT s.missing
+       AND coalesce(s.properties->>'type', '') NOT IN ('helm.sh/release.v1', 'bootstrap.kubernetes.io/token')
+       AND (SELECT count(*) FROM kg_cov c WHERE c.provider = 'k8s' AND c.realm = s.realm AND c.kind = ANY($1::text[])) = cardinality($1::text[])
+       AND NOT EXISTS (SELECT 1 FROM kg_e e WHERE e.to_id = s.node_id AND e.kind IN ('USES_SECRET', 'PRODUCES', 'OWNS'))
+       AND NOT (coalesce(s.properties->>'type', '') = 'kubernetes.io/service-account-token' AND EXISTS (
+             SELECT 1 FROM kg_e t JOIN kg_n sa ON sa.node_id = t.to_id AND NOT sa.missing
+             WHERE t.kind = 'TOKEN_FOR' AND t.from_id = s.node_id))`,
+    [SECRET_REFERRERS],
+  );
+  return rows.map((r) => make(
+    'unused-secret', 'low',
+    `Secret ${name(r.id)} is not referenced by any workload, pod, ServiceAccount, Ingress or producer`,
+    [r.id],
+    { type: r.type, checkedReferrerKinds: SECRET_REFERRERS },
+    `Check that nothing reads it through the Kubernetes API (operators, CI) and delete it; keygraph impact ${r.id} confirms nothing in the graph depends on it.`,
+  ));
+};
+
+const unusedServiceAccounts: RuleImpl = async (ctx) => {
+  const { rows } = await ctx.client.query<{ id: string }>(
+    `SELECT a.node_id AS id
+     FROM kg_n a
+     WHERE a.provider = 'k8s' AND a.kind = 'ServiceAccount' AND NOT a.missing
+       AND a.name <> 'default' AND coalesce(a.namespace, '') <> 'kube-system' AND coalesce(a.properties->>'implicit', '') <> 'true'
+       AND (SELECT count(*) FROM kg_cov c WHERE c.provider = 'k8s' AND c.realm = a.realm AND c.kind = ANY($1::text[])) = cardinality($1::text[])
+       AND NOT EXISTS (SELECT 1 FROM kg_e e WHERE e.to_id = a.node_id AND e.kind IN ('RUNS_AS', 'TOKEN_FOR'))
+       AND NOT EXISTS (SELECT 1 FROM kg_e e WHERE e.from_id = a.node_id AND e.kind = 'ACTS_AS' AND coalesce(e.properties->>'binding', '') = 'true')`,
+    [SA_REFERRERS],
+  );
+  return rows.map((r) => make(
+    'unused-service-account', 'info',
+    `ServiceAccount ${name(r.id)} is not used by any workload or pod and has no token Secret or Workload Identity binding`,
+    [r.id],
+    { checkedReferrerKinds: SA_REFERRERS },
+    `Check RoleBindings and external token users (kubectl create token), then delete it.`,
+  ));
+};
+
+// ------------------------------------------------------------------ history rules
+
+const podEnvStale: RuleImpl = async (ctx) => {
+  const asOfLit = ctx.asOf ? `'${ctx.asOf.toISOString()}'::timestamptz` : 'now()';
+  const { rows } = await ctx.client.query<{
+    pod: string; secret: string; started: Date; changed_seen: Date; prev_seen: Date; keys: string[] | null; changed_keys: string[]; root: string;
+  }>(
+    `WITH reads AS (
+       SELECT e.from_id AS pod, e.to_id AS secret, e.properties->'keys' AS keys,
+              (p.properties->>'startTime')::timestamptz AS started
+       FROM kg_e e JOIN kg_n p ON p.node_id = e.from_id
+       WHERE e.kind = 'USES_SECRET' AND e.properties->>'via' IN ('env', 'envFrom')
+         AND p.kind = 'Pod' AND NOT p.missing AND p.properties->>'phase' = 'Running'
+         AND p.properties->>'startTime' ~ '^\\d{4}-'),
+     changes AS (
+       SELECT cur.node_id, cur.valid_from AS changed_seen, prev.valid_from AS prev_seen,
+              prev.properties->'fingerprints' AS old_fp, cur.properties->'fingerprints' AS new_fp
+       FROM node_versions cur
+       JOIN node_versions prev ON prev.node_id = cur.node_id AND prev.source = cur.source AND prev.scope = cur.scope
+                               AND prev.valid_to = cur.valid_from AND NOT prev.missing
+       WHERE cur.node_id IN (SELECT secret FROM reads) AND NOT cur.missing AND cur.valid_from <= ${asOfLit}
+         AND jsonb_typeof(cur.properties->'fingerprints') = 'object' AND jsonb_typeof(prev.properties->'fingerprints') = 'object')
+     SELECT r.pod, r.secret, r.started, c.changed_seen, c.prev_seen,
+            ARRAY(SELECT jsonb_array_elements_text(r.keys)) AS keys,
+            ARRAY(SELECT k FROM jsonb_object_keys(c.old_fp || c.new_fp) k
+                  WHERE (c.old_fp->>k) IS DISTINCT FROM (c.new_fp->>k)
+                    AND (r.keys IS NULL OR jsonb_typeof(r.keys) <> 'array' OR r.keys ? k) ORDER BY k) AS changed_keys,
+            coalesce((SELECT o2.from_id FROM kg_e o1 JOIN kg_e o2 ON o2.kind = 'OWNS' AND o2.to_id = o1.from_id
+                      WHERE o1.kind = 'OWNS' AND o1.to_id = r.pod LIMIT 1),
+                     (SELECT o1.from_id FROM kg_e o1 WHERE o1.kind = 'OWNS' AND o1.to_id = r.pod LIMIT 1), r.pod) AS root
+     FROM reads r JOIN changes c ON c.node_id = r.secret
+     WHERE c.changed_seen > r.started`,
+  );
+  const groups = new Map<string, typeof rows>();
+  for (const r of rows) {
+    if (!r.changed_keys.length) continue;
+    const k = `${r.secret}|${r.root}`;
+    const l = groups.get(k);
+    if (l) l.push(r);
+    else groups.set(k, [r]);
+  }
+  const out: Finding[] = [];
+  for (const [, g] of groups) {
+    const f = g[0]!;
+    const pods = [...new Set(g.map((r) => r.pod))].sort();
+    const changedKeys = [...new Set(g.flatMap((r) => r.changed_keys))].sort();
+    const certain = g.every((r) => new Date(r.prev_seen) > new Date(r.started));
+    out.push(make(
+      'pod-env-stale', 'medium',
+      `${pods.length} running pod(s) of ${kindOf(f.root)} ${name(f.root)} started before Secret ${name(f.secret)} changed (${changedKeys.join(', ')}); they still hold the old value in env`,
+      [f.secret, f.root, ...pods],
+      {
+        pods, changedKeys, certain,
+        podStartTimes: Object.fromEntries(g.map((r) => [r.pod, new Date(r.started).toISOString()])),
+        changeObservedAt: new Date(Math.min(...g.map((r) => new Date(r.changed_seen).getTime()))).toISOString(),
+        previousVersionObservedAt: new Date(f.prev_seen).toISOString(),
+      },
+      `Restart ${kindOf(f.root)} ${name(f.root)} (kubectl rollout restart) so its pods read the new value.`,
+      [f.secret, f.root],
+    ));
+  }
+  return out;
+};
+
+const renamedSecrets: RuleImpl = async (ctx) => {
+  const asOfLit = ctx.asOf ? `'${ctx.asOf.toISOString()}'::timestamptz` : 'now()';
+  const { rows } = await ctx.client.query<{ old_id: string; new_id: string; gone_at: Date; new_since: Date; refs: string[] }>(
+    `WITH gone AS (
+       SELECT DISTINCT ON (v.node_id) v.node_id, v.realm, v.namespace, v.properties->'fingerprints' AS fp,
+              v.valid_to AS gone_at
+       FROM node_versions v
+       WHERE v.provider = 'k8s' AND v.kind = 'Secret' AND NOT v.missing AND v.valid_to IS NOT NULL AND v.valid_to <= ${asOfLit}
+       ORDER BY v.node_id, v.valid_to DESC)
+     SELECT g.node_id AS old_id, n.node_id AS new_id, g.gone_at,
+            (SELECT min(x.valid_from) FROM node_versions x WHERE x.node_id = n.node_id AND NOT x.missing) AS new_since,
+            ARRAY(SELECT DISTINCT e.from_id FROM kg_e e WHERE e.to_id = g.node_id AND e.kind = 'USES_SECRET' ORDER BY 1) AS refs
+     FROM gone g
+     JOIN kg_n n ON n.provider = 'k8s' AND n.kind = 'Secret' AND NOT n.missing AND n.realm = g.realm
+                AND n.namespace IS NOT DISTINCT FROM g.namespace AND n.properties->'fingerprints' = g.fp
+     WHERE jsonb_typeof(g.fp) = 'object' AND g.fp <> '{}'::jsonb AND n.node_id <> g.node_id
+       AND NOT EXISTS (SELECT 1 FROM kg_n o WHERE o.node_id = g.node_id AND NOT o.missing)
+       AND (SELECT min(x.valid_from) FROM node_versions x WHERE x.node_id = n.node_id AND NOT x.missing)
+           > (SELECT min(x.valid_from) FROM node_versions x WHERE x.node_id = g.node_id AND NOT x.missing)`,
+  );
+  return rows.map((r) => make(
+    'renamed-secret', r.refs.length ? 'high' : 'info',
+    r.refs.length
+      ? `Secret ${name(r.old_id)} was renamed to ${parseId(r.new_id)?.name} (identical content), but ${r.refs.length} object(s) still reference the old name`
+      : `Secret ${name(r.old_id)} was renamed to ${parseId(r.new_id)?.name} (identical content)`,
+    [r.old_id, r.new_id, ...r.refs],
+    { oldSecret: r.old_id, newSecret: r.new_id, disappearedAt: new Date(r.gone_at).toISOString(), newSince: new Date(r.new_since).toISOString(), sameFingerprints: true, referencesToOldName: r.refs },
+    r.refs.length
+      ? `Point ${r.refs.map(name).join(', ')} at ${parseId(r.new_id)?.name}, or re-create ${parseId(r.old_id)?.name}, before the next rollout: a restart or rollback fails with CreateContainerConfigError.`
+      : `Nothing references the old name any more.`,
+  ));
+};
+
+// ------------------------------------------------------------------ TLS
+
+const tlsExpiring: RuleImpl = async (ctx) => {
+  const { rows } = await ctx.client.query<{ id: string; valid_to: Date; days: number; sans: string[] | null; subject: string | null }>(
+    `SELECT s.node_id AS id, c.valid_to, floor(extract(epoch FROM (c.valid_to - $1::timestamptz)) / 86400)::int AS days,
+            ARRAY(SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof(c.cert->'subjectAltName') = 'array' THEN c.cert->'subjectAltName' ELSE '[]'::jsonb END)) AS sans,
+            c.cert->>'subject' AS subject
+     FROM kg_n s
+     CROSS JOIN LATERAL (SELECT coalesce(s.properties->'certificate', s.properties->'tls') AS cert) c0
+     CROSS JOIN LATERAL (SELECT c0.cert, CASE WHEN c0.cert->>'validTo' ~ '^\\d{4}-' THEN (c0.cert->>'validTo')::timestamptz END AS valid_to) c
+     WHERE s.provider = 'k8s' AND s.kind = 'Secret' AND NOT s.missing AND s.properties->>'type' = 'kubernetes.io/tls'
+       AND c.valid_to < $1::timestamptz + make_interval(days => $2::int)`,
+    [ctx.at, ctx.limits.tlsExpiryDays],
+  );
+  return rows.map((r) => make(
+    'tls-expiring', r.days <= 7 ? 'high' : 'medium',
+    r.days < 0
+      ? `TLS certificate in Secret ${name(r.id)} expired ${-r.days} day(s) ago`
+      : `TLS certificate in Secret ${name(r.id)} expires in ${r.days} day(s)`,
+    [r.id],
+    { validTo: new Date(r.valid_to).toISOString(), daysLeft: r.days, subjectAltName: r.sans ?? [], limitDays: ctx.limits.tlsExpiryDays },
+    `Renew it (cert-manager: check the Certificate's status and issuer; otherwise replace tls.crt/tls.key).`,
+  ));
+};
+
+const tlsReissue: RuleImpl = async (ctx) => {
+  const asOfLit = ctx.asOf ? `'${ctx.asOf.toISOString()}'::timestamptz` : 'now()';
+  const { rows } = await ctx.client.query<{ names: string; issued: number; serials: string[]; secrets: string[]; first: Date; last: Date }>(
+    `WITH certs AS (
+       SELECT v.node_id, c.cert->>'serialNumber' AS serial, (c.cert->>'validFrom')::timestamptz AS issued_at,
+              (SELECT string_agg(x, ',' ORDER BY x) FROM jsonb_array_elements_text(c.cert->'subjectAltName') x) AS names
+       FROM node_versions v
+       CROSS JOIN LATERAL (SELECT coalesce(v.properties->'certificate', v.properties->'tls') AS cert) c
+       WHERE v.provider = 'k8s' AND v.kind = 'Secret' AND NOT v.missing AND v.properties->>'type' = 'kubernetes.io/tls'
+         AND v.valid_from <= ${asOfLit}
+         AND jsonb_typeof(c.cert->'subjectAltName') = 'array' AND c.cert->>'validFrom' ~ '^\\d{4}-')
+     SELECT names, count(DISTINCT serial)::int AS issued, array_agg(DISTINCT serial) AS serials,
+            array_agg(DISTINCT node_id) AS secrets, min(issued_at) AS first, max(issued_at) AS last
+     FROM certs
+     WHERE issued_at > ${asOfLit} - make_interval(days => $1::int) AND issued_at <= ${asOfLit} AND names IS NOT NULL
+     GROUP BY names HAVING count(DISTINCT serial) >= $2::int`,
+    [ctx.limits.reissueWindowDays, ctx.limits.reissueCount],
+  );
+  return rows.map((r) => make(
+    'tls-reissue-rate', 'high',
+    `Certificate for ${r.names} was issued ${r.issued} times in ${ctx.limits.reissueWindowDays} days (duplicate-certificate limit ${ctx.limits.reissueCount}/week)`,
+    r.secrets.sort(),
+    { names: r.names.split(','), issued: r.issued, windowDays: ctx.limits.reissueWindowDays, firstIssuedAt: new Date(r.first).toISOString(), lastIssuedAt: new Date(r.last).toISOString(), serialNumbers: r.serials.sort() },
+    `Persist the certificate store (e.g. acme.json on a persistent volume, or cert-manager's Secret) so restarts reuse the certificate instead of issuing a new one.`,
+    [r.names],
+  ));
+};
+
+/** Implementations, each covering one or more rules. */
+const IMPL: { rules: RuleId[]; impl: RuleImpl }[] = [
+  { rules: ['dangling-reference', 'missing-data-key'], impl: referenceRules },
+  { rules: ['workload-identity-half-configured'], impl: workloadIdentity },
+  { rules: ['secret-holds-dead-key'], impl: deadKeys },
+  { rules: ['key-too-old'], impl: keyAge },
+  { rules: ['key-unused'], impl: keyUnused },
+  { rules: ['unused-secret'], impl: unusedSecrets },
+  { rules: ['unused-service-account'], impl: unusedServiceAccounts },
+  { rules: ['pod-env-stale'], impl: podEnvStale },
+  { rules: ['renamed-secret'], impl: renamedSecrets },
+  { rules: ['tls-expiring'], impl: tlsExpiring },
+  { rules: ['tls-reissue-rate'], impl: tlsReissue },
+];
+
+/** Filter for lists of findings (API, CLI, page). `severity` is a minimum. */
+export interface FindingFilter {
+  severity?: Severity;
+  rule?: string;
+  realm?: string;
+  namespace?: string;
+  /** API kind of the primary object (`Secret`, `Deployment`…). */
+  kind?: string;
+  /** Only findings involving this node id. */
+  node?: string;
+}
+
+/** Applies a filter (pure). */
+export function filterFindings(list: Finding[], f: FindingFilter): Finding[] {
+  return list.filter((x) =>
+    (!f.severity || atLeast(x.severity, f.severity)) &&
+    (!f.rule || x.rule === f.rule) &&
+    (!f.realm || x.realm === f.realm) &&
+    (!f.namespace || x.namespace === f.namespace) &&
+    (!f.kind || x.objects.some((o) => kindOf(o) === f.kind)) &&
+    (!f.node || x.objects.includes(f.node)));
+}

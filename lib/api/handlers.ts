@@ -1,0 +1,106 @@
+/**
+ * Thin handlers behind the versioned JSON API routes (app/api/v1/…): parse the query with the zod schemas of
+ * lib/api/schemas.ts, call lib, serialise. Each takes the request URL (and the database) and returns a `Response`,
+ * so they are testable without Next.js.
+ *
+ * Errors: 400 `{error: {code: 'invalid_request', message, issues: [{path, message}]}}` for invalid input, 404
+ * `{error: {code: 'not_found', message}}` for an unknown node, 500 `{error: {code: 'internal', message}}` (no
+ * details; logged). Every response is `Cache-Control: no-store`. No response holds a secret value.
+ */
+import type { z } from 'zod';
+import type { Database } from '../db';
+import { getEdges, getNode, searchNodes, type EdgeView } from '../store/read';
+import { impactOf } from '../analysis/impact';
+import { cachedFindings } from '../analysis/cache';
+import { filterFindings } from '../analysis/findings';
+import { log } from '../log';
+import { FindingsQuery, ImpactQuery, NodeQuery, SearchQuery } from './schemas';
+import { buildOpenApi, type OpenApiDocument } from './openapi';
+
+const HEADERS = { 'Cache-Control': 'no-store' };
+
+/** A JSON response with the API's headers. */
+export function json(body: unknown, status = 200): Response {
+  return Response.json(body, { status, headers: HEADERS });
+}
+
+/** The 400 body for zod issues. */
+export function invalid(issues: z.core.$ZodIssue[]): Response {
+  const list = issues.map((i) => ({ path: i.path.map(String).join('.') || '(query)', message: i.message }));
+  return json({ error: { code: 'invalid_request', message: list.map((i) => `${i.path}: ${i.message}`).join('; '), issues: list } }, 400);
+}
+
+function notFound(message: string): Response {
+  return json({ error: { code: 'not_found', message } }, 404);
+}
+
+/** Query parameters as a plain object (first value of each name). */
+function queryOf(url: URL, extra: Record<string, string> = {}): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) if (!(k in out)) out[k] = v;
+  return { ...out, ...extra };
+}
+
+async function guarded(fn: () => Promise<Response>): Promise<Response> {
+  try {
+    return await fn();
+  } catch (e) {
+    log.error({ err: (e as Error).message }, 'api request failed');
+    return json({ error: { code: 'internal', message: 'internal error' } }, 500);
+  }
+}
+
+const edgeJson = (e: EdgeView) => ({ kind: e.kind, from: e.from, to: e.to, properties: e.properties, node: e.other });
+
+/** GET /api/v1/nodes/{id} (pathId, already URL-decoded by the router) or /api/v1/nodes?id=… */
+export function handleNode(database: Database, url: URL, pathId?: string): Promise<Response> {
+  return guarded(async () => {
+    const q = NodeQuery.safeParse(queryOf(url, pathId !== undefined ? { id: pathId } : {}));
+    if (!q.success) return invalid(q.error.issues);
+    const opts = { asOf: q.data.asOf };
+    const node = await getNode(database, q.data.id, opts);
+    if (!node) return notFound(`no node ${q.data.id}`);
+    const [uses, usedBy] = await Promise.all([getEdges(database, q.data.id, 'out', opts), getEdges(database, q.data.id, 'in', opts)]);
+    return json({ node, uses: uses.map(edgeJson), usedBy: usedBy.map(edgeJson) });
+  });
+}
+
+/** GET /api/v1/search?q=… */
+export function handleSearch(database: Database, url: URL): Promise<Response> {
+  return guarded(async () => {
+    const q = SearchQuery.safeParse(queryOf(url));
+    if (!q.success) return invalid(q.error.issues);
+    const { q: term, missing, ...rest } = q.data;
+    return json(await searchNodes(database, term, { ...rest, missingOnly: missing }));
+  });
+}
+
+/** GET /api/v1/impact?id=…&action=… */
+export function handleImpact(database: Database, url: URL): Promise<Response> {
+  return guarded(async () => {
+    const q = ImpactQuery.safeParse(queryOf(url));
+    if (!q.success) return invalid(q.error.issues);
+    const r = await impactOf(database, q.data.id, { action: q.data.action, asOf: q.data.asOf });
+    if (!r) return notFound(`no node ${q.data.id}`);
+    return json(r);
+  });
+}
+
+/** GET /api/v1/findings?severity=&rule=&kind=&realm=&namespace=&node=&asOf=&limit=&offset= */
+export function handleFindings(database: Database, url: URL): Promise<Response> {
+  return guarded(async () => {
+    const q = FindingsQuery.safeParse(queryOf(url));
+    if (!q.success) return invalid(q.error.issues);
+    const { limit, offset, asOf, ...filter } = q.data;
+    const r = await cachedFindings(database, { asOf });
+    const list = filterFindings(r.findings, filter);
+    return json({ asOf: r.asOf, total: list.length, findings: list.slice(offset, offset + limit) });
+  });
+}
+
+let doc: OpenApiDocument | undefined;
+/** GET /api/v1/openapi.json */
+export function handleOpenApi(): Response {
+  doc ??= buildOpenApi();
+  return json(doc);
+}

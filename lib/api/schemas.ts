@@ -1,0 +1,145 @@
+/**
+ * The JSON API's request and response shapes (zod), version 1. Route handlers (app/api/v1/…) validate every query
+ * with these; the OpenAPI document (lib/api/openapi.ts) is generated from the same schemas with `z.toJSONSchema`,
+ * so the two cannot drift. Responses never contain a secret value (the store holds none): nodes carry key names and
+ * HMAC fingerprints only.
+ */
+import { z } from 'zod';
+import { parseId } from '../graph/ids';
+import { IMPACT_ACTIONS } from '../analysis/impact';
+import { RULE_IDS } from '../analysis/findings';
+import { SEVERITIES } from '../analysis/severity';
+
+/** A node id (DESIGN.md "Identifiers"), checked with lib/graph/ids.ts parseId. */
+export const NodeId = z
+  .string()
+  .min(1)
+  .max(1024)
+  .refine((s) => parseId(s) !== null, { message: 'not a keygraph id (k8s:CLUSTER/NAMESPACE/KIND/NAME, k8s:CLUSTER/KIND/NAME, gcp:PROJECT/ServiceAccount/EMAIL, gcp:PROJECT/ServiceAccountKey/KEY_ID)' })
+  .meta({ description: 'Node id, e.g. `k8s:prod/payments/Secret/stripe-key`. URL-encode it in paths and queries.', examples: ['k8s:demo/ota/Secret/targets-backup-key'] });
+
+/** `asOf`: ISO 8601 time; the graph as it was then. */
+export const AsOf = z
+  .string()
+  .max(64)
+  .refine((s) => !Number.isNaN(new Date(s).getTime()), { message: 'not a time (use ISO 8601, e.g. 2024-10-08T06:00:00Z)' })
+  .transform((s) => new Date(s))
+  .meta({ description: 'Read the graph as of this time (ISO 8601). Default: now.' });
+
+const Flag = z.enum(['1', '0', 'true', 'false']).transform((v) => v === '1' || v === 'true');
+
+export const NodeQuery = z.object({ id: NodeId, asOf: AsOf.optional() });
+export const SearchQuery = z.object({
+  q: z.string().max(300).default('').meta({ description: 'Exact id, or a substring of the name or namespace/name.' }),
+  kind: z.string().max(64).optional().meta({ description: 'API kind (`Secret`, `Deployment`…).' }),
+  provider: z.enum(['k8s', 'gcp']).optional(),
+  realm: z.string().max(320).optional().meta({ description: 'Cluster name or GCP project id.' }),
+  namespace: z.string().max(320).optional(),
+  missing: Flag.optional().meta({ description: 'Only missing (referenced but not observed) nodes.' }),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  offset: z.coerce.number().int().min(0).max(100_000).default(0),
+  asOf: AsOf.optional(),
+});
+export const ImpactQuery = z.object({
+  id: NodeId,
+  action: z.enum(IMPACT_ACTIONS).default('delete'),
+  asOf: AsOf.optional(),
+});
+export const FindingsQuery = z.object({
+  severity: z.enum(SEVERITIES).optional().meta({ description: 'Minimum severity.' }),
+  rule: z.enum(RULE_IDS).optional(),
+  kind: z.string().max(64).optional().meta({ description: 'Only findings involving a node of this API kind.' }),
+  realm: z.string().max(320).optional().meta({ description: 'Cluster name or GCP project id of the primary object.' }),
+  namespace: z.string().max(320).optional(),
+  node: NodeId.optional().meta({ description: 'Only findings involving this node.' }),
+  limit: z.coerce.number().int().min(1).max(5000).default(500),
+  offset: z.coerce.number().int().min(0).default(0),
+  asOf: AsOf.optional(),
+});
+
+// ---------------------------------------------------------------- responses
+
+export const NodeSummarySchema = z.object({
+  id: z.string(),
+  provider: z.string(),
+  kind: z.string(),
+  realm: z.string(),
+  namespace: z.string().nullable(),
+  name: z.string(),
+  missing: z.boolean().meta({ description: 'Referenced but not observed by any source.' }),
+}).meta({ id: 'NodeSummary' });
+
+export const NodeViewSchema = NodeSummarySchema.extend({
+  properties: z.record(z.string(), z.unknown()).meta({ description: 'Observed properties (key names, fingerprints, phases…; never values).' }),
+  assertions: z.array(z.object({ source: z.string(), scope: z.string(), missing: z.boolean(), validFrom: z.string(), runFrom: z.number() })),
+}).meta({ id: 'NodeView' });
+
+export const EdgeSchema = z.object({
+  kind: z.string(),
+  from: z.string(),
+  to: z.string(),
+  properties: z.record(z.string(), z.unknown()).meta({ description: 'via, container, envVar, volume, keys, optional…' }),
+  node: NodeSummarySchema.meta({ description: 'The node at the other end.' }),
+}).meta({ id: 'Edge' });
+
+export const NodeResponse = z.object({ node: NodeViewSchema, uses: z.array(EdgeSchema), usedBy: z.array(EdgeSchema) }).meta({ id: 'NodeResponse' });
+export const SearchResponse = z.object({ total: z.number().int(), nodes: z.array(NodeSummarySchema) }).meta({ id: 'SearchResponse' });
+
+const SourceStateSchema = z.object({
+  source: z.string(), scope: z.string(), runId: z.number().nullable(), status: z.string().nullable(),
+  committedAt: z.string().nullable(), ageHours: z.number().nullable(), incompleteKinds: z.array(z.string()), ok: z.boolean(),
+  reason: z.string().optional(),
+}).meta({ id: 'SourceState' });
+
+export const ImpactResponse = z.object({
+  target: NodeSummarySchema,
+  targetMissing: z.boolean(),
+  action: z.enum(IMPACT_ACTIONS),
+  verdict: z.enum(['safe', 'breaks', 'unknown']).meta({ description: 'safe (exit 0), breaks (2), unknown (3: a relevant source is partial or stale).' }),
+  reasons: z.array(z.string()),
+  notes: z.array(z.string()),
+  affected: z.array(z.object({
+    node: NodeSummarySchema,
+    depth: z.number().int(),
+    path: z.array(z.object({
+      kind: z.string(), from: z.string(), to: z.string(), node: z.string(),
+      references: z.array(z.record(z.string(), z.unknown())), optional: z.boolean(),
+    })),
+    optional: z.boolean(),
+    phase: z.string().optional(),
+    runningPods: z.number().int(),
+    role: z.enum(['breaks', 'optional', 'update', 'restart', 'reload']),
+  })),
+  breaking: z.array(z.string()),
+  truncated: z.boolean(),
+  sources: z.array(SourceStateSchema),
+  asOf: z.string(),
+  freshnessHours: z.number(),
+}).meta({ id: 'ImpactResponse' });
+
+export const FindingSchema = z.object({
+  id: z.string().meta({ description: 'Stable: the same problem keeps its id across runs.' }),
+  rule: z.enum(RULE_IDS),
+  severity: z.enum(SEVERITIES),
+  title: z.string(),
+  objects: z.array(z.string()).meta({ description: 'Node ids, primary object first.' }),
+  provider: z.string(),
+  realm: z.string(),
+  namespace: z.string().nullable(),
+  evidence: z.record(z.string(), z.unknown()),
+  fix: z.string(),
+}).meta({ id: 'Finding' });
+
+export const FindingsResponse = z.object({
+  asOf: z.string(),
+  total: z.number().int(),
+  findings: z.array(FindingSchema),
+}).meta({ id: 'FindingsResponse' });
+
+export const ErrorResponse = z.object({
+  error: z.object({
+    code: z.enum(['invalid_request', 'not_found', 'internal']),
+    message: z.string(),
+    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  }),
+}).meta({ id: 'Error' });

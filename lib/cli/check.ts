@@ -1,0 +1,89 @@
+/**
+ * `keygraph check [--fail-on SEVERITY] [--rule RULE…] [--as-of TIME] [--json]`: findings over the whole inventory
+ * (lib/analysis/findings.ts). `keygraph check --manifests DIR --cluster NAME [--namespace NS]`: the pre-deploy gate
+ * (lib/analysis/manifests.ts), nothing is written to the database.
+ *
+ * Exit 0 when no finding reaches `--fail-on` (default `high`), 2 when any does, 1 on error (bad option, unreadable
+ * manifests folder). `--json` prints `{ asOf, threshold, failed, counts, findings }` (or, for the gate, also
+ * `documents`, `objects`, `errors`, `inventory`).
+ */
+import { computeFindings, RULE_IDS, type Finding, type RuleId } from '../analysis/findings';
+import { checkManifests } from '../analysis/manifests';
+import { atLeast, isSeverity, SEVERITIES, type Severity } from '../analysis/severity';
+import { openRuntime } from '../runtime';
+import { EXIT, UsageError } from './exit';
+import { parseAsOfOption } from './impact';
+
+/** Options of `keygraph check` as commander parses them. */
+export interface CheckOptions {
+  failOn?: string;
+  manifests?: string;
+  cluster?: string;
+  namespace?: string;
+  rule?: string[];
+  asOf?: string;
+  json?: boolean;
+}
+
+/** Counts per severity, most urgent first. */
+export function countBySeverity(list: Finding[]): Record<Severity, number> {
+  const c = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  for (const f of list) c[f.severity]++;
+  return c;
+}
+
+/** Human rendering of findings (stdout text). */
+export function formatFindings(list: Finding[], threshold: Severity): string {
+  const out: string[] = [];
+  const counts = countBySeverity(list);
+  out.push(`${list.length} finding(s): ${[...SEVERITIES].reverse().map((s) => `${counts[s]} ${s}`).join(', ')} (fail on ${threshold} and above)`);
+  for (const f of list) {
+    out.push('', `[${f.severity.toUpperCase()}] ${f.rule}: ${f.title}`);
+    for (const o of f.objects.slice(0, 12)) out.push(`    ${o}`);
+    if (f.objects.length > 12) out.push(`    … and ${f.objects.length - 12} more`);
+    out.push(`  fix: ${f.fix}`);
+    out.push(`  id: ${f.id}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+/** `keygraph check`: prints findings (text or `--json`); returns 2 when any reaches `--fail-on`, else 0; UsageError → 1. */
+export async function checkCommand(opts: CheckOptions): Promise<number> {
+  const threshold = (opts.failOn ?? 'high').toLowerCase();
+  if (!isSeverity(threshold)) throw new UsageError(`--fail-on must be one of ${SEVERITIES.join(', ')}`);
+  const rules = opts.rule ?? [];
+  for (const r of rules) if (!(RULE_IDS as string[]).includes(r)) throw new UsageError(`--rule: unknown rule ${JSON.stringify(r)} (rules: ${RULE_IDS.join(', ')})`);
+  if (opts.manifests && !opts.cluster) throw new UsageError('--manifests needs --cluster NAME (the cluster the manifests are deployed to)');
+  if (opts.cluster && !opts.manifests) throw new UsageError('--cluster is only used with --manifests');
+  const asOf = parseAsOfOption(opts.asOf);
+  const rt = await openRuntime();
+  try {
+    let findings: Finding[];
+    let extra: Record<string, unknown> = {};
+    let asOfText = (asOf ?? new Date()).toISOString();
+    if (opts.manifests) {
+      const r = await checkManifests(rt.database, [opts.manifests], { cluster: opts.cluster!, namespace: opts.namespace, asOf });
+      if (!r.documents && r.errors.length) throw new UsageError(`cannot read ${opts.manifests}: ${r.errors[0]}`);
+      findings = r.findings;
+      extra = { documents: r.documents, objects: r.objects, errors: r.errors, inventory: r.inventory };
+      if (!opts.json) {
+        for (const e of r.errors.slice(0, 50)) process.stderr.write(`  skipped ${e}\n`);
+        if (!r.inventory) process.stderr.write(`note: cluster ${opts.cluster} has never been collected; references were checked against the manifests only\n`);
+      }
+    } else {
+      const r = await computeFindings(rt.database, { asOf, rules: rules as RuleId[] });
+      findings = r.findings;
+      asOfText = r.asOf;
+    }
+    if (rules.length) findings = findings.filter((f) => rules.includes(f.rule));
+    const failed = findings.some((f) => atLeast(f.severity, threshold));
+    if (opts.json) {
+      process.stdout.write(JSON.stringify({ asOf: asOfText, threshold, failed, counts: countBySeverity(findings), ...extra, findings }, null, 2) + '\n');
+    } else {
+      process.stdout.write(formatFindings(findings, threshold));
+    }
+    return failed ? EXIT.breaks : EXIT.ok;
+  } finally {
+    await rt.close();
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * `keygraph export --what nodes|edges|keys --format csv|json|ndjson|graphml [--as-of TIME] [--cluster C | --project P]
+ * [--namespace NS] [--kind KIND] [--output FILE]`: streams an export (lib/export) to stdout or a file.
+ *
+ * Exit 0 when the export was written completely (also when the reader of stdout closed the pipe early, as `head`
+ * does); 1 on a usage error (unknown what/format/kind, invalid --as-of: a clear message on stderr) or a database /
+ * write error. With `--output`, the file appears only once complete (written as FILE.partial-PID, then renamed);
+ * a failed export leaves no file.
+ */
+import { createWriteStream } from 'node:fs';
+import { rename, unlink } from 'node:fs/promises';
+import { finished } from 'node:stream/promises';
+import { checkExportInput, ExportRequestError, parseExportRequest, writeExport, type ExportInput } from '../export';
+import { openRuntime } from '../runtime';
+import { EXIT, UsageError } from './exit';
+
+export interface ExportCommandOptions {
+  what: string;
+  format: string;
+  asOf?: string;
+  cluster?: string;
+  project?: string;
+  namespace?: string;
+  kind?: string;
+  output?: string;
+}
+
+/** CLI options → export input (realm from --cluster or --project). UsageError on a bad combination or value. */
+export function exportInputFromOptions(opts: ExportCommandOptions): ExportInput {
+  if (opts.cluster && opts.project) throw new UsageError('give --cluster or --project, not both (both filter on the realm)');
+  const input: ExportInput = {
+    what: opts.what, format: opts.format, realm: opts.cluster ?? opts.project, namespace: opts.namespace, kind: opts.kind, asOf: opts.asOf,
+  };
+  try {
+    checkExportInput(input);
+  } catch (e) {
+    if (e instanceof ExportRequestError) throw new UsageError(e.message);
+    throw e;
+  }
+  return input;
+}
+
+export async function exportCommand(opts: ExportCommandOptions): Promise<number> {
+  const input = exportInputFromOptions(opts);
+  const rt = await openRuntime();
+  try {
+    let req;
+    try {
+      req = await parseExportRequest(rt.database, input);
+    } catch (e) {
+      if (e instanceof ExportRequestError) throw new UsageError(e.message);
+      throw e;
+    }
+    const what = `${req.what} as ${req.format}${req.asOf ? ` as of ${req.asOf.toISOString()}` : ''}`;
+    if (opts.output) {
+      const tmp = `${opts.output}.partial-${process.pid}`;
+      const file = createWriteStream(tmp, { flags: 'wx' });
+      try {
+        const { rows } = await writeExport(rt.database, req, file);
+        file.end();
+        await finished(file);
+        await rename(tmp, opts.output);
+        process.stderr.write(`exported ${rows} row(s) of ${what} to ${opts.output}\n`);
+      } catch (e) {
+        file.destroy();
+        await unlink(tmp).catch(() => {});
+        throw e;
+      }
+      return EXIT.ok;
+    }
+    try {
+      const { rows } = await writeExport(rt.database, req, process.stdout);
+      // Let stdout flush before the process exits (writes are ordered: this callback runs after the export's).
+      await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+      if (process.stderr.isTTY) process.stderr.write(`exported ${rows} row(s) of ${what}\n`);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EPIPE') return EXIT.ok; // the reader stopped early (| head)
+      throw e;
+    }
+    return EXIT.ok;
+  } finally {
+    await rt.close();
+  }
+}

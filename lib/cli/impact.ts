@@ -1,0 +1,78 @@
+/**
+ * `keygraph impact ID [--action delete|disable|rotate|rename] [--as-of TIME] [--json]`: what breaks if the action is
+ * taken (lib/analysis/impact.ts). Exit 0 safe, 2 breaks, 3 unknown (a relevant source is partial or stale), 1 error
+ * (malformed id, unknown node, bad option). `--json` prints the ImpactResult as JSON on stdout.
+ */
+import { describeEdge, qualifiedName } from '../graph/describe';
+import type { EdgeProperties } from '../graph/records';
+import { impactOf, IMPACT_ACTIONS, InvalidIdError, type ImpactAction, type ImpactResult } from '../analysis/impact';
+import { openRuntime } from '../runtime';
+import { EXIT, UsageError } from './exit';
+
+/** Exit code for a verdict (DESIGN.md command-line contract). */
+export function exitForVerdict(v: ImpactResult['verdict']): number {
+  return v === 'safe' ? EXIT.ok : v === 'breaks' ? EXIT.breaks : EXIT.unknown;
+}
+
+/** Parses `--as-of` (ISO 8601 or anything Date parses); UsageError when invalid. */
+export function parseAsOfOption(v: string | undefined): Date | undefined {
+  if (!v) return undefined;
+  const d = new Date(v);
+  if (Number.isNaN(d.getTime())) throw new UsageError(`--as-of: not a time: ${JSON.stringify(v.slice(0, 100))}`);
+  return d;
+}
+
+/** Human rendering of an impact result (stdout text). */
+export function formatImpact(r: ImpactResult): string {
+  const out: string[] = [];
+  const verdictText = { safe: 'SAFE', breaks: 'BREAKS', unknown: 'UNKNOWN' }[r.verdict];
+  out.push(`${r.action} ${r.target.kind} ${qualifiedName(r.target)}${r.targetMissing ? '  [MISSING: referenced but not observed]' : ''}`);
+  out.push(`  id: ${r.target.id}`);
+  out.push(`verdict: ${verdictText}${r.verdict === 'breaks' ? ` (${r.breaking.length} dependant(s) break)` : ''}`);
+  for (const why of r.reasons) out.push(`  unknown because: ${why}`);
+  for (const n of r.notes) out.push(`  note: ${n}`);
+  out.push('', `Affected (${r.affected.length})${r.truncated ? ' [truncated]' : ''}`);
+  if (!r.affected.length) out.push('  (nothing depends on it)');
+  for (const a of r.affected) {
+    const flags = [
+      a.role !== 'breaks' ? a.role : '',
+      a.node.missing ? 'MISSING' : '',
+      a.phase ? a.phase : '',
+      a.runningPods && a.node.kind !== 'Pod' ? `${a.runningPods} running pod(s)` : '',
+    ].filter(Boolean);
+    out.push(`  ${a.node.kind} ${qualifiedName(a.node)}${flags.length ? `  [${flags.join(', ')}]` : ''}`);
+    out.push(`    ${a.node.id}`);
+    const why = a.path
+      .map((s) => {
+        const detail = s.references.map((p) => describeEdge(p as EdgeProperties)).filter(Boolean).join('; ');
+        return `${s.kind}${detail ? ` (${detail})` : ''}`;
+      })
+      .join(' → ');
+    if (why) out.push(`    why: ${why}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+/** `keygraph impact ID`: prints the impact (text or `--json`) and returns the verdict's exit code (0/2/3); UsageError → 1. */
+export async function impactCommand(id: string, opts: { action?: string; json?: boolean; asOf?: string }): Promise<number> {
+  const action = (opts.action ?? 'delete') as ImpactAction;
+  if (!IMPACT_ACTIONS.includes(action)) throw new UsageError(`--action must be one of ${IMPACT_ACTIONS.join(', ')}`);
+  const asOf = parseAsOfOption(opts.asOf);
+  const rt = await openRuntime();
+  try {
+    let r: ImpactResult | null;
+    try {
+      r = await impactOf(rt.database, id, { action, asOf, freshnessHours: rt.config.freshnessHours });
+    } catch (e) {
+      if (e instanceof InvalidIdError) {
+        throw new UsageError(`${e.message} (expected k8s:CLUSTER/NAMESPACE/KIND/NAME, gcp:PROJECT/ServiceAccount/EMAIL or gcp:PROJECT/ServiceAccountKey/KEY_ID)`);
+      }
+      throw e;
+    }
+    if (!r) throw new UsageError(`no node ${id} in the inventory (search with the web UI, or check the cluster/project name)`);
+    process.stdout.write(opts.json ? JSON.stringify(r, null, 2) + '\n' : formatImpact(r));
+    return exitForVerdict(r.verdict);
+  } finally {
+    await rt.close();
+  }
+}
