@@ -24,7 +24,10 @@ import {
 import { theme } from './theme';
 import { HeaderSearch } from './_components/HeaderSearch';
 import { NavLinks } from './_components/NavLinks';
+import { AsOfPicker } from './_components/AsOfPicker';
 import { IconGraph } from './_components/icons';
+import { UserMenu } from './auth/_components/UserMenu';
+import { cspNonce, currentPrincipal, signInEnabled } from '@/lib/auth/server';
 
 export const metadata: Metadata = {
   title: { default: 'keygraph', template: '%s · keygraph' },
@@ -34,11 +37,18 @@ export const metadata: Metadata = {
 
 export const viewport: Viewport = { width: 'device-width', initialScale: 1 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+/**
+ * Reads the request's CSP nonce (set by proxy.ts) for Mantine's inline color-scheme script, which makes every page
+ * dynamically rendered (a nonce is per request). Search and navigation are shown only to a signed-in user (or in
+ * local mode); the user menu shows who is signed in and how to sign out.
+ */
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const nonce = await cspNonce();
+  const signedIn = !signInEnabled() || !!(await currentPrincipal());
   return (
     <html lang="en" {...mantineHtmlProps}>
       <head>
-        <ColorSchemeScript defaultColorScheme="light" />
+        <ColorSchemeScript defaultColorScheme="light" nonce={nonce} />
       </head>
       <body>
         <MantineProvider theme={theme} defaultColorScheme="light">
@@ -56,11 +66,21 @@ export default function RootLayout({ children }: { children: ReactNode }) {
                       </Text>
                     </Group>
                   </Link>
-                  <HeaderSearch />
+                  {signedIn ? <HeaderSearch /> : null}
                 </Group>
-                <Suspense fallback={null}>
-                  <NavLinks />
-                </Suspense>
+                <Group gap="sm" wrap="nowrap">
+                  {signedIn ? (
+                    <>
+                      <Suspense fallback={null}>
+                        <NavLinks />
+                      </Suspense>
+                      <Suspense fallback={null}>
+                        <AsOfPicker />
+                      </Suspense>
+                    </>
+                  ) : null}
+                  <UserMenu />
+                </Group>
               </Group>
             </AppShellHeader>
             <AppShellMain>

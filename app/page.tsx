@@ -18,7 +18,7 @@ import { db } from '@/lib/db';
 import { countByKind, listRuns } from '@/lib/store/read';
 import { NODE_KIND_KEYS, NODE_KINDS } from '@/lib/graph/model';
 import { formatDuration, kindStyle, providerLabel, runDurationMs, runHref, searchHref } from '@/lib/ui/format';
-import { readOptionsFrom, type SearchParams } from '@/lib/ui/params';
+import { readOptionsFrom, withAsOf, type SearchParams } from '@/lib/ui/params';
 import { AppLink } from './_components/NodeLink';
 import { RunStatusBadge } from './_components/badges';
 import { EmptyState } from './_components/EmptyState';
@@ -26,6 +26,7 @@ import { PageTitle } from './_components/PageTitle';
 import { TimeText } from './_components/TimeText';
 import { IconAlert } from './_components/icons';
 import { CardLink } from './_components/links';
+import { AsOfBanner, pageAsOf } from './_components/AsOfBanner';
 
 export const dynamic = 'force-dynamic';
 
@@ -38,7 +39,10 @@ function modelOrder(c: Count): number {
 }
 
 export default async function OverviewPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
-  const opts = readOptionsFrom(await searchParams);
+  const asOf = await pageAsOf(await searchParams);
+  const banner = <AsOfBanner asOf={asOf} nowHref="/" />;
+  if (asOf.state === 'invalid') return banner;
+  const opts = readOptionsFrom(asOf);
   const database = db();
   const [counts, runs] = await Promise.all([countByKind(database, opts), listRuns(database, { limit: 5 })]);
   const total = counts.reduce((a, c) => a + c.total, 0);
@@ -53,6 +57,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
 
   return (
     <Stack gap="xl">
+      {banner}
       <PageTitle
         title="Overview"
         description="Everything keygraph knows about, by kind. Open any count to list the objects; every object links both ways."
@@ -62,7 +67,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
         withBorder
         padding="lg"
         radius="md"
-        href={searchHref({ missing: true })}
+        href={withAsOf(searchHref({ missing: true }), asOf.spec)}
         className="kg-stat-card"
         data-testid="missing-card"
         style={{
@@ -113,7 +118,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
                     withBorder
                     padding="md"
                     radius="md"
-                    href={searchHref({ kind: c.kind, provider: c.provider })}
+                    href={withAsOf(searchHref({ kind: c.kind, provider: c.provider }), asOf.spec)}
                     className="kg-stat-card"
                     data-testid={`count-${c.provider}-${c.kind}`}
                     style={{ borderLeft: `4px solid ${s.color}` }}

@@ -13,8 +13,13 @@
  *    graph (target < 30 s).
  * 3. When `jq` is installed: writes the equivalent kubectl `List` dump of the Kubernetes objects and times a jq
  *    reverse lookup ("what references Secret X") over it, reported as the ratio to keygraph's impact p50.
- * Options: `--scale X` (default 1 = 1M nodes), `--keep` (keep the database folder); `BENCH_EXPLAIN=1` prints the
- * plan of the hot-key impact query. Writes bench/out/query.json.
+ * Options: `--scale X` (default 1 = 1M nodes), `--keep` (keep the database folder); `--db DIR` (use DIR as the
+ * embedded PostgreSQL's data folder and keep it: when it already holds a loaded inventory, the load is skipped
+ * (pending migrations are still applied), so iterations reuse the generated graph; `--scale` must match);
+ * `--skip-jq`, `--skip-impact`, `--skip-findings`; `--hot N` (hot-key queries, default 200); `--dump-results
+ * PREFIX` (writes PREFIX-impact.json, the hot key's impact for every action, and PREFIX-findings.json, to compare
+ * results between versions: `asOf` and timings are left out). `BENCH_EXPLAIN=1`
+ * prints the plan of the hot-key impact query. Writes bench/out/query.json.
  */
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -34,7 +39,19 @@ import { gcpKeyId, gcpServiceAccountId, k8sId } from '../lib/graph/ids';
 import { impactOf } from '../lib/analysis/impact';
 import { computeFindings } from '../lib/analysis/findings';
 
-const { values } = parseArgs({ options: { scale: { type: 'string', default: '1' }, keep: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    scale: { type: 'string', default: '1' },
+    keep: { type: 'boolean', default: false },
+    db: { type: 'string' },
+    'skip-jq': { type: 'boolean', default: false },
+    'skip-impact': { type: 'boolean', default: false },
+    'skip-findings': { type: 'boolean', default: false },
+    hot: { type: 'string', default: '200' },
+    'dump-results': { type: 'string' },
+  },
+});
+const hotQueries = Math.max(1, Number(values.hot) || 200);
 const scale = Number(values.scale);
 if (!(scale > 0)) throw new Error('--scale must be a positive number');
 
@@ -240,8 +257,9 @@ async function main() {
   let dir: string | null = null;
   let stop = async () => {};
   let url = process.env.BENCH_DATABASE_URL;
+  const reuseDir = values.db ? path.resolve(values.db) : null;
   if (!url) {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'keygraph-bench-query-'));
+    dir = reuseDir ?? mkdtempSync(path.join(os.tmpdir(), 'keygraph-bench-query-'));
     const server = await startEmbeddedDatabase(dir);
     url = server.url;
     stop = server.stop;
@@ -250,9 +268,17 @@ async function main() {
   const report: Record<string, unknown> = { scale };
   try {
     await migrate(database.pool);
-    const loaded = await load(database);
-    console.log(`loaded ${loaded.nodes.toLocaleString()} node rows and ${loaded.edges.toLocaleString()} edge rows with COPY in ${(loaded.ms / 1000).toFixed(1)} s`);
-    report.load = loaded;
+    const existing = reuseDir
+      ? Number((await database.pool.query<{ n: string }>(`SELECT count(*) AS n FROM runs WHERE scope = $1`, [C])).rows[0]!.n)
+      : 0;
+    if (existing > 0) {
+      console.log(`reusing the inventory loaded in ${reuseDir}`);
+      report.load = { reused: reuseDir };
+    } else {
+      const loaded = await load(database);
+      console.log(`loaded ${loaded.nodes.toLocaleString()} node rows and ${loaded.edges.toLocaleString()} edge rows with COPY in ${(loaded.ms / 1000).toFixed(1)} s`);
+      report.load = loaded;
+    }
 
     if (process.env.BENCH_EXPLAIN) {
       const { impactSql } = await import('../lib/analysis/impact');
@@ -267,46 +293,61 @@ async function main() {
       console.log(`impactOf: ${(performance.now() - t).toFixed(0)} ms`);
     }
     // Impact: warm up, then 200 random targets and 200 of the hot key.
-    const sample = await database.pool.query<{ node_id: string }>(
-      `SELECT node_id FROM node_versions TABLESAMPLE SYSTEM (1) WHERE kind IN ('Secret', 'ServiceAccount', 'Deployment') AND NOT missing LIMIT 200`,
-    );
-    const targets = sample.rows.map((r) => r.node_id);
-    for (const id of targets.slice(0, 10)) await impactOf(database, id);
     const time = async (id: string) => {
       const t = performance.now();
       const r = await impactOf(database, id);
       return { ms: performance.now() - t, affected: r?.affected.length ?? 0, verdict: r?.verdict };
     };
+    if (!values['skip-impact']) {
+    const sample = await database.pool.query<{ node_id: string }>(
+      `SELECT node_id FROM node_versions TABLESAMPLE SYSTEM (1) REPEATABLE (42) WHERE kind IN ('Secret', 'ServiceAccount', 'Deployment') AND NOT missing LIMIT 200`,
+    );
+    const targets = sample.rows.map((r) => r.node_id);
+    for (const id of targets.slice(0, 10)) await impactOf(database, id);
     const random: number[] = [];
     for (const id of targets) random.push((await time(id)).ms);
     const hot: number[] = [];
     let hotAffected = 0;
     let hotVerdict: string | undefined;
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < hotQueries; i++) {
       const r = await time(HOT_KEY);
       hot.push(r.ms);
       hotAffected = r.affected;
       hotVerdict = r.verdict;
+    }
+    if (values['dump-results']) {
+      const out: unknown[] = [];
+      for (const action of ['delete', 'rotate'] as const) {
+        for (const id of [HOT_KEY, HOT_GSA, k8sId(C, 'hot', 'Secret', 'hot-s-42'), k8sId(C, 'hot', 'Deployment', 'hot-d-7'), ...targets.slice(0, 20)]) {
+          const r = await impactOf(database, id, { action });
+          out.push(r && { ...r, asOf: undefined, sources: r.sources.map((x) => ({ ...x, ageHours: undefined })) });
+        }
+      }
+      await writeFile(`${values['dump-results']}-impact.json`, JSON.stringify(out, null, 1) + '\n');
     }
     report.impact = {
       random: { queries: random.length, p50: percentile(random, 50), p95: percentile(random, 95) },
       hotKey: { queries: hot.length, affected: hotAffected, verdict: hotVerdict, p50: percentile(hot, 50), p95: percentile(hot, 95) },
     };
     console.log(`impact, ${random.length} random targets: p50 ${percentile(random, 50).toFixed(1)} ms, p95 ${percentile(random, 95).toFixed(1)} ms (target p95 < 50 ms)`);
-    console.log(`impact, hot key (${hotAffected} affected, ${hotVerdict}), 200 queries: p50 ${percentile(hot, 50).toFixed(1)} ms, p95 ${percentile(hot, 95).toFixed(1)} ms`);
+    console.log(`impact, hot key (${hotAffected} affected, ${hotVerdict}), ${hot.length} queries: p50 ${percentile(hot, 50).toFixed(1)} ms, p95 ${percentile(hot, 95).toFixed(1)} ms (target p95 < 50 ms)`);
+    }
 
     // Findings over the whole graph.
+    if (!values['skip-findings']) {
     const t = performance.now();
     const f = await computeFindings(database);
     const findingsMs = performance.now() - t;
     const byRule: Record<string, number> = {};
     for (const x of f.findings) byRule[x.rule] = (byRule[x.rule] ?? 0) + 1;
+    if (values['dump-results']) await writeFile(`${values['dump-results']}-findings.json`, JSON.stringify(f.findings, null, 1) + '\n');
     report.findings = { ms: findingsMs, count: f.findings.length, byRule, timings: f.timings };
-    console.log(`findings over the whole graph: ${f.findings.length.toLocaleString()} in ${(findingsMs / 1000).toFixed(1)} s (target < 30 s); phases ${JSON.stringify(f.timings)}`);
+    console.log(`findings over the whole graph: ${f.findings.length.toLocaleString()} in ${(findingsMs / 1000).toFixed(1)} s (target < 30 s); by rule ${JSON.stringify(byRule)}; phases ${JSON.stringify(f.timings)}`);
+    }
 
     // jq comparison.
-    const jq = spawnSync('jq', ['--version'], { encoding: 'utf8' });
-    if (jq.status === 0) {
+    const jq = values['skip-jq'] ? null : spawnSync('jq', ['--version'], { encoding: 'utf8' });
+    if (jq && jq.status === 0) {
       const dump = path.join(outDir, `kubectl-x${scale}.json`);
       await writeKubectlDump(dump);
       const secret = 'hot-s-42';
@@ -330,15 +371,16 @@ async function main() {
       console.log(`jq reverse lookup of Secret ${secret} over the ${Math.round(statSync(dump).size / 2 ** 20)} MiB kubectl dump: ${(jqMs / 1000).toFixed(1)} s (${outText.trim()} objects); keygraph impact p50 ${kp50.toFixed(1)} ms (${kAffected} affected): ${(jqMs / kp50).toFixed(0)}× faster`);
       rmSync(dump, { force: true });
     } else {
-      report.jq = { skipped: 'jq is not installed' };
-      console.log('jq comparison skipped: jq is not installed');
+      report.jq = { skipped: jq ? 'jq is not installed' : '--skip-jq' };
+      console.log(`jq comparison skipped: ${jq ? 'jq is not installed' : '--skip-jq'}`);
     }
     await writeFile(path.join(outDir, 'query.json'), JSON.stringify(report, null, 2) + '\n');
     console.log(`wrote bench/out/query.json`);
   } finally {
     await closeDatabase(database);
     await stop();
-    if (dir && !values.keep) rmSync(dir, { recursive: true, force: true });
+    if (dir && !values.keep && !reuseDir) rmSync(dir, { recursive: true, force: true });
+    else if (dir) console.log(`kept the database folder ${dir} (reuse it with --db ${dir})`);
   }
 }
 

@@ -96,10 +96,10 @@ test('an existing Secret shows key names, never values', async ({ page }) => {
   await shot(page, '06-existing-secret');
 });
 
-test('runs page lists both demo collections', async ({ page }) => {
+test('runs page lists the demo collections: two cluster days, two GCP days', async ({ page }) => {
   await page.goto('/runs');
   const rows = page.getByTestId('runs-table').locator('tbody tr');
-  await expect(rows).toHaveCount(2);
+  await expect(rows).toHaveCount(4);
   await shot(page, '07-runs');
   await rows.first().getByRole('link').first().click();
   await expect(page.getByRole('heading', { name: /^Run #\d+$/ })).toBeVisible();

@@ -2,8 +2,12 @@
  * Serves the Next.js web app from this process (so it shares the database the CLI opened). Production mode needs a
  * build (`.next/BUILD_ID`); when there is none, `next build` runs first. `dev` uses Next's development server.
  *
- * Binding: loopback only unless authentication is configured (not yet available): a non-loopback `host` is refused
- * with a clear error, because the graph is a map of an organisation's secrets.
+ * Binding: loopback only unless sign-in is configured (OIDC, lib/config.ts): a non-loopback `host` without it is
+ * refused with a clear error, because the graph is a map of an organisation's secrets. With sign-in configured,
+ * every request needs a signed-in user or an API token, whatever the address (proxy.ts, lib/auth/gate.ts).
+ *
+ * Each request gets `x-keygraph-client-ip` (overwriting any the client sent) for per-client rate limits: the socket
+ * address, or with `KEYGRAPH_TRUST_PROXY=1` the last `X-Forwarded-For` hop (the address the trusted proxy saw).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -11,6 +15,9 @@ import http from 'node:http';
 import path from 'node:path';
 import next from 'next';
 import { log } from './log';
+import { loadConfig, type AuthConfig } from './config';
+import { isLoopbackHost } from './auth/loopback';
+import { CLIENT_IP_HEADER } from './auth/constants';
 
 export interface ServeOptions {
   host: string;
@@ -20,7 +27,29 @@ export interface ServeOptions {
   dir?: string;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+/**
+ * Throws when `host` may not be bound under this sign-in configuration: anything but loopback needs sign-in.
+ * Exported for tests.
+ */
+export function assertBindAllowed(host: string, auth: Pick<AuthConfig, 'enabled'>): void {
+  if (isLoopbackHost(host) || auth.enabled) return;
+  throw new Error(
+    `refusing to listen on ${host}: keygraph serves a map of your secrets and no sign-in is configured. ` +
+      'Either bind to 127.0.0.1 (the default) and reach it through a port-forward, or configure OpenID Connect sign-in ' +
+      '(KEYGRAPH_OIDC_ISSUER, KEYGRAPH_OIDC_CLIENT_ID, KEYGRAPH_OIDC_CLIENT_SECRET, KEYGRAPH_PUBLIC_URL and ' +
+      'KEYGRAPH_ALLOWED_DOMAINS or KEYGRAPH_ALLOWED_EMAILS; see the README)',
+  );
+}
+
+/** The client address for rate limiting (see the module comment). */
+export function clientAddress(req: http.IncomingMessage, trustProxy: boolean): string {
+  if (trustProxy) {
+    const xff = req.headers['x-forwarded-for'];
+    const last = (Array.isArray(xff) ? xff.join(',') : (xff ?? '')).split(',').map((s) => s.trim()).filter(Boolean).pop();
+    if (last) return last.slice(0, 64);
+  }
+  return req.socket.remoteAddress ?? 'unknown';
+}
 
 export function projectRoot(): string {
   return path.resolve(import.meta.dirname, '..');
@@ -28,12 +57,8 @@ export function projectRoot(): string {
 
 /** Starts the HTTP server; resolves once it listens. Returns a close function. */
 export async function serve(opts: ServeOptions): Promise<{ url: string; close: () => Promise<void> }> {
-  if (!LOOPBACK.has(opts.host)) {
-    throw new Error(
-      `refusing to listen on ${opts.host}: keygraph serves a map of your secrets and has no sign-in configured yet; ` +
-        'bind to 127.0.0.1 (the default) and reach it through a port-forward or an authenticating proxy',
-    );
-  }
+  const config = loadConfig();
+  assertBindAllowed(opts.host, config.auth);
   const dir = opts.dir ?? projectRoot();
   if (!opts.dev && !existsSync(path.join(dir, '.next', 'BUILD_ID'))) {
     log.info('no production build of the web app yet: running `next build` (once)');
@@ -48,8 +73,10 @@ export async function serve(opts: ServeOptions): Promise<{ url: string; close: (
   await app.prepare();
   const handle = app.getRequestHandler();
   const server = http.createServer((req, res) => {
+    req.headers[CLIENT_IP_HEADER] = clientAddress(req, config.auth.trustProxy);
     handle(req, res).catch((e: Error) => {
-      log.error({ err: e.message, url: req.url }, 'request failed');
+      // The path only: a query string may hold an OAuth code or other credential.
+      log.error({ err: e.message, path: (req.url ?? '').split('?')[0] }, 'request failed');
       if (!res.headersSent) res.writeHead(500).end('internal error');
     });
   });

@@ -18,13 +18,13 @@ export function SeverityBadge({ severity }: { severity: Severity }) {
   );
 }
 
-function NodeChip({ id }: { id: string }) {
+function NodeChip({ id, asOf }: { id: string; asOf?: string }) {
   const p = parseId(id);
   if (!p) return <Text size="sm">{id}</Text>;
   return (
     <Group gap={6} wrap="nowrap">
       <KindBadge provider={p.provider} kind={p.kind} size="xs" />
-      <NodeLink id={id}>{p.namespace ? `${p.namespace}/${p.name}` : p.name}</NodeLink>
+      <NodeLink id={id} asOf={asOf}>{p.namespace ? `${p.namespace}/${p.name}` : p.name}</NodeLink>
     </Group>
   );
 }
@@ -32,8 +32,9 @@ function NodeChip({ id }: { id: string }) {
 /**
  * Findings as cards: severity, rule, title, the objects involved (links to their node pages), fix hint and the
  * structured evidence (no values: the store holds none). `maxObjects` objects are linked, the rest counted.
+ * `asOf` (a time spec, lib/ui/params.ts): node links keep that time.
  */
-export function FindingsList({ findings, maxObjects = 8 }: { findings: Finding[]; maxObjects?: number }) {
+export function FindingsList({ findings, maxObjects = 8, asOf }: { findings: Finding[]; maxObjects?: number; asOf?: string }) {
   return (
     <Stack gap="sm" data-testid="findings">
       {findings.map((f) => (
@@ -50,7 +51,7 @@ export function FindingsList({ findings, maxObjects = 8 }: { findings: Finding[]
             </Group>
             <Group gap="md" wrap="wrap">
               {f.objects.slice(0, maxObjects).map((o) => (
-                <NodeChip key={o} id={o} />
+                <NodeChip key={o} id={o} asOf={asOf} />
               ))}
               {f.objects.length > maxObjects ? (
                 <Text size="sm" c="dimmed">

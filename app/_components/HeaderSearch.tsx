@@ -1,7 +1,9 @@
+import { Suspense } from 'react';
 import { TextInput } from '@mantine/core';
 import { IconSearch } from './icons';
+import { AsOfField } from './AsOfPicker';
 
-/** The global search box: a plain GET form to /search, works without JavaScript. */
+/** The global search box: a plain GET form to /search, works without JavaScript; keeps the time being viewed. */
 export function HeaderSearch() {
   return (
     <form action="/search" method="get" role="search" style={{ flex: 1, maxWidth: 460 }}>
@@ -15,6 +17,9 @@ export function HeaderSearch() {
         autoComplete="off"
         spellCheck={false}
       />
+      <Suspense fallback={null}>
+        <AsOfField />
+      </Suspense>
     </form>
   );
 }

@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import { Alert, Badge, Card, Group, Stack, Table, TableTbody, TableTd, TableTh, TableThead, TableTr, Text, Title } from '@mantine/core';
 import { db } from '@/lib/db';
 import { impactOf, type ImpactAction, type ImpactResult } from '@/lib/analysis/impact';
@@ -16,21 +17,40 @@ const VERDICT: Record<ImpactResult['verdict'], { color: string; label: string; t
  * Server component for the node page: "what breaks if I delete this?" (lib/analysis/impact.ts) with the verdict,
  * reasons, notes and every affected object with the path that explains it. Usage:
  * `<ImpactPanel id={node.id} action="delete" asOf={opts.asOf} />`. Renders nothing for an unknown node.
+ * `asOfSpec`: the page's time spec, kept by the node links; `controls`: rendered in the header (the node page's
+ * action picker).
  */
-export async function ImpactPanel({ id, action = 'delete', asOf, limit = 200 }: { id: string; action?: ImpactAction; asOf?: Date; limit?: number }) {
+export async function ImpactPanel({
+  id,
+  action = 'delete',
+  asOf,
+  asOfSpec,
+  controls,
+  limit = 200,
+}: {
+  id: string;
+  action?: ImpactAction;
+  asOf?: Date;
+  asOfSpec?: string;
+  controls?: ReactNode;
+  limit?: number;
+}) {
   const r = await impactOf(db(), id, { action, asOf });
   if (!r) return null;
   const v = VERDICT[r.verdict];
   return (
     <Card withBorder radius="md" padding="md" data-testid="impact-panel" data-verdict={r.verdict}>
       <Stack gap="sm">
-        <Group gap="sm">
-          <Title order={2} fz="lg">
-            If you {action} it
-          </Title>
-          <Badge color={v.color} variant="filled" radius="sm">
-            {v.label}
-          </Badge>
+        <Group gap="sm" justify="space-between" wrap="wrap">
+          <Group gap="sm">
+            <Title order={2} fz="lg">
+              If you {action} it
+            </Title>
+            <Badge color={v.color} variant="filled" radius="sm" data-testid="impact-verdict">
+              {v.label}
+            </Badge>
+          </Group>
+          {controls}
         </Group>
         <Text size="sm" c="dimmed">
           {v.text} Same answer as <span className="kg-mono">keygraph impact {id} --action {action}</span>.
@@ -55,9 +75,9 @@ export async function ImpactPanel({ id, action = 'delete', asOf, limit = 200 }: 
           <Table verticalSpacing="xs" data-testid="impact-affected">
             <TableThead>
               <TableTr>
-                <TableTh>Affected</TableTh>
+                <TableTh w="32%">Affected</TableTh>
                 <TableTh>Why</TableTh>
-                <TableTh>Now</TableTh>
+                <TableTh style={{ minWidth: 130 }}>Now</TableTh>
               </TableTr>
             </TableThead>
             <TableTbody>
@@ -66,7 +86,9 @@ export async function ImpactPanel({ id, action = 'delete', asOf, limit = 200 }: 
                   <TableTd>
                     <Group gap={6} wrap="nowrap">
                       <KindBadge provider={a.node.provider} kind={a.node.kind} size="xs" />
-                      <NodeLink id={a.node.id}>{a.node.namespace ? `${a.node.namespace}/${a.node.name}` : a.node.name}</NodeLink>
+                      <NodeLink id={a.node.id} asOf={asOfSpec}>
+                        <span style={{ overflowWrap: 'anywhere' }}>{a.node.namespace ? `${a.node.namespace}/${a.node.name}` : a.node.name}</span>
+                      </NodeLink>
                       {a.node.missing ? <MissingBadge size="xs" /> : null}
                     </Group>
                   </TableTd>

@@ -8,9 +8,10 @@ import { AppLink } from './NodeLink';
 /**
  * Server component for the node page: the findings that involve node `id` (as of `asOf`, default now), from the
  * cached whole-graph findings (lib/analysis/cache.ts). Renders nothing when there are none, so it can be placed
- * unconditionally. Usage: `<NodeFindings id={node.id} asOf={opts.asOf} />`.
+ * unconditionally. Usage: `<NodeFindings id={node.id} asOf={opts.asOf} asOfSpec={asOf.spec} />` (`asOfSpec`: the
+ * page's time spec, kept by the node links).
  */
-export async function NodeFindings({ id, asOf }: { id: string; asOf?: Date }) {
+export async function NodeFindings({ id, asOf, asOfSpec }: { id: string; asOf?: Date; asOfSpec?: string }) {
   const { findings } = await cachedFindings(db(), { asOf });
   const mine = filterFindings(findings, { node: id });
   if (!mine.length) return null;
@@ -21,14 +22,14 @@ export async function NodeFindings({ id, asOf }: { id: string; asOf?: Date }) {
           <Title order={2} fz="lg">
             Findings ({mine.length})
           </Title>
-          <AppLink href="/findings" size="sm">
+          <AppLink href={asOf ? `/findings?asOf=${encodeURIComponent(asOf.toISOString())}` : '/findings'} size="sm">
             All findings
           </AppLink>
         </Group>
         <Text size="sm" c="dimmed">
           Problems this object is part of.
         </Text>
-        <FindingsList findings={mine} maxObjects={6} />
+        <FindingsList findings={mine} maxObjects={6} asOf={asOfSpec} />
       </Stack>
     </Card>
   );

@@ -1,11 +1,12 @@
 import { nodeHref } from '@/lib/ui/format';
+import { withAsOf } from '@/lib/ui/params';
 import type { ReactNode } from 'react';
 import { AnchorLink } from './links';
 
-/** A link to a node's page. */
-export function NodeLink({ id, children, fw = 500 }: { id: string; children: ReactNode; fw?: number }) {
+/** A link to a node's page; as of `asOf` (a time spec, lib/ui/params.ts) when given. */
+export function NodeLink({ id, children, fw = 500, asOf }: { id: string; children: ReactNode; fw?: number; asOf?: string }) {
   return (
-    <AnchorLink href={nodeHref(id)} fw={fw} underline="hover" data-testid="node-link">
+    <AnchorLink href={withAsOf(nodeHref(id), asOf)} fw={fw} underline="hover" data-testid="node-link">
       {children}
     </AnchorLink>
   );

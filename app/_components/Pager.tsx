@@ -3,13 +3,26 @@
 import Link from 'next/link';
 import { Group, Pagination, Text } from '@mantine/core';
 import { searchHref, type SearchParamsIn } from '@/lib/ui/format';
+import { withAsOf } from '@/lib/ui/params';
 
-/** Page links for a search result (real links: middle-click, back button and no-JS all work). */
-export function Pager({ base, page, total, pageSize }: { base: SearchParamsIn; page: number; total: number; pageSize: number }) {
+/** Page links for a search result (real links: middle-click, back button and no-JS all work); keeping `asOf`. */
+export function Pager({
+  base,
+  page,
+  total,
+  pageSize,
+  asOf,
+}: {
+  base: SearchParamsIn;
+  page: number;
+  total: number;
+  pageSize: number;
+  asOf?: string;
+}) {
   const pages = Math.max(1, Math.ceil(total / pageSize));
   const first = total ? (page - 1) * pageSize + 1 : 0;
   const last = Math.min(total, page * pageSize);
-  const href = (p: number) => searchHref({ ...base, page: p });
+  const href = (p: number) => withAsOf(searchHref({ ...base, page: p }), asOf);
   return (
     <Group justify="space-between" wrap="wrap" gap="sm">
       <Text size="sm" c="dimmed">

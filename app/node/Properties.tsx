@@ -252,9 +252,10 @@ const SECRET_TYPE_HINTS: Record<string, string> = {
 const HIDDEN = new Set(['fingerprints', 'invalidBase64Keys', 'invalidValueKeys']);
 
 /**
- * The property rows of a node, most useful first. Returns rows so the page can place them in a card.
+ * The property rows of a node, most useful first. Returns rows so the page can place them in a card. `now`: the
+ * time the page shows (expiry is relative to it); `asOf`: its time spec, kept by node links (lib/ui/params.ts).
  */
-export function propertyRows(node: NodeView, now: Date): Row[] {
+export function propertyRows(node: NodeView, now: Date, asOf?: string): Row[] {
   const p = node.properties ?? {};
   const rows: Row[] = [];
   const done = new Set<string>(HIDDEN);
@@ -332,7 +333,7 @@ export function propertyRows(node: NodeView, now: Date): Row[] {
   if (statuses.length) add('containerStatuses', 'Container status', <ContainerStatuses list={statuses} />);
   if (typeof p.serviceAccountName === 'string' && node.provider === 'k8s' && node.namespace) {
     const saId = k8sId(node.realm, node.namespace, 'ServiceAccount', p.serviceAccountName);
-    add('serviceAccountName', 'ServiceAccount', <NodeLink id={saId}>{p.serviceAccountName}</NodeLink>);
+    add('serviceAccountName', 'ServiceAccount', <NodeLink id={saId} asOf={asOf}>{p.serviceAccountName}</NodeLink>);
   }
   if (typeof p.automountServiceAccountToken === 'boolean') {
     add('automountServiceAccountToken', 'Automount token', <BoolBadge v={p.automountServiceAccountToken} />);
@@ -344,10 +345,10 @@ export function propertyRows(node: NodeView, now: Date): Row[] {
 
   // ---- Producers
   if (typeof p.secretName === 'string' && node.namespace) {
-    add('secretName', 'Writes Secret', <NodeLink id={k8sId(node.realm, node.namespace, 'Secret', p.secretName)}>{p.secretName}</NodeLink>);
+    add('secretName', 'Writes Secret', <NodeLink id={k8sId(node.realm, node.namespace, 'Secret', p.secretName)} asOf={asOf}>{p.secretName}</NodeLink>);
   }
   if (typeof p.targetName === 'string' && node.namespace) {
-    add('targetName', 'Writes Secret', <NodeLink id={k8sId(node.realm, node.namespace, 'Secret', p.targetName)}>{p.targetName}</NodeLink>);
+    add('targetName', 'Writes Secret', <NodeLink id={k8sId(node.realm, node.namespace, 'Secret', p.targetName)} asOf={asOf}>{p.targetName}</NodeLink>);
   }
   if (typeof p.commonName === 'string') add('commonName', 'Common name', <Mono>{p.commonName}</Mono>);
   if (strs(p.dnsNames).length) add('dnsNames', 'DNS names', <CodeList items={strs(p.dnsNames)} />);
@@ -362,7 +363,7 @@ export function propertyRows(node: NodeView, now: Date): Row[] {
         {owners.map((o) => (
           <Group key={`${String(o.kind)}/${String(o.name)}`} gap={6}>
             <Dimmed>{String(o.kind)}</Dimmed>
-            <NodeLink id={k8sId(node.realm, node.namespace!, String(o.kind), String(o.name))}>{String(o.name)}</NodeLink>
+            <NodeLink id={k8sId(node.realm, node.namespace!, String(o.kind), String(o.name))} asOf={asOf}>{String(o.name)}</NodeLink>
             {o.controller === true ? <Badge size="xs" variant="light" color="gray">controller</Badge> : null}
           </Group>
         ))}

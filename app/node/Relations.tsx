@@ -106,12 +106,14 @@ function EdgeGroup({
   edges,
   self,
   showHeading,
+  asOf,
 }: {
   kind: EdgeKind;
   direction: 'in' | 'out';
   edges: EdgeView[];
   self: NodeSummary;
   showHeading: boolean;
+  asOf?: string;
 }) {
   const groups = groupByOther(edges);
   const shown = groups.slice(0, MAX_ROWS);
@@ -156,7 +158,10 @@ function EdgeGroup({
                     <KindBadge provider={g.other.provider} kind={g.other.kind} size="sm" />
                     <Stack gap={0} style={{ minWidth: 0 }}>
                       <Group gap={6} wrap="nowrap">
-                        <NodeLink id={g.other.id}>{g.other.name}</NodeLink>
+                        <NodeLink id={g.other.id} asOf={asOf}>
+                          {/* Long unbreakable names (GCP key ids, emails) wrap instead of running into the next column. */}
+                          <span style={{ overflowWrap: 'anywhere' }}>{g.other.name}</span>
+                        </NodeLink>
                         {g.other.missing ? <MissingBadge size="xs" /> : null}
                       </Group>
                       {g.other.namespace !== self.namespace || g.other.realm !== self.realm ? (
@@ -200,6 +205,7 @@ export function RelationSection({
   edges,
   self,
   testId,
+  asOf,
 }: {
   title: string;
   description: string;
@@ -208,6 +214,8 @@ export function RelationSection({
   edges: EdgeView[];
   self: NodeSummary;
   testId: string;
+  /** Time spec the page shows (lib/ui/params.ts): node links keep it. */
+  asOf?: string;
 }) {
   const byKind = EDGE_KIND_KEYS.map((k) => ({ kind: k, edges: edges.filter((e) => e.kind === k) })).filter((g) => g.edges.length);
   const objects = new Set(edges.map((e) => e.other.id)).size;
@@ -237,6 +245,7 @@ export function RelationSection({
               direction={direction}
               edges={g.edges}
               self={self}
+              asOf={asOf}
               showHeading={byKind.length > 1 || edgeGroupHeading(g.kind, direction) !== title}
             />
           ))

@@ -24,10 +24,11 @@ import {
 } from '@mantine/core';
 import { db } from '@/lib/db';
 import { getEdges, getNode } from '@/lib/store/read';
+import { getNodeHistory } from '@/lib/store/history';
 import { parseId } from '@/lib/graph/ids';
 import { EDGE_KINDS } from '@/lib/graph/model';
-import { kindStyle, providerLabel, realmNoun, runHref, searchHref } from '@/lib/ui/format';
-import { param, readOptionsFrom, type SearchParams } from '@/lib/ui/params';
+import { formatDate, kindStyle, nodeHref, providerLabel, realmNoun, runHref, searchHref } from '@/lib/ui/format';
+import { param, readOptionsFrom, withAsOf, type SearchParams } from '@/lib/ui/params';
 import { CopyId } from '../_components/CopyId';
 import { KindBadge, MissingBadge } from '../_components/badges';
 import { AppLink } from '../_components/NodeLink';
@@ -36,7 +37,15 @@ import { IconAlert } from '../_components/icons';
 import { NodeNotFound } from './NodeNotFound';
 import { PropertyTable, propertyRows } from './Properties';
 import { RelationSection } from './Relations';
-import { AnchorLink } from '../_components/links';
+import { AnchorLink, ButtonLink } from '../_components/links';
+import { explorerHref } from '@/lib/graph/neighbourhood-view';
+import { AsOfBanner, pageAsOf } from '../_components/AsOfBanner';
+import { HistoryCard } from './History';
+import { NodeFindings } from '../_components/NodeFindings';
+import { ImpactPanel } from '../_components/ImpactPanel';
+import { GcpKey } from './GcpKey';
+import { GcpServiceAccount } from './GcpServiceAccount';
+import { ImpactActionForm, impactActionsFor } from './ImpactActionForm';
 
 export const dynamic = 'force-dynamic';
 
@@ -54,33 +63,47 @@ export default async function NodePage({ searchParams }: PageArgs) {
   if (!id) redirect('/search');
   if (!parseId(id)) return <NodeNotFound id={id} malformed />;
 
-  const opts = readOptionsFrom(sp);
+  const asOf = await pageAsOf(sp);
+  const banner = <AsOfBanner asOf={asOf} nowHref={nodeHref(id)} />;
+  if (asOf.state === 'invalid') return banner;
+  const opts = readOptionsFrom(asOf);
+  /** Links on this page keep the time shown. */
+  const at = (href: string) => withAsOf(href, asOf.spec);
   const database = db();
-  const [node, inbound, outbound] = await Promise.all([
+  const [node, inbound, outbound, history] = await Promise.all([
     getNode(database, id, opts),
     getEdges(database, id, 'in', opts),
     getEdges(database, id, 'out', opts),
+    getNodeHistory(database, id),
   ]);
+  if (!node && asOf.state === 'past' && history) {
+    return <NotAtThisTime id={id} at={asOf.at} banner={banner} history={<HistoryCard id={id} history={history} asOf={asOf} />} />;
+  }
   if (!node) notFound();
 
   const style = kindStyle(node.provider, node.kind);
-  const rows = propertyRows(node, new Date());
+  const rows = propertyRows(node, asOf.at ?? new Date(), asOf.spec);
   // For a missing Secret: the data keys its references expect (what a re-created Secret must contain).
-  const expectedKeys = node.missing
+  const expectedKeys = node.missing && node.kind === 'Secret'
     ? [...new Set(inbound.flatMap((e) => (Array.isArray(e.properties.keys) ? (e.properties.keys as unknown[]) : [])))]
         .filter((k): k is string => typeof k === 'string')
         .sort()
     : [];
   const referrers = new Set(inbound.map((e) => e.other.id)).size;
   const isSecretLike = node.kind === 'Secret' || node.kind === 'ServiceAccountKey' || node.provider === 'gcp';
+  // Impact card: the action picked in its GET form (`?action=`), among those that apply to this kind.
+  const actions = impactActionsFor(node.provider, node.kind);
+  const requested = param(sp, 'action');
+  const action = actions.find((a) => a === requested) ?? actions[0]!;
 
   return (
     <Stack gap="lg">
+      {banner}
       <Breadcrumbs separator="/" fz="sm">
-        <AppLink href="/search" size="sm">
+        <AppLink href={at('/search')} size="sm">
           Search
         </AppLink>
-        <AppLink href={searchHref({ kind: node.kind, provider: node.provider })} size="sm">
+        <AppLink href={at(searchHref({ kind: node.kind, provider: node.provider }))} size="sm">
           {style.plural}
         </AppLink>
         <Text size="sm" c="dimmed">
@@ -100,14 +123,14 @@ export default async function NodePage({ searchParams }: PageArgs) {
           {node.namespace ? (
             <Text size="sm" c="dimmed">
               namespace{' '}
-              <AnchorLink href={searchHref({ namespace: node.namespace, realm: node.realm, provider: node.provider })} fw={500}>
+              <AnchorLink href={at(searchHref({ namespace: node.namespace, realm: node.realm, provider: node.provider }))} fw={500}>
                 {node.namespace}
               </AnchorLink>
             </Text>
           ) : null}
           <Text size="sm" c="dimmed">
             {realmNoun(node.provider)}{' '}
-            <AnchorLink href={searchHref({ realm: node.realm, provider: node.provider })} fw={500}>
+            <AnchorLink href={at(searchHref({ realm: node.realm, provider: node.provider }))} fw={500}>
               {node.realm}
             </AnchorLink>
           </Text>
@@ -115,10 +138,16 @@ export default async function NodePage({ searchParams }: PageArgs) {
             {providerLabel(node.provider)}
           </Text>
         </Group>
-        <CopyId value={node.id} />
+        <Group gap="sm" wrap="wrap">
+          <CopyId value={node.id} />
+          <ButtonLink href={at(explorerHref(node.id))} size="xs" variant="light" data-testid="open-explorer">
+            Open in explorer
+          </ButtonLink>
+        </Group>
       </Stack>
 
-      {node.missing ? (
+      {/* A GCP key GCP no longer lists gets its own explanation in the GCP key section. */}
+      {node.missing && !(node.provider === 'gcp' && node.kind === 'ServiceAccountKey') ? (
         <Alert
           color="red"
           variant="light"
@@ -151,6 +180,13 @@ export default async function NodePage({ searchParams }: PageArgs) {
         </Alert>
       ) : null}
 
+      <NodeFindings id={node.id} asOf={opts.asOf} asOfSpec={asOf.spec} />
+
+      {node.provider === 'gcp' && node.kind === 'ServiceAccountKey' ? <GcpKey node={node} inbound={inbound} asOf={asOf} /> : null}
+      {node.provider === 'gcp' && node.kind === 'ServiceAccount' ? (
+        <GcpServiceAccount node={node} inbound={inbound} outbound={outbound} asOf={asOf} />
+      ) : null}
+
       <Stack gap="lg">
         <RelationSection
           testId="used-by"
@@ -164,6 +200,7 @@ export default async function NodePage({ searchParams }: PageArgs) {
           direction="in"
           edges={inbound}
           self={node}
+          asOf={asOf.spec}
         />
         <RelationSection
           testId="uses"
@@ -173,8 +210,21 @@ export default async function NodePage({ searchParams }: PageArgs) {
           direction="out"
           edges={outbound}
           self={node}
+          asOf={asOf.spec}
         />
       </Stack>
+
+      <section id="impact" aria-label="Impact">
+        <ImpactPanel
+          id={node.id}
+          action={action}
+          asOf={opts.asOf}
+          asOfSpec={asOf.spec}
+          controls={<ImpactActionForm id={node.id} actions={actions} action={action} asOfSpec={asOf.spec} />}
+        />
+      </section>
+
+      <HistoryCard id={id} history={history} asOf={asOf} />
 
       <Card withBorder padding="lg" radius="md" component="section" aria-labelledby="props-title">
         <Stack gap="sm">
@@ -266,6 +316,32 @@ export default async function NodePage({ searchParams }: PageArgs) {
           </Table>
         </Stack>
       </Card>
+    </Stack>
+  );
+}
+
+/** A node that exists in history but not at the time shown: say so, with its timeline (not a 404). */
+function NotAtThisTime({ id, at, banner, history }: { id: string; at: Date; banner: React.ReactNode; history: React.ReactNode }) {
+  const p = parseId(id)!;
+  const style = kindStyle(p.provider, p.kind);
+  return (
+    <Stack gap="lg">
+      {banner}
+      <Stack gap={8}>
+        <Group gap="sm" align="center">
+          <KindBadge provider={p.provider} kind={p.kind} size="lg" />
+        </Group>
+        <Title order={1} fz={28} style={{ wordBreak: 'break-word' }} data-testid="node-name">
+          {p.name}
+        </Title>
+        <CopyId value={id} />
+      </Stack>
+      <Alert color="gray" variant="light" icon={<IconAlert size={20} />} title={`No such ${style.label} as of ${formatDate(at)}`} data-testid="not-at-this-time">
+        <Text size="sm">
+          No collection reported it then, not even as a reference. Its history below shows when it existed.
+        </Text>
+      </Alert>
+      {history}
     </Stack>
   );
 }

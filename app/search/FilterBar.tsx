@@ -4,6 +4,7 @@ import { useRouter } from 'next/navigation';
 import { useRef, useState, type FormEvent } from 'react';
 import { Button, Checkbox, Group, Select, TextInput } from '@mantine/core';
 import { searchHref } from '@/lib/ui/format';
+import { AS_OF_PARAM, withAsOf } from '@/lib/ui/params';
 import { IconSearch } from '../_components/icons';
 
 export interface FilterValues {
@@ -17,9 +18,17 @@ export interface FilterValues {
 
 /**
  * Search filters. A GET form (works without JavaScript: the page reads `kindKey`); with JavaScript, choosing a kind
- * or ticking "missing only" applies at once.
+ * or ticking "missing only" applies at once. Keeps `asOf` (the time shown) when given.
  */
-export function FilterBar({ initial, kinds }: { initial: FilterValues; kinds: { value: string; label: string; group: string }[] }) {
+export function FilterBar({
+  initial,
+  kinds,
+  asOf,
+}: {
+  initial: FilterValues;
+  kinds: { value: string; label: string; group: string }[];
+  asOf?: string;
+}) {
   const router = useRouter();
   const formRef = useRef<HTMLFormElement>(null);
   const [q, setQ] = useState(initial.q);
@@ -31,7 +40,7 @@ export function FilterBar({ initial, kinds }: { initial: FilterValues; kinds: { 
     const v = { q, kindKey, namespace, missing, ...over };
     const [provider, kind] = v.kindKey ? v.kindKey.split(':') : [undefined, undefined];
     router.push(
-      searchHref({ q: v.q.trim(), provider, kind, namespace: v.namespace.trim(), realm: initial.realm, missing: v.missing }),
+      withAsOf(searchHref({ q: v.q.trim(), provider, kind, namespace: v.namespace.trim(), realm: initial.realm, missing: v.missing }), asOf),
     );
   };
 
@@ -87,6 +96,7 @@ export function FilterBar({ initial, kinds }: { initial: FilterValues; kinds: { 
           spellCheck={false}
         />
         {initial.realm ? <input type="hidden" name="realm" value={initial.realm} /> : null}
+        {asOf ? <input type="hidden" name={AS_OF_PARAM} value={asOf} /> : null}
         <Checkbox
           name="missing"
           value="1"

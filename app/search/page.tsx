@@ -20,7 +20,7 @@ import { searchNodes } from '@/lib/store/read';
 import { NODE_KIND_KEYS, NODE_KINDS } from '@/lib/graph/model';
 import { parseId } from '@/lib/graph/ids';
 import { kindStyle, providerLabel, realmNoun, searchHref, type SearchParamsIn } from '@/lib/ui/format';
-import { flagParam, pageParam, param, readOptionsFrom, type SearchParams } from '@/lib/ui/params';
+import { flagParam, pageParam, param, readOptionsFrom, withAsOf, type SearchParams } from '@/lib/ui/params';
 import { KindBadge, MissingBadge } from '../_components/badges';
 import { EmptyState } from '../_components/EmptyState';
 import { NodeLink } from '../_components/NodeLink';
@@ -28,6 +28,7 @@ import { PageTitle } from '../_components/PageTitle';
 import { Pager } from '../_components/Pager';
 import { FilterBar } from './FilterBar';
 import { CloseButtonLink, TextLink } from '../_components/links';
+import { AsOfBanner, pageAsOf } from '../_components/AsOfBanner';
 
 export const dynamic = 'force-dynamic';
 
@@ -56,8 +57,13 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
   const sp = await searchParams;
   const f = parseFilters(sp);
   const page = f.page ?? 1;
+  const asOf = await pageAsOf(sp);
+  const banner = <AsOfBanner asOf={asOf} nowHref={searchHref(f)} />;
+  if (asOf.state === 'invalid') return banner;
+  /** Links on this page keep the time shown. */
+  const at = (href: string) => withAsOf(href, asOf.spec);
   const { total, nodes } = await searchNodes(db(), f.q ?? '', {
-    ...readOptionsFrom(sp),
+    ...readOptionsFrom(asOf),
     kind: f.kind,
     provider: f.provider,
     namespace: f.namespace,
@@ -83,6 +89,7 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
 
   return (
     <Stack gap="lg">
+      {banner}
       <PageTitle title={title} description={description} />
       <Card withBorder padding="md" radius="md">
         <Stack gap="sm">
@@ -91,6 +98,7 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
             key={JSON.stringify(f)}
             initial={{ q: f.q ?? '', kindKey, namespace: f.namespace ?? '', realm: f.realm ?? '', missing: !!f.missing }}
             kinds={kinds}
+            asOf={asOf.spec}
           />
           {chips.length ? (
             <Group gap="xs">
@@ -100,7 +108,7 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
                   variant="light"
                   color="gray"
                   tt="none"
-                  rightSection={<CloseButtonLink size="xs" href={searchHref(c.clear)} aria-label={`Remove filter ${c.label}`} />}
+                  rightSection={<CloseButtonLink size="xs" href={at(searchHref(c.clear))} aria-label={`Remove filter ${c.label}`} />}
                 >
                   {c.label}
                 </Badge>
@@ -111,7 +119,7 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
       </Card>
 
       {nodes.length === 0 ? (
-        <NoResults f={f} looksLikeId={looksLikeId} />
+        <NoResults f={f} looksLikeId={looksLikeId} asOf={asOf.spec} />
       ) : (
         <Stack gap="sm">
           {exact ? (
@@ -139,13 +147,15 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
                       </TableTd>
                       <TableTd>
                         <Group gap={8} wrap="nowrap">
-                          <NodeLink id={n.id}>{n.name}</NodeLink>
+                          <NodeLink id={n.id} asOf={asOf.spec}>
+                            {n.name}
+                          </NodeLink>
                           {n.missing ? <MissingBadge size="xs" /> : null}
                         </Group>
                       </TableTd>
                       <TableTd>
                         {n.namespace ? (
-                          <TextLink size="sm" href={searchHref({ namespace: n.namespace, realm: n.realm, provider: n.provider })} c="inherit">
+                          <TextLink size="sm" href={at(searchHref({ namespace: n.namespace, realm: n.realm, provider: n.provider }))} c="inherit">
                             {n.namespace}
                           </TextLink>
                         ) : (
@@ -155,7 +165,7 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
                         )}
                       </TableTd>
                       <TableTd>
-                        <TextLink size="sm" href={searchHref({ realm: n.realm, provider: n.provider })} c="inherit">
+                        <TextLink size="sm" href={at(searchHref({ realm: n.realm, provider: n.provider }))} c="inherit">
                           {n.realm}
                         </TextLink>
                       </TableTd>
@@ -170,14 +180,14 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
               </Table>
             </TableScrollContainer>
           </Card>
-          <Pager base={{ ...f, page: undefined }} page={page} total={total} pageSize={PAGE_SIZE} />
+          <Pager base={{ ...f, page: undefined }} page={page} total={total} pageSize={PAGE_SIZE} asOf={asOf.spec} />
         </Stack>
       )}
     </Stack>
   );
 }
 
-function NoResults({ f, looksLikeId }: { f: SearchParamsIn; looksLikeId: boolean }) {
+function NoResults({ f, looksLikeId, asOf }: { f: SearchParamsIn; looksLikeId: boolean; asOf?: string }) {
   const filtered = !!(f.kind || f.namespace || f.realm || f.provider);
   if (f.missing && !f.q && !filtered) {
     return (
@@ -202,7 +212,7 @@ function NoResults({ f, looksLikeId }: { f: SearchParamsIn; looksLikeId: boolean
         )}
         {filtered || f.missing ? (
           <Text size="sm">
-            <Link href={searchHref({ q: f.q })}>Search again without filters</Link>
+            <Link href={withAsOf(searchHref({ q: f.q }), asOf)}>Search again without filters</Link>
           </Text>
         ) : null}
       </Stack>

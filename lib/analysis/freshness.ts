@@ -11,6 +11,9 @@
  * Relevant scopes: for a Kubernetes object, every `k8s`/`files` run scope named after its cluster (its realm); for
  * a GCP object, its project's `gcp` runs and every cluster's runs (any Secret anywhere may hold a key; any
  * Kubernetes ServiceAccount may act as a GCP service account).
+ *
+ * Source `files` serves both providers (`keygraph collect files` of manifests: scope = cluster; of gcloud JSON:
+ * scope = project). {@link runProvider} tells them apart by the kinds the run's coverage names.
  */
 import { Prisma } from '../generated/prisma/client';
 import type { Database } from '../db';
@@ -48,6 +51,18 @@ interface LatestRun {
   status: string;
   committed_at: Date;
   coverage: Record<string, { complete?: boolean } | undefined>;
+}
+
+/**
+ * The provider a run's scope belongs to: `gcp` for source `gcp`, and for a `files` run whose coverage names GCP kinds
+ * (gcloud JSON read by `collect files`, scope = project; collectors/gcp-iam/files.ts); `k8s` otherwise. A `files`
+ * run of GCP input that covered no kind at all (keys or activities only) cannot be told apart and counts as `k8s`;
+ * it vouches for nothing either way.
+ */
+export function runProvider(r: { source: string; coverage?: Record<string, unknown> | null }): 'k8s' | 'gcp' {
+  if (r.source === 'gcp') return 'gcp';
+  if (r.source === 'files' && Object.keys(r.coverage ?? {}).some((k) => k.startsWith('gcp:'))) return 'gcp';
+  return 'k8s';
 }
 
 /** Latest committed run per (source, scope) as of `asOf` (all scopes). Small table: one row per scope. */
@@ -100,7 +115,7 @@ export async function assessScopes(
     };
   };
   if (scopes.clusters !== null) {
-    const mine = all.filter((r) => (r.source === 'k8s' || r.source === 'files') && (scopes.clusters === '*' || r.scope === scopes.clusters));
+    const mine = all.filter((r) => runProvider(r) === 'k8s' && (scopes.clusters === '*' || r.scope === scopes.clusters));
     if (!mine.length) {
       reasons.push(scopes.clusters === '*' ? 'no Kubernetes cluster has been collected' : `cluster ${scopes.clusters} has never been collected`);
       states.push({ source: 'k8s', scope: scopes.clusters, runId: null, status: null, committedAt: null, ageHours: null, incompleteKinds: [], ok: false, reason: 'never collected' });
@@ -108,7 +123,7 @@ export async function assessScopes(
     for (const r of mine) states.push(judge(r, 'k8s'));
   }
   if (scopes.project !== null) {
-    const mine = all.filter((r) => r.source === 'gcp' && r.scope === scopes.project);
+    const mine = all.filter((r) => runProvider(r) === 'gcp' && r.scope === scopes.project);
     if (!mine.length) {
       reasons.push(`GCP project ${scopes.project} has never been collected`);
       states.push({ source: 'gcp', scope: scopes.project, runId: null, status: null, committedAt: null, ageHours: null, incompleteKinds: [], ok: false, reason: 'never collected' });
@@ -127,7 +142,7 @@ export async function assessScopes(
 export function completeKindsByRealm(runs: LatestRun[]): Map<string, Set<string>> {
   const byRealm = new Map<string, Set<string>>();
   for (const r of runs) {
-    const provider = r.source === 'gcp' ? 'gcp:' : 'k8s:';
+    const provider = `${runProvider(r)}:`;
     const realm = `${provider}${r.scope}`;
     const kinds = new Set(Object.entries(r.coverage ?? {}).filter(([k, c]) => k.startsWith(provider) && c?.complete).map(([k]) => k));
     const prev = byRealm.get(realm);

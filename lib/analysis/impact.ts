@@ -207,6 +207,213 @@ function summaryOf(id: string, r: NodeRow | undefined): NodeSummary {
 
 const READS_AT_START = new Set(['env', 'envFrom', 'googleApplicationCredentials']);
 
+/** Parameters and SQL text of the as-of condition on alias `a` for a plain pg query (`$n` is the asOf parameter). */
+function liveParam(a: string, n: number, asOf?: Date): string {
+  return asOf ? `${a}.valid_from <= $${n} AND (${a}.valid_to IS NULL OR ${a}.valid_to > $${n})` : `${a}.valid_to IS NULL`;
+}
+
+/**
+ * One dependency hop out of an expanded node: the dependant reached, with its parallel edges folded as walkSql folds
+ * them (min(kind), every edge optional). `texts` are the distinct jsonb texts of the edges' properties; the
+ * `references` list (DISTINCT properties in jsonb order) is built only for the hops that explain a path.
+ */
+interface Hop {
+  node: string;
+  kind: string;
+  texts: string[];
+  optional: boolean;
+}
+
+/** One row of the walk (one path to a node), as walkSql produces it; the path is the parent chain. */
+interface WalkRow {
+  node: string;
+  parent: WalkRow | null;
+  hop: Hop | null;
+  depth: number;
+  pathOptional: boolean;
+}
+
+const leafOf = (id: string) => {
+  const parts = id.split('/');
+  return parts.length >= 2 ? parts[parts.length - 2]! : '';
+};
+const LEAF_SET = new Set(LEAVES);
+
+/** Parsed edge properties by jsonb text, with walkSql's `coalesce(properties->>'optional', 'false') = 'true'`. */
+type PropsCache = Map<string, { props: Record<string, unknown>; optional: boolean }>;
+function propsOf(cache: PropsCache, text: string) {
+  let p = cache.get(text);
+  if (!p) {
+    const props = JSON.parse(text) as Record<string, unknown>;
+    const o = props !== null && typeof props === 'object' && !Array.isArray(props) ? props.optional : undefined;
+    cache.set(text, (p = { props, optional: o === true || o === 'true' }));
+  }
+  return p;
+}
+
+/**
+ * The hops out of each of `ids`: one query for the whole frontier (index scans on to_id / from_id with `= ANY`),
+ * returning the edge rows as they are (narrow, no server-side aggregation); they are folded per (expanded node,
+ * dependant) here. Edge kinds are compared with `<` for min(kind): the dependency kinds are upper-case ASCII names
+ * that order the same under every collation.
+ */
+async function expand(database: Database, ids: string[], asOf: Date | undefined, into: Map<string, Hop[]>, cache: PropsCache): Promise<void> {
+  if (!ids.length) return;
+  const params: unknown[] = [ids, INBOUND_DEPENDENCY_KINDS, OUTBOUND_DEPENDENCY_KINDS];
+  if (asOf) params.push(asOf);
+  // Large fan-outs carry the same properties on consecutive rows: a row's text is sent only when it differs from
+  // the previous row's (lag over the rows in output order; no sort), and carried forward here.
+  const { rows } = await database.pool.query<[string, string, string, string | null]>({
+    text: `SELECT src, node_id, kind, CASE WHEN t IS DISTINCT FROM lag(t) OVER () THEN t END FROM (
+             SELECT e.to_id AS src, e.from_id AS node_id, e.kind, e.properties::text AS t FROM edge_versions e
+             WHERE e.to_id = ANY($1::text[]) AND e.kind = ANY($2::text[]) AND ${liveParam('e', 4, asOf)}
+             UNION ALL
+             SELECT e.from_id, e.to_id, e.kind, e.properties::text FROM edge_versions e
+             WHERE e.from_id = ANY($1::text[]) AND e.kind = ANY($3::text[]) AND ${liveParam('e', 4, asOf)}) x`,
+    values: params,
+    rowMode: 'array',
+  });
+  const bySrc = new Map<string, Map<string, Hop>>();
+  for (const n of ids) bySrc.set(n, new Map());
+  let text = '';
+  for (const [src, node, kind, t] of rows) {
+    if (t !== null) text = t;
+    const hops = bySrc.get(src)!;
+    const optional = propsOf(cache, text).optional;
+    const hop = hops.get(node);
+    if (!hop) hops.set(node, { node, kind, texts: [text], optional });
+    else {
+      if (kind < hop.kind) hop.kind = kind;
+      if (!hop.texts.includes(text)) hop.texts.push(text);
+      hop.optional &&= optional;
+    }
+  }
+  for (const [src, hops] of bySrc) into.set(src, [...hops.values()]);
+}
+
+/**
+ * `array_agg(DISTINCT properties)` of each hop (jsonb equality, ascending jsonb order): a hop with one distinct text
+ * is that object; for the others the database ranks the texts (one query for all of them).
+ */
+async function referencesOf(database: Database, hops: Hop[], cache: PropsCache): Promise<Map<Hop, Record<string, unknown>[]>> {
+  const out = new Map<Hop, Record<string, unknown>[]>();
+  const multi = new Set<string>();
+  for (const h of hops) {
+    if (out.has(h)) continue;
+    if (h.texts.length === 1) out.set(h, [propsOf(cache, h.texts[0]!).props]);
+    else h.texts.forEach((t) => multi.add(t));
+  }
+  if (multi.size) {
+    const { rows } = await database.pool.query<[string, string]>({
+      text: `SELECT t, dense_rank() OVER (ORDER BY t::jsonb)::text FROM unnest($1::text[]) AS u(t)`,
+      values: [[...multi]],
+      rowMode: 'array',
+    });
+    const rank = new Map(rows.map(([t, r]) => [t, Number(r)]));
+    for (const h of hops) {
+      if (out.has(h)) continue;
+      const seen = new Set<number>();
+      const sorted = [...h.texts].sort((a, b) => rank.get(a)! - rank.get(b)!);
+      out.set(h, sorted.filter((t) => !seen.has(rank.get(t)!) && !!seen.add(rank.get(t)!)).map((t) => propsOf(cache, t).props));
+    }
+  }
+  return out;
+}
+
+/** Best current/as-of version of each node (observed beats placeholder, then most recent), as impactSql joins it. */
+async function nodeRows(database: Database, ids: string[], asOf: Date | undefined): Promise<NodeRow[]> {
+  if (!ids.length) return [];
+  const params: unknown[] = [ids];
+  if (asOf) params.push(asOf);
+  const { rows } = await database.pool.query<[string, string, string, string, string | null, string, boolean, string | null]>({
+    text: `SELECT i.id, n.* FROM unnest($1::text[]) AS i(id) CROSS JOIN LATERAL (
+             SELECT v.provider, v.kind, v.realm, v.namespace, v.name, v.missing, v.properties->>'phase'
+             FROM node_versions v WHERE v.node_id = i.id AND ${liveParam('v', 2, asOf)}
+             ORDER BY v.missing ASC, v.valid_from DESC LIMIT 1) n`,
+    values: params,
+    rowMode: 'array',
+  });
+  return rows.map(([node_id, provider, kind, realm, namespace, name, missing, phase]) => ({ node_id, provider, kind, realm, namespace, name, missing, phase }));
+}
+
+/**
+ * The walk of walkSql/impactSql, computed level by level: each level's frontier is expanded with one query (each
+ * node's hops are fetched once, however many paths reach it), and the paths (walk rows) are enumerated in memory
+ * with the same rules: no node twice on a path, depth bound, leaf kinds not expanded, and the first `maxRows + 1`
+ * rows in breadth-first order kept (the recursive CTE produces its rows level by level, and impactSql aggregates
+ * over its first `maxRows + 1`). Node versions of each level are read while the next level is expanded. Returns
+ * the same per-node aggregate impactSql returns.
+ */
+async function walk(database: Database, id: string, opts: { asOf?: Date; maxDepth: number; maxRows: number }): Promise<{ rows: AggRow[]; totalRows: number; maxDepth: number }> {
+  const limit = opts.maxRows + 1;
+  const adjacency = new Map<string, Hop[]>();
+  const cache: PropsCache = new Map();
+  const agg = new Map<string, { depth: number; optional: boolean; owners: Set<string>; best: WalkRow }>();
+  const nodeBatches: Promise<NodeRow[]>[] = [];
+  let level: WalkRow[] = [{ node: id, parent: null, hop: null, depth: 0, pathOptional: false }];
+  let total = 1;
+  let maxDepth = 0;
+  const onPath = (r: WalkRow, n: string) => {
+    for (let x: WalkRow | null = r; x; x = x.parent) if (x.node === n) return true;
+    return false;
+  };
+  while (level.length && total < limit) {
+    const expandable = level.filter((r) => r.depth < opts.maxDepth && !LEAF_SET.has(leafOf(r.node)));
+    const todo = [...new Set(expandable.map((r) => r.node))].filter((n) => !adjacency.has(n));
+    const __e0 = performance.now();
+    await expand(database, todo, opts.asOf, adjacency, cache);
+    const __e1 = performance.now();
+    const next: WalkRow[] = [];
+    const fresh: string[] = [];
+    outer: for (const r of expandable) {
+      for (const hop of adjacency.get(r.node)!) {
+        if (onPath(r, hop.node)) continue;
+        const row: WalkRow = { node: hop.node, parent: r, hop, depth: r.depth + 1, pathOptional: r.pathOptional || hop.optional };
+        next.push(row);
+        total++;
+        if (row.depth > maxDepth) maxDepth = row.depth;
+        const a = agg.get(row.node);
+        if (!a) {
+          agg.set(row.node, { depth: row.depth, optional: row.pathOptional, owners: new Set(hop.kind === 'OWNS' ? [r.node] : []), best: row });
+          fresh.push(row.node);
+        } else {
+          a.optional &&= row.pathOptional;
+          if (hop.kind === 'OWNS') a.owners.add(r.node);
+          // DISTINCT ON (node_id) … ORDER BY node_id, depth, parent_id
+          if (row.depth < a.best.depth || (row.depth === a.best.depth && r.node < a.best.parent!.node)) a.best = row;
+          if (row.depth < a.depth) a.depth = row.depth;
+        }
+        if (total >= limit) break outer;
+      }
+    }
+    if (fresh.length) {
+      const batch = nodeRows(database, fresh, opts.asOf);
+      batch.catch(() => {}); // awaited below; a walk error must not leave it unhandled
+      nodeBatches.push(batch);
+    }
+    level = next;
+    if (process.env.KG_PROF) console.log(`  level todo=${todo.length} expand ${(__e1-__e0).toFixed(1)} enum ${(performance.now()-__e1).toFixed(1)} rows=${next.length}`);
+  }
+  const __n0 = performance.now();
+  const references = await referencesOf(database, [...agg.values()].map((a) => a.best.hop!), cache);
+  const __n1 = performance.now();
+  const nodes = new Map<string, NodeRow>();
+  for (const batch of await Promise.all(nodeBatches)) for (const n of batch) nodes.set(n.node_id, n);
+  if (process.env.KG_PROF) console.log(`  refs ${(__n1-__n0).toFixed(1)} nodes wait ${(performance.now()-__n1).toFixed(1)}`);
+  const rows: AggRow[] = [];
+  for (const [nodeId, a] of agg) {
+    const n = nodes.get(nodeId);
+    const hop = a.best.hop!;
+    rows.push({
+      node_id: nodeId, depth: a.depth, optional: a.optional, owners: a.owners.size ? [...a.owners] : null,
+      parent_id: a.best.parent!.node, kind: hop.kind, props: references.get(hop)!, hop_optional: hop.optional,
+      provider: n?.provider ?? null, node_kind: n?.kind ?? null, realm: n?.realm ?? null, namespace: n?.namespace ?? null,
+      name: n?.name ?? null, missing: n ? n.missing : true, phase: n?.phase ?? null, total_rows: total, max_depth: maxDepth,
+    });
+  }
+  return { rows, totalRows: total, maxDepth };
+}
+
 /**
  * Computes the impact of `action` on node `id`. Returns null when no source knows the node (then or now).
  * Errors: InvalidIdError for a malformed id; database errors propagate.
@@ -221,11 +428,21 @@ export async function impactOf(database: Database, id: string, opts: ImpactOptio
   const target = await getNode(database, id, { asOf: opts.asOf });
   if (!target) return null;
 
-  const rows = await database.prisma.$queryRaw<AggRow[]>(impactSql(id, { asOf: opts.asOf, maxDepth, maxRows }));
-  const totalRows = rows[0]?.total_rows ?? 0;
-  const truncated = totalRows > maxRows || (rows[0]?.max_depth ?? 0) >= maxDepth;
-  const reached = rows.filter((r) => r.node_id !== null) as (AggRow & { node_id: string })[];
+  // Freshness / coverage of every source that could hold a dependant (independent of the walk: read alongside).
+  const kinds = relevantKinds(`${parsed.provider}:${parsed.kind}`);
+  const assessing = assessScopes(
+    database,
+    parsed.provider === 'k8s' ? { clusters: parsed.realm, project: null } : { clusters: '*', project: parsed.realm },
+    kinds,
+    { asOf: opts.asOf, freshnessHours },
+  );
+  assessing.catch(() => {});
+  const __t0 = performance.now();
+  const walked = await walk(database, id, { asOf: opts.asOf, maxDepth, maxRows });
+  const truncated = walked.totalRows > maxRows || walked.maxDepth >= maxDepth;
+  const reached = walked.rows as (AggRow & { node_id: string })[];
 
+  const __t1 = performance.now();
   const best = new Map(reached.map((r) => [r.node_id, r]));
   const ownsChildren = new Map<string, Set<string>>();
   for (const r of reached) {
@@ -252,27 +469,31 @@ export async function impactOf(database: Database, id: string, opts: ImpactOptio
     return out;
   };
 
-  const pathTo = (n: string): PathStep[] => {
-    const steps: PathStep[] = [];
-    let cur = best.get(n);
-    const guard = new Set<string>();
-    while (cur && cur.parent_id && !guard.has(cur.node_id)) {
-      guard.add(cur.node_id);
-      const kind = cur.kind as EdgeKind;
-      const dependentIsFrom = EDGE_KINDS[kind]?.dependent === 'from';
-      steps.unshift({
-        kind,
-        from: dependentIsFrom ? cur.node_id : cur.parent_id,
-        to: dependentIsFrom ? cur.parent_id : cur.node_id,
-        node: cur.node_id,
-        references: cur.props ?? [],
-        optional: !!cur.hop_optional,
-      });
-      cur = cur.parent_id === id ? undefined : best.get(cur.parent_id);
-    }
+  // The explaining path of a node is its parent's path plus its best hop (memoised: paths share their prefixes, and
+  // a parent's shortest depth is always below its child's, so the chain ends at the target).
+  const pathMemo = new Map<string, PathStep[]>();
+  const pathTo = (n: string, guard = new Set<string>()): PathStep[] => {
+    const memo = pathMemo.get(n);
+    if (memo) return memo;
+    const cur = best.get(n);
+    if (!cur || !cur.parent_id || guard.has(n)) return [];
+    guard.add(n);
+    const kind = cur.kind as EdgeKind;
+    const dependentIsFrom = EDGE_KINDS[kind]?.dependent === 'from';
+    const step: PathStep = {
+      kind,
+      from: dependentIsFrom ? cur.node_id : cur.parent_id,
+      to: dependentIsFrom ? cur.parent_id : cur.node_id,
+      node: cur.node_id,
+      references: cur.props ?? [],
+      optional: !!cur.hop_optional,
+    };
+    const steps = cur.parent_id === id ? [step] : [...pathTo(cur.parent_id, guard), step];
+    pathMemo.set(n, steps);
     return steps;
   };
 
+  const __t2 = performance.now();
   const affected: AffectedNode[] = ids.map((n) => {
     const b = best.get(n)!;
     const summary = summaryOf(n, nodes.get(n));
@@ -294,16 +515,13 @@ export async function impactOf(database: Database, id: string, opts: ImpactOptio
       role,
     };
   });
-  affected.sort((a, b) => a.depth - b.depth || a.node.kind.localeCompare(b.node.kind) || a.node.id.localeCompare(b.node.id));
+  const __t3 = performance.now();
+  // Intl.Collator().compare is String.prototype.localeCompare (same default locale and options), without its per-call set-up.
+  const compare = new Intl.Collator().compare;
+  affected.sort((a, b) => a.depth - b.depth || compare(a.node.kind, b.node.kind) || compare(a.node.id, b.node.id));
 
-  // Freshness / coverage of every source that could hold a dependant.
-  const kinds = relevantKinds(`${parsed.provider}:${parsed.kind}`);
-  const assessment = await assessScopes(
-    database,
-    parsed.provider === 'k8s' ? { clusters: parsed.realm, project: null } : { clusters: '*', project: parsed.realm },
-    kinds,
-    { asOf: opts.asOf, freshnessHours },
-  );
+  const __t4 = performance.now(); if (process.env.KG_PROF) console.log(`walk ${(__t1-__t0).toFixed(1)} prep ${(__t2-__t1).toFixed(1)} affected ${(__t3-__t2).toFixed(1)} sort ${(__t4-__t3).toFixed(1)}`);
+  const assessment = await assessing;
 
   const breaking = affected.filter((a) => !a.optional).map((a) => a.node.id);
   const reasons = [...assessment.reasons];

@@ -1,14 +1,20 @@
 /**
  * The `keygraph` command line (DESIGN.md "Identifiers and the command-line contract"). Commands:
- * `collect files|k8s`, `show`, `serve`, `demo`, `migrate`. Exit codes: 0 success; 1 error (message on stderr, no
- * stack trace unless --debug); 4 a collection finished partially (what was skipped is printed).
+ * `collect files|k8s`, `show`, `impact`, `check`, `export`, `serve`, `demo`, `migrate`, `token create|list|revoke`. Exit codes: 0 success; 1 error (message
+ * on stderr, no stack trace unless --debug); 2 `impact` breaks / `check` found something at or above --fail-on;
+ * 3 `impact` unknown (a relevant source is partial or stale); 4 a collection finished partially.
  */
 import { Command, CommanderError, Option } from 'commander';
 import path from 'node:path';
 import { EXIT, UsageError } from './exit';
-import { collectFilesCommand, collectK8sCommand } from './collect';
+import { collectFilesCommand, collectGcpCommand, collectK8sCommand } from './collect';
 import { showCommand } from './show';
+import { exportCommand } from './export';
+import { diffCommand, historyCommand, pruneCommand } from './history';
+import { impactCommand } from './impact';
+import { checkCommand } from './check';
 import { demoCommand, migrateCommand, serveCommand } from './serve';
+import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './token';
 
 /** Commander parser for a repeatable option. */
 const repeatable = (value: string, previous: string[] = []) => [...previous, value];
@@ -42,6 +48,12 @@ export function buildProgram(setCode: (code: number) => void): Command {
     .addOption(new Option('--page-size <n>', 'list page size').default(500).argParser((v) => parsePositive(v, '--page-size')))
     .option('--json', 'print the run summaries as JSON')
     .action(run(collectK8sCommand));
+  collectCmd
+    .command('gcp')
+    .description('collect GCP IAM service accounts, keys, IAM policies and key last use (Application Default Credentials)')
+    .option('--project <id>', 'project id (repeat for several projects)', repeatable, [])
+    .option('--json', 'print the run summaries as JSON')
+    .action(run(collectGcpCommand));
 
   program
     .command('show')
@@ -49,6 +61,40 @@ export function buildProgram(setCode: (code: number) => void): Command {
     .argument('<id>', 'node id, e.g. k8s:prod/payments/Secret/stripe-key')
     .option('--json', 'print JSON')
     .action(run(showCommand));
+
+  program
+    .command('impact')
+    .description('what breaks if ID is deleted, disabled, rotated or renamed (exit 0 safe, 2 breaks, 3 unknown)')
+    .argument('<id>', 'node id, e.g. gcp:my-project/ServiceAccountKey/0123abcd')
+    .option('--action <action>', 'delete | disable | rotate | rename', 'delete')
+    .option('--as-of <time>', 'answer as of a past time (ISO 8601)')
+    .option('--json', 'print JSON')
+    .action(run(impactCommand));
+
+  program
+    .command('check')
+    .description('findings: dangling references, missing keys, stale keys, renames… (exit 2 when any reaches --fail-on)')
+    .option('--fail-on <severity>', 'info | low | medium | high | critical', 'high')
+    .option('--manifests <dir>', 'pre-deploy gate: check the references of these manifests against the inventory of --cluster')
+    .option('--cluster <name>', 'cluster the manifests are deployed to (with --manifests)')
+    .option('--namespace <ns>', 'namespace for manifest objects that carry none (with --manifests)', 'default')
+    .option('--rule <rule>', 'only this rule (repeat)', repeatable, [])
+    .option('--as-of <time>', 'findings as of a past time (ISO 8601)')
+    .option('--json', 'print JSON')
+    .action(run(checkCommand));
+
+  program
+    .command('export')
+    .description('stream an export: nodes, edges or the key audit, as CSV, JSON, NDJSON or GraphML (stdout or --output)')
+    .requiredOption('--what <what>', 'nodes | edges | keys')
+    .option('--format <format>', 'csv | json | ndjson | graphml (CSV starts with # comment lines: read with comment "#")', 'csv')
+    .option('--as-of <time>', 'the graph as of a past time (ISO 8601, or run:N)')
+    .option('--cluster <name>', 'only this cluster (realm)')
+    .option('--project <id>', 'only this GCP project (realm)')
+    .option('--namespace <ns>', 'only this namespace')
+    .option('--kind <kind>', 'nodes: Secret, Deployment, k8s:ServiceAccount…; edges: USES_SECRET, HOLDS_KEY…')
+    .option('--output <file>', 'write to this file (created once complete) instead of stdout')
+    .action(run(exportCommand));
 
   program
     .command('serve')
@@ -65,6 +111,39 @@ export function buildProgram(setCode: (code: number) => void): Command {
     .addOption(new Option('--port <n>', 'port').default(3000).argParser((v) => parsePositive(v, '--port')))
     .option('--no-serve', 'only load the data')
     .action(run(demoCommand));
+
+  program
+    .command('history')
+    .description('when a node appeared, each change (never a value), when it disappeared, and the runs that saw it')
+    .argument('<id>', 'node id')
+    .option('--json', 'print JSON')
+    .action(run(historyCommand));
+  program
+    .command('diff')
+    .description('what changed between two times or runs: nodes and edges added, removed, changed; renamed Secrets')
+    .requiredOption('--from <time>', 'ISO 8601 time or run:N')
+    .option('--to <time>', 'ISO 8601 time or run:N (default: now)')
+    .option('--cluster <name>', 'only this cluster or project')
+    .option('--json', 'print JSON')
+    .action(run(diffCommand));
+  program
+    .command('prune')
+    .description('delete history that ended longer ago than an age; the current state is never touched')
+    .requiredOption('--older-than <age>', 'e.g. 90d, 12h, 8w')
+    .option('--json', 'print JSON')
+    .action(run(pruneCommand));
+
+  const tokenCmd = program.command('token').description('API tokens for scripts and the JSON API (Authorization: Bearer kg_…)');
+  tokenCmd
+    .command('create')
+    .description('create a token and print it once (stdout); keygraph keeps only its hash')
+    .requiredOption('--name <name>', 'what will use it, e.g. rotation-ci')
+    .requiredOption('--role <role>', 'viewer (browse, impact, export) | admin (also collections and tokens)')
+    .option('--expires <age>', 'lifetime, e.g. 90d, 12h, 8w, or never', '90d')
+    .option('--json', 'print the token and its record as JSON')
+    .action(run(tokenCreateCommand));
+  tokenCmd.command('list').description('list tokens (never the tokens themselves)').option('--json', 'print JSON').action(run(tokenListCommand));
+  tokenCmd.command('revoke').description('revoke a token at once').argument('<id>', 'token id (see token list)').action(run(tokenRevokeCommand));
 
   program
     .command('migrate')

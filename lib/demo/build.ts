@@ -1156,13 +1156,242 @@ export function renderFile(f: DemoFile, day: Day): string {
   return header + f.objects.map((o) => YAML.stringify(o, opts)).join('---\n');
 }
 
-/** Writes `lib/demo/day1` and `lib/demo/day2` (their *.yaml files are replaced). */
+// ---------------------------------------------------------------------------------------------------------------
+// GCP IAM snapshots of project keygraph-demo (lib/demo/gcp/day1, day2): gcloud `--format=json` output
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Collection instants of the two GCP snapshots (UTC): a few minutes after the cluster dumps of the same day. */
+export const GCP_SNAPSHOT_TIMES: Record<Day, string> = { 1: '2024-10-07T06:05:00Z', 2: '2024-10-08T06:05:00Z' };
+
+/** Fake project number of `keygraph-demo` (Compute Engine default account, Policy Analyzer `projectNumber`). */
+export const DEMO_PROJECT_NUMBER = '482915630174';
+
+/** One JSON file of a GCP snapshot: its name and the document (an array for gcloud list output). */
+export interface GcpDemoFile {
+  file: string;
+  /** What produced it, for lib/demo/README.md and the tests. */
+  command: string;
+  json: unknown;
+}
+
+interface DemoGsa {
+  /** Account id (the part before `@`), also the file-name stem. */
+  id: string;
+  email: string;
+  displayName: string;
+  description?: string;
+  disabled?: boolean;
+  /** Bindings of the account's own IAM policy (`get-iam-policy`). */
+  bindings: Array<{ role: string; members: string[] }>;
+}
+
+interface DemoKey {
+  account: string;
+  keyId: string;
+  type: 'USER_MANAGED' | 'SYSTEM_MANAGED';
+  validAfter: string;
+  validBefore: string;
+  disabled?: boolean;
+  /** Policy Analyzer `lastAuthenticatedTime` per day (absent: no authentication in the observation window). */
+  lastAuth?: Partial<Record<Day, string>>;
+  /** Days the key is listed (default both). */
+  days?: Day[];
+}
+
+/** `projects/keygraph-demo/serviceAccounts/EMAIL`. */
+const saName = (email: string) => `projects/${DEMO_PROJECT}/serviceAccounts/${email}`;
+/** 21-digit numeric id, stable per label (service account uniqueId / oauth2ClientId). */
+const numericId = (label: string) => `1${String(BigInt(`0x${hex(`numeric:${label}`, 24)}`) % 10n ** 20n).padStart(20, '0')}`;
+const wiMember = (ns: string, ksa: string) => `serviceAccount:${DEMO_PROJECT}.svc.id.goog[${ns}/${ksa}]`;
+/** User-managed keys never expire unless an expiry was set: the API reports the end of time. */
+const NEVER = '9999-12-31T23:59:59Z';
+
+const sa = (id: string, rest: Omit<DemoGsa, 'id' | 'email'>): DemoGsa => ({ id, email: `${id}@${DEMO_PROJECT}.iam.gserviceaccount.com`, ...rest });
+
+/** The project's service accounts (the same on both days). */
+const DEMO_GSAS: DemoGsa[] = [
+  sa('ota-lite-api', {
+    displayName: 'OTA Lite API',
+    description: 'GKE Workload Identity for ota/ota-lite-api (cluster demo)',
+    bindings: [{ role: 'roles/iam.workloadIdentityUser', members: [wiMember('ota', 'ota-lite-api')] }],
+  }),
+  sa('ota-backup-uploader', {
+    displayName: 'OTA metadata backup uploader',
+    description: 'Writes gs://keygraph-demo-ota-backups. Key file in Secret ota/ota-backup-uploader-gcp-key',
+    bindings: [{ role: 'roles/iam.serviceAccountKeyAdmin', members: ['group:platform-team@demo.example.com'] }],
+  }),
+  sa('log-shipper', {
+    displayName: 'Log shipper (fluent-bit)',
+    description: 'Secrets Store CSI credentials for monitoring/log-shipper. Key file in Secret monitoring/secrets-store-creds',
+    bindings: [],
+  }),
+  sa('payments-api', {
+    displayName: 'Payments API',
+    description: 'GKE Workload Identity for payments/payments-api (cluster demo)',
+    // The binding was granted, but nobody annotated the Kubernetes ServiceAccount: half-configured.
+    bindings: [{ role: 'roles/iam.workloadIdentityUser', members: [wiMember('payments', 'payments-api')] }],
+  }),
+  sa('legacy-ci-deployer', {
+    displayName: 'Legacy CI deployer (Jenkins)',
+    description: 'Replaced by GitHub Actions Workload Identity Federation; disabled 2024-07-01',
+    disabled: true,
+    bindings: [],
+  }),
+  {
+    id: `${DEMO_PROJECT_NUMBER}-compute`,
+    email: `${DEMO_PROJECT_NUMBER}-compute@developer.gserviceaccount.com`,
+    displayName: 'Compute Engine default service account',
+    bindings: [{ role: 'roles/iam.serviceAccountUser', members: ['group:platform-team@demo.example.com'] }],
+  },
+];
+
+const gsaEmail = (id: string) => DEMO_GSAS.find((g) => g.id === id)!.email;
+const keyIdOf = (label: string) => hex(`gcp-key:${label}`, 40);
+/** A Google-managed key: rotated by Google, valid for about two weeks of signing. */
+const systemKey = (account: string, validAfter: string, days?: Day[]): DemoKey => ({
+  account,
+  keyId: keyIdOf(`system:${account}:${validAfter}`),
+  type: 'SYSTEM_MANAGED',
+  validAfter,
+  validBefore: addSeconds(validAfter, 16 * 86400),
+  ...(days ? { days } : {}),
+});
+
+/** Every key of the project, with the days it is listed. */
+const DEMO_KEYS: DemoKey[] = [
+  systemKey('ota-lite-api', '2024-09-26T11:14:05Z'),
+  // Google rotated ota-lite-api's signing key overnight: a new system-managed key on day 2.
+  systemKey('ota-lite-api', '2024-10-07T23:02:11Z', [2]),
+  // The key in ota/ota-backup-uploader-gcp-key, created when the Secret was (2024-05-14), used by every nightly
+  // backup (CronJob ota-metadata-backup at 02:30).
+  {
+    account: 'ota-backup-uploader',
+    keyId: DEMO_KEY_FILES.otaBackupUploader.privateKeyId,
+    type: 'USER_MANAGED',
+    validAfter: '2024-05-14T16:18:41Z',
+    validBefore: NEVER,
+    lastAuth: { 1: '2024-10-07T02:30:41Z', 2: '2024-10-08T02:30:44Z' },
+  },
+  // Its predecessor: replaced on 2024-05-14 but never deleted. Older than 90 days and unused for 90+ days.
+  {
+    account: 'ota-backup-uploader',
+    keyId: keyIdOf('ota-backup-uploader:2023'),
+    type: 'USER_MANAGED',
+    validAfter: '2023-11-02T10:07:15Z',
+    validBefore: NEVER,
+    lastAuth: { 1: '2024-05-14T02:30:38Z', 2: '2024-05-14T02:30:38Z' },
+  },
+  systemKey('ota-backup-uploader', '2024-09-30T08:41:52Z'),
+  // The key in monitoring/secrets-store-creds. Deleted in GCP on 2024-10-07 during a key clean-up, while the Secret
+  // still holds it: not listed on day 2.
+  {
+    account: 'log-shipper',
+    keyId: DEMO_KEY_FILES.logShipper.privateKeyId,
+    type: 'USER_MANAGED',
+    validAfter: '2024-04-22T07:45:52Z',
+    validBefore: NEVER,
+    lastAuth: { 1: '2024-10-07T03:58:27Z' },
+    days: [1],
+  },
+  systemKey('log-shipper', '2024-09-28T19:20:33Z'),
+  systemKey('payments-api', '2024-10-01T04:12:09Z'),
+  // The disabled account's key, disabled too (kept for the audit trail).
+  {
+    account: 'legacy-ci-deployer',
+    keyId: keyIdOf('legacy-ci-deployer:2023'),
+    type: 'USER_MANAGED',
+    validAfter: '2023-03-20T09:31:02Z',
+    validBefore: NEVER,
+    disabled: true,
+    lastAuth: { 1: '2024-06-28T17:44:10Z', 2: '2024-06-28T17:44:10Z' },
+  },
+  systemKey('legacy-ci-deployer', '2024-09-29T02:03:44Z'),
+  systemKey(`${DEMO_PROJECT_NUMBER}-compute`, '2024-09-27T15:37:20Z'),
+];
+
+/** Builds every file of one day's GCP snapshot (see lib/demo/README.md, "GCP IAM"). */
+export function buildGcpDay(day: Day): GcpDemoFile[] {
+  const files: GcpDemoFile[] = [];
+  // gcloud iam service-accounts list: REST field order, `disabled` only when true.
+  files.push({
+    file: 'service-accounts.json',
+    command: `gcloud iam service-accounts list --project ${DEMO_PROJECT} --format=json`,
+    json: DEMO_GSAS.map((g) => ({
+      ...(g.description ? { description: g.description } : {}),
+      ...(g.disabled ? { disabled: true } : {}),
+      displayName: g.displayName,
+      email: g.email,
+      etag: 'MDEwMjE5MjA=',
+      name: saName(g.email),
+      oauth2ClientId: numericId(`sa:${g.email}`),
+      projectId: DEMO_PROJECT,
+      uniqueId: numericId(`sa:${g.email}`),
+    })),
+  });
+  for (const g of DEMO_GSAS) {
+    const keys = DEMO_KEYS.filter((k) => gsaEmail(k.account) === g.email && (k.days ?? [1, 2]).includes(day));
+    files.push({
+      file: `keys-${g.id}.json`,
+      command: `gcloud iam service-accounts keys list --iam-account ${g.email} --format=json`,
+      json: keys.map((k) => ({
+        ...(k.disabled ? { disabled: true } : {}),
+        keyAlgorithm: 'KEY_ALG_RSA_2048',
+        keyOrigin: 'GOOGLE_PROVIDED',
+        keyType: k.type,
+        name: `${saName(g.email)}/keys/${k.keyId}`,
+        validAfterTime: k.validAfter,
+        validBeforeTime: k.validBefore,
+      })),
+    });
+  }
+  for (const g of DEMO_GSAS) {
+    // get-iam-policy prints a bare policy, which does not say whose it is: wrapped with the account's resource name.
+    const policy = g.bindings.length
+      ? { bindings: g.bindings, etag: `BwYk${hex(`etag:${g.email}`, 8)}=`, version: 1 }
+      : { etag: 'ACAB' };
+    files.push({
+      file: `iam-policy-${g.id}.json`,
+      command: `jq -n --arg resource ${saName(g.email)} --argjson policy "$(gcloud iam service-accounts get-iam-policy ${g.email} --format=json)" '{$resource, $policy}'`,
+      json: { resource: saName(g.email), policy },
+    });
+  }
+  const endTime = GCP_SNAPSHOT_TIMES[day].replace('06:05:00', '05:00:00');
+  files.push({
+    file: 'key-activities.json',
+    command: `gcloud policy-intelligence query-activity --activity-type=serviceAccountKeyLastAuthentication --project=${DEMO_PROJECT} --format=json`,
+    json: DEMO_KEYS.filter((k) => k.lastAuth?.[day] && (k.days ?? [1, 2]).includes(day)).map((k) => {
+      const uniqueId = numericId(`sa:${gsaEmail(k.account)}`);
+      const full = `//iam.googleapis.com/projects/${DEMO_PROJECT}/serviceAccounts/${uniqueId}/keys/${k.keyId}`;
+      return {
+        activity: {
+          lastAuthenticatedTime: k.lastAuth![day],
+          serviceAccountKey: { fullResourceName: full, projectNumber: DEMO_PROJECT_NUMBER, serviceAccountId: uniqueId },
+        },
+        activityType: 'serviceAccountKeyLastAuthentication',
+        fullResourceName: full,
+        observationPeriod: { endTime, startTime: endTime.replace(/^2024/, '2023') },
+      };
+    }),
+  });
+  return files;
+}
+
+/** Serialises one GCP file as gcloud prints JSON (2-space indent, trailing newline). */
+export function renderGcpFile(f: GcpDemoFile): string {
+  return `${JSON.stringify(f.json, null, 2)}\n`;
+}
+
+/** Writes `lib/demo/day1`, `lib/demo/day2` (their *.yaml files are replaced) and `lib/demo/gcp/day1`, `gcp/day2` (*.json). */
 export function writeDemo(root: string): void {
   for (const day of [1, 2] as const) {
     const dir = path.join(root, `day${day}`);
     mkdirSync(dir, { recursive: true });
     for (const f of readdirSync(dir)) if (f.endsWith('.yaml')) rmSync(path.join(dir, f));
     for (const f of buildDay(day)) writeFileSync(path.join(dir, f.file), renderFile(f, day));
+    const gcpDir = path.join(root, 'gcp', `day${day}`);
+    mkdirSync(gcpDir, { recursive: true });
+    for (const f of readdirSync(gcpDir)) if (f.endsWith('.json')) rmSync(path.join(gcpDir, f));
+    for (const f of buildGcpDay(day)) writeFileSync(path.join(gcpDir, f.file), renderGcpFile(f));
   }
 }
 

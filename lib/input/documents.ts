@@ -764,7 +764,9 @@ function parseYaml(file: string, text: string, lineOffset: number, maxAliasCount
   const lc = new LineCounter();
   let docs: Document.Parsed[];
   try {
-    docs = parseAllDocuments(text, { lineCounter: lc, uniqueKeys: false, merge: true, prettyErrors: false });
+    // logLevel 'error': the yaml package would otherwise print warnings with process.emitWarning, and some quote the
+    // document (e.g. "Keys with collection values will be stringified …: <the key>"), i.e. content on stderr.
+    docs = parseAllDocuments(text, { lineCounter: lc, uniqueKeys: false, merge: true, prettyErrors: false, logLevel: 'error' });
   } catch {
     return { out: [{ type: 'error', file, line: lineOffset + 1, message: 'YAML parser failed' }], syntaxErrors: true };
   }

@@ -183,3 +183,64 @@ export async function diffGraph(
     truncated: nodeRows.length > limit || edgeRows.length > limit,
   };
 }
+
+/** A committed run, as history navigation needs it. */
+export interface RunRef {
+  id: number;
+  source: string;
+  scope: string;
+  status: string;
+  committedAt: Date;
+}
+
+type RunRow = { id: number; source: string; scope: string; status: string; committedAt: Date | null };
+const committed = (r: RunRow | null): RunRef | null =>
+  r && r.committedAt ? { id: r.id, source: r.source, scope: r.scope, status: r.status, committedAt: r.committedAt } : null;
+/** Runs whose changes were applied (a failed or still running run changed nothing). */
+const APPLIED = { in: ['succeeded', 'partial'] };
+
+/**
+ * The run before run `runId` of the same source and scope: the latest applied run (succeeded or partial) of that
+ * source/scope committed before it. "What changed in run N" is the diff from this run to run N. Null when run N is
+ * unknown, never committed, or the first of its source/scope.
+ */
+export async function previousRun(database: Database, runId: number): Promise<RunRef | null> {
+  if (!Number.isSafeInteger(runId) || runId <= 0) return null;
+  const run = await database.prisma.run.findUnique({ where: { id: runId } });
+  if (!run?.committedAt) return null;
+  const prev = await database.prisma.run.findFirst({
+    where: { source: run.source, scope: run.scope, status: APPLIED, committedAt: { lt: run.committedAt } },
+    orderBy: [{ committedAt: 'desc' }, { id: 'desc' }],
+  });
+  return committed(prev);
+}
+
+/**
+ * The most recently committed applied run, of scope `scope` (a cluster or project; any source) when given. Null when
+ * there is none.
+ */
+export async function latestRun(database: Database, scope?: string): Promise<RunRef | null> {
+  const r = await database.prisma.run.findFirst({
+    where: { status: APPLIED, committedAt: { not: null }, ...(scope ? { scope } : {}) },
+    orderBy: [{ committedAt: 'desc' }, { id: 'desc' }],
+  });
+  return committed(r);
+}
+
+/** The most recently committed applied runs, newest first (at most `limit`, default 20): the time picker's list. */
+export async function recentRuns(database: Database, limit = 20): Promise<RunRef[]> {
+  const rows = await database.prisma.run.findMany({
+    where: { status: APPLIED, committedAt: { not: null } },
+    orderBy: [{ committedAt: 'desc' }, { id: 'desc' }],
+    take: Math.max(1, Math.min(limit, 200)),
+  });
+  return rows.flatMap((r) => committed(r) ?? []);
+}
+
+/** Every scope (cluster or project) some run has collected, with its sources, sorted by scope. */
+export async function runScopes(database: Database): Promise<{ scope: string; sources: string[] }[]> {
+  const rows = await database.prisma.run.findMany({ distinct: ['source', 'scope'], select: { source: true, scope: true }, take: 1000 });
+  const m = new Map<string, string[]>();
+  for (const r of rows) m.set(r.scope, [...(m.get(r.scope) ?? []), r.source].sort());
+  return [...m.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([scope, sources]) => ({ scope, sources }));
+}

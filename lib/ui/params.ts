@@ -1,6 +1,8 @@
 /**
- * Reading URL search parameters for the web UI's pages (pure, no React). Every data page builds its read options
- * with {@link readOptionsFrom}, so "as of a past time" is wired in one place.
+ * Reading URL search parameters for the web UI's pages (pure, no React, no database: client components import it
+ * too). Every data page reads its point in time with {@link parseAsOf} and builds its read options with
+ * {@link readOptionsFrom}, so "as of a past time" is wired in one place; every internal link a page renders goes
+ * through {@link withAsOf}, so browsing the past stays in the past until the user leaves it.
  */
 import type { ReadOptions } from '../store/read';
 
@@ -27,16 +29,109 @@ export function flagParam(sp: SearchParams, name: string): boolean {
   return v === '1' || v === 'true' || v === 'yes' || v === 'on';
 }
 
-/**
- * The point in time a page reads the graph at, from `?asOf=`. Not wired yet: always undefined (the current
- * state). When history browsing lands, parse the parameter here and every page follows.
- */
-export function parseAsOf(_sp: SearchParams): Date | undefined {
-  return undefined;
+/** Name of the query parameter holding the point in time a page shows. */
+export const AS_OF_PARAM = 'asOf';
+
+/** Longest time spec read from a URL (longer values are cut, and then fail to parse with a clear message). */
+const MAX_SPEC = 64;
+
+/** The raw `?asOf=` time spec (ISO 8601 or `run:N`), trimmed; undefined when absent or empty (= now). */
+export function asOfParam(sp: SearchParams): string | undefined {
+  return param(sp, AS_OF_PARAM)?.slice(0, MAX_SPEC);
 }
 
-/** Read options for lib/store/read.ts from a page's search parameters. */
-export function readOptionsFrom(sp: SearchParams): ReadOptions {
-  const asOf = parseAsOf(sp);
-  return asOf ? { asOf } : {};
+/**
+ * `href` (an app path with an optional query and fragment) with `asOf` set, replacing any `asOf` it had; unchanged
+ * when `asOf` is undefined (viewing now). Every internal link to a page that reads the graph goes through this,
+ * so links keep the time being viewed.
+ */
+export function withAsOf(href: string, asOf: string | undefined): string {
+  if (!asOf) return href;
+  const hash = href.indexOf('#');
+  const frag = hash >= 0 ? href.slice(hash) : '';
+  const rest = hash >= 0 ? href.slice(0, hash) : href;
+  const q = rest.indexOf('?');
+  const path = q >= 0 ? rest.slice(0, q) : rest;
+  const u = new URLSearchParams(q >= 0 ? rest.slice(q + 1) : '');
+  u.set(AS_OF_PARAM, asOf);
+  return `${path}?${u.toString()}${frag}`;
+}
+
+/** `href` without its `asOf` parameter: the same page, now ("back to now"). */
+export function withoutAsOf(href: string): string {
+  const hash = href.indexOf('#');
+  const frag = hash >= 0 ? href.slice(hash) : '';
+  const rest = hash >= 0 ? href.slice(0, hash) : href;
+  const q = rest.indexOf('?');
+  if (q < 0) return href;
+  const u = new URLSearchParams(rest.slice(q + 1));
+  u.delete(AS_OF_PARAM);
+  const s = u.toString();
+  return `${rest.slice(0, q)}${s ? `?${s}` : ''}${frag}`;
+}
+
+/**
+ * The point in time a page shows:
+ * - `now`: no `asOf` parameter, the current state;
+ * - `past`: the graph as it was at `at` (`spec` is kept as typed, for links);
+ * - `invalid`: an `asOf` that does not resolve (malformed, unknown run, future time): pages show `error` inline
+ *   (app/_components/AsOfBanner.tsx) instead of data.
+ */
+export type AsOf =
+  | { state: 'now'; spec?: undefined; at?: undefined; error?: undefined }
+  | { state: 'past'; spec: string; at: Date; error?: undefined }
+  | { state: 'invalid'; spec: string; at?: undefined; error: string };
+
+/** Resolves a time spec to a time (lib/store/history.ts `resolveTime` bound to a database); throws on a bad spec. */
+export type TimeResolver = (spec: string) => Promise<Date>;
+
+/**
+ * Reads `?asOf=` (ISO 8601 or `run:N`) with `resolve` (the store's `resolveTime`; injected so this module stays
+ * free of the database). Never throws: a bad spec comes back as `invalid`. A time in the future is an error
+ * (the inventory cannot be shown as of then; leave the parameter out for now). `now` is for tests.
+ */
+export async function parseAsOf(sp: SearchParams, resolve: TimeResolver, now: Date = new Date()): Promise<AsOf> {
+  const spec = asOfParam(sp);
+  if (!spec) return { state: 'now' };
+  try {
+    const at = await resolve(spec);
+    if (at.getTime() > now.getTime() + 60_000) {
+      return { state: 'invalid', spec, error: `${spec} is in the future: leave the time out to see the inventory now` };
+    }
+    return { state: 'past', spec, at };
+  } catch (e) {
+    return { state: 'invalid', spec, error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** Read options for lib/store/read.ts at a page's point in time (`{}`, the current state, unless `past`). */
+export function readOptionsFrom(asOf: AsOf): ReadOptions {
+  return asOf.at ? { asOf: asOf.at } : {};
+}
+
+/** URL of the diff page (app/diff) between two time specs, optionally for one cluster/project. */
+export function diffHref(p: { from?: string; to?: string; cluster?: string }): string {
+  const u = new URLSearchParams();
+  if (p.from) u.set('from', p.from);
+  if (p.to) u.set('to', p.to);
+  if (p.cluster) u.set('cluster', p.cluster);
+  const s = u.toString();
+  return s ? `/diff?${s}` : '/diff';
+}
+
+/**
+ * The time spec just before a run took effect (1 ms before its commit): the `from` of "changes in this run" when the
+ * run is the first of its source/scope.
+ */
+export function beforeRunSpec(committedAt: Date): string {
+  return new Date(committedAt.getTime() - 1).toISOString();
+}
+
+/**
+ * "Changes in this run": the diff page from the previous run of the same source/scope (`previous`, from
+ * lib/store/history.ts `previousRun`) to this run, for the run's scope. For the first run of a scope, from just
+ * before it.
+ */
+export function runChangesHref(run: { id: number; scope: string; committedAt: Date }, previous: { id: number } | null): string {
+  return diffHref({ from: previous ? `run:${previous.id}` : beforeRunSpec(run.committedAt), to: `run:${run.id}`, cluster: run.scope });
 }

@@ -21,6 +21,9 @@ import {
 } from '@mantine/core';
 import { db } from '@/lib/db';
 import { getRun } from '@/lib/store/read';
+import { previousRun } from '@/lib/store/history';
+import { runChangesHref } from '@/lib/ui/params';
+import { ButtonLink } from '../../_components/links';
 import { NODE_KIND_KEYS } from '@/lib/graph/model';
 import { formatDuration, runDurationMs } from '@/lib/ui/format';
 import { KindBadge, RunStatusBadge } from '../../_components/badges';
@@ -75,6 +78,7 @@ export default async function RunPage({ params }: Args) {
   if (!id) notFound();
   const run = await getRun(db(), id);
   if (!run) notFound();
+  const previous = run.committedAt ? await previousRun(db(), run.id) : null;
 
   const coverage = Object.entries(run.coverage ?? {}).sort(([a], [b]) => {
     const ia = NODE_KIND_KEYS.indexOf(a as (typeof NODE_KIND_KEYS)[number]);
@@ -96,11 +100,22 @@ export default async function RunPage({ params }: Args) {
           #{run.id}
         </Text>
       </Breadcrumbs>
-      <Group gap="sm" align="center">
-        <Title order={1} fz={26}>
-          Run #{run.id}
-        </Title>
-        <RunStatusBadge status={run.status} />
+      <Group gap="sm" align="center" justify="space-between">
+        <Group gap="sm" align="center">
+          <Title order={1} fz={26}>
+            Run #{run.id}
+          </Title>
+          <RunStatusBadge status={run.status} />
+        </Group>
+        {run.committedAt ? (
+          <ButtonLink
+            href={runChangesHref({ id: run.id, scope: run.scope, committedAt: run.committedAt }, previous)}
+            variant="light"
+            data-testid="run-changes"
+          >
+            {previous ? `Changes in this run (since run ${previous.id})` : 'Changes in this run'}
+          </ButtonLink>
+        ) : null}
       </Group>
 
       {run.status === 'failed' ? (

@@ -1,0 +1,26 @@
+/**
+ * `GET /api/v1/graph/findings?ids=ID&ids=ID…[&asOf=]` (at most 200 ids): findings per node id among `ids`
+ * (lib/analysis/findings.ts through the explorer's hook, lib/graph/neighbourhood.ts `findingsForNodes`). The
+ * explorer asks after it has drawn the graph, so a slow findings pass never delays the first render.
+ */
+import { db } from '@/lib/db';
+import { log } from '@/lib/log';
+import { findingsForNodes } from '@/lib/graph/neighbourhood';
+import { jsonError, noStore, readOptionsFor } from '../_shared';
+
+export const dynamic = 'force-dynamic';
+export const runtime = 'nodejs';
+
+export async function GET(request: Request): Promise<Response> {
+  const sp = new URL(request.url).searchParams;
+  const ids = sp.getAll('ids').filter((x) => x.length <= 1024).slice(0, 200);
+  const database = db();
+  try {
+    const opts = await readOptionsFor(database, sp.get('asOf')?.slice(0, 64) || undefined);
+    if ('error' in opts) return jsonError(400, String(opts.error));
+    return Response.json({ findings: await findingsForNodes(database, ids, opts) }, { headers: noStore });
+  } catch (e) {
+    log.error({ err: (e as Error).message }, 'graph findings request failed');
+    return jsonError(500, 'findings are not available right now');
+  }
+}

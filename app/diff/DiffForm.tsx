@@ -1,0 +1,42 @@
+import { Button, Group, NativeSelect, TextInput } from '@mantine/core';
+
+/**
+ * The diff page's time and cluster choice: a plain GET form (works without JavaScript). Times are ISO 8601 or
+ * `run:N`.
+ */
+export function DiffForm({ from, to, cluster, clusters }: { from: string; to: string; cluster: string; clusters: string[] }) {
+  return (
+    <form action="/diff" method="get" aria-label="Compare two times">
+      <Group align="flex-end" gap="sm" wrap="wrap">
+        <TextInput
+          name="from"
+          label="From"
+          defaultValue={from}
+          placeholder="run:1 or 2024-10-07T10:00:00Z"
+          style={{ flex: '1 1 220px' }}
+          autoComplete="off"
+          spellCheck={false}
+          data-testid="diff-from"
+        />
+        <TextInput
+          name="to"
+          label="To"
+          defaultValue={to}
+          placeholder="run:2 or 2024-10-08T10:00:00Z"
+          style={{ flex: '1 1 220px' }}
+          autoComplete="off"
+          spellCheck={false}
+          data-testid="diff-to"
+        />
+        <NativeSelect
+          name="cluster"
+          label="Cluster / project"
+          defaultValue={cluster}
+          data={[{ value: '', label: 'All' }, ...clusters.map((c) => ({ value: c, label: c }))]}
+          style={{ flex: '0 1 200px' }}
+        />
+        <Button type="submit">Compare</Button>
+      </Group>
+    </form>
+  );
+}

@@ -1,0 +1,318 @@
+/**
+ * The lists of the diff page: objects (nodes) and references (edges) added, removed or changed, with filter chips.
+ * Links go to the node as of `to` (added, changed) or as of `from` (removed: it existed then).
+ */
+import {
+  Badge,
+  Card,
+  Group,
+  Stack,
+  Table,
+  TableScrollContainer,
+  TableTbody,
+  TableTd,
+  TableTh,
+  TableThead,
+  TableTr,
+  Text,
+  Title,
+} from '@mantine/core';
+import { EDGE_KINDS, type EdgeKind } from '@/lib/graph/model';
+import { parseId } from '@/lib/graph/ids';
+import type { DiffEdge, DiffNode, GraphDiff } from '@/lib/store/history';
+import { edgeDetails, kindStyle, nodeHref, viaLabel } from '@/lib/ui/format';
+import { withAsOf } from '@/lib/ui/params';
+import { KindBadge } from '../_components/badges';
+import { EmptyState } from '../_components/EmptyState';
+import { NodeLink } from '../_components/NodeLink';
+import { AnchorLink, ButtonLink } from '../_components/links';
+import { FieldChangeItem } from '../node/History';
+
+export interface DiffFilter {
+  change?: 'added' | 'removed' | 'changed';
+  /** An object kind (`Secret`); references match when either end is of that kind. */
+  kind?: string;
+  show?: 'objects' | 'references';
+}
+
+/** Rows listed per table before "and N more". */
+const MAX_ROWS = 500;
+/** Rows listed per table while both tables are shown (the full list is one click away). */
+const PREVIEW_ROWS = 40;
+
+const CHANGE_COLOR = { added: 'teal', removed: 'red', changed: 'indigo' } as const;
+
+function ChangeBadge({ change }: { change: DiffNode['change'] }) {
+  return (
+    <Badge color={CHANGE_COLOR[change]} variant="light" size="sm" radius="sm" tt="none" data-testid="change-badge">
+      {change}
+    </Badge>
+  );
+}
+
+const endKind = (id: string) => parseId(id)?.kind;
+
+function matchesEdge(e: DiffEdge, f: DiffFilter): boolean {
+  return (!f.change || e.change === f.change) && (!f.kind || endKind(e.from) === f.kind || endKind(e.to) === f.kind);
+}
+
+/** A node at one end of a reference: its name (linked as of `asOf`), then kind and namespace. */
+function End({ id, asOf }: { id: string; asOf: string }) {
+  const p = parseId(id);
+  if (!p) return <Text size="sm">{id}</Text>;
+  return (
+    <Stack gap={0} style={{ minWidth: 0 }}>
+      <AnchorLink href={withAsOf(nodeHref(id), asOf)} size="sm" fw={500} underline="hover" style={{ wordBreak: 'break-word' }}>
+        {p.name}
+      </AnchorLink>
+      <Text size="xs" c="dimmed">
+        {kindStyle(p.provider, p.kind).label}
+        {p.namespace ? ` · ${p.namespace}` : ''}
+      </Text>
+    </Stack>
+  );
+}
+
+export function DiffTables({
+  diff,
+  filter,
+  filterHref,
+  fromSpec,
+  toSpec,
+}: {
+  diff: GraphDiff;
+  filter: DiffFilter;
+  filterHref: (f: DiffFilter) => string;
+  fromSpec: string;
+  toSpec: string;
+}) {
+  const nodes = diff.nodes.filter((n) => (!filter.change || n.change === filter.change) && (!filter.kind || n.kind === filter.kind));
+  const edges = diff.edges.filter((e) => matchesEdge(e, filter));
+  const kinds = [...new Map(diff.nodes.map((n) => [n.kind, n])).values()].sort((a, b) => a.kind.localeCompare(b.kind));
+  const at = (change: DiffNode['change']) => (change === 'removed' ? fromSpec : toSpec);
+  const both = !filter.show;
+  const nodeRows = both ? PREVIEW_ROWS : MAX_ROWS;
+  const edgeRows = both ? PREVIEW_ROWS : MAX_ROWS;
+
+  const chip = (label: string, f: DiffFilter, active: boolean, testId?: string) => (
+    <ButtonLink
+      key={label}
+      href={filterHref(f)}
+      size="compact-sm"
+      radius="xl"
+      variant={active ? 'filled' : 'default'}
+      data-testid={testId}
+      aria-current={active ? 'true' : undefined}
+    >
+      {label}
+    </ButtonLink>
+  );
+  const countOf = (c?: DiffFilter['change']) =>
+    diff.nodes.filter((n) => (!c || n.change === c) && (!filter.kind || n.kind === filter.kind)).length +
+    diff.edges.filter((e) => matchesEdge(e, { ...filter, change: c })).length;
+
+  if (!diff.nodes.length && !diff.edges.length) {
+    return <EmptyState title="No changes">The inventory was the same at both times.</EmptyState>;
+  }
+
+  return (
+    <Stack gap="lg">
+      <Card withBorder padding="md" radius="md" data-testid="diff-filters">
+        <Stack gap={8}>
+          <Group gap={6} wrap="wrap">
+            <Text size="xs" c="dimmed" w={64}>
+              Change
+            </Text>
+            {chip(`All (${countOf()})`, { ...filter, change: undefined }, !filter.change)}
+            {(['added', 'removed', 'changed'] as const).map((c) => chip(`${c[0]!.toUpperCase()}${c.slice(1)} (${countOf(c)})`, { ...filter, change: c }, filter.change === c, `filter-${c}`))}
+          </Group>
+          <Group gap={6} wrap="wrap">
+            <Text size="xs" c="dimmed" w={64}>
+              Kind
+            </Text>
+            {chip('All kinds', { ...filter, kind: undefined }, !filter.kind)}
+            {kinds.map((n) => chip(kindStyle(n.provider, n.kind).plural, { ...filter, kind: n.kind }, filter.kind === n.kind))}
+          </Group>
+          <Group gap={6} wrap="wrap">
+            <Text size="xs" c="dimmed" w={64}>
+              Show
+            </Text>
+            {chip('Objects and references', { ...filter, show: undefined }, !filter.show)}
+            {chip('Objects', { ...filter, show: 'objects' }, filter.show === 'objects')}
+            {chip('References', { ...filter, show: 'references' }, filter.show === 'references')}
+          </Group>
+        </Stack>
+      </Card>
+
+      {filter.show !== 'references' ? (
+        <Card withBorder padding="lg" radius="md" component="section" aria-labelledby="diff-objects-title" data-testid="diff-objects">
+          <Stack gap="sm">
+            <Group gap={8}>
+              <Title order={2} fz="lg" id="diff-objects-title">
+                Objects
+              </Title>
+              <Badge variant="filled" color={nodes.length ? 'indigo' : 'gray'} radius="sm">
+                {nodes.length}
+              </Badge>
+            </Group>
+            {nodes.length ? (
+              <TableScrollContainer minWidth={760}>
+                <Table verticalSpacing="sm" horizontalSpacing="md" highlightOnHover>
+                  <TableThead>
+                    <TableTr>
+                      <TableTh w={100}>Change</TableTh>
+                      <TableTh w={150}>Kind</TableTh>
+                      <TableTh w="30%">Name</TableTh>
+                      <TableTh w={150}>Namespace</TableTh>
+                      <TableTh>What changed</TableTh>
+                    </TableTr>
+                  </TableThead>
+                  <TableTbody>
+                    {nodes.slice(0, nodeRows).map((n) => (
+                      <TableTr key={n.id} data-node-id={n.id} data-change={n.change}>
+                        <TableTd>
+                          <ChangeBadge change={n.change} />
+                        </TableTd>
+                        <TableTd>
+                          <KindBadge provider={n.provider} kind={n.kind} />
+                        </TableTd>
+                        <TableTd>
+                          <NodeLink id={n.id} asOf={at(n.change)}>
+                            {n.name}
+                          </NodeLink>
+                        </TableTd>
+                        <TableTd>
+                          <Text size="sm" c={n.namespace ? undefined : 'dimmed'}>
+                            {n.namespace ?? '—'}
+                          </Text>
+                        </TableTd>
+                        <TableTd>
+                          {n.changes.length ? (
+                            <Stack gap={4}>
+                              {n.changes.slice(0, 12).map((c, j) => (
+                                <FieldChangeItem key={`${c.field}/${j}`} c={c} />
+                              ))}
+                              {n.changes.length > 12 ? (
+                                <Text size="xs" c="dimmed">
+                                  and {n.changes.length - 12} more (see the object’s history)
+                                </Text>
+                              ) : null}
+                            </Stack>
+                          ) : (
+                            <Text size="xs" c="dimmed">
+                              {n.change === 'changed' ? 'status or bookkeeping fields' : '—'}
+                            </Text>
+                          )}
+                        </TableTd>
+                      </TableTr>
+                    ))}
+                  </TableTbody>
+                </Table>
+              </TableScrollContainer>
+            ) : (
+              <Text size="sm" c="dimmed" fs="italic">
+                No object matches these filters.
+              </Text>
+            )}
+            <More total={nodes.length} shown={nodeRows} href={both ? filterHref({ ...filter, show: 'objects' }) : undefined} noun="objects" />
+          </Stack>
+        </Card>
+      ) : null}
+
+      {filter.show !== 'objects' ? (
+        <Card withBorder padding="lg" radius="md" component="section" aria-labelledby="diff-refs-title" data-testid="diff-references">
+          <Stack gap="sm">
+            <Group gap={8}>
+              <Title order={2} fz="lg" id="diff-refs-title">
+                References
+              </Title>
+              <Badge variant="filled" color={edges.length ? 'indigo' : 'gray'} radius="sm">
+                {edges.length}
+              </Badge>
+            </Group>
+            {edges.length ? (
+              <TableScrollContainer minWidth={860}>
+                <Table verticalSpacing={8} horizontalSpacing="md" highlightOnHover>
+                  <TableThead>
+                    <TableTr>
+                      <TableTh w={100}>Change</TableTh>
+                      <TableTh w="30%">From</TableTh>
+                      <TableTh w={110}>Relation</TableTh>
+                      <TableTh w="30%">To</TableTh>
+                      <TableTh>Details</TableTh>
+                    </TableTr>
+                  </TableThead>
+                  <TableTbody>
+                    {edges.slice(0, edgeRows).map((e, i) => {
+                      const spec = EDGE_KINDS[e.kind as EdgeKind];
+                      const via = typeof e.properties.via === 'string' ? e.properties.via : undefined;
+                      const details = edgeDetails(e.properties);
+                      return (
+                        <TableTr key={`${e.kind}/${e.from}/${e.to}/${i}`} data-change={e.change} data-from={e.from} data-to={e.to}>
+                          <TableTd>
+                            <ChangeBadge change={e.change} />
+                          </TableTd>
+                          <TableTd>
+                            <End id={e.from} asOf={at(e.change)} />
+                          </TableTd>
+                          <TableTd>
+                            <Text size="sm" c="dimmed">
+                              {spec ? spec.forward : e.kind}
+                            </Text>
+                          </TableTd>
+                          <TableTd>
+                            <End id={e.to} asOf={at(e.change)} />
+                          </TableTd>
+                          <TableTd>
+                            <Group gap={6} wrap="wrap">
+                              {via ? (
+                                <Badge variant="dot" color="indigo" size="sm" radius="sm" tt="none">
+                                  {viaLabel(via)}
+                                </Badge>
+                              ) : null}
+                              {details.slice(0, 4).map((d) => (
+                                <Text key={d.label} size="xs">
+                                  <Text span c="dimmed" size="xs">
+                                    {d.label}
+                                  </Text>{' '}
+                                  <Text span size="xs" className="kg-mono">
+                                    {d.values.join(', ')}
+                                  </Text>
+                                </Text>
+                              ))}
+                            </Group>
+                          </TableTd>
+                        </TableTr>
+                      );
+                    })}
+                  </TableTbody>
+                </Table>
+              </TableScrollContainer>
+            ) : (
+              <Text size="sm" c="dimmed" fs="italic">
+                No reference matches these filters.
+              </Text>
+            )}
+            <More total={edges.length} shown={edgeRows} href={both ? filterHref({ ...filter, show: 'references' }) : undefined} noun="references" />
+          </Stack>
+        </Card>
+      ) : null}
+    </Stack>
+  );
+}
+
+/** "… and N more" under a cut list: a link to the full list, or a hint to filter. */
+function More({ total, shown, href, noun }: { total: number; shown: number; href?: string; noun: string }) {
+  if (total <= shown) return null;
+  return href ? (
+    <Group>
+      <ButtonLink href={href} variant="light" size="xs" data-testid={`more-${noun}`}>
+        Show all {total} {noun}
+      </ButtonLink>
+    </Group>
+  ) : (
+    <Text size="sm" c="dimmed">
+      … and {total - shown} more: narrow the list with the filters.
+    </Text>
+  );
+}
