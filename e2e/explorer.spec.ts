@@ -18,6 +18,9 @@ const KSA_ID = 'k8s:demo/ota/ServiceAccount/ota-lite-api';
 const GSA_ID = 'gcp:keygraph-demo/ServiceAccount/ota-lite-api@keygraph-demo.iam.gserviceaccount.com';
 const MISSING_SECRET_ID = 'k8s:demo/ota/Secret/targets-backup-key';
 
+const DELETED_KEY_ID = 'gcp:keygraph-demo/ServiceAccountKey/0077cc31976b0ecae27ea9064f55e28a31c36c28';
+const DELETED_KEY_HOLDER_ID = 'k8s:demo/monitoring/Secret/secrets-store-creds';
+
 const explorer = (id: string, extra = '') => `/explorer?id=${encodeURIComponent(id)}${extra}`;
 
 async function shot(page: Page, name: string): Promise<void> {
@@ -33,6 +36,15 @@ async function drawnIds(page: Page): Promise<string[]> {
     const cy = (el as HTMLElement & { kgCy?: { nodes(): { map<T>(f: (n: { id(): string }) => T): T[] } } }).kgCy;
     return cy ? cy.nodes().map((n) => n.id()).sort() : [];
   });
+}
+
+/** Whether a drawn node has the `missing` class, and its border style. */
+async function nodeStyle(page: Page, id: string): Promise<{ cls: boolean; border: string }> {
+  return page.getByTestId('explorer-graph').evaluate((el, nodeId) => {
+    type Cy = { getElementById(i: string): { hasClass(c: string): boolean; style(p: string): string } };
+    const n = (el as HTMLElement & { kgCy?: Cy }).kgCy!.getElementById(nodeId);
+    return { cls: n.hasClass('missing'), border: n.style('border-style') };
+  }, id);
 }
 
 /** Clicks a node on the canvas (where cytoscape draws it). */
@@ -58,13 +70,8 @@ test('from a GCP key: the Secret holding it and the workloads using that Secret'
   expect(ids).toContain(CRONJOB_ID);
   expect(ids.some((i) => i.startsWith('k8s:demo/ota/Job/ota-metadata-backup-'))).toBe(true);
   expect(ids.some((i) => i.startsWith('k8s:demo/ota/Pod/ota-metadata-backup-'))).toBe(true);
-  // The key is not collected from GCP in the demo: drawn as missing (dashed red border).
-  const missing = await page.getByTestId('explorer-graph').evaluate((el, id) => {
-    type Cy = { getElementById(i: string): { hasClass(c: string): boolean; style(p: string): string } };
-    const n = (el as HTMLElement & { kgCy?: Cy }).kgCy!.getElementById(id);
-    return { cls: n.hasClass('missing'), border: n.style('border-style') };
-  }, KEY_ID);
-  expect(missing).toEqual({ cls: true, border: 'dashed' });
+  // GCP lists this key (demo project keygraph-demo): drawn as an observed node (solid border).
+  expect(await nodeStyle(page, KEY_ID)).toEqual({ cls: false, border: 'solid' });
 
   // Select the Secret on the canvas: details beside the graph, with a link to its page.
   await clickNode(page, HOLDER_ID);
@@ -97,6 +104,13 @@ test('from a GCP key: the Secret holding it and the workloads using that Secret'
   const text = readFileSync(svgPath, 'utf8');
   expect(text).toContain('<svg');
   expect(text).toContain('ota-backup-uploader-gcp-key');
+});
+
+test('a key GCP no longer lists is drawn as missing, with the Secret that still holds it', async ({ page }) => {
+  await page.goto(explorer(DELETED_KEY_ID));
+  const ids = await drawnIds(page);
+  expect(ids).toContain(DELETED_KEY_HOLDER_ID);
+  expect(await nodeStyle(page, DELETED_KEY_ID)).toEqual({ cls: true, border: 'dashed' });
 });
 
 test('expand and collapse a node; the URL restores the view after a reload', async ({ page }) => {
