@@ -9,8 +9,11 @@ const LINKS = [
   { href: '/', label: 'Overview', match: (p: string) => p === '/' },
   { href: '/search', label: 'Search', match: (p: string, missing: boolean) => (p === '/search' && !missing) || p === '/node' },
   { href: '/search?missing=1', label: 'Missing', match: (p: string, missing: boolean) => p === '/search' && missing },
+  { href: '/findings', label: 'Findings', match: (p: string) => p.startsWith('/findings') },
+  { href: '/explorer', label: 'Explorer', match: (p: string) => p.startsWith('/explorer') },
   { href: '/diff', label: 'Changes', match: (p: string) => p.startsWith('/diff'), timeless: true },
   { href: '/runs', label: 'Runs', match: (p: string) => p.startsWith('/runs'), timeless: true },
+  { href: '/exports', label: 'Exports', match: (p: string) => p.startsWith('/exports') },
 ];
 
 /** Header navigation; highlights the current section. Links to pages that read the graph keep `asOf`. */
