@@ -136,7 +136,7 @@ export interface ExportOptions {
  */
 export async function* exportChunks(database: Database, req: ExportRequest, opts: ExportOptions = {}): AsyncGenerator<string> {
   const source = rowSource(req.what);
-  if (!source) throw new ExportRequestError(`unknown export ${JSON.stringify(req.what)}`);
+  if (!source || (!source.query && !source.load)) throw new ExportRequestError(`unknown export ${JSON.stringify(req.what)}`);
   const writer = FORMATS[req.format];
   const batchSize = opts.batchSize ?? 1000;
   const chunkSize = opts.chunkSize ?? 64 * 1024;
@@ -170,9 +170,21 @@ export async function* exportChunks(database: Database, req: ExportRequest, opts
         },
       };
     };
+    const loaded = source.load ? await source.load(database, ctx) : null;
+    const items = () =>
+      loaded
+        ? {
+            async *[Symbol.asyncIterator]() {
+              for (const r of loaded) {
+                count++;
+                yield r;
+              }
+            },
+          }
+        : rows(source.query!(ctx));
     let buf = '';
     let first = true;
-    for await (const piece of writer.write({ meta, source, ctx, rows })) {
+    for await (const piece of writer.write({ meta, source, ctx, rows, items })) {
       buf += piece;
       if (first || buf.length >= chunkSize) {
         first = false;

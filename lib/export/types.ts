@@ -6,6 +6,7 @@
  * line in lib/export/sources/index.ts; every format (CSV, JSON, NDJSON, GraphML), the CLI and the web route follow.
  */
 import type { Prisma } from '../generated/prisma/client';
+import type { Database } from '../db';
 
 /** Export formats. */
 export const EXPORT_FORMATS = ['csv', 'json', 'ndjson', 'graphml'] as const;
@@ -92,8 +93,13 @@ export interface RowSource<Item = Record<string, unknown>> {
   filters: readonly FilterName[];
   /** Validates `filters.kind` (returns a message when invalid); absent when `kind` is not accepted. */
   checkKind?(kind: string): string | null;
-  /** Rows in export order. */
-  query(ctx: QueryContext): Prisma.Sql;
+  /** Rows in export order (streamed with a cursor). Every source has this or `load`. */
+  query?(ctx: QueryContext): Prisma.Sql;
+  /**
+   * For a source computed in the application rather than read by one query (findings): its rows, in export order,
+   * computed at the export's as-of time. Bounded in size by nature.
+   */
+  load?(database: Database, ctx: QueryContext): Promise<DbRow[]>;
   /** JSON / NDJSON item of a row (keeps structure). */
   item(row: DbRow, ctx: QueryContext): Item;
   /** CSV header. */

@@ -46,10 +46,10 @@ export const csvFormat: FormatWriter = {
   format: 'csv',
   contentType: 'text/csv; charset=utf-8; header=present',
   extension: 'csv',
-  async *write({ meta, source, ctx, rows }) {
+  async *write({ meta, source, ctx, rows, items }) {
     yield csvMetaLines(meta) + stringify([source.columns as string[]], OPTIONS);
     let batch: CsvCell[][] = [];
-    for await (const row of rows(source.query(ctx))) {
+    for await (const row of items()) {
       batch.push(source.csv(source.item(row, ctx)).map(neutralise));
       if (batch.length >= BATCH) {
         yield stringify(batch, OPTIONS);

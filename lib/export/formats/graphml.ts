@@ -74,12 +74,12 @@ export const graphmlFormat: FormatWriter = {
   format: 'graphml',
   contentType: 'application/graphml+xml; charset=utf-8',
   extension: 'graphml',
-  async *write({ meta, source, ctx, rows }) {
+  async *write({ meta, source, ctx, rows, items }) {
     if (!source.graph) {
       // Items as nodes: one attribute per CSV column; the first column is the id.
       const defs: KeyDef[] = source.columns.map((c) => k('node', c));
       yield header(meta, defs);
-      for await (const row of rows(source.query(ctx))) {
+      for await (const row of items()) {
         const cells = source.csv(source.item(row, ctx));
         const values = Object.fromEntries(source.columns.map((c, i) => [c, cells[i]]));
         yield `    <node id="${xmlEscape(String(cells[0]))}">\n${data(defs, values, '      ')}    </node>\n`;

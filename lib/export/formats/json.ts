@@ -8,10 +8,10 @@ export const jsonFormat: FormatWriter = {
   format: 'json',
   contentType: 'application/json; charset=utf-8',
   extension: 'json',
-  async *write({ meta, source, ctx, rows }) {
+  async *write({ meta, source, ctx, rows, items }) {
     yield `{"meta":${JSON.stringify(meta)},\n"items":[`;
     let sep = '\n';
-    for await (const row of rows(source.query(ctx))) {
+    for await (const row of items()) {
       yield sep + JSON.stringify(source.item(row, ctx));
       sep = ',\n';
     }
@@ -23,8 +23,8 @@ export const ndjsonFormat: FormatWriter = {
   format: 'ndjson',
   contentType: 'application/x-ndjson; charset=utf-8',
   extension: 'ndjson',
-  async *write({ meta, source, ctx, rows }) {
+  async *write({ meta, source, ctx, rows, items }) {
     yield `${JSON.stringify({ meta })}\n`;
-    for await (const row of rows(source.query(ctx))) yield `${JSON.stringify(source.item(row, ctx))}\n`;
+    for await (const row of items()) yield `${JSON.stringify(source.item(row, ctx))}\n`;
   },
 };

@@ -9,6 +9,8 @@ export interface WriteInput {
   ctx: QueryContext;
   /** Streams the rows of `sql` on the export's connection and snapshot; read it once, to the end or not. */
   rows(sql: Prisma.Sql): AsyncIterable<DbRow>;
+  /** The source's own rows (its query streamed, or what its `load` computed), in export order; read once. */
+  items(): AsyncIterable<DbRow>;
 }
 
 /**

@@ -1,9 +1,10 @@
 /**
- * The registry of exportable `what`s. To add one (findings): write a module exporting a {@link RowSource} and list
+ * The registry of exportable `what`s. To add one: write a module exporting a {@link RowSource} and list
  * it here; the formats, the CLI (`keygraph export --what …`), the web route and the Exports page pick it up.
  */
 import type { RowSource } from '../types';
 import { edgesSource } from './edges';
+import { findingsSource } from './findings';
 import { keysSource } from './keys';
 import { nodesSource } from './nodes';
 
@@ -11,6 +12,7 @@ import { nodesSource } from './nodes';
 export const SOURCES: Record<string, RowSource<any>> = {
   nodes: nodesSource,
   edges: edgesSource,
+  findings: findingsSource,
   keys: keysSource,
 };
 
