@@ -49,8 +49,7 @@ export function checkExportInput(input: ExportInput): Omit<ExportRequest, 'asOf'
   const what = input.what?.trim() ?? '';
   const source = rowSource(what);
   if (!source) {
-    const later = what === 'findings' ? ' (findings exports are not available yet)' : '';
-    throw new ExportRequestError(`unknown export ${JSON.stringify(what)}${later}: use one of ${Object.keys(SOURCES).join(', ')}`, 'what');
+    throw new ExportRequestError(`unknown export ${JSON.stringify(what)}: use one of ${Object.keys(SOURCES).join(', ')}`, 'what');
   }
   const format = (input.format?.trim().toLowerCase() || 'csv') as ExportFormat;
   if (!EXPORT_FORMATS.includes(format)) {
