@@ -4,10 +4,12 @@ import { computeFindings } from '../lib/analysis/findings';
 const server = await startEmbeddedDatabase('/tmp/kgbench/db');
 const d = openDatabase(server.url);
 const connect = d.pool.connect.bind(d.pool);
+const { latestRuns } = await import('../lib/analysis/freshness'); await latestRuns(d);
 (d.pool as any).connect = async () => {
   const c: any = await connect();
   const q = c.query.bind(c);
-  c.query = async (text: any, vals?: any) => {
+  c.query = async (text: any, vals?: any, ...rest: any[]) => {
+    if (rest.length || typeof vals === 'function' || (typeof text === 'object' && text.rowMode)) return q(text, vals, ...rest);
     const sql = typeof text === 'string' ? text : text.text;
     if (process.env.EXPLAIN && /^\s*(WITH|SELECT)/.test(sql) && sql.length > 200) {
       const r = await q(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, vals);

@@ -5,6 +5,8 @@
  * 2. Starts a fresh embedded PostgreSQL (or uses BENCH_DATABASE_URL), migrates.
  * 3. Ingests the dump end to end (read, parse, map, COPY, merge, commit) as `keygraph collect files` does.
  * 4. Ingests the unchanged dump again.
+ * 4b. Adds GCP on top: 5,000 service accounts with 20,000 keys (gcloud JSON) and 2,000 Secrets holding their key
+ *    files (bench/generate-gcp.ts); reports the added time and its ratio to a raw COPY of the rows it wrote.
  * 5. COPYs the same rows (the nodes and edges the ingest wrote) into tables of the same definition (columns,
  *    defaults, indexes, constraints: `LIKE … INCLUDING ALL`): the floor any ingest of these rows pays.
  * Reports objects/s, peak RSS, the ratio to raw COPY (target ≤ 3×), the second ingest vs the first (target ≤ 1.5×),
@@ -19,6 +21,7 @@ import { pipeline } from 'node:stream/promises';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import { writeClusterDump, DEFAULT_DUMP_OPTIONS } from './generate';
+import { writeGcpDump, DEFAULT_GCP_DUMP } from './generate-gcp';
 import { startEmbeddedDatabase } from '../lib/db/embedded';
 import { openDatabase, closeDatabase } from '../lib/db';
 import { migrate } from '../lib/db/migrate';
@@ -69,19 +72,47 @@ async function main() {
 
     const rssAfterIngests = peakRssMiB();
 
+    // GCP on top of the cluster: 5,000 service accounts with 20,000 keys (gcloud JSON, one project) and 2,000
+    // Secrets holding key files (their own cluster scope), each key file naming a listed key.
+    const gcpDump = await writeGcpDump(path.join(outDir, 'gcp'), {
+      ...DEFAULT_GCP_DUMP,
+      serviceAccounts: Math.round(DEFAULT_GCP_DUMP.serviceAccounts * scale),
+      keys: Math.round(DEFAULT_GCP_DUMP.keys * scale),
+      holderSecrets: Math.round(DEFAULT_GCP_DUMP.holderSecrets * scale),
+    });
+    const gcpRowsBefore = await countRows(database);
+    t = performance.now();
+    const gcpRuns = await collectFilesInto(rt, gcpDump.gcpFiles, { cluster: 'bench-gcp-files', namespace: 'default', quiet: true });
+    const holderRuns = await collectFilesInto(rt, [gcpDump.holdersFile], { cluster: 'bench-holders', namespace: 'default', quiet: true });
+    const gcpMs = performance.now() - t;
+    const gcpRows = (await countRows(database)) - gcpRowsBefore;
+    const danglingKeyLinks = Number(
+      (await database.pool.query(`SELECT count(*) AS n FROM edge_versions e WHERE e.kind = 'HOLDS_KEY' AND e.scope = 'bench-holders' AND e.valid_to IS NULL
+        AND NOT EXISTS (SELECT 1 FROM node_versions v WHERE v.node_id = e.to_id AND v.valid_to IS NULL AND NOT v.missing)`)).rows[0].n,
+    );
+
     // The floor: COPY the same rows (as stored) into tables of the same definition, in the same PostgreSQL.
     const client = await database.pool.connect();
     let copyMs = 0;
+    let gcpCopyMs = 0;
     let rows = 0;
     try {
       await client.query(`DROP TABLE IF EXISTS bench_raw_nodes, bench_raw_edges; CREATE TABLE bench_raw_nodes (LIKE node_versions INCLUDING ALL); CREATE TABLE bench_raw_edges (LIKE edge_versions INCLUDING ALL)`);
-      const nodesText = await exportTable(client, 'node_versions');
-      const edgesText = await exportTable(client, 'edge_versions');
+      const nodesText = await exportTable(client, 'node_versions', `WHERE scope = 'bench'`);
+      const edgesText = await exportTable(client, 'edge_versions', `WHERE scope = 'bench'`);
       rows = nodesText.rows + edgesText.rows;
       t = performance.now();
       await copyIn(client, 'bench_raw_nodes', nodesText.chunks);
       await copyIn(client, 'bench_raw_edges', edgesText.chunks);
       copyMs = performance.now() - t;
+      // Rows of the GCP phase alone: the floor for the added time.
+      await client.query('TRUNCATE bench_raw_nodes, bench_raw_edges');
+      const gcpNodes = await exportTable(client, 'node_versions', `WHERE scope IN ('bench-project', 'bench-holders')`);
+      const gcpEdges = await exportTable(client, 'edge_versions', `WHERE scope IN ('bench-project', 'bench-holders')`);
+      t = performance.now();
+      await copyIn(client, 'bench_raw_nodes', gcpNodes.chunks);
+      await copyIn(client, 'bench_raw_edges', gcpEdges.chunks);
+      gcpCopyMs = performance.now() - t;
       await client.query('DROP TABLE bench_raw_nodes, bench_raw_edges');
     } finally {
       client.release();
@@ -99,6 +130,17 @@ async function main() {
       secondToFirst: +(secondMs / firstMs).toFixed(2),
       peakRssMiB: rssAfterIngests,
       rssBeforeIngestMiB: rssBefore,
+      gcp: {
+        serviceAccounts: Math.round(DEFAULT_GCP_DUMP.serviceAccounts * scale),
+        keys: Math.round(DEFAULT_GCP_DUMP.keys * scale),
+        holderSecrets: Math.round(DEFAULT_GCP_DUMP.holderSecrets * scale),
+        addedSeconds: +(gcpMs / 1000).toFixed(2),
+        rowsWritten: gcpRows,
+        rawCopySeconds: +(gcpCopyMs / 1000).toFixed(2),
+        ratioToRawCopy: +(gcpMs / gcpCopyMs).toFixed(2),
+        holdsKeyEdgesToUnlistedKeys: danglingKeyLinks,
+        runs: [...gcpRuns, ...holderRuns].map((r) => ({ scope: r.scope, status: r.summary.status, nodes: r.summary.nodes, edges: r.summary.edges })),
+      },
       firstRun: first!.summary,
       secondRun: { nodes: second!.summary.nodes, edges: second!.summary.edges, status: second!.summary.status },
     };
@@ -111,6 +153,9 @@ async function main() {
       'second, unchanged ingest (s)': report.secondIngestSeconds,
       'second / first (target ≤ 1.5)': report.secondToFirst,
       'peak RSS MiB (target < 1024)': report.peakRssMiB,
+      'GCP + key holders added (s)': report.gcp.addedSeconds,
+      'GCP ratio to raw COPY': report.gcp.ratioToRawCopy,
+      'HOLDS_KEY to unlisted keys (expect 0)': report.gcp.holdsKeyEdgesToUnlistedKeys,
     });
     await writeFile(path.join(outDir, 'ingest.json'), JSON.stringify(report, null, 2));
   } finally {
@@ -120,11 +165,16 @@ async function main() {
   }
 }
 
-async function exportTable(client: import('pg').PoolClient, table: string): Promise<{ chunks: string[]; rows: number }> {
+async function countRows(database: { pool: import('pg').Pool }): Promise<number> {
+  const r = await database.pool.query(`SELECT (SELECT count(*) FROM node_versions) + (SELECT count(*) FROM edge_versions) AS n`);
+  return Number(r.rows[0].n);
+}
+
+async function exportTable(client: import('pg').PoolClient, table: string, where: string): Promise<{ chunks: string[]; rows: number }> {
   const { to: copyTo } = await import('pg-copy-streams');
   const chunks: string[] = [];
   let rows = 0;
-  const stream = client.query(copyTo(`COPY ${table} TO STDOUT`));
+  const stream = client.query(copyTo(`COPY (SELECT * FROM ${table} ${where}) TO STDOUT`));
   for await (const c of stream) {
     const s = c.toString();
     rows += s.split('\n').length - 1;

@@ -42,8 +42,8 @@ describe('findings export', () => {
     const rows = parseCsv(await exportText(t, { what: 'findings', format: 'csv' }), { columns: true, comment: '#' }) as Record<string, string>[];
     expect(rows).toHaveLength(expected.length);
     const renamed = rows.find((r) => r.rule === 'renamed-secret')!;
-    expect(renamed.objects.split(' ')).toContain('k8s:demo/ota/Secret/targets-backup-key');
-    expect(JSON.parse(renamed.evidence)).toBeTypeOf('object');
+    expect(renamed.objects!.split(' ')).toContain('k8s:demo/ota/Secret/targets-backup-key');
+    expect(JSON.parse(renamed.evidence!)).toBeTypeOf('object');
   });
 
   it('filters by cluster/project and namespace', async () => {
