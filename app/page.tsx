@@ -1,29 +1,21 @@
 import {
   Alert,
-  Card,
   Code,
   Group,
   SimpleGrid,
   Stack,
-  Table,
-  TableTbody,
-  TableTd,
-  TableTh,
-  TableThead,
-  TableTr,
   Text,
   Title,
 } from '@mantine/core';
 import { db } from '@/lib/db';
 import { countByKind, listRuns } from '@/lib/store/read';
 import { NODE_KIND_KEYS, NODE_KINDS } from '@/lib/graph/model';
-import { formatDuration, kindStyle, providerLabel, runDurationMs, runHref, searchHref } from '@/lib/ui/format';
+import { kindStyle, providerLabel, searchHref } from '@/lib/ui/format';
 import { readOptionsFrom, withAsOf, type SearchParams } from '@/lib/ui/params';
 import { AppLink } from './_components/NodeLink';
-import { RunStatusBadge } from './_components/badges';
 import { EmptyState } from './_components/EmptyState';
 import { PageTitle } from './_components/PageTitle';
-import { TimeText } from './_components/TimeText';
+import { RunsTable } from './_components/RunsTable';
 import { IconAlert } from './_components/icons';
 import { CardLink } from './_components/links';
 import { AsOfBanner, pageAsOf } from './_components/AsOfBanner';
@@ -153,44 +145,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
           </AppLink>
         </Group>
         {runs.length ? (
-          <Card withBorder padding={0} radius="md">
-            <Table verticalSpacing="sm" horizontalSpacing="md" highlightOnHover>
-              <TableThead>
-                <TableTr>
-                  <TableTh>Run</TableTh>
-                  <TableTh>Source</TableTh>
-                  <TableTh>Scope</TableTh>
-                  <TableTh>Status</TableTh>
-                  <TableTh>Started</TableTh>
-                  <TableTh>Duration</TableTh>
-                </TableTr>
-              </TableThead>
-              <TableTbody>
-                {runs.map((r) => (
-                  <TableTr key={r.id}>
-                    <TableTd>
-                      <AppLink href={runHref(r.id)} fw={600}>
-                        #{r.id}
-                      </AppLink>
-                    </TableTd>
-                    <TableTd>{r.source}</TableTd>
-                    <TableTd>
-                      <Text size="sm" className="kg-mono">
-                        {r.scope}
-                      </Text>
-                    </TableTd>
-                    <TableTd>
-                      <RunStatusBadge status={r.status} />
-                    </TableTd>
-                    <TableTd>
-                      <TimeText value={r.startedAt} />
-                    </TableTd>
-                    <TableTd>{formatDuration(runDurationMs(r))}</TableTd>
-                  </TableTr>
-                ))}
-              </TableTbody>
-            </Table>
-          </Card>
+          <RunsTable runs={runs} />
         ) : (
           <Text c="dimmed" size="sm">
             No collection has run yet.

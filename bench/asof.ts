@@ -8,21 +8,17 @@
  * a time in the middle of the 30 days, and reports p50/p95 of both and their ratio (target: as-of p95 at most 2×
  * current). Writes bench/out/asof.json.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { writeClusterDump, DEFAULT_DUMP_OPTIONS } from './generate';
-import { startEmbeddedDatabase } from '../lib/db/embedded';
-import { openDatabase, closeDatabase } from '../lib/db';
-import { migrate } from '../lib/db/migrate';
+import { writeClusterDump, scaledDumpOptions } from './generate';
 import { createFingerprinter } from '../lib/secrets/fingerprint';
 import { collectFiles } from '../lib/collect/files';
 import { startRun } from '../lib/store/write';
 import { getEdges, getNode } from '../lib/store/read';
 import type { CollectionResult, NodeRecord } from '../lib/graph/records';
 import { createRng } from './generate';
+import { openBenchDatabase } from './db';
 
 const { values } = parseArgs({ options: { scale: { type: 'string', default: '1.53' }, days: { type: 'string', default: '30' } } });
 const scale = Number(values.scale);
@@ -52,20 +48,16 @@ async function main() {
   const outDir = path.resolve('bench/out');
   await mkdir(outDir, { recursive: true });
   const dump = path.join(outDir, `cluster-x${scale}.json`);
-  const opts = Object.fromEntries(
-    Object.entries(DEFAULT_DUMP_OPTIONS).map(([k, v]) => [k, k === 'seed' || k === 'namespaces' ? v : Math.round(v * scale)]),
-  ) as typeof DEFAULT_DUMP_OPTIONS;
+  const opts = scaledDumpOptions(scale);
   const summary = await writeClusterDump(dump, opts);
   const fingerprint = createFingerprinter(Buffer.alloc(32, 1));
   const { collections } = await collectFiles([dump], { cluster: 'bench', namespace: 'default', fingerprint });
   const base = collections[0]!.result;
   console.log(`mapped ${summary.total} objects: ${base.nodes.length} nodes, ${base.edges.length} edges`);
 
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'keygraph-asof-'));
-  const server = await startEmbeddedDatabase(dir);
-  const database = openDatabase(server.url);
+  const bench = await openBenchDatabase({ prefix: 'keygraph-asof-', external: false });
+  const { database } = bench;
   try {
-    await migrate(database.pool);
     const rng = createRng(11);
     const commits: Date[] = [];
     const t0 = performance.now();
@@ -116,9 +108,7 @@ async function main() {
     console.table(report);
     await writeFile(path.join(outDir, 'asof.json'), JSON.stringify(report, null, 2));
   } finally {
-    await closeDatabase(database);
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await bench.close();
   }
 }
 

@@ -9,16 +9,13 @@
  * Reports rows/s and the peak RSS during each export (target: flat under 300 MiB whatever N), and writes
  * bench/out/export.json.
  */
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { closeDatabase, openDatabase } from '../lib/db';
-import { startEmbeddedDatabase } from '../lib/db/embedded';
-import { migrate } from '../lib/db/migrate';
 import { parseExportRequest, writeExport, type ExportFormat } from '../lib/export';
+import { openBenchDatabase } from './db';
 import { copySyntheticEdges } from './export-data';
 
 const { values } = parseArgs({
@@ -29,18 +26,9 @@ if (!Number.isInteger(N) || N <= 0) throw new Error('--edges must be a positive 
 const MiB = 2 ** 20;
 
 async function main() {
-  let dir: string | null = null;
-  let stop = async () => {};
-  let url = process.env.BENCH_DATABASE_URL;
-  if (!url) {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'keygraph-bench-export-'));
-    const server = await startEmbeddedDatabase(dir);
-    url = server.url;
-    stop = server.stop;
-  }
-  const database = openDatabase(url);
+  const bench = await openBenchDatabase({ prefix: 'keygraph-bench-export-', keep: values.keep });
+  const { database } = bench;
   try {
-    await migrate(database.pool);
     let t = performance.now();
     await copySyntheticEdges(database.pool, N);
     const loadSecs = (performance.now() - t) / 1000;
@@ -74,9 +62,7 @@ async function main() {
     await writeFile(path.join('bench/out', 'export.json'), JSON.stringify(report, null, 2));
     console.log(`process peak RSS (load included): ${report.processMaxRssMiB} MiB (target for exports: < 300 MiB)`);
   } finally {
-    await closeDatabase(database);
-    await stop();
-    if (dir && !values.keep) rmSync(dir, { recursive: true, force: true });
+    await bench.close();
   }
 }
 

@@ -26,6 +26,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { pathToFileURL } from 'node:url';
 import type { Writable } from 'node:stream';
+import { DEMO_TLS_CERT } from '../lib/demo/build';
 
 /** A Kubernetes object as plain JSON. */
 export type KubeObject = { apiVersion: string; kind: string; metadata: Record<string, unknown> } & Record<string, unknown>;
@@ -58,6 +59,13 @@ export const DEFAULT_DUMP_OPTIONS: Required<Omit<ClusterDumpOptions, 'danglingRa
   namespaces: 200,
   seed: 1,
 };
+
+/** {@link DEFAULT_DUMP_OPTIONS} with every count but `namespaces` multiplied by `scale` (rounded); same seed. */
+export function scaledDumpOptions(scale: number): typeof DEFAULT_DUMP_OPTIONS {
+  return Object.fromEntries(
+    Object.entries(DEFAULT_DUMP_OPTIONS).map(([k, v]) => [k, k === 'seed' || k === 'namespaces' ? v : Math.round(v * scale)]),
+  ) as typeof DEFAULT_DUMP_OPTIONS;
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Seeded PRNG
@@ -441,22 +449,8 @@ export function planCluster(input: ClusterDumpOptions): ClusterPlan {
 // Emission
 // ---------------------------------------------------------------------------------------------------------------
 
-/** Public throwaway certificate (from the demo data), so TLS parsing is exercised; the key is random bytes. */
-const BENCH_CERT = `-----BEGIN CERTIFICATE-----
-MIIB8DCCAZWgAwIBAgICEAAwCgYIKoZIzj0EAwIwNzEdMBsGA1UEAwwUb3RhLmRl
-bW8uZXhhbXBsZS5jb20xFjAUBgNVBAoMDWtleWdyYXBoIGRlbW8wHhcNMjQwOTIw
-MDgzMDEyWhcNMjkwOTE5MDgzMDEyWjA3MR0wGwYDVQQDDBRvdGEuZGVtby5leGFt
-cGxlLmNvbTEWMBQGA1UECgwNa2V5Z3JhcGggZGVtbzBZMBMGByqGSM49AgEGCCqG
-SM49AwEHA0IABPzYF9WmttvRI7MTtYiMwQK6K5tRBnGzo8uqcZmgUUi/T2SpL65M
-gwuUhnCBgxQE53JEg4ORoTlDhOA5/FN100KjgZAwgY0wOQYDVR0RBDIwMIIUb3Rh
-LmRlbW8uZXhhbXBsZS5jb22CGG90YS1hcGkuZGVtby5leGFtcGxlLmNvbTAOBgNV
-HQ8BAf8EBAMCBaAwEwYDVR0lBAwwCgYIKwYBBQUHAwEwDAYDVR0TAQH/BAIwADAd
-BgNVHQ4EFgQUs+RGh2ndsV/IYb+u3LIEtDznFGMwCgYIKoZIzj0EAwIDSQAwRgIh
-ALPsqgUYqbQNz8rMB8B8CWKZzjKvyWq3cGA9xGfLUK7NAiEA1NhZXUQ/aw8dKZop
-dduEL4TCKnHfUw9NO0o955eEYkQ=
------END CERTIFICATE-----
-`;
-const BENCH_CERT_B64 = Buffer.from(BENCH_CERT).toString('base64');
+/** The demo's public throwaway certificate, so TLS parsing is exercised; the key is random bytes. */
+const BENCH_CERT_B64 = Buffer.from(DEMO_TLS_CERT).toString('base64');
 
 /** Base64 of `n` random bytes. */
 const randomValue = (rng: Random, lo: number, hi: number): string => rng.bytes(rng.between(lo, hi)).toString('base64');
@@ -723,7 +717,7 @@ export async function* generateClusterDump(opts: ClusterDumpOptions): AsyncGener
 }
 
 /** Counts and intended defects of a plan, without emitting it. */
-export function summarizePlan(plan: ClusterPlan): DumpSummary {
+function summarizePlan(plan: ClusterPlan): DumpSummary {
   const counts: Record<string, number> = { Namespace: 0, ServiceAccount: 0, Secret: 0, Deployment: 0, ReplicaSet: 0, Pod: 0, Ingress: 0 };
   const dangling: DumpSummary['dangling'] = [];
   const missingKeys: DumpSummary['missingKeys'] = [];

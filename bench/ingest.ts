@@ -12,19 +12,16 @@
  * Reports objects/s, peak RSS, the ratio to raw COPY (target ≤ 3×), the second ingest vs the first (target ≤ 1.5×),
  * and writes bench/out/ingest.json.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import os from 'node:os';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { from as copyFrom } from 'pg-copy-streams';
-import { writeClusterDump, DEFAULT_DUMP_OPTIONS } from './generate';
+import { writeClusterDump, scaledDumpOptions } from './generate';
 import { writeGcpDump, DEFAULT_GCP_DUMP } from './generate-gcp';
-import { startEmbeddedDatabase } from '../lib/db/embedded';
-import { openDatabase, closeDatabase } from '../lib/db';
-import { migrate } from '../lib/db/migrate';
+import { openBenchDatabase } from './db';
 import { createFingerprinter } from '../lib/secrets/fingerprint';
 import { collectFilesInto } from '../lib/cli/collect';
 
@@ -39,26 +36,15 @@ async function main() {
   const outDir = path.resolve('bench/out');
   await mkdir(outDir, { recursive: true });
   const dump = path.join(outDir, `cluster-x${scale}.json`);
-  const opts = Object.fromEntries(
-    Object.entries(DEFAULT_DUMP_OPTIONS).map(([k, v]) => [k, k === 'seed' || k === 'namespaces' ? v : Math.round(v * scale)]),
-  ) as typeof DEFAULT_DUMP_OPTIONS;
+  const opts = scaledDumpOptions(scale);
   let t = performance.now();
   const summary = await writeClusterDump(dump, opts);
   const genMs = performance.now() - t;
   console.log(`generated ${summary.total} objects (${(statSync(dump).size / 2 ** 20).toFixed(0)} MiB) in ${(genMs / 1000).toFixed(1)} s`);
 
-  let dir: string | null = null;
-  let stop = async () => {};
-  let url = process.env.BENCH_DATABASE_URL;
-  if (!url) {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'keygraph-bench-'));
-    const server = await startEmbeddedDatabase(dir);
-    url = server.url;
-    stop = server.stop;
-  }
-  const database = openDatabase(url);
+  const bench = await openBenchDatabase({ prefix: 'keygraph-bench-', keep: values.keep });
+  const { database } = bench;
   try {
-    await migrate(database.pool);
     const rt = { database, fingerprint: createFingerprinter(Buffer.alloc(32, 1)) };
     const rssBefore = peakRssMiB();
 
@@ -159,9 +145,7 @@ async function main() {
     });
     await writeFile(path.join(outDir, 'ingest.json'), JSON.stringify(report, null, 2));
   } finally {
-    await closeDatabase(database);
-    await stop();
-    if (dir && !values.keep) rmSync(dir, { recursive: true, force: true });
+    await bench.close();
   }
 }
 

@@ -21,9 +21,8 @@
  * results between versions: `asOf` and timings are left out). `BENCH_EXPLAIN=1`
  * prints the plan of the hot-key impact query. Writes bench/out/query.json.
  */
-import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, rmSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -31,13 +30,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { from as copyFrom } from 'pg-copy-streams';
 import type pg from 'pg';
-import { startEmbeddedDatabase } from '../lib/db/embedded';
-import { closeDatabase, openDatabase, type Database } from '../lib/db';
-import { migrate } from '../lib/db/migrate';
+import type { Database } from '../lib/db';
 import { NODE_KIND_KEYS } from '../lib/graph/model';
 import { gcpKeyId, gcpServiceAccountId, k8sId } from '../lib/graph/ids';
 import { impactOf } from '../lib/analysis/impact';
 import { computeFindings } from '../lib/analysis/findings';
+import { openBenchDatabase } from './db';
 
 const { values } = parseArgs({
   options: {
@@ -254,20 +252,11 @@ async function writeKubectlDump(file: string): Promise<void> {
 async function main() {
   const outDir = path.resolve('bench/out');
   await mkdir(outDir, { recursive: true });
-  let dir: string | null = null;
-  let stop = async () => {};
-  let url = process.env.BENCH_DATABASE_URL;
   const reuseDir = values.db ? path.resolve(values.db) : null;
-  if (!url) {
-    dir = reuseDir ?? mkdtempSync(path.join(os.tmpdir(), 'keygraph-bench-query-'));
-    const server = await startEmbeddedDatabase(dir);
-    url = server.url;
-    stop = server.stop;
-  }
-  const database = openDatabase(url);
+  const bench = await openBenchDatabase({ prefix: 'keygraph-bench-query-', keep: values.keep, reuseDir });
+  const { database, dir } = bench;
   const report: Record<string, unknown> = { scale };
   try {
-    await migrate(database.pool);
     const existing = reuseDir
       ? Number((await database.pool.query<{ n: string }>(`SELECT count(*) AS n FROM runs WHERE scope = $1`, [C])).rows[0]!.n)
       : 0;
@@ -377,10 +366,8 @@ async function main() {
     await writeFile(path.join(outDir, 'query.json'), JSON.stringify(report, null, 2) + '\n');
     console.log(`wrote bench/out/query.json`);
   } finally {
-    await closeDatabase(database);
-    await stop();
-    if (dir && !values.keep && !reuseDir) rmSync(dir, { recursive: true, force: true });
-    else if (dir) console.log(`kept the database folder ${dir} (reuse it with --db ${dir})`);
+    await bench.close();
+    if (dir && (values.keep || reuseDir)) console.log(`kept the database folder ${dir} (reuse it with --db ${dir})`);
   }
 }
 

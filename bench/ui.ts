@@ -15,10 +15,8 @@
  *    - page: "Show first 50" of the ReplicaSets group.
  * Runs `--runs N` (default 3) cold page loads and reports the median; writes bench/out/ui.json.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
 import { parseArgs } from 'node:util';
@@ -91,24 +89,13 @@ const median = (xs: number[]) => {
 async function main() {
   // Next's server globals first: lib/server.ts pulls in modules that import `next/server`.
   await import('next/dist/server/node-environment.js' as string);
-  const { startEmbeddedDatabase } = await import('../lib/db/embedded');
-  const { openDatabase, closeDatabase } = await import('../lib/db');
-  const { migrate } = await import('../lib/db/migrate');
+  const { openBenchDatabase } = await import('./db');
   const { startRun } = await import('../lib/store/write');
 
-  let dir: string | null = null;
-  let stopDb = async () => {};
-  let url = process.env.BENCH_DATABASE_URL;
-  if (!url) {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'keygraph-bench-ui-'));
-    const server = await startEmbeddedDatabase(dir);
-    url = server.url;
-    stopDb = server.stop;
-  }
-  const database = openDatabase(url);
+  const bench = await openBenchDatabase({ prefix: 'keygraph-bench-ui-', keep: values.keep });
+  const { database, url } = bench;
   let closeServer = async () => {};
   try {
-    await migrate(database.pool);
     const { nodes, edges } = records();
     let t = performance.now();
     const run = await startRun(database, 'files', CLUSTER, { bench: 'ui' });
@@ -226,9 +213,7 @@ async function main() {
     );
   } finally {
     await closeServer();
-    await closeDatabase(database);
-    await stopDb();
-    if (dir && !values.keep) rmSync(dir, { recursive: true, force: true });
+    await bench.close();
   }
 }
 

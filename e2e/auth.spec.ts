@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, request as playwrightRequest, test, type Page } from '@playwright/test';
 import { ADMIN_EMAIL, AUTH_URL, ISSUER_FILE, OUTSIDER_EMAIL, SESSION_TTL_SECONDS, VIEWER_EMAIL } from './auth-env';
+import { cspViolations, watchCsp } from './csp-watch';
 
 const ARTIFACTS = path.join(import.meta.dirname, 'artifacts');
 mkdirSync(ARTIFACTS, { recursive: true });
@@ -20,26 +21,6 @@ test.use({ baseURL: AUTH_URL });
 async function shot(page: Page, name: string): Promise<void> {
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: path.join(ARTIFACTS, `auth-${name}.png`), fullPage: true });
-}
-
-/** Records CSP violations and page errors from the first script on (init scripts are not subject to the CSP). */
-async function watchCsp(page: Page): Promise<string[]> {
-  const problems: string[] = [];
-  await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      const w = window as unknown as { __csp?: string[] };
-      (w.__csp ??= []).push(`${e.violatedDirective} ${e.blockedURI}`);
-    });
-  });
-  page.on('console', (m) => {
-    if (/Content Security Policy|Refused to (execute|load|apply)/i.test(m.text())) problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  return problems;
-}
-
-async function cspViolations(page: Page): Promise<string[]> {
-  return page.evaluate(() => (window as unknown as { __csp?: string[] }).__csp ?? []);
 }
 
 /** Signs in through the OpenID Provider's login (and consent) form, starting from `from`. */

@@ -3,7 +3,8 @@
  * with the nonce-based CSP, and the browser reports no violation. (The same checks with sign-in are in
  * e2e/auth.spec.ts.)
  */
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { cspViolations, watchCsp } from './csp-watch';
 
 const PAGES = [
   '/',
@@ -17,23 +18,8 @@ const PAGES = [
   '/no-such-page',
 ];
 
-async function watch(page: Page): Promise<string[]> {
-  const problems: string[] = [];
-  await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      const w = window as unknown as { __csp?: string[] };
-      (w.__csp ??= []).push(`${e.violatedDirective} ${e.blockedURI}`);
-    });
-  });
-  page.on('console', (m) => {
-    if (/Content Security Policy|Refused to (execute|load|apply)/i.test(m.text())) problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  return problems;
-}
-
 test('pages carry a nonce CSP, hydrate, and cause no CSP violation', async ({ page }) => {
-  const problems = await watch(page);
+  const problems = await watchCsp(page);
   for (const p of PAGES) {
     const res = await page.goto(p);
     const csp = res!.headers()['content-security-policy'] ?? '';
@@ -48,7 +34,7 @@ test('pages carry a nonce CSP, hydrate, and cause no CSP violation', async ({ pa
     expect(scripts.length, p).toBeGreaterThan(0);
     for (const s of scripts) expect(s.nonce, `${p} ${s.src || 'inline script'}`).toBe(nonce);
     await page.waitForLoadState('networkidle');
-    expect(await page.evaluate(() => (window as unknown as { __csp?: string[] }).__csp ?? []), p).toEqual([]);
+    expect(await cspViolations(page), p).toEqual([]);
   }
   expect(problems).toEqual([]);
 

@@ -8,8 +8,7 @@ import { getRun } from '@/lib/store/read';
 import { resolveTime } from '@/lib/store/history';
 import { formatDate, isoDate, runHref } from '@/lib/ui/format';
 import { parseAsOf, type AsOf, type SearchParams } from '@/lib/ui/params';
-import { IconAlert } from './icons';
-import { IconClock } from './AsOfIcon';
+import { IconAlert, IconClock } from './icons';
 import { AnchorLink, ButtonLink } from './links';
 
 /** The point in time a page shows, from its `?asOf=` (ISO 8601 or `run:N`); never throws. */

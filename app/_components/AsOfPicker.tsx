@@ -26,7 +26,7 @@ import {
 } from '@mantine/core';
 import { AS_OF_PARAM, withAsOf, withoutAsOf } from '@/lib/ui/params';
 import { pickerRuns, type PickerRun } from './AsOfActions';
-import { IconClock } from './AsOfIcon';
+import { IconClock } from './icons';
 
 const SHORT = new Intl.DateTimeFormat('en-GB', { day: '2-digit', month: 'short', hour: '2-digit', minute: '2-digit', hour12: false, timeZone: 'UTC' });
 
@@ -37,7 +37,7 @@ function shortTime(iso: string): string {
 }
 
 /** How the header names a time spec: `run 2`, or an ISO time shortened (`2024-10-07 10:00 UTC`). */
-export function asOfLabel(spec: string): string {
+function asOfLabel(spec: string): string {
   const run = /^run:(\d+)$/.exec(spec);
   if (run) return `run ${run[1]}`;
   const d = new Date(spec);

@@ -69,16 +69,17 @@ export const IconGraph = (p: IconProps) => (
   </Svg>
 );
 
-export const IconArrowLeft = (p: IconProps) => (
-  <Svg {...p}>
-    <path d="M19 12H5" />
-    <path d="m12 19-7-7 7-7" />
-  </Svg>
-);
-
 export const IconInbox = (p: IconProps) => (
   <Svg {...p}>
     <path d="M22 12h-6l-2 3h-4l-2-3H2" />
     <path d="M5.5 5.1 2 12v6a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2v-6l-3.5-6.9A2 2 0 0 0 16.8 4H7.2a2 2 0 0 0-1.7 1.1z" />
+  </Svg>
+);
+
+/** The clock of the as-of (history) controls. */
+export const IconClock = (p: IconProps) => (
+  <Svg {...p}>
+    <circle cx="12" cy="12" r="9" />
+    <path d="M12 7v5l3 2" />
   </Svg>
 );

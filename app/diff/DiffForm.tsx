@@ -8,26 +8,8 @@ export function DiffForm({ from, to, cluster, clusters }: { from: string; to: st
   return (
     <form action="/diff" method="get" aria-label="Compare two times">
       <Group align="flex-end" gap="sm" wrap="wrap">
-        <TextInput
-          name="from"
-          label="From"
-          defaultValue={from}
-          placeholder="run:1 or 2024-10-07T10:00:00Z"
-          style={{ flex: '1 1 220px' }}
-          autoComplete="off"
-          spellCheck={false}
-          data-testid="diff-from"
-        />
-        <TextInput
-          name="to"
-          label="To"
-          defaultValue={to}
-          placeholder="run:2 or 2024-10-08T10:00:00Z"
-          style={{ flex: '1 1 220px' }}
-          autoComplete="off"
-          spellCheck={false}
-          data-testid="diff-to"
-        />
+        <TimeInput name="from" label="From" value={from} placeholder="run:1 or 2024-10-07T10:00:00Z" />
+        <TimeInput name="to" label="To" value={to} placeholder="run:2 or 2024-10-08T10:00:00Z" />
         <NativeSelect
           name="cluster"
           label="Cluster / project"
@@ -38,5 +20,21 @@ export function DiffForm({ from, to, cluster, clusters }: { from: string; to: st
         <Button type="submit">Compare</Button>
       </Group>
     </form>
+  );
+}
+
+/** One time field of the form (`diff-NAME` test id). */
+function TimeInput({ name, label, value, placeholder }: { name: 'from' | 'to'; label: string; value: string; placeholder: string }) {
+  return (
+    <TextInput
+      name={name}
+      label={label}
+      defaultValue={value}
+      placeholder={placeholder}
+      style={{ flex: '1 1 220px' }}
+      autoComplete="off"
+      spellCheck={false}
+      data-testid={`diff-${name}`}
+    />
   );
 }

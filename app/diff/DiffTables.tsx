@@ -17,6 +17,7 @@ import {
   Text,
   Title,
 } from '@mantine/core';
+import type { ReactNode } from 'react';
 import { EDGE_KINDS, type EdgeKind } from '@/lib/graph/model';
 import { parseId } from '@/lib/graph/ids';
 import type { DiffEdge, DiffNode, GraphDiff } from '@/lib/store/history';
@@ -28,6 +29,7 @@ import { NodeLink } from '../_components/NodeLink';
 import { AnchorLink, ButtonLink } from '../_components/links';
 import { FieldChangeItem } from '../node/History';
 
+/** What the diff lists show (from the page's query string); absent fields do not filter. */
 export interface DiffFilter {
   change?: 'added' | 'removed' | 'changed';
   /** An object kind (`Secret`); references match when either end is of that kind. */
@@ -52,6 +54,12 @@ function ChangeBadge({ change }: { change: DiffNode['change'] }) {
 
 const endKind = (id: string) => parseId(id)?.kind;
 
+/** Whether an object passes the change and kind filters. */
+function matchesNode(n: DiffNode, f: DiffFilter): boolean {
+  return (!f.change || n.change === f.change) && (!f.kind || n.kind === f.kind);
+}
+
+/** Whether a reference passes the change filter and has an end of the filtered kind. */
 function matchesEdge(e: DiffEdge, f: DiffFilter): boolean {
   return (!f.change || e.change === f.change) && (!f.kind || endKind(e.from) === f.kind || endKind(e.to) === f.kind);
 }
@@ -73,6 +81,10 @@ function End({ id, asOf }: { id: string; asOf: string }) {
   );
 }
 
+/**
+ * The filter chips (each with its count) and the objects and references lists of a diff; with no `show` filter
+ * both lists are previews that link to their full list.
+ */
 export function DiffTables({
   diff,
   filter,
@@ -86,13 +98,12 @@ export function DiffTables({
   fromSpec: string;
   toSpec: string;
 }) {
-  const nodes = diff.nodes.filter((n) => (!filter.change || n.change === filter.change) && (!filter.kind || n.kind === filter.kind));
+  const nodes = diff.nodes.filter((n) => matchesNode(n, filter));
   const edges = diff.edges.filter((e) => matchesEdge(e, filter));
   const kinds = [...new Map(diff.nodes.map((n) => [n.kind, n])).values()].sort((a, b) => a.kind.localeCompare(b.kind));
   const at = (change: DiffNode['change']) => (change === 'removed' ? fromSpec : toSpec);
   const both = !filter.show;
-  const nodeRows = both ? PREVIEW_ROWS : MAX_ROWS;
-  const edgeRows = both ? PREVIEW_ROWS : MAX_ROWS;
+  const rows = both ? PREVIEW_ROWS : MAX_ROWS;
 
   const chip = (label: string, f: DiffFilter, active: boolean, testId?: string) => (
     <ButtonLink
@@ -108,7 +119,7 @@ export function DiffTables({
     </ButtonLink>
   );
   const countOf = (c?: DiffFilter['change']) =>
-    diff.nodes.filter((n) => (!c || n.change === c) && (!filter.kind || n.kind === filter.kind)).length +
+    diff.nodes.filter((n) => matchesNode(n, { ...filter, change: c })).length +
     diff.edges.filter((e) => matchesEdge(e, { ...filter, change: c })).length;
 
   if (!diff.nodes.length && !diff.edges.length) {
@@ -119,185 +130,209 @@ export function DiffTables({
     <Stack gap="lg">
       <Card withBorder padding="md" radius="md" data-testid="diff-filters">
         <Stack gap={8}>
-          <Group gap={6} wrap="wrap">
-            <Text size="xs" c="dimmed" w={64}>
-              Change
-            </Text>
+          <ChipRow label="Change">
             {chip(`All (${countOf()})`, { ...filter, change: undefined }, !filter.change)}
             {(['added', 'removed', 'changed'] as const).map((c) => chip(`${c[0]!.toUpperCase()}${c.slice(1)} (${countOf(c)})`, { ...filter, change: c }, filter.change === c, `filter-${c}`))}
-          </Group>
-          <Group gap={6} wrap="wrap">
-            <Text size="xs" c="dimmed" w={64}>
-              Kind
-            </Text>
+          </ChipRow>
+          <ChipRow label="Kind">
             {chip('All kinds', { ...filter, kind: undefined }, !filter.kind)}
             {kinds.map((n) => chip(kindStyle(n.provider, n.kind).plural, { ...filter, kind: n.kind }, filter.kind === n.kind))}
-          </Group>
-          <Group gap={6} wrap="wrap">
-            <Text size="xs" c="dimmed" w={64}>
-              Show
-            </Text>
+          </ChipRow>
+          <ChipRow label="Show">
             {chip('Objects and references', { ...filter, show: undefined }, !filter.show)}
             {chip('Objects', { ...filter, show: 'objects' }, filter.show === 'objects')}
             {chip('References', { ...filter, show: 'references' }, filter.show === 'references')}
-          </Group>
+          </ChipRow>
         </Stack>
       </Card>
 
       {filter.show !== 'references' ? (
-        <Card withBorder padding="lg" radius="md" component="section" aria-labelledby="diff-objects-title" data-testid="diff-objects">
-          <Stack gap="sm">
-            <Group gap={8}>
-              <Title order={2} fz="lg" id="diff-objects-title">
-                Objects
-              </Title>
-              <Badge variant="filled" color={nodes.length ? 'indigo' : 'gray'} radius="sm">
-                {nodes.length}
-              </Badge>
-            </Group>
-            {nodes.length ? (
-              <TableScrollContainer minWidth={760}>
-                <Table verticalSpacing="sm" horizontalSpacing="md" highlightOnHover>
-                  <TableThead>
-                    <TableTr>
-                      <TableTh w={100}>Change</TableTh>
-                      <TableTh w={150}>Kind</TableTh>
-                      <TableTh w="30%">Name</TableTh>
-                      <TableTh w={150}>Namespace</TableTh>
-                      <TableTh>What changed</TableTh>
-                    </TableTr>
-                  </TableThead>
-                  <TableTbody>
-                    {nodes.slice(0, nodeRows).map((n) => (
-                      <TableTr key={n.id} data-node-id={n.id} data-change={n.change}>
-                        <TableTd>
-                          <ChangeBadge change={n.change} />
-                        </TableTd>
-                        <TableTd>
-                          <KindBadge provider={n.provider} kind={n.kind} />
-                        </TableTd>
-                        <TableTd>
-                          <NodeLink id={n.id} asOf={at(n.change)}>
-                            {n.name}
-                          </NodeLink>
-                        </TableTd>
-                        <TableTd>
-                          <Text size="sm" c={n.namespace ? undefined : 'dimmed'}>
-                            {n.namespace ?? '—'}
-                          </Text>
-                        </TableTd>
-                        <TableTd>
-                          {n.changes.length ? (
-                            <Stack gap={4}>
-                              {n.changes.slice(0, 12).map((c, j) => (
-                                <FieldChangeItem key={`${c.field}/${j}`} c={c} />
-                              ))}
-                              {n.changes.length > 12 ? (
-                                <Text size="xs" c="dimmed">
-                                  and {n.changes.length - 12} more (see the object’s history)
-                                </Text>
-                              ) : null}
-                            </Stack>
-                          ) : (
+        <DiffSection
+          title="Objects"
+          titleId="diff-objects-title"
+          testId="diff-objects"
+          count={nodes.length}
+          shown={rows}
+          moreHref={both ? filterHref({ ...filter, show: 'objects' }) : undefined}
+          noun={['object', 'objects']}
+        >
+          <TableScrollContainer minWidth={760}>
+            <Table verticalSpacing="sm" horizontalSpacing="md" highlightOnHover>
+              <TableThead>
+                <TableTr>
+                  <TableTh w={100}>Change</TableTh>
+                  <TableTh w={150}>Kind</TableTh>
+                  <TableTh w="30%">Name</TableTh>
+                  <TableTh w={150}>Namespace</TableTh>
+                  <TableTh>What changed</TableTh>
+                </TableTr>
+              </TableThead>
+              <TableTbody>
+                {nodes.slice(0, rows).map((n) => (
+                  <TableTr key={n.id} data-node-id={n.id} data-change={n.change}>
+                    <TableTd>
+                      <ChangeBadge change={n.change} />
+                    </TableTd>
+                    <TableTd>
+                      <KindBadge provider={n.provider} kind={n.kind} />
+                    </TableTd>
+                    <TableTd>
+                      <NodeLink id={n.id} asOf={at(n.change)}>
+                        {n.name}
+                      </NodeLink>
+                    </TableTd>
+                    <TableTd>
+                      <Text size="sm" c={n.namespace ? undefined : 'dimmed'}>
+                        {n.namespace ?? '—'}
+                      </Text>
+                    </TableTd>
+                    <TableTd>
+                      {n.changes.length ? (
+                        <Stack gap={4}>
+                          {n.changes.slice(0, 12).map((c, j) => (
+                            <FieldChangeItem key={`${c.field}/${j}`} c={c} />
+                          ))}
+                          {n.changes.length > 12 ? (
                             <Text size="xs" c="dimmed">
-                              {n.change === 'changed' ? 'status or bookkeeping fields' : '—'}
+                              and {n.changes.length - 12} more (see the object’s history)
                             </Text>
-                          )}
-                        </TableTd>
-                      </TableTr>
-                    ))}
-                  </TableTbody>
-                </Table>
-              </TableScrollContainer>
-            ) : (
-              <Text size="sm" c="dimmed" fs="italic">
-                No object matches these filters.
-              </Text>
-            )}
-            <More total={nodes.length} shown={nodeRows} href={both ? filterHref({ ...filter, show: 'objects' }) : undefined} noun="objects" />
-          </Stack>
-        </Card>
+                          ) : null}
+                        </Stack>
+                      ) : (
+                        <Text size="xs" c="dimmed">
+                          {n.change === 'changed' ? 'status or bookkeeping fields' : '—'}
+                        </Text>
+                      )}
+                    </TableTd>
+                  </TableTr>
+                ))}
+              </TableTbody>
+            </Table>
+          </TableScrollContainer>
+        </DiffSection>
       ) : null}
 
       {filter.show !== 'objects' ? (
-        <Card withBorder padding="lg" radius="md" component="section" aria-labelledby="diff-refs-title" data-testid="diff-references">
-          <Stack gap="sm">
-            <Group gap={8}>
-              <Title order={2} fz="lg" id="diff-refs-title">
-                References
-              </Title>
-              <Badge variant="filled" color={edges.length ? 'indigo' : 'gray'} radius="sm">
-                {edges.length}
-              </Badge>
-            </Group>
-            {edges.length ? (
-              <TableScrollContainer minWidth={860}>
-                <Table verticalSpacing={8} horizontalSpacing="md" highlightOnHover>
-                  <TableThead>
-                    <TableTr>
-                      <TableTh w={100}>Change</TableTh>
-                      <TableTh w="30%">From</TableTh>
-                      <TableTh w={110}>Relation</TableTh>
-                      <TableTh w="30%">To</TableTh>
-                      <TableTh>Details</TableTh>
-                    </TableTr>
-                  </TableThead>
-                  <TableTbody>
-                    {edges.slice(0, edgeRows).map((e, i) => {
-                      const spec = EDGE_KINDS[e.kind as EdgeKind];
-                      const via = typeof e.properties.via === 'string' ? e.properties.via : undefined;
-                      const details = edgeDetails(e.properties);
-                      return (
-                        <TableTr key={`${e.kind}/${e.from}/${e.to}/${i}`} data-change={e.change} data-from={e.from} data-to={e.to}>
-                          <TableTd>
-                            <ChangeBadge change={e.change} />
-                          </TableTd>
-                          <TableTd>
-                            <End id={e.from} asOf={at(e.change)} />
-                          </TableTd>
-                          <TableTd>
-                            <Text size="sm" c="dimmed">
-                              {spec ? spec.forward : e.kind}
+        <DiffSection
+          title="References"
+          titleId="diff-refs-title"
+          testId="diff-references"
+          count={edges.length}
+          shown={rows}
+          moreHref={both ? filterHref({ ...filter, show: 'references' }) : undefined}
+          noun={['reference', 'references']}
+        >
+          <TableScrollContainer minWidth={860}>
+            <Table verticalSpacing={8} horizontalSpacing="md" highlightOnHover>
+              <TableThead>
+                <TableTr>
+                  <TableTh w={100}>Change</TableTh>
+                  <TableTh w="30%">From</TableTh>
+                  <TableTh w={110}>Relation</TableTh>
+                  <TableTh w="30%">To</TableTh>
+                  <TableTh>Details</TableTh>
+                </TableTr>
+              </TableThead>
+              <TableTbody>
+                {edges.slice(0, rows).map((e, i) => {
+                  const spec = EDGE_KINDS[e.kind as EdgeKind];
+                  const via = typeof e.properties.via === 'string' ? e.properties.via : undefined;
+                  const details = edgeDetails(e.properties);
+                  return (
+                    <TableTr key={`${e.kind}/${e.from}/${e.to}/${i}`} data-change={e.change} data-from={e.from} data-to={e.to}>
+                      <TableTd>
+                        <ChangeBadge change={e.change} />
+                      </TableTd>
+                      <TableTd>
+                        <End id={e.from} asOf={at(e.change)} />
+                      </TableTd>
+                      <TableTd>
+                        <Text size="sm" c="dimmed">
+                          {spec ? spec.forward : e.kind}
+                        </Text>
+                      </TableTd>
+                      <TableTd>
+                        <End id={e.to} asOf={at(e.change)} />
+                      </TableTd>
+                      <TableTd>
+                        <Group gap={6} wrap="wrap">
+                          {via ? (
+                            <Badge variant="dot" color="indigo" size="sm" radius="sm" tt="none">
+                              {viaLabel(via)}
+                            </Badge>
+                          ) : null}
+                          {details.slice(0, 4).map((d) => (
+                            <Text key={d.label} size="xs">
+                              <Text span c="dimmed" size="xs">
+                                {d.label}
+                              </Text>{' '}
+                              <Text span size="xs" className="kg-mono">
+                                {d.values.join(', ')}
+                              </Text>
                             </Text>
-                          </TableTd>
-                          <TableTd>
-                            <End id={e.to} asOf={at(e.change)} />
-                          </TableTd>
-                          <TableTd>
-                            <Group gap={6} wrap="wrap">
-                              {via ? (
-                                <Badge variant="dot" color="indigo" size="sm" radius="sm" tt="none">
-                                  {viaLabel(via)}
-                                </Badge>
-                              ) : null}
-                              {details.slice(0, 4).map((d) => (
-                                <Text key={d.label} size="xs">
-                                  <Text span c="dimmed" size="xs">
-                                    {d.label}
-                                  </Text>{' '}
-                                  <Text span size="xs" className="kg-mono">
-                                    {d.values.join(', ')}
-                                  </Text>
-                                </Text>
-                              ))}
-                            </Group>
-                          </TableTd>
-                        </TableTr>
-                      );
-                    })}
-                  </TableTbody>
-                </Table>
-              </TableScrollContainer>
-            ) : (
-              <Text size="sm" c="dimmed" fs="italic">
-                No reference matches these filters.
-              </Text>
-            )}
-            <More total={edges.length} shown={edgeRows} href={both ? filterHref({ ...filter, show: 'references' }) : undefined} noun="references" />
-          </Stack>
-        </Card>
+                          ))}
+                        </Group>
+                      </TableTd>
+                    </TableTr>
+                  );
+                })}
+              </TableTbody>
+            </Table>
+          </TableScrollContainer>
+        </DiffSection>
       ) : null}
     </Stack>
+  );
+}
+
+/** A row of filter chips after its dimmed label. */
+function ChipRow({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <Group gap={6} wrap="wrap">
+      <Text size="xs" c="dimmed" w={64}>
+        {label}
+      </Text>
+      {children}
+    </Group>
+  );
+}
+
+/**
+ * One titled list of the diff (objects or references): a section card with the title and its count, the table
+ * (`children`, its first `shown` rows) or a line saying nothing matches, then "and N more" ({@link More}).
+ */
+function DiffSection(p: {
+  title: string;
+  titleId: string;
+  testId: string;
+  count: number;
+  shown: number;
+  moreHref: string | undefined;
+  /** Singular and plural. */
+  noun: [string, string];
+  children: ReactNode;
+}) {
+  return (
+    <Card withBorder padding="lg" radius="md" component="section" aria-labelledby={p.titleId} data-testid={p.testId}>
+      <Stack gap="sm">
+        <Group gap={8}>
+          <Title order={2} fz="lg" id={p.titleId}>
+            {p.title}
+          </Title>
+          <Badge variant="filled" color={p.count ? 'indigo' : 'gray'} radius="sm">
+            {p.count}
+          </Badge>
+        </Group>
+        {p.count ? (
+          p.children
+        ) : (
+          <Text size="sm" c="dimmed" fs="italic">
+            {`No ${p.noun[0]} matches these filters.`}
+          </Text>
+        )}
+        <More total={p.count} shown={p.shown} href={p.moreHref} noun={p.noun[1]} />
+      </Stack>
+    </Card>
   );
 }
 

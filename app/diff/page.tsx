@@ -77,12 +77,17 @@ export default async function DiffPage({ searchParams }: { searchParams: Promise
 
   const [fromEnd, toEnd] = await Promise.all([fromSpec ? resolveEnd(fromSpec) : null, resolveEnd(toSpec)]);
   const clusters = [...new Set([...scopes.map((s) => s.scope), ...(cluster ? [cluster] : [])])].sort();
-  const form = <DiffForm from={fromSpec ?? ''} to={toSpec} cluster={cluster ?? ''} clusters={clusters} />;
-  const header = (
-    <PageTitle
-      title="Changes"
-      description="What changed in the inventory between two times: objects and references added, removed or changed, and renamed Secrets."
-    />
+  // The page's title and the form, above an error or the diff.
+  const top = (
+    <>
+      <PageTitle
+        title="Changes"
+        description="What changed in the inventory between two times: objects and references added, removed or changed, and renamed Secrets."
+      />
+      <Card withBorder padding="md" radius="md">
+        <DiffForm from={fromSpec ?? ''} to={toSpec} cluster={cluster ?? ''} clusters={clusters} />
+      </Card>
+    </>
   );
 
   const errors = [
@@ -95,10 +100,7 @@ export default async function DiffPage({ searchParams }: { searchParams: Promise
   if (errors.length || !fromEnd || 'error' in fromEnd || 'error' in toEnd) {
     return (
       <Stack gap="lg">
-        {header}
-        <Card withBorder padding="md" radius="md">
-          {form}
-        </Card>
+        {top}
         <Alert color="red" variant="light" icon={<IconAlert size={20} />} title="Cannot compare these times" data-testid="diff-error">
           <Stack gap={4}>
             {errors.map((e) => (
@@ -142,10 +144,7 @@ export default async function DiffPage({ searchParams }: { searchParams: Promise
 
   return (
     <Stack gap="lg">
-      {header}
-      <Card withBorder padding="md" radius="md">
-        {form}
-      </Card>
+      {top}
       <Range from={fromEnd} to={toEnd} cluster={cluster} diff={diff} />
 
       {renames.length ? (

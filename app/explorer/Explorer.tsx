@@ -9,6 +9,7 @@
  * re-run the server page, and its neighbourhood query, on every click.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { ReactNode } from 'react';
 import {
   Alert,
   Badge,
@@ -325,45 +326,27 @@ export function Explorer({ initialState, initial }: Props) {
     <Stack gap="md" data-testid="explorer">
       <Card withBorder radius="md" padding="sm">
         <Group gap="md" wrap="wrap" align="center">
-          <Group gap={6} align="center">
-            <Text size="sm" fw={500} id="depth-label">
-              Depth
-            </Text>
-            <SegmentedControl
-              aria-labelledby="depth-label"
-              size="xs"
-              value={String(state.depth)}
-              onChange={(v) => void changeDepth(Number(v))}
-              data={[{ value: '1', label: '1 hop' }, { value: '2', label: '2 hops' }, { value: '3', label: '3 hops' }]}
-              data-testid="depth"
-            />
-          </Group>
-          <Group gap={6} align="center">
-            <Text size="sm" fw={500} id="mode-label">
-              Mode
-            </Text>
-            <SegmentedControl
-              aria-labelledby="mode-label"
-              size="xs"
-              value={state.mode}
-              onChange={(v) => setState((s) => ({ ...s, mode: v === 'impact' ? 'impact' : 'explore', at: v === 'impact' ? (selectedNode?.id ?? s.at) : undefined }))}
-              data={[{ value: 'explore', label: 'Explore' }, { value: 'impact', label: 'Impact' }]}
-              data-testid="mode"
-            />
-          </Group>
-          <Group gap={6} align="center">
-            <Text size="sm" fw={500} id="view-label">
-              View
-            </Text>
-            <SegmentedControl
-              aria-labelledby="view-label"
-              size="xs"
-              value={state.view}
-              onChange={(v) => setState((s) => ({ ...s, view: v === 'list' ? 'list' : 'graph' }))}
-              data={[{ value: 'graph', label: 'Graph' }, { value: 'list', label: 'List' }]}
-              data-testid="view"
-            />
-          </Group>
+          <LabeledSegments
+            name="depth"
+            label="Depth"
+            value={String(state.depth)}
+            onChange={(v) => void changeDepth(Number(v))}
+            data={[{ value: '1', label: '1 hop' }, { value: '2', label: '2 hops' }, { value: '3', label: '3 hops' }]}
+          />
+          <LabeledSegments
+            name="mode"
+            label="Mode"
+            value={state.mode}
+            onChange={(v) => setState((s) => ({ ...s, mode: v === 'impact' ? 'impact' : 'explore', at: v === 'impact' ? (selectedNode?.id ?? s.at) : undefined }))}
+            data={[{ value: 'explore', label: 'Explore' }, { value: 'impact', label: 'Impact' }]}
+          />
+          <LabeledSegments
+            name="view"
+            label="View"
+            value={state.view}
+            onChange={(v) => setState((s) => ({ ...s, view: v === 'list' ? 'list' : 'graph' }))}
+            data={[{ value: 'graph', label: 'Graph' }, { value: 'list', label: 'List' }]}
+          />
           <Group gap={6} ml="auto">
             {busy ? <Loader size="xs" aria-label="Loading" /> : null}
             <Button size="xs" variant="default" onClick={() => canvas.current.fit()} disabled={state.view !== 'graph'}>
@@ -748,97 +731,102 @@ function ListView(p: {
   };
   return (
     <Stack gap="md" p="md" data-testid="explorer-list" style={{ maxHeight: '68vh', overflow: 'auto' }}>
-      <Title order={2} fz="md" id="list-nodes">
-        Nodes ({nodes.length}) and groups ({p.view.groups.length})
-      </Title>
-      <TableScrollContainer minWidth={600}>
-        <Table aria-labelledby="list-nodes" verticalSpacing={4} fz="sm" striped>
-          <TableThead>
-            <TableTr>
-              <TableTh>Kind</TableTh>
-              <TableTh>Name</TableTh>
-              <TableTh>Status</TableTh>
-              <TableTh>Id</TableTh>
-            </TableTr>
-          </TableThead>
-          <TableTbody>
-            {nodes.map((n) => (
-              <TableTr key={n.id} data-node-id={n.id} bg={p.selected === n.id ? 'indigo.0' : undefined}>
-                <TableTd>
-                  <KindBadge provider={n.provider} kind={n.kind} size="xs" />
-                </TableTd>
-                <TableTd>
-                  <UnstyledButton onClick={() => p.onSelect(n.id)} aria-label={`Select ${kindLook(kindKeyOf(n)).label} ${displayName(n)}`} style={{ textDecoration: 'underline dotted' }}>
-                    <Text size="sm" fw={n.id === p.rootId ? 700 : 500}>
-                      {displayName(n)}
-                    </Text>
-                  </UnstyledButton>
-                </TableTd>
-                <TableTd>
-                  <Group gap={4}>
-                    {n.id === p.rootId ? <Badge size="xs" variant="outline" color="dark">root</Badge> : null}
-                    {n.missing ? <Badge size="xs" color="red">missing</Badge> : null}
-                    {p.findings[n.id] ? <Badge size="xs" color="orange">{p.findings[n.id]!.count} finding{p.findings[n.id]!.count === 1 ? '' : 's'}</Badge> : null}
-                    {p.impact?.has(n.id) && n.id !== p.rootId ? <Badge size="xs" color="red" variant="light">impacted</Badge> : null}
-                  </Group>
-                </TableTd>
-                <TableTd className="kg-mono" style={{ fontSize: 11 }}>
-                  {n.id}
-                </TableTd>
-              </TableTr>
-            ))}
-            {p.view.groups.map((g) => (
-              <TableTr key={g.key} data-group-key={g.key}>
-                <TableTd>
-                  <Badge size="xs" variant="outline" color="dark">group</Badge>
-                </TableTd>
-                <TableTd>
-                  <UnstyledButton onClick={() => p.onSelect(groupNodeId(g.key))} style={{ textDecoration: 'underline dotted' }}>
-                    <Text size="sm" fw={500}>
-                      {groupLabel(g, p.view.pages.get(g.key))}
-                    </Text>
-                  </UnstyledButton>
-                </TableTd>
-                <TableTd>
-                  <Text size="xs" c="dimmed">
-                    {g.dir === 'in' ? `${EDGE_KINDS[g.edgeKind].forward} ${name(g.anchor)}` : `${name(g.anchor)} ${EDGE_KINDS[g.edgeKind].forward}`}
-                  </Text>
-                </TableTd>
-                <TableTd />
-              </TableTr>
-            ))}
-          </TableTbody>
-        </Table>
-      </TableScrollContainer>
-      <Title order={2} fz="md" id="list-edges">
-        Edges ({p.view.edges.length})
-      </Title>
-      <TableScrollContainer minWidth={600}>
-        <Table aria-labelledby="list-edges" verticalSpacing={4} fz="sm" striped>
-          <TableThead>
-            <TableTr>
-              <TableTh>From</TableTh>
-              <TableTh>Relation</TableTh>
-              <TableTh>To</TableTh>
-              <TableTh>How</TableTh>
-            </TableTr>
-          </TableThead>
-          <TableTbody>
-            {[...p.view.edges].sort((a, b) => (name(a.from) + a.kind + name(a.to) < name(b.from) + b.kind + name(b.to) ? -1 : 1)).map((e) => (
-              <TableTr key={e.id} data-edge-kind={e.kind}>
-                <TableTd>{name(e.from)}</TableTd>
-                <TableTd>{EDGE_KINDS[e.kind as EdgeKind].forward}</TableTd>
-                <TableTd>{name(e.to)}</TableTd>
-                <TableTd>
-                  <Text size="xs" c="dimmed">
-                    {[...e.vias, ...(e.optional ? ['optional'] : [])].join(', ')}
-                  </Text>
-                </TableTd>
-              </TableTr>
-            ))}
-          </TableTbody>
-        </Table>
-      </TableScrollContainer>
+      <ListTable id="list-nodes" title={`Nodes (${nodes.length}) and groups (${p.view.groups.length})`} columns={['Kind', 'Name', 'Status', 'Id']}>
+        {nodes.map((n) => (
+          <TableTr key={n.id} data-node-id={n.id} bg={p.selected === n.id ? 'indigo.0' : undefined}>
+            <TableTd>
+              <KindBadge provider={n.provider} kind={n.kind} size="xs" />
+            </TableTd>
+            <TableTd>
+              <UnstyledButton onClick={() => p.onSelect(n.id)} aria-label={`Select ${kindLook(kindKeyOf(n)).label} ${displayName(n)}`} style={{ textDecoration: 'underline dotted' }}>
+                <Text size="sm" fw={n.id === p.rootId ? 700 : 500}>
+                  {displayName(n)}
+                </Text>
+              </UnstyledButton>
+            </TableTd>
+            <TableTd>
+              <Group gap={4}>
+                {n.id === p.rootId ? <Badge size="xs" variant="outline" color="dark">root</Badge> : null}
+                {n.missing ? <Badge size="xs" color="red">missing</Badge> : null}
+                {p.findings[n.id] ? <Badge size="xs" color="orange">{p.findings[n.id]!.count} finding{p.findings[n.id]!.count === 1 ? '' : 's'}</Badge> : null}
+                {p.impact?.has(n.id) && n.id !== p.rootId ? <Badge size="xs" color="red" variant="light">impacted</Badge> : null}
+              </Group>
+            </TableTd>
+            <TableTd className="kg-mono" style={{ fontSize: 11 }}>
+              {n.id}
+            </TableTd>
+          </TableTr>
+        ))}
+        {p.view.groups.map((g) => (
+          <TableTr key={g.key} data-group-key={g.key}>
+            <TableTd>
+              <Badge size="xs" variant="outline" color="dark">group</Badge>
+            </TableTd>
+            <TableTd>
+              <UnstyledButton onClick={() => p.onSelect(groupNodeId(g.key))} style={{ textDecoration: 'underline dotted' }}>
+                <Text size="sm" fw={500}>
+                  {groupLabel(g, p.view.pages.get(g.key))}
+                </Text>
+              </UnstyledButton>
+            </TableTd>
+            <TableTd>
+              <Text size="xs" c="dimmed">
+                {g.dir === 'in' ? `${EDGE_KINDS[g.edgeKind].forward} ${name(g.anchor)}` : `${name(g.anchor)} ${EDGE_KINDS[g.edgeKind].forward}`}
+              </Text>
+            </TableTd>
+            <TableTd />
+          </TableTr>
+        ))}
+      </ListTable>
+      <ListTable id="list-edges" title={`Edges (${p.view.edges.length})`} columns={['From', 'Relation', 'To', 'How']}>
+        {[...p.view.edges].sort((a, b) => (name(a.from) + a.kind + name(a.to) < name(b.from) + b.kind + name(b.to) ? -1 : 1)).map((e) => (
+          <TableTr key={e.id} data-edge-kind={e.kind}>
+            <TableTd>{name(e.from)}</TableTd>
+            <TableTd>{EDGE_KINDS[e.kind as EdgeKind].forward}</TableTd>
+            <TableTd>{name(e.to)}</TableTd>
+            <TableTd>
+              <Text size="xs" c="dimmed">
+                {[...e.vias, ...(e.optional ? ['optional'] : [])].join(', ')}
+              </Text>
+            </TableTd>
+          </TableTr>
+        ))}
+      </ListTable>
     </Stack>
+  );
+}
+
+/** A labelled segmented control of the toolbar: label id `NAME-label`, test id `NAME`. */
+function LabeledSegments(p: { name: string; label: string; value: string; onChange(v: string): void; data: { value: string; label: string }[] }) {
+  return (
+    <Group gap={6} align="center">
+      <Text size="sm" fw={500} id={`${p.name}-label`}>
+        {p.label}
+      </Text>
+      <SegmentedControl aria-labelledby={`${p.name}-label`} size="xs" value={p.value} onChange={p.onChange} data={p.data} data-testid={p.name} />
+    </Group>
+  );
+}
+
+/** A titled table of the list view; `children` are its body rows. */
+function ListTable({ id, title, columns, children }: { id: string; title: string; columns: string[]; children: ReactNode }) {
+  return (
+    <>
+      <Title order={2} fz="md" id={id}>
+        {title}
+      </Title>
+      <TableScrollContainer minWidth={600}>
+        <Table aria-labelledby={id} verticalSpacing={4} fz="sm" striped>
+          <TableThead>
+            <TableTr>
+              {columns.map((c) => (
+                <TableTh key={c}>{c}</TableTh>
+              ))}
+            </TableTr>
+          </TableThead>
+          <TableTbody>{children}</TableTbody>
+        </Table>
+      </TableScrollContainer>
+    </>
   );
 }

@@ -14,18 +14,21 @@ import { TimeText } from '../_components/TimeText';
 import { Tip } from '../_components/Tip';
 
 /** Days after which a user-managed key counts as old / unused (the findings' defaults). */
-export const KEY_MAX_AGE_DAYS = DEFAULT_LIMITS.keyMaxAgeDays;
-export const KEY_UNUSED_DAYS = DEFAULT_LIMITS.keyUnusedDays;
+const KEY_MAX_AGE_DAYS = DEFAULT_LIMITS.keyMaxAgeDays;
+const KEY_UNUSED_DAYS = DEFAULT_LIMITS.keyUnusedDays;
 
-/** Label/value rows. */
-export function FactTable({ rows }: { rows: { key: string; label: string; value: ReactNode }[] }) {
+/**
+ * Label/value rows (`data-fact` = the row's key). `compact`: narrower labels in small print, tighter rows (a table
+ * nested in a property value, such as a certificate's).
+ */
+export function FactTable({ rows, compact = false }: { rows: { key: string; label: ReactNode; value: ReactNode }[]; compact?: boolean }) {
   return (
-    <Table withRowBorders={false} verticalSpacing={4} horizontalSpacing={0}>
+    <Table withRowBorders={false} verticalSpacing={compact ? 2 : 4} horizontalSpacing={0}>
       <TableTbody>
         {rows.map((r) => (
           <TableTr key={r.key} data-fact={r.key}>
-            <TableTd w={170} pr="md" style={{ verticalAlign: 'top' }}>
-              <Text size="sm" c="dimmed">
+            <TableTd w={compact ? 120 : 170} pr={compact ? 'sm' : 'md'} style={{ verticalAlign: 'top' }}>
+              <Text size={compact ? 'xs' : 'sm'} c="dimmed">
                 {r.label}
               </Text>
             </TableTd>

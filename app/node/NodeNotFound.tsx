@@ -1,18 +1,28 @@
-import { Alert, Button, Code, Group, Stack, Text, Title } from '@mantine/core';
+import { Alert, Code, Stack, Text } from '@mantine/core';
 import { searchHref } from '@/lib/ui/format';
 import { IconAlert } from '../_components/icons';
 import { ButtonLink } from '../_components/links';
+import { NotFoundMessage } from '../_components/NotFoundMessage';
 
 /** Shown for an unknown or malformed node id. */
 export function NodeNotFound({ id, malformed }: { id?: string; malformed?: boolean }) {
   return (
-    <Stack gap="md" maw={760} py="md" data-testid="node-not-found">
-      <Text c="indigo" fw={600} size="sm">
-        {malformed ? 'Invalid id' : '404'}
-      </Text>
-      <Title order={1} fz={26}>
-        {malformed ? 'This is not a keygraph node id' : 'No such node'}
-      </Title>
+    <NotFoundMessage
+      status={malformed ? 'Invalid id' : '404'}
+      title={malformed ? 'This is not a keygraph node id' : 'No such node'}
+      wide
+      testId="node-not-found"
+      actions={
+        <>
+          <ButtonLink href={id ? searchHref({ q: id.split('/').pop() ?? id }) : '/search'}>
+            {id ? 'Search by name' : 'Search the inventory'}
+          </ButtonLink>
+          <ButtonLink href="/" variant="default">
+            Overview
+          </ButtonLink>
+        </>
+      }
+    >
       {id ? (
         <Code block style={{ wordBreak: 'break-all', whiteSpace: 'pre-wrap' }}>
           {id}
@@ -31,14 +41,6 @@ export function NodeNotFound({ id, malformed }: { id?: string; malformed?: boole
           <Code>gcp:PROJECT/ServiceAccountKey/KEY_ID</Code>
         </Stack>
       </Alert>
-      <Group>
-        <ButtonLink href={id ? searchHref({ q: id.split('/').pop() ?? id }) : '/search'}>
-          {id ? 'Search by name' : 'Search the inventory'}
-        </ButtonLink>
-        <ButtonLink href="/" variant="default">
-          Overview
-        </ButtonLink>
-      </Group>
-    </Stack>
+    </NotFoundMessage>
   );
 }

@@ -24,6 +24,7 @@ import { NodeLink } from '../_components/NodeLink';
 import { TimeText } from '../_components/TimeText';
 import { IconInfo } from '../_components/icons';
 import { Tip } from '../_components/Tip';
+import { FactTable } from './GcpParts';
 
 type Props = Record<string, unknown>;
 type Row = { label: ReactNode; value: ReactNode; key: string };
@@ -32,7 +33,7 @@ const isObj = (v: unknown): v is Props => typeof v === 'object' && v !== null &&
 const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 const objs = (v: unknown): Props[] => (Array.isArray(v) ? v.filter(isObj) : []);
 
-export const FINGERPRINT_EXPLANATION =
+const FINGERPRINT_EXPLANATION =
   'An HMAC-SHA256 of the value under this installation’s key (not stored in the database), truncated. Equal fingerprints mean equal values; the value cannot be recovered from it.';
 
 function Mono({ children }: { children: ReactNode }) {
@@ -184,22 +185,7 @@ function Certificate({ c, now }: { c: Props; now: Date }) {
   if (typeof c.validTo === 'string') rows.push({ key: 'to', label: 'Valid until', value: <Expiry notAfter={c.validTo} now={now} /> });
   if (typeof c.serialNumber === 'string') rows.push({ key: 'serial', label: 'Serial', value: <Mono>{c.serialNumber}</Mono> });
   if (typeof c.chainLength === 'number') rows.push({ key: 'chain', label: 'Chain length', value: String(c.chainLength) });
-  return (
-    <Table withRowBorders={false} verticalSpacing={2} horizontalSpacing={0}>
-      <TableTbody>
-        {rows.map((r) => (
-          <TableTr key={r.key}>
-            <TableTd w={120} pr="sm" style={{ verticalAlign: 'top' }}>
-              <Text size="xs" c="dimmed">
-                {r.label}
-              </Text>
-            </TableTd>
-            <TableTd>{r.value}</TableTd>
-          </TableTr>
-        ))}
-      </TableTbody>
-    </Table>
-  );
+  return <FactTable rows={rows} compact />;
 }
 
 function Containers({ list }: { list: Props[] }) {

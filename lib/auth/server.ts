@@ -6,6 +6,7 @@
  *   const p = await currentPrincipal();          // server component / Server Action (null: not signed in)
  *   await requireRole('admin');                  // throws AuthError (status 401/403)
  *   const p = await principalFromRequest(req);   // route handler
+ *   const p = await principalWithRole(req, 'admin'); if (p instanceof Response) return p;  // route handler
  */
 import { cache } from 'react';
 import { cookies, headers } from 'next/headers';
@@ -46,7 +47,7 @@ export async function principalFromRequest(request: Request): Promise<Principal 
 }
 
 /** Checks a principal has a role; throws AuthError otherwise. */
-export function assertRole(p: Principal | null, role: Role): Principal {
+function assertRole(p: Principal | null, role: Role): Principal {
   if (!p) throw new AuthError(401, 'sign-in required');
   if (!roleAtLeast(p.role, role)) throw new AuthError(403, `this needs the ${role} role`);
   return p;
@@ -58,11 +59,26 @@ export async function requireRole(role: Role): Promise<Principal> {
 }
 
 /** JSON response for an AuthError (route handlers). */
-export function authErrorResponse(e: AuthError): Response {
+function authErrorResponse(e: AuthError): Response {
   return Response.json(
     { error: e.message },
     { status: e.status, headers: { 'Cache-Control': 'no-store', ...(e.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="keygraph"' } : {}) } },
   );
+}
+
+/**
+ * For route handlers: the request's principal when it has `role`, otherwise the 401/403 response to answer.
+ *
+ *   const p = await principalWithRole(request, 'admin');
+ *   if (p instanceof Response) return p;
+ */
+export async function principalWithRole(request: Request, role: Role): Promise<Principal | Response> {
+  try {
+    return assertRole(await principalFromRequest(request), role);
+  } catch (e) {
+    if (e instanceof AuthError) return authErrorResponse(e);
+    throw e;
+  }
 }
 
 /** The CSP nonce of the request being rendered (set by the proxy), for inline scripts such as ColorSchemeScript. */

@@ -10,7 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Database } from '../db';
 import { isRole, type Role } from './roles';
 
-export const TOKEN_PREFIX = 'kg_';
+const TOKEN_PREFIX = 'kg_';
 const TOKEN_RE = /^kg_[A-Za-z0-9_-]{43}$/;
 /** How stale `last_used_at` may get before a use writes it again. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
@@ -63,18 +63,8 @@ export function validateTokenName(name: string): string {
   return n;
 }
 
-type Row = {
-  id: number;
-  name: string;
-  role: string;
-  prefix: string;
-  createdBy: string;
-  createdAt: Date;
-  expiresAt: Date | null;
-  lastUsedAt: Date | null;
-  revokedAt: Date | null;
-  revokedBy: string | null;
-};
+/** A stored token as selected ({@link SELECT}): the info without its derived status, the role unchecked. */
+type Row = Omit<ApiTokenInfo, 'role' | 'status'> & { role: string };
 const SELECT = {
   id: true, name: true, role: true, prefix: true, createdBy: true, createdAt: true, expiresAt: true, lastUsedAt: true, revokedAt: true, revokedBy: true,
 } as const;

@@ -6,7 +6,8 @@ import { collectFiles } from '../collect/files';
 import { collectKubernetesLive, loadKubeConfig } from '../../collectors/kubernetes/live';
 import { collectGcpLive } from '../../collectors/gcp-iam/live';
 import { openRuntime, type Runtime } from '../runtime';
-import { startRun, type RunSummary } from '../store/write';
+import { startRun, type RunHandle, type RunSource, type RunSummary } from '../store/write';
+import type { CollectionResult } from '../graph/records';
 import { EXIT, UsageError } from './exit';
 
 function progress(line: string) {
@@ -37,6 +38,33 @@ function exitFor(summaries: RunSummary[]): number {
   return summaries.some((s) => s.status === 'partial') ? EXIT.partial : EXIT.ok;
 }
 
+/** Prints the runs' summaries (JSON on stdout with `json`, else human) and returns the command's exit code. */
+function reportRuns(runs: { scope: string; summary: RunSummary }[], json: boolean | undefined): number {
+  if (json) process.stdout.write(JSON.stringify(runs.map((r) => ({ scope: r.scope, ...r.summary })), null, 2) + '\n');
+  else for (const r of runs) printSummary(r.scope, r.summary);
+  return exitFor(runs.map((r) => r.summary));
+}
+
+/** Starts a run of `source` over `scope`, saying on stderr when it waits for another collection of the same. */
+function startCollection(rt: Pick<Runtime, 'database'>, source: RunSource, scope: string, inputs: Record<string, unknown>): Promise<RunHandle> {
+  return startRun(rt.database, source, scope, inputs, {
+    onWait: () => process.stderr.write(`waiting for another collection of ${source}/${scope} to finish…\n`),
+  });
+}
+
+/** Collects (`collect` reports progress), then commits the result to `run`; on any error the run is marked failed. */
+async function collectAndCommit(run: RunHandle, collect: () => Promise<CollectionResult>): Promise<RunSummary> {
+  try {
+    const result = await collect();
+    endProgress();
+    return await run.commit(result);
+  } catch (e) {
+    endProgress();
+    await run.fail((e as Error).message);
+    throw e;
+  }
+}
+
 async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
   const rt = await openRuntime();
   try {
@@ -65,9 +93,7 @@ export async function collectFilesInto(
   }
   const out: { scope: string; summary: RunSummary }[] = [];
   for (const c of collections) {
-    const run = await startRun(rt.database, c.source, c.scope, { paths, namespace: opts.namespace }, {
-      onWait: () => process.stderr.write(`waiting for another collection of ${c.source}/${c.scope} to finish…\n`),
-    });
+    const run = await startCollection(rt, c.source, c.scope, { paths, namespace: opts.namespace });
     out.push({ scope: c.scope, summary: await run.commit(c.result) });
   }
   return out;
@@ -77,10 +103,7 @@ export async function collectFilesCommand(paths: string[], opts: { cluster: stri
   validateName(opts.cluster, '--cluster');
   validateName(opts.namespace, '--namespace');
   return withRuntime(async (rt) => {
-    const runs = await collectFilesInto(rt, paths, opts);
-    if (opts.json) process.stdout.write(JSON.stringify(runs.map((r) => ({ scope: r.scope, ...r.summary })), null, 2) + '\n');
-    else for (const r of runs) printSummary(r.scope, r.summary);
-    return exitFor(runs.map((r) => r.summary));
+    return reportRuns(await collectFilesInto(rt, paths, opts), opts.json);
   });
 }
 
@@ -102,11 +125,9 @@ export async function collectK8sCommand(opts: {
   return withRuntime(async (rt) => {
     const summaries: { scope: string; summary: RunSummary }[] = [];
     for (const t of targets) {
-      const run = await startRun(rt.database, 'k8s', t.cluster, { context: t.context ?? null, namespaces: opts.namespace, metadataOnly: !!opts.metadataOnly }, {
-        onWait: () => process.stderr.write(`waiting for another collection of k8s/${t.cluster} to finish…\n`),
-      });
-      try {
-        const result = await collectKubernetesLive({
+      const run = await startCollection(rt, 'k8s', t.cluster, { context: t.context ?? null, namespaces: opts.namespace, metadataOnly: !!opts.metadataOnly });
+      const summary = await collectAndCommit(run, () =>
+        collectKubernetesLive({
           kubeconfig: opts.kubeconfig,
           context: t.context,
           cluster: t.cluster,
@@ -115,19 +136,11 @@ export async function collectK8sCommand(opts: {
           pageSize: opts.pageSize,
           fingerprint: rt.fingerprint,
           onProgress: (p) => progress(`${t.cluster}: listed ${p.listed} ${p.kind}`),
-        });
-        endProgress();
-        const summary = await run.commit(result);
-        summaries.push({ scope: t.cluster, summary });
-      } catch (e) {
-        endProgress();
-        await run.fail((e as Error).message);
-        throw e;
-      }
+        }),
+      );
+      summaries.push({ scope: t.cluster, summary });
     }
-    if (opts.json) process.stdout.write(JSON.stringify(summaries.map((r) => ({ scope: r.scope, ...r.summary })), null, 2) + '\n');
-    else for (const r of summaries) printSummary(r.scope, r.summary);
-    return exitFor(summaries.map((r) => r.summary));
+    return reportRuns(summaries, opts.json);
   });
 }
 
@@ -145,10 +158,8 @@ export async function collectGcpCommand(opts: { project: string[]; json?: boolea
   return withRuntime(async (rt) => {
     const summaries: { scope: string; summary: RunSummary }[] = [];
     for (const project of opts.project) {
-      const run = await startRun(rt.database, 'gcp', project, { project }, {
-        onWait: () => process.stderr.write(`waiting for another collection of gcp/${project} to finish…\n`),
-      });
-      try {
+      const run = await startCollection(rt, 'gcp', project, { project });
+      const summary = await collectAndCommit(run, async () => {
         const [c] = await collectGcpLive({
           projects: [project],
           onProgress: (p) => {
@@ -157,18 +168,13 @@ export async function collectGcpCommand(opts: { project: string[]; json?: boolea
             else if (p.step === 'activities') progress(`${project}: ${p.activityType} ${p.listed}`);
           },
         });
-        endProgress();
+        endProgress(); // before the notes
         for (const n of c!.notes) process.stderr.write(`  note: ${n}\n`);
-        summaries.push({ scope: project, summary: await run.commit(c!.result) });
-      } catch (e) {
-        endProgress();
-        await run.fail((e as Error).message);
-        throw e;
-      }
+        return c!.result;
+      });
+      summaries.push({ scope: project, summary });
     }
-    if (opts.json) process.stdout.write(JSON.stringify(summaries.map((r) => ({ scope: r.scope, ...r.summary })), null, 2) + '\n');
-    else for (const r of summaries) printSummary(r.scope, r.summary);
-    return exitFor(summaries.map((r) => r.summary));
+    return reportRuns(summaries, opts.json);
   });
 }
 

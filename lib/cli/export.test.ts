@@ -2,52 +2,14 @@
  * `keygraph export` through the CLI entry (main) against a real PostgreSQL (DATABASE_URL), and the web route
  * `GET /api/v1/export`: exit codes and messages, --output files, stdout, headers of the streamed download.
  */
-import { mkdtempSync, readFileSync, existsSync, readdirSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../test/db';
+import { describe, expect, it } from 'vitest';
+import { runCli as cli, useCliDatabase } from '../../test/cli';
 import { KEY, loadFixture } from '../../test/export-fixture';
-import { main } from './main';
 
-let t: TestDatabase;
-let dir: string;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  await loadFixture(t);
-  dir = mkdtempSync(path.join(os.tmpdir(), 'keygraph-export-cli-'));
-  process.env.DATABASE_URL = t.url;
-  process.env.KEYGRAPH_DATA_DIR = dir;
-});
-afterAll(async () => {
-  const { closeDefaultDatabase } = await import('../db');
-  await closeDefaultDatabase();
-  await t?.drop();
-});
-
-/** Runs the CLI, capturing stdout and stderr. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation(((c: string | Uint8Array, ...rest: unknown[]) => {
-    out += typeof c === 'string' ? c : Buffer.from(c).toString();
-    const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
-    cb?.();
-    return true;
-  }) as typeof process.stdout.write);
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation(((c: string | Uint8Array) => {
-    err += String(c);
-    return true;
-  }) as typeof process.stderr.write);
-  try {
-    const code = await main(['node', 'keygraph', ...args]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const env = useCliDatabase('keygraph-export-cli-', loadFixture);
 
 describe('keygraph export', () => {
   it('rejects an invalid --as-of with exit 1 and a clear message', async () => {
@@ -74,18 +36,18 @@ describe('keygraph export', () => {
   });
 
   it('writes --output FILE only once complete, with a summary on stderr', async () => {
-    const file = path.join(dir, 'keys.json');
+    const file = path.join(env.dir, 'keys.json');
     const r = await cli('export', '--what', 'keys', '--format', 'json', '--project', 'proj', '--output', file);
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/exported 3 row\(s\) of keys as json to /);
     const doc = JSON.parse(readFileSync(file, 'utf8'));
     expect(doc.meta).toMatchObject({ what: 'keys', filters: { realm: 'proj' } });
     expect(doc.items).toHaveLength(3);
-    expect(readdirSync(dir).filter((f) => f.includes('.partial-'))).toEqual([]);
+    expect(readdirSync(env.dir).filter((f) => f.includes('.partial-'))).toEqual([]);
   });
 
   it('fails before creating any file when --as-of names no run', async () => {
-    const file = path.join(dir, 'bad.csv');
+    const file = path.join(env.dir, 'bad.csv');
     const r = await cli('export', '--what', 'nodes', '--as-of', 'run:424242', '--output', file);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/no run 424242/);

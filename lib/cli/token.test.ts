@@ -2,44 +2,11 @@
  * `keygraph token create|list|revoke` through the CLI entry against a real PostgreSQL: the token is printed once
  * on stdout (nothing else there), listed without its secret part, verifies, and stops verifying when revoked.
  */
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../test/db';
+import { describe, expect, it } from 'vitest';
+import { runCli as cli, useCliDatabase } from '../../test/cli';
 import { verifyApiToken } from '../auth/tokens';
-import { main } from './main';
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  process.env.DATABASE_URL = t.url;
-  process.env.KEYGRAPH_DATA_DIR = mkdtempSync(path.join(os.tmpdir(), 'keygraph-token-cli-'));
-});
-afterAll(async () => {
-  const { closeDefaultDatabase } = await import('../db');
-  await closeDefaultDatabase();
-  await t?.drop();
-});
-
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation(((c: string | Uint8Array) => {
-    out += String(c);
-    return true;
-  }) as typeof process.stdout.write);
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation(((c: string | Uint8Array) => {
-    err += String(c);
-    return true;
-  }) as typeof process.stderr.write);
-  try {
-    return { code: await main(['node', 'keygraph', ...args]), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const env = useCliDatabase('keygraph-token-cli-');
 
 describe('keygraph token', () => {
   it('creates a token, prints it once, lists it without the secret, and revokes it', async () => {
@@ -50,7 +17,7 @@ describe('keygraph token', () => {
     expect(created.err).toMatch(/created API token #\d+ "rotation-ci" \(viewer, expires in 30d/);
     expect(created.err).toMatch(/only time it is shown/);
     expect(created.err).not.toContain(token);
-    expect(await verifyApiToken(t, token)).toMatchObject({ name: 'rotation-ci', role: 'viewer' });
+    expect(await verifyApiToken(env.db, token)).toMatchObject({ name: 'rotation-ci', role: 'viewer' });
 
     const list = await cli('token', 'list');
     expect(list.code).toBe(0);
@@ -64,7 +31,7 @@ describe('keygraph token', () => {
     const revoked = await cli('token', 'revoke', id);
     expect(revoked).toMatchObject({ code: 0 });
     expect(revoked.out).toMatch(/revoked API token #\d+ "rotation-ci"/);
-    expect(await verifyApiToken(t, token)).toBeNull();
+    expect(await verifyApiToken(env.db, token)).toBeNull();
     expect((await cli('token', 'list')).out).toMatch(/rotation-ci\s+viewer\s+kg_\S{4}…\s+revoked/);
   });
 

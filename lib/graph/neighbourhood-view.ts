@@ -15,19 +15,13 @@
  * - `group` (fan-out above which siblings collapse into a counted group, default 20), `ps` (group page size,
  *   default 50, at most 500); `asOf` is kept as is (the history time spec).
  */
+import type { NodeSummary } from '../store/read';
 import { EDGE_KINDS, NODE_KINDS, type EdgeKind } from './model';
 
 export type Direction = 'in' | 'out';
 
-export interface GraphNode {
-  id: string;
-  provider: string;
-  kind: string;
-  realm: string;
-  namespace: string | null;
-  name: string;
-  missing: boolean;
-}
+/** A node of the explorer's graph: a stored node's summary (type only: this module stays client-safe). */
+export type GraphNode = NodeSummary;
 
 /** One visual edge: every stored edge of one kind between the same two nodes (env + volume of one Secret…). */
 export interface GraphEdge {
@@ -80,10 +74,10 @@ export interface GraphResponse {
   ms: number;
 }
 
-export const DEFAULT_DEPTH = 2;
+const DEFAULT_DEPTH = 2;
 export const MAX_DEPTH = 3;
-export const DEFAULT_GROUP_THRESHOLD = 20;
-export const DEFAULT_PAGE_SIZE = 50;
+const DEFAULT_GROUP_THRESHOLD = 20;
+const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
 
 /** Group key separator: `.` survives URL encoding, and only the last part (the id) may contain one. */

@@ -12,13 +12,16 @@ import type { Database } from '../db';
 import { parseId } from '../graph/ids';
 import { EDGE_KINDS, type EdgeKind } from '../graph/model';
 
+/** A node's identity and whether it was observed: what lists, graphs and exports show of every node. */
 export interface NodeSummary {
   id: string;
   provider: string;
   kind: string;
+  /** Cluster name or GCP project id. */
   realm: string;
   namespace: string | null;
   name: string;
+  /** Referenced but not observed (only placeholders assert it, or no row at all). */
   missing: boolean;
 }
 

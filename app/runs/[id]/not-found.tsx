@@ -1,21 +1,12 @@
-import { Button, Group, Stack, Text, Title } from '@mantine/core';
+import { Text } from '@mantine/core';
 import { ButtonLink } from '../../_components/links';
+import { NotFoundMessage } from '../../_components/NotFoundMessage';
 
+/** 404 for a run number that does not exist. */
 export default function RunNotFound() {
   return (
-    <Stack gap="md" maw={640} py="xl">
-      <Text c="indigo" fw={600} size="sm">
-        404
-      </Text>
-      <Title order={1} fz={26}>
-        No such run
-      </Title>
+    <NotFoundMessage title="No such run" actions={<ButtonLink href="/runs">All runs</ButtonLink>}>
       <Text c="dimmed">There is no collection run with this number.</Text>
-      <Group>
-        <ButtonLink href="/runs">
-          All runs
-        </ButtonLink>
-      </Group>
-    </Stack>
+    </NotFoundMessage>
   );
 }

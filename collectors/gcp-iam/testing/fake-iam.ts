@@ -25,10 +25,10 @@
  * {@link loadRealIamProjects} builds projects from the real public test data in `shared/realdata` (gcpdiag
  * json-dumps, cartography and forseti fixtures). Test helper only: not used by the product.
  */
-import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type http from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { applyTransportFault, FaultRules, retryAfterHeader, sendTruncated, startLoopbackServer, type LoopbackServer } from '../../testing/http-fakes';
 
 /** One project's IAM data. */
 export interface FakeIamProject {
@@ -106,45 +106,37 @@ export function googleError(code: number, message: string, status = STATUS_NAMES
 /** The fake server. Start with {@link FakeIamServer.start}; stop with `close()`. */
 export class FakeIamServer {
   readonly requests: FakeIamRequest[] = [];
-  private rules: Array<FakeIamFaultRule & { fired: number }> = [];
-  private readonly sockets = new Set<Socket>();
+  private readonly rules = new FaultRules<FakeIamFaultRule>();
+  private http: LoopbackServer | null = null;
   url = '';
 
   private constructor(
-    private readonly server: http.Server,
     public projects: Record<string, FakeIamProject>,
     private readonly token: string | undefined,
   ) {}
 
   /** Starts a server on 127.0.0.1 and a random port. */
   static async start(opts: FakeIamOptions): Promise<FakeIamServer> {
-    let self: FakeIamServer | null = null;
-    const server = http.createServer((req, res) => self!.handle(req, res));
-    self = new FakeIamServer(server, opts.projects, opts.token);
-    server.on('connection', (s: Socket) => {
-      self!.sockets.add(s);
-      s.on('close', () => self!.sockets.delete(s));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    self.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const self = new FakeIamServer(opts.projects, opts.token);
+    self.http = await startLoopbackServer((req, res) => self.handle(req, res));
+    self.url = self.http.url;
     return self;
   }
 
   /** Adds a fault rule (rules are checked in order; the first that matches and has not run out fires). */
   fault(rule: FakeIamFaultRule): void {
-    this.rules.push({ ...rule, fired: 0 });
+    this.rules.add({ ...rule });
   }
 
   /** Clears faults and recorded requests. */
   reset(): void {
-    this.rules = [];
+    this.rules.clear();
     this.requests.length = 0;
   }
 
   /** Stops the server, destroying open (including hanging) connections. */
   async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.http?.close();
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -174,41 +166,15 @@ export class FakeIamServer {
       send(401, googleError(401, 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.'));
       return;
     }
-    const rule = this.rules.find(
-      (r) =>
-        (r.times === undefined || r.fired < r.times) &&
-        (r.method === undefined || r.method === rec.method) &&
-        (typeof r.path === 'string' ? r.path === rec.path : r.path.test(rec.path)) &&
-        (r.page === undefined || r.page === rec.page),
-    );
-    if (rule) rule.fired++;
-    const f = rule?.fault;
-    if (f?.type === 'reset') {
-      rec.outcome = 'reset';
-      req.socket.destroy();
-      return;
-    }
-    if (f?.type === 'hang') {
-      rec.outcome = 'hang';
-      return;
-    }
+    const f = this.rules.take(rec)?.fault;
+    if (applyTransportFault(f, req, res, rec)) return;
     if (f?.type === 'status') {
-      const headers: Record<string, string> = {};
-      if (f.retryAfterSeconds !== undefined) headers['Retry-After'] = String(f.retryAfterSeconds);
-      send(f.code, googleError(f.code, f.message ?? defaultMessage(f.code), f.status), headers);
-      return;
-    }
-    if (f?.type === 'garbage') {
-      rec.outcome = 200;
-      res.writeHead(200, { 'Content-Type': 'text/html' });
-      res.end('<html><body>502 Bad Gateway</body></html>');
+      send(f.code, googleError(f.code, f.message ?? defaultMessage(f.code), f.status), retryAfterHeader(f.retryAfterSeconds));
       return;
     }
     const out = this.route(rec);
     if (f?.type === 'truncate' && out.status === 200) {
-      rec.outcome = 200;
-      res.writeHead(200, { 'Content-Type': 'application/json; charset=UTF-8' });
-      res.end(out.body.slice(0, Math.floor(out.body.length / 2)));
+      sendTruncated(res, rec, 'application/json; charset=UTF-8', out.body);
       return;
     }
     send(out.status, out.body);

@@ -26,13 +26,12 @@
  *
  * Test helper only: not used by the product.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Socket } from 'node:net';
+import type http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { applyTransportFault, FaultRules, retryAfterHeader, sendTruncated, startLoopbackServer, type LoopbackServer } from '../../testing/http-fakes';
 
 /** A Kubernetes object as JSON. */
 export type KubeObject = Record<string, unknown> & {
@@ -83,6 +82,7 @@ export type FaultSpec =
   /** Answer 200 with a body that is not JSON at all (e.g. an HTML proxy page). */
   | { type: 'garbage'; body?: string };
 
+/** A fault and the requests it applies to. */
 export interface FaultRule {
   /** Exact pathname (`/api/v1/secrets`) or a RegExp tested against it. */
   path: string | RegExp;
@@ -106,6 +106,7 @@ export interface RecordedRequest {
   outcome: number | 'reset' | 'hang';
 }
 
+/** Options of {@link FakeApiServer.start}. */
 export interface FakeApiServerOptions {
   /** Bearer token required on every request; none required when absent. */
   token?: string;
@@ -133,38 +134,32 @@ export function statusBody(code: number, reason: string, message: string): Recor
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
 }
 
+/** The fake server. Start with {@link FakeApiServer.start}; stop with `close()`. */
 export class FakeApiServer {
   /** Base URL, `http://127.0.0.1:PORT`. */
   url = '';
   readonly requests: RecordedRequest[] = [];
-  private readonly server: http.Server;
-  private readonly sockets = new Set<Socket>();
+  private http: LoopbackServer | null = null;
   private readonly store = new Map<string, Map<string, KubeObject>>(); // resource -> key(ns/name) -> obj
-  private readonly rules: Array<FaultRule & { hits: number }> = [];
+  private readonly rules = new FaultRules<FaultRule>();
   private readonly crds: Set<string>;
   private rv = 1000;
 
   private constructor(private readonly opts: FakeApiServerOptions) {
     this.crds = new Set(opts.crds ?? DEFAULT_CRDS);
-    this.server = http.createServer((req, res) => this.handle(req, res));
-    this.server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
   }
 
   /** Starts a server on 127.0.0.1 with a random port. */
   static async start(opts: FakeApiServerOptions = {}): Promise<FakeApiServer> {
     const s = new FakeApiServer(opts);
-    await new Promise<void>((resolve) => s.server.listen(0, '127.0.0.1', resolve));
-    s.url = `http://127.0.0.1:${(s.server.address() as AddressInfo).port}`;
+    s.http = await startLoopbackServer((req, res) => s.handle(req, res));
+    s.url = s.http.url;
     return s;
   }
 
   /** Stops the server, destroying open (including hanging) connections. */
   async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.http?.close();
   }
 
   /**
@@ -222,13 +217,13 @@ export class FakeApiServer {
 
   /** Adds a fault rule. */
   fault(rule: FaultRule): this {
-    this.rules.push({ ...rule, hits: 0 });
+    this.rules.add({ ...rule });
     return this;
   }
 
   /** Removes every fault rule and forgets recorded requests. */
   reset(): void {
-    this.rules.length = 0;
+    this.rules.clear();
     this.requests.length = 0;
   }
 
@@ -260,32 +255,11 @@ export class FakeApiServer {
     }
     if (req.method !== 'GET') return fail(405, `the server does not allow this method on the requested resource`, 'MethodNotAllowed');
 
-    const rule = this.rules.find(
-      (r) => (typeof r.path === 'string' ? r.path === url.pathname : r.path.test(url.pathname)) &&
-        (r.page === undefined || r.page === rec.page) && (r.times === undefined || r.hits < r.times),
-    );
-    if (rule) rule.hits++;
-    const f = rule?.fault;
-    if (f?.type === 'reset') {
-      rec.outcome = 'reset';
-      req.socket.destroy();
-      return;
-    }
-    if (f?.type === 'hang') {
-      rec.outcome = 'hang';
-      return;
-    }
+    const f = this.rules.take(rec)?.fault;
+    if (applyTransportFault(f, req, res, rec)) return;
     if (f?.type === 'status') {
-      const headers: Record<string, string> = {};
-      if (f.retryAfterSeconds !== undefined) headers['Retry-After'] = String(f.retryAfterSeconds);
       const message = f.message ?? defaultMessage(f.code, url.pathname);
-      return fail(f.code, message, f.reason ?? REASONS[f.code] ?? 'Unknown', headers);
-    }
-    if (f?.type === 'garbage') {
-      rec.outcome = 200;
-      res.writeHead(200, { 'Content-Type': 'text/html' });
-      res.end(f.body ?? '<html><body>502 Bad Gateway</body></html>');
-      return;
+      return fail(f.code, message, f.reason ?? REASONS[f.code] ?? 'Unknown', retryAfterHeader(f.retryAfterSeconds));
     }
 
     const route = this.route(url.pathname);
@@ -323,10 +297,7 @@ export class FakeApiServer {
         };
     const contentType = metadataOnly ? 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1' : 'application/json';
     if (f?.type === 'truncate') {
-      const text = JSON.stringify(body);
-      rec.outcome = 200;
-      res.writeHead(200, { 'Content-Type': contentType });
-      res.end(text.slice(0, Math.floor(text.length / 2)));
+      sendTruncated(res, rec, contentType, JSON.stringify(body));
       return;
     }
     send(200, body, { 'Content-Type': contentType });

@@ -4,20 +4,11 @@
  */
 import { Prisma } from '../../generated/prisma/client';
 import { parseId } from '../../graph/ids';
-import { bestNodesSql, live, mergeEdgeProperties, mergedEdgesSql } from '../../store/read';
+import { bestNodesSql, live, mergeEdgeProperties, mergedEdgesSql, type NodeSummary } from '../../store/read';
 import type { DbRow, GraphQueries, QueryContext } from '../types';
 
 /** A node as exported (JSON/NDJSON item; CSV and GraphML flatten it). */
-export interface NodeItem {
-  id: string;
-  provider: string;
-  kind: string;
-  /** Cluster name or GCP project id. */
-  realm: string;
-  namespace: string | null;
-  name: string;
-  /** Referenced but not observed (only placeholders assert it, or no row at all). */
-  missing: boolean;
+export interface NodeItem extends NodeSummary {
   /** Earliest assertion of this id by any source (observed or as a placeholder). Absent in GraphML. */
   firstSeen?: string | null;
   /** When the version shown began (the node's last change as far as the best assertion goes). */

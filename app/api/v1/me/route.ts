@@ -3,16 +3,12 @@
  * check an API token (`curl -H "Authorization: Bearer kg_…" …/api/v1/me`). Never returns a credential.
  */
 import { describePrincipal } from '@/lib/auth/principal';
-import { assertRole, AuthError, authErrorResponse, principalFromRequest } from '@/lib/auth/server';
+import { principalWithRole } from '@/lib/auth/server';
 
 export const dynamic = 'force-dynamic';
 
 export async function GET(request: Request): Promise<Response> {
-  try {
-    const p = assertRole(await principalFromRequest(request), 'viewer');
-    return Response.json(describePrincipal(p), { headers: { 'Cache-Control': 'no-store' } });
-  } catch (e) {
-    if (e instanceof AuthError) return authErrorResponse(e);
-    throw e;
-  }
+  const p = await principalWithRole(request, 'viewer');
+  if (p instanceof Response) return p;
+  return Response.json(describePrincipal(p), { headers: { 'Cache-Control': 'no-store' } });
 }

@@ -7,7 +7,7 @@
 import { db } from '@/lib/db';
 import { parseDuration } from '@/lib/auth/duration';
 import { isRole } from '@/lib/auth/roles';
-import { assertRole, AuthError, authErrorResponse, principalFromRequest } from '@/lib/auth/server';
+import { principalWithRole } from '@/lib/auth/server';
 import { createApiToken, listApiTokens } from '@/lib/auth/tokens';
 import { log } from '@/lib/log';
 
@@ -16,23 +16,14 @@ const headers = { 'Cache-Control': 'no-store' };
 const bad = (error: string) => Response.json({ error }, { status: 400, headers });
 
 export async function GET(request: Request): Promise<Response> {
-  try {
-    assertRole(await principalFromRequest(request), 'admin');
-    return Response.json({ tokens: await listApiTokens(db()) }, { headers });
-  } catch (e) {
-    if (e instanceof AuthError) return authErrorResponse(e);
-    throw e;
-  }
+  const principal = await principalWithRole(request, 'admin');
+  if (principal instanceof Response) return principal;
+  return Response.json({ tokens: await listApiTokens(db()) }, { headers });
 }
 
 export async function POST(request: Request): Promise<Response> {
-  let principal;
-  try {
-    principal = assertRole(await principalFromRequest(request), 'admin');
-  } catch (e) {
-    if (e instanceof AuthError) return authErrorResponse(e);
-    throw e;
-  }
+  const principal = await principalWithRole(request, 'admin');
+  if (principal instanceof Response) return principal;
   let body: unknown;
   try {
     body = await request.json();

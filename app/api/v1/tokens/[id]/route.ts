@@ -3,7 +3,7 @@
  * From a browser session it needs the `X-CSRF-Token` header.
  */
 import { db } from '@/lib/db';
-import { assertRole, AuthError, authErrorResponse, principalFromRequest } from '@/lib/auth/server';
+import { principalWithRole } from '@/lib/auth/server';
 import { revokeApiToken } from '@/lib/auth/tokens';
 import { log } from '@/lib/log';
 
@@ -11,13 +11,8 @@ export const dynamic = 'force-dynamic';
 const headers = { 'Cache-Control': 'no-store' };
 
 export async function DELETE(request: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
-  let principal;
-  try {
-    principal = assertRole(await principalFromRequest(request), 'admin');
-  } catch (e) {
-    if (e instanceof AuthError) return authErrorResponse(e);
-    throw e;
-  }
+  const principal = await principalWithRole(request, 'admin');
+  if (principal instanceof Response) return principal;
   const { id } = await ctx.params;
   const n = /^\d{1,9}$/.test(id) ? Number(id) : NaN;
   const revoked = Number.isSafeInteger(n) ? await revokeApiToken(db(), n, principal.label) : null;
