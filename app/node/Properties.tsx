@@ -19,7 +19,7 @@ import {
 import type { ReactNode } from 'react';
 import type { NodeView } from '@/lib/store/read';
 import { k8sId } from '@/lib/graph/ids';
-import { formatBytes, formatRelative, looksLikeIsoDate, shortFingerprint } from '@/lib/ui/format';
+import { clip, clipDeep, formatBytes, formatRelative, looksLikeIsoDate, shortFingerprint } from '@/lib/ui/format';
 import { NodeLink } from '../_components/NodeLink';
 import { TimeText } from '../_components/TimeText';
 import { IconInfo } from '../_components/icons';
@@ -68,7 +68,7 @@ function MapList({ map, max = 50 }: { map: Props; max?: number }) {
         <Group key={k} gap={6} wrap="nowrap" align="flex-start">
           <Code style={{ whiteSpace: 'normal', wordBreak: 'break-all' }}>{k}</Code>
           <Text size="sm" style={{ wordBreak: 'break-all' }}>
-            {typeof v === 'string' ? v : JSON.stringify(v)}
+            {clip(typeof v === 'string' ? v : JSON.stringify(v))}
           </Text>
         </Group>
       ))}
@@ -112,12 +112,12 @@ function genericValue(v: unknown): ReactNode {
   if (v === null || v === undefined) return <Dimmed>—</Dimmed>;
   if (typeof v === 'boolean') return <BoolBadge v={v} />;
   if (typeof v === 'number') return <Text span>{v}</Text>;
-  if (typeof v === 'string') return looksLikeIsoDate(v) ? <DateValue v={v} /> : <Text span style={{ wordBreak: 'break-all' }}>{v}</Text>;
+  if (typeof v === 'string') return looksLikeIsoDate(v) ? <DateValue v={v} /> : <Text span style={{ wordBreak: 'break-all' }}>{clip(v)}</Text>;
   if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v.length ? <CodeList items={v as string[]} /> : <Dimmed>none</Dimmed>;
   if (isObj(v) && Object.values(v).every((x) => typeof x !== 'object' || x === null)) return <MapList map={v} />;
   return (
     <Code block style={{ fontSize: 12, maxHeight: 220, overflow: 'auto' }}>
-      {JSON.stringify(v, null, 2)}
+      {JSON.stringify(clipDeep(v), null, 2)}
     </Code>
   );
 }
@@ -364,7 +364,7 @@ export function propertyRows(node: NodeView, now: Date, asOf?: string): Row[] {
       <Group gap={6}>
         {Object.entries(p.labels).map(([k, v]) => (
           <Badge key={k} variant="outline" color="gray" radius="sm" tt="none" fw={500} style={{ maxWidth: '100%' }}>
-            {k}={String(v)}
+            {clip(`${k}=${String(v)}`, 300)}
           </Badge>
         ))}
       </Group>

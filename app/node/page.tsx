@@ -1,3 +1,4 @@
+import { Suspense } from 'react';
 import type { Metadata } from 'next';
 import { notFound, redirect } from 'next/navigation';
 import {
@@ -10,6 +11,7 @@ import {
   Badge,
   Breadcrumbs,
   Card,
+  Skeleton,
   Code,
   Group,
   Stack,
@@ -27,7 +29,7 @@ import { getEdges, getNode } from '@/lib/store/read';
 import { getNodeHistory } from '@/lib/store/history';
 import { parseId } from '@/lib/graph/ids';
 import { EDGE_KINDS } from '@/lib/graph/model';
-import { formatDate, kindStyle, nodeHref, providerLabel, realmNoun, runHref, searchHref } from '@/lib/ui/format';
+import { clipDeep, formatDate, kindStyle, nodeHref, providerLabel, realmNoun, runHref, searchHref } from '@/lib/ui/format';
 import { param, readOptionsFrom, withAsOf, type SearchParams } from '@/lib/ui/params';
 import { CopyId } from '../_components/CopyId';
 import { KindBadge, MissingBadge } from '../_components/badges';
@@ -180,7 +182,10 @@ export default async function NodePage({ searchParams }: PageArgs) {
         </Alert>
       ) : null}
 
-      <NodeFindings id={node.id} asOf={opts.asOf} asOfSpec={asOf.spec} />
+      {/* Findings and impact stream in after the rest of the page: they may take longer than the node's own reads. */}
+      <Suspense fallback={<Skeleton height={48} radius="md" aria-label="Loading findings" />}>
+        <NodeFindings id={node.id} asOf={opts.asOf} asOfSpec={asOf.spec} />
+      </Suspense>
 
       {node.provider === 'gcp' && node.kind === 'ServiceAccountKey' ? <GcpKey node={node} inbound={inbound} asOf={asOf} /> : null}
       {node.provider === 'gcp' && node.kind === 'ServiceAccount' ? (
@@ -215,13 +220,15 @@ export default async function NodePage({ searchParams }: PageArgs) {
       </Stack>
 
       <section id="impact" aria-label="Impact">
-        <ImpactPanel
-          id={node.id}
-          action={action}
-          asOf={opts.asOf}
-          asOfSpec={asOf.spec}
-          controls={<ImpactActionForm id={node.id} actions={actions} action={action} asOfSpec={asOf.spec} />}
-        />
+        <Suspense fallback={<Skeleton height={160} radius="md" aria-label="Loading impact" />}>
+          <ImpactPanel
+            id={node.id}
+            action={action}
+            asOf={opts.asOf}
+            asOfSpec={asOf.spec}
+            controls={<ImpactActionForm id={node.id} actions={actions} action={action} asOfSpec={asOf.spec} />}
+          />
+        </Suspense>
       </section>
 
       <HistoryCard id={id} history={history} asOf={asOf} />
@@ -254,7 +261,7 @@ export default async function NodePage({ searchParams }: PageArgs) {
               </AccordionControl>
               <AccordionPanel>
                 <Code block style={{ fontSize: 12, maxHeight: 480, overflow: 'auto' }}>
-                  {JSON.stringify(node.properties, null, 2)}
+                  {JSON.stringify(clipDeep(node.properties), null, 2)}
                 </Code>
               </AccordionPanel>
             </AccordionItem>

@@ -126,12 +126,13 @@ function compact(o: Record<string, unknown>): Record<string, unknown> {
 
 const sortedUnique = (xs: Iterable<string>): string[] => [...new Set(xs)].sort();
 
-/** Strict standard base64 (Go's decoder also skips \r and \n, so they are removed first). */
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** Strict standard base64 alphabet with at most two trailing `=` (no backtracking: safe on multi-megabyte values). */
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
+/** Decodes strict standard base64 (Go's decoder also skips \r and \n, so they are removed first); null if invalid. */
 function decodeBase64(s: string): Buffer | null {
   const clean = s.includes('\n') || s.includes('\r') ? s.replace(/[\r\n]/g, '') : s;
-  if (!BASE64.test(clean)) return null;
+  if (clean.length % 4 !== 0 || !BASE64.test(clean)) return null;
   return Buffer.from(clean, 'base64');
 }
 

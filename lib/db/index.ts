@@ -22,6 +22,9 @@ export function openDatabase(url: string, opts: { max?: number } = {}): Database
   const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10, connectionTimeoutMillis: 5_000 });
   // A dropped connection must not crash the process; the pool replaces it on next use.
   pool.on('error', (e) => log.warn({ err: e.message }, 'idle database connection lost'));
+  // A connection in use that the server drops (restart, admin shutdown) errors on the client itself: log it; the
+  // query in flight fails with that error and the pool discards the connection.
+  pool.on('connect', (client) => client.on('error', (e) => log.warn({ err: e.message }, 'database connection lost')));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return { pool, prisma };
 }

@@ -248,3 +248,19 @@ export function readableColor(hex: string): string {
   const to = (v: number) => Math.round(v * factor).toString(16).padStart(2, '0');
   return `#${to(r)}${to(g)}${to(b)}`;
 }
+
+/** Longest text a page shows for one property value; longer values (a 3 MB annotation) are cut. */
+export const MAX_SHOWN_CHARS = 2_000;
+
+/** `s` cut to `max` characters with a note of what was left out (the full value: `keygraph show ID --json`). */
+export function clip(s: string, max = MAX_SHOWN_CHARS): string {
+  return s.length <= max ? s : `${s.slice(0, max)}… (${(s.length - max).toLocaleString('en')} more characters; the full value: keygraph show --json)`;
+}
+
+/** A deep copy of a JSON value with every long string clipped, for raw-JSON views. */
+export function clipDeep(v: unknown, max = MAX_SHOWN_CHARS): unknown {
+  if (typeof v === 'string') return clip(v, max);
+  if (Array.isArray(v)) return v.map((x) => clipDeep(x, max));
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [clip(k, 200), clipDeep(x, max)]));
+  return v;
+}
