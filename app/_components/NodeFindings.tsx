@@ -12,7 +12,7 @@ import { AppLink } from './NodeLink';
  * page's time spec, kept by the node links).
  */
 export async function NodeFindings({ id, asOf, asOfSpec }: { id: string; asOf?: Date; asOfSpec?: string }) {
-  const { findings } = await cachedFindings(db(), { asOf });
+  const { findings } = await cachedFindings(db(), { asOf, allowStale: true });
   const mine = filterFindings(findings, { node: id });
   if (!mine.length) return null;
   return (

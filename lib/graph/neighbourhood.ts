@@ -268,28 +268,13 @@ export interface NodeFindings {
 }
 
 /**
- * FINDINGS HOOK. Findings per node id, for `ids`: from lib/analysis/findings.ts (`computeFindings`, whole graph,
- * one read transaction), cached per point in time for a short while because expanding a node asks again.
- * A node is marked when it is any of a finding's `objects`.
+ * Findings per node id, for `ids`: from the process-wide findings cache (lib/analysis/cache.ts, whole graph, the
+ * previous result served while a newer one is computed). A node is marked when it is any of a finding's `objects`.
  */
 export async function findingsForNodes(database: Database, ids: string[], opts: ReadOptions = {}): Promise<Record<string, NodeFindings>> {
-  const { computeFindings } = await import('../analysis/findings');
+  const { cachedFindings } = await import('../analysis/cache');
   const { severityRank } = await import('../analysis/severity');
-  const key = opts.asOf ? opts.asOf.toISOString() : 'now';
-  const hit = findingsCache.get(key);
-  let list: Awaited<ReturnType<typeof computeFindings>>['findings'];
-  if (hit && hit.at > Date.now() - FINDINGS_TTL_MS) list = (await hit.value) as typeof list;
-  else {
-    const value = computeFindings(database, opts.asOf ? { asOf: opts.asOf } : {}).then((r) => r.findings);
-    findingsCache.set(key, { at: Date.now(), value });
-    if (findingsCache.size > 20) findingsCache.delete(findingsCache.keys().next().value!);
-    try {
-      list = await value;
-    } catch (e) {
-      findingsCache.delete(key);
-      throw e;
-    }
-  }
+  const list = (await cachedFindings(database, { asOf: opts.asOf, allowStale: true })).findings;
   const want = new Set(ids);
   const out: Record<string, NodeFindings> = {};
   for (const f of list) {
@@ -304,5 +289,3 @@ export async function findingsForNodes(database: Database, ids: string[], opts: 
   return out;
 }
 
-const FINDINGS_TTL_MS = 30_000;
-const findingsCache = new Map<string, { at: number; value: Promise<unknown> }>();
