@@ -4,7 +4,10 @@
  * running as them), each with the path that explains why, whether pods run now, and whether the reference is
  * optional; and a verdict a script can act on.
  *
- * Traversal: one recursive CTE over the current (or as-of) `edge_versions` rows. From each reached node it follows
+ * Traversal: the walk `walkSql` defines (a recursive CTE over the current or as-of `edge_versions` rows, kept as the
+ * reference definition), computed level by level: one indexed query per level for the hops out of the whole
+ * frontier (each node's edges are read once, however many paths reach it), the paths enumerated in memory with the
+ * same rules and bounds, and the reached nodes' versions read alongside. From each reached node it follows
  * the edges whose *other* end depends on it (`EDGE_KINDS[k].dependent`): inbound `USES_SECRET`, `RUNS_AS`,
  * `ACTS_AS`, `HOLDS_KEY`, `TOKEN_FOR`; outbound `OWNS`, `PRODUCES`, `HAS_KEY` (deleting a Deployment takes its
  * ReplicaSets and pods; deleting a GCP service account takes its keys). Cycle protection by the path array, a depth
@@ -261,23 +264,18 @@ async function expand(database: Database, ids: string[], asOf: Date | undefined,
   if (!ids.length) return;
   const params: unknown[] = [ids, INBOUND_DEPENDENCY_KINDS, OUTBOUND_DEPENDENCY_KINDS];
   if (asOf) params.push(asOf);
-  // Large fan-outs carry the same properties on consecutive rows: a row's text is sent only when it differs from
-  // the previous row's (lag over the rows in output order; no sort), and carried forward here.
-  const { rows } = await database.pool.query<[string, string, string, string | null]>({
-    text: `SELECT src, node_id, kind, CASE WHEN t IS DISTINCT FROM lag(t) OVER () THEN t END FROM (
-             SELECT e.to_id AS src, e.from_id AS node_id, e.kind, e.properties::text AS t FROM edge_versions e
-             WHERE e.to_id = ANY($1::text[]) AND e.kind = ANY($2::text[]) AND ${liveParam('e', 4, asOf)}
-             UNION ALL
-             SELECT e.from_id, e.to_id, e.kind, e.properties::text FROM edge_versions e
-             WHERE e.from_id = ANY($1::text[]) AND e.kind = ANY($3::text[]) AND ${liveParam('e', 4, asOf)}) x`,
+  const { rows } = await database.pool.query<[string, string, string, string]>({
+    text: `SELECT e.to_id, e.from_id, e.kind, e.properties::text FROM edge_versions e
+           WHERE e.to_id = ANY($1::text[]) AND e.kind = ANY($2::text[]) AND ${liveParam('e', 4, asOf)}
+           UNION ALL
+           SELECT e.from_id, e.to_id, e.kind, e.properties::text FROM edge_versions e
+           WHERE e.from_id = ANY($1::text[]) AND e.kind = ANY($3::text[]) AND ${liveParam('e', 4, asOf)}`,
     values: params,
     rowMode: 'array',
   });
   const bySrc = new Map<string, Map<string, Hop>>();
   for (const n of ids) bySrc.set(n, new Map());
-  let text = '';
-  for (const [src, node, kind, t] of rows) {
-    if (t !== null) text = t;
+  for (const [src, node, kind, text] of rows) {
     const hops = bySrc.get(src)!;
     const optional = propsOf(cache, text).optional;
     const hop = hops.get(node);
@@ -360,9 +358,7 @@ async function walk(database: Database, id: string, opts: { asOf?: Date; maxDept
   while (level.length && total < limit) {
     const expandable = level.filter((r) => r.depth < opts.maxDepth && !LEAF_SET.has(leafOf(r.node)));
     const todo = [...new Set(expandable.map((r) => r.node))].filter((n) => !adjacency.has(n));
-    const __e0 = performance.now();
     await expand(database, todo, opts.asOf, adjacency, cache);
-    const __e1 = performance.now();
     const next: WalkRow[] = [];
     const fresh: string[] = [];
     outer: for (const r of expandable) {
@@ -392,14 +388,10 @@ async function walk(database: Database, id: string, opts: { asOf?: Date; maxDept
       nodeBatches.push(batch);
     }
     level = next;
-    if (process.env.KG_PROF) console.log(`  level todo=${todo.length} expand ${(__e1-__e0).toFixed(1)} enum ${(performance.now()-__e1).toFixed(1)} rows=${next.length}`);
   }
-  const __n0 = performance.now();
   const references = await referencesOf(database, [...agg.values()].map((a) => a.best.hop!), cache);
-  const __n1 = performance.now();
   const nodes = new Map<string, NodeRow>();
   for (const batch of await Promise.all(nodeBatches)) for (const n of batch) nodes.set(n.node_id, n);
-  if (process.env.KG_PROF) console.log(`  refs ${(__n1-__n0).toFixed(1)} nodes wait ${(performance.now()-__n1).toFixed(1)}`);
   const rows: AggRow[] = [];
   for (const [nodeId, a] of agg) {
     const n = nodes.get(nodeId);
@@ -437,12 +429,10 @@ export async function impactOf(database: Database, id: string, opts: ImpactOptio
     { asOf: opts.asOf, freshnessHours },
   );
   assessing.catch(() => {});
-  const __t0 = performance.now();
   const walked = await walk(database, id, { asOf: opts.asOf, maxDepth, maxRows });
   const truncated = walked.totalRows > maxRows || walked.maxDepth >= maxDepth;
   const reached = walked.rows as (AggRow & { node_id: string })[];
 
-  const __t1 = performance.now();
   const best = new Map(reached.map((r) => [r.node_id, r]));
   const ownsChildren = new Map<string, Set<string>>();
   for (const r of reached) {
@@ -493,7 +483,6 @@ export async function impactOf(database: Database, id: string, opts: ImpactOptio
     return steps;
   };
 
-  const __t2 = performance.now();
   const affected: AffectedNode[] = ids.map((n) => {
     const b = best.get(n)!;
     const summary = summaryOf(n, nodes.get(n));
@@ -515,12 +504,10 @@ export async function impactOf(database: Database, id: string, opts: ImpactOptio
       role,
     };
   });
-  const __t3 = performance.now();
   // Intl.Collator().compare is String.prototype.localeCompare (same default locale and options), without its per-call set-up.
   const compare = new Intl.Collator().compare;
   affected.sort((a, b) => a.depth - b.depth || compare(a.node.kind, b.node.kind) || compare(a.node.id, b.node.id));
 
-  const __t4 = performance.now(); if (process.env.KG_PROF) console.log(`walk ${(__t1-__t0).toFixed(1)} prep ${(__t2-__t1).toFixed(1)} affected ${(__t3-__t2).toFixed(1)} sort ${(__t4-__t3).toFixed(1)}`);
   const assessment = await assessing;
 
   const breaking = affected.filter((a) => !a.optional).map((a) => a.node.id);
