@@ -19,7 +19,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { from as copyFrom } from 'pg-copy-streams';
-import { writeClusterDump, scaledDumpOptions } from './generate';
+import { spawnSync } from 'node:child_process';
 import { writeGcpDump, DEFAULT_GCP_DUMP } from './generate-gcp';
 import { openBenchDatabase } from './db';
 import { createFingerprinter } from '../lib/secrets/fingerprint';
@@ -36,9 +36,11 @@ async function main() {
   const outDir = path.resolve('bench/out');
   await mkdir(outDir, { recursive: true });
   const dump = path.join(outDir, `cluster-x${scale}.json`);
-  const opts = scaledDumpOptions(scale);
   let t = performance.now();
-  const summary = await writeClusterDump(dump, opts);
+  // Generated in a child process, so that the generator's memory does not count in this process's peak RSS.
+  const gen = spawnSync(process.execPath, ['--import', 'tsx', path.resolve('bench/generate.ts'), dump, '--scale', String(scale)], { encoding: 'utf8' });
+  if (gen.status !== 0) throw new Error(`generating the dump failed: ${gen.stderr}`);
+  const summary = { total: Number(/: (\d+) objects/.exec(gen.stdout)?.[1] ?? NaN) };
   const genMs = performance.now() - t;
   console.log(`generated ${summary.total} objects (${(statSync(dump).size / 2 ** 20).toFixed(0)} MiB) in ${(genMs / 1000).toFixed(1)} s`);
 
