@@ -2,7 +2,7 @@
  * `npm run bench:load` (`node --import tsx bench/load.ts [--scale X] [--duration S] [--connections N] [--keep]`):
  * the web app under load while a collection runs (issue "Reliability and security", part 6).
  *
- * 1. A fresh embedded PostgreSQL (or BENCH_DATABASE_URL, a database that is emptied!), migrated.
+ * 1. A fresh embedded PostgreSQL (bench/db.ts), migrated.
  * 2. A large graph COPYed directly into node_versions / edge_versions (as a collection would have left it):
  *    `--scale 1` ≈ 1,000,000 nodes and 1,300,000 edges in 10 clusters × 200 namespaces (Secrets, ServiceAccounts,
  *    Deployments, ReplicaSets, Pods; USES_SECRET, RUNS_AS, OWNS), with one succeeded run per cluster.
@@ -20,7 +20,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,8 +31,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { startEmbeddedDatabase } from '../lib/db/embedded';
-import { migrate } from '../lib/db/migrate';
+import { openBenchDatabase } from './db';
 import { writeClusterDump } from './generate';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -187,21 +186,13 @@ async function main() {
   if (!existsSync(path.join(ROOT, '.next', 'BUILD_ID'))) throw new Error('no production build of the web app: run `npm run build` first');
   const outDir = path.join(ROOT, 'bench', 'out');
   await mkdir(outDir, { recursive: true });
-  let dataDir: string | null = null;
-  let stopDb = async () => {};
-  let url = process.env.BENCH_DATABASE_URL;
-  if (!url) {
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'keygraph-load-'));
-    const server = await startEmbeddedDatabase(dataDir);
-    url = server.url;
-    stopDb = server.stop;
-  }
-  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  // Always a fresh embedded PostgreSQL: the benchmark COPYs a whole graph, which an existing database would collide with.
+  const bench = await openBenchDatabase({ prefix: 'keygraph-load-', keep: values.keep, external: false });
+  const { url } = bench;
+  const pool = bench.database.pool;
   const collector: { child: ReturnType<typeof spawn> | null; runs: number; failures: number; stop: boolean } = { child: null, runs: 0, failures: 0, stop: false };
   let closeServer = async () => {};
   try {
-    if (process.env.BENCH_DATABASE_URL) await pool.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
-    await migrate(pool);
     let t = performance.now();
     const g = await buildGraph(pool);
     log(`graph: ${g.nodes.toLocaleString()} nodes, ${g.edges.toLocaleString()} edges in ${CLUSTERS} clusters (COPY + analyze ${((performance.now() - t) / 1000).toFixed(1)} s)`);
@@ -248,7 +239,7 @@ async function main() {
     const plan = active.map((r) => ({ ...r, connections: Math.max(1, Math.round((connections * r.weight) / totalWeight)) }));
 
     // The collection, looped until the load ends.
-    const collectEnv = { ...process.env, DATABASE_URL: url, KEYGRAPH_DATA_DIR: path.join(dataDir ?? outDir, 'collector-data'), KEYGRAPH_LOG_LEVEL: 'warn' };
+    const collectEnv = { ...process.env, DATABASE_URL: url, KEYGRAPH_DATA_DIR: path.join(bench.dir ?? outDir, 'collector-data'), KEYGRAPH_LOG_LEVEL: 'warn' };
     const collectLoop = (async () => {
       while (!collector.stop) {
         const t0 = performance.now();
@@ -360,9 +351,7 @@ async function main() {
     await closeServer().catch(() => undefined);
     const { closeDefaultDatabase } = await import('../lib/db');
     await closeDefaultDatabase().catch(() => undefined);
-    await pool.end().catch(() => undefined);
-    await stopDb();
-    if (dataDir && !values.keep) rmSync(dataDir, { recursive: true, force: true });
+    await bench.close().catch(() => undefined);
   }
 }
 

@@ -18,8 +18,7 @@
  * (pending migrations are still applied), so iterations reuse the generated graph; `--scale` must match);
  * `--skip-jq`, `--skip-impact`, `--skip-findings`; `--hot N` (hot-key queries, default 200); `--dump-results
  * PREFIX` (writes PREFIX-impact.json, the hot key's impact for every action, and PREFIX-findings.json, to compare
- * results between versions: `asOf` and timings are left out). `BENCH_EXPLAIN=1`
- * prints the plan of the hot-key impact query. Writes bench/out/query.json.
+ * results between versions: `asOf` and timings are left out). Writes bench/out/query.json.
  */
 import { createWriteStream, rmSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -269,18 +268,6 @@ async function main() {
       report.load = loaded;
     }
 
-    if (process.env.BENCH_EXPLAIN) {
-      const { impactSql } = await import('../lib/analysis/impact');
-      const q = impactSql(HOT_KEY, { maxDepth: 12, maxRows: 20_000 });
-      const plan = await database.pool.query(`EXPLAIN (ANALYZE, BUFFERS) ${q.text}`, q.values as unknown[]);
-      console.log(plan.rows.map((r) => r['QUERY PLAN']).join('\n'));
-      let t = performance.now();
-      const rows = await database.prisma.$queryRaw<unknown[]>(q);
-      console.log(`walk: ${rows.length} rows in ${(performance.now() - t).toFixed(0)} ms (prisma)`);
-      t = performance.now();
-      await impactOf(database, HOT_KEY);
-      console.log(`impactOf: ${(performance.now() - t).toFixed(0)} ms`);
-    }
     // Impact: warm up, then 200 random targets and 200 of the hot key.
     const time = async (id: string) => {
       const t = performance.now();

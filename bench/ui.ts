@@ -18,7 +18,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import net from 'node:net';
 import { parseArgs } from 'node:util';
 import type { EdgeRecord, NodeRecord } from '../lib/graph/records';
 
@@ -69,17 +68,6 @@ function records(): { nodes: NodeRecord[]; edges: EdgeRecord[] } {
   return { nodes, edges };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -107,6 +95,7 @@ async function main() {
     process.env.DATABASE_URL = url;
     process.env.KEYGRAPH_LOG_LEVEL ??= 'warn';
     const { serve, projectRoot } = await import('../lib/server');
+    const { freePort } = await import('../lib/db/embedded');
     const port = await freePort();
     t = performance.now();
     const app = await serve({ host: '127.0.0.1', port, dir: projectRoot() });

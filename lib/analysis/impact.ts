@@ -4,8 +4,8 @@
  * running as them), each with the path that explains why, whether pods run now, and whether the reference is
  * optional; and a verdict a script can act on.
  *
- * Traversal: the walk `walkSql` defines (a recursive CTE over the current or as-of `edge_versions` rows, kept as the
- * reference definition), computed level by level: one indexed query per level for the hops out of the whole
+ * Traversal: a walk over the current or as-of `edge_versions` rows, computed level by level: one indexed query
+ * per level for the hops out of the whole
  * frontier (each node's edges are read once, however many paths reach it), the paths enumerated in memory with the
  * same rules and bounds, and the reached nodes' versions read alongside. From each reached node it follows
  * the edges whose *other* end depends on it (`EDGE_KINDS[k].dependent`): inbound `USES_SECRET`, `RUNS_AS`,
@@ -22,12 +22,11 @@
  * A missing target (referenced, not observed) is already broken: its dependants are listed and the verdict is
  * `breaks` (with `targetMissing: true`) unless the data is incomplete.
  */
-import { Prisma } from '../generated/prisma/client';
 import type { Database } from '../db';
 import { loadConfig } from '../config';
 import { parseId } from '../graph/ids';
 import { EDGE_KINDS, type EdgeKind } from '../graph/model';
-import { getNode, live, type NodeSummary } from '../store/read';
+import { getNode, type NodeSummary } from '../store/read';
 import { INBOUND_DEPENDENCY_KINDS, leafKinds, OUTBOUND_DEPENDENCY_KINDS, relevantKinds } from './dependents';
 import { assessScopes, type SourceState } from './freshness';
 
@@ -140,67 +139,6 @@ interface NodeRow {
 
 /** API kinds that are never expanded (nothing depends on them): read off the id's KIND segment. */
 const LEAVES = leafKinds();
-const sqlList = (xs: string[]) => Prisma.join(xs.map((x) => Prisma.sql`${x}`));
-
-/**
- * The recursive walk: one row per (path to a node), with the hop that reached it. Exposed for the benchmark.
- * Parallel edges between the same two nodes (env + volume of one Secret) are folded into one hop.
- */
-export function walkSql(id: string, opts: { asOf?: Date; maxDepth: number; maxRows: number }, select?: Prisma.Sql): Prisma.Sql {
-  const inbound = sqlList(INBOUND_DEPENDENCY_KINDS);
-  const outbound = sqlList(OUTBOUND_DEPENDENCY_KINDS);
-  return Prisma.sql`
-    WITH RECURSIVE walk(node_id, parent_id, kind, props, hop_optional, depth, path, path_optional) AS (
-      SELECT ${id}::text, NULL::text, NULL::text, NULL::jsonb[], NULL::boolean, 0, ARRAY[${id}::text], false
-      UNION ALL
-      SELECT nxt.node_id, w.node_id, nxt.kind, nxt.props, nxt.optional, w.depth + 1, w.path || nxt.node_id,
-             w.path_optional OR nxt.optional
-      FROM walk w
-      CROSS JOIN LATERAL (
-        SELECT x.node_id, min(x.kind) AS kind, array_agg(DISTINCT x.properties) AS props,
-               bool_and(coalesce(x.properties->>'optional', 'false') = 'true') AS optional
-        FROM (
-          SELECT e.from_id AS node_id, e.kind, e.properties FROM edge_versions e
-          WHERE e.to_id = w.node_id AND e.kind IN (${inbound}) AND ${live('e', opts.asOf)}
-          UNION ALL
-          SELECT e.to_id, e.kind, e.properties FROM edge_versions e
-          WHERE e.from_id = w.node_id AND e.kind IN (${outbound}) AND ${live('e', opts.asOf)}
-        ) x
-        GROUP BY x.node_id
-      ) nxt
-      WHERE w.depth < ${opts.maxDepth} AND NOT (nxt.node_id = ANY(w.path)) AND split_part(w.node_id, '/', -2) <> ALL(${LEAVES}::text[])
-    )
-    ${select ?? Prisma.sql`SELECT node_id, parent_id, kind, props, hop_optional, depth, path_optional FROM walk LIMIT ${opts.maxRows + 1}`}`;
-}
-
-/**
- * The walk aggregated per reached node (what impactOf reads): shortest depth, the hop of one shortest path (parent,
- * edge kind, parallel edge properties), whether every path is optional, OWNS parents (for running pods), and the
- * node's best current/as-of version. `total_rows` / `max_depth` tell whether the bounds were hit.
- */
-export function impactSql(id: string, opts: { asOf?: Date; maxDepth: number; maxRows: number }): Prisma.Sql {
-  return walkSql(id, opts, Prisma.sql`,
-    lim AS (SELECT * FROM walk LIMIT ${opts.maxRows + 1}),
-    agg AS (
-      SELECT node_id, min(depth) AS depth, bool_and(path_optional) AS optional,
-             array_agg(DISTINCT parent_id) FILTER (WHERE kind = 'OWNS') AS owners
-      FROM lim WHERE depth > 0 GROUP BY node_id),
-    best AS (
-      SELECT DISTINCT ON (node_id) node_id, parent_id, kind, props, hop_optional
-      FROM lim WHERE depth > 0 ORDER BY node_id, depth, parent_id)
-    SELECT a.node_id, a.depth, a.optional, a.owners, b.parent_id, b.kind, b.props, b.hop_optional,
-           n.provider, n.kind AS node_kind, n.realm, n.namespace, n.name, coalesce(n.missing, true) AS missing, n.phase,
-           (SELECT count(*) FROM lim)::int AS total_rows, (SELECT max(depth) FROM lim) AS max_depth
-    FROM agg a JOIN best b ON b.node_id = a.node_id
-    LEFT JOIN LATERAL (
-      SELECT v.provider, v.kind, v.realm, v.namespace, v.name, v.missing, v.properties->>'phase' AS phase
-      FROM node_versions v WHERE v.node_id = a.node_id AND ${live('v', opts.asOf)}
-      ORDER BY v.missing ASC, v.valid_from DESC LIMIT 1) n ON true
-    UNION ALL
-    SELECT NULL, 0, false, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, false, NULL,
-           (SELECT count(*) FROM lim)::int, (SELECT max(depth) FROM lim)
-    WHERE NOT EXISTS (SELECT 1 FROM lim WHERE depth > 0)`);
-}
 
 function summaryOf(id: string, r: NodeRow | undefined): NodeSummary {
   if (r && r.provider) return { id: r.node_id, provider: r.provider, kind: r.kind, realm: r.realm, namespace: r.namespace, name: r.name, missing: r.missing };
@@ -216,7 +154,7 @@ function liveParam(a: string, n: number, asOf?: Date): string {
 }
 
 /**
- * One dependency hop out of an expanded node: the dependant reached, with its parallel edges folded as walkSql folds
+ * One dependency hop out of an expanded node: the dependant reached, with its parallel edges (env + volume of one Secret) folded into one hop
  * them (min(kind), every edge optional). `texts` are the distinct jsonb texts of the edges' properties; the
  * `references` list (DISTINCT properties in jsonb order) is built only for the hops that explain a path.
  */
@@ -227,7 +165,7 @@ interface Hop {
   optional: boolean;
 }
 
-/** One row of the walk (one path to a node), as walkSql produces it; the path is the parent chain. */
+/** One row of the walk (one path to a node); the path is the parent chain. */
 interface WalkRow {
   node: string;
   parent: WalkRow | null;
@@ -242,7 +180,7 @@ const leafOf = (id: string) => {
 };
 const LEAF_SET = new Set(LEAVES);
 
-/** Parsed edge properties by jsonb text, with walkSql's `coalesce(properties->>'optional', 'false') = 'true'`. */
+/** Parsed edge properties by jsonb text, `optional` true only when the property is `true`. */
 type PropsCache = Map<string, { props: Record<string, unknown>; optional: boolean }>;
 function propsOf(cache: PropsCache, text: string) {
   let p = cache.get(text);
@@ -318,7 +256,7 @@ async function referencesOf(database: Database, hops: Hop[], cache: PropsCache):
   return out;
 }
 
-/** Best current/as-of version of each node (observed beats placeholder, then most recent), as impactSql joins it. */
+/** Best current/as-of version of each node (observed beats placeholder, then most recent), as reads elsewhere choose it (lib/store/read.ts). */
 async function nodeRows(database: Database, ids: string[], asOf: Date | undefined): Promise<NodeRow[]> {
   if (!ids.length) return [];
   const params: unknown[] = [ids];
@@ -335,12 +273,11 @@ async function nodeRows(database: Database, ids: string[], asOf: Date | undefine
 }
 
 /**
- * The walk of walkSql/impactSql, computed level by level: each level's frontier is expanded with one query (each
- * node's hops are fetched once, however many paths reach it), and the paths (walk rows) are enumerated in memory
- * with the same rules: no node twice on a path, depth bound, leaf kinds not expanded, and the first `maxRows + 1`
- * rows in breadth-first order kept (the recursive CTE produces its rows level by level, and impactSql aggregates
- * over its first `maxRows + 1`). Node versions of each level are read while the next level is expanded. Returns
- * the same per-node aggregate impactSql returns.
+ * The walk, level by level: each level's frontier is expanded with one query (each node's hops are fetched once,
+ * however many paths reach it), and the paths (walk rows) are enumerated in memory: no node twice on a path, depth
+ * bound, leaf kinds not expanded, and the first `maxRows + 1` rows in breadth-first order kept. Node versions of
+ * each level are read while the next level is expanded. Returns one aggregate per reached node (shortest depth,
+ * one shortest hop, all-paths-optional, OWNS parents) and whether the bounds were hit.
  */
 async function walk(database: Database, id: string, opts: { asOf?: Date; maxDepth: number; maxRows: number }): Promise<{ rows: AggRow[]; totalRows: number; maxDepth: number }> {
   const limit = opts.maxRows + 1;

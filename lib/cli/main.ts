@@ -5,7 +5,6 @@
  * 3 `impact` unknown (a relevant source is partial or stale); 4 a collection finished partially.
  */
 import { Command, CommanderError, Option } from 'commander';
-import path from 'node:path';
 import { EXIT, UsageError } from './exit';
 import { collectFilesCommand, collectGcpCommand, collectK8sCommand } from './collect';
 import { showCommand } from './show';
@@ -178,4 +177,3 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-export const cliRoot = path.resolve(import.meta.dirname, '../..');

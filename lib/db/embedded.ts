@@ -27,7 +27,8 @@ export interface EmbeddedDatabase {
 const USER = 'keygraph';
 const DATABASE = 'keygraph';
 
-async function freePort(): Promise<number> {
+/** A free TCP port on 127.0.0.1 (asked of the OS; another process may take it before it is used). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.unref();

@@ -66,9 +66,6 @@ export const NODE_KINDS = {
 export type NodeKindKey = keyof typeof NODE_KINDS;
 export const NODE_KIND_KEYS = Object.keys(NODE_KINDS) as NodeKindKey[];
 
-/** Kubernetes kinds whose pod template (or pod spec) carries references. */
-export const K8S_WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod'] as const;
-
 /** Which endpoint of an edge depends on the other: deleting the depended-on end breaks the dependent end. */
 export type DependentEnd = 'from' | 'to';
 
@@ -146,11 +143,6 @@ export type SecretVia = (typeof SECRET_VIAS)[number];
 export function nodeKindKey(provider: Provider, kind: string): NodeKindKey | null {
   const key = `${provider}:${kind}`;
   return key in NODE_KINDS ? (key as NodeKindKey) : null;
-}
-
-export function nodeKindSpec(provider: Provider, kind: string): NodeKindSpec | null {
-  const key = nodeKindKey(provider, kind);
-  return key ? NODE_KINDS[key] : null;
 }
 
 export function isEdgeKind(kind: string): kind is EdgeKind {

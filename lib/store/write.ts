@@ -21,6 +21,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { CollectionResult, EdgeRecord, NodeRecord } from '../graph/records';
 import { edgeKey } from '../graph/records';
 import { nodeKindKey } from '../graph/model';
+import { parseId } from '../graph/ids';
 import { canonicalJson, cleanText, sha1 } from './canonical';
 import type { Database } from '../db';
 import { log } from '../log';
@@ -189,19 +190,20 @@ function* nodeRows(nodes: NodeRecord[]): Generator<(string | null)[]> {
   }
 }
 
+/** `k8s:c/ns/Kind/name` → `k8s:Kind` (ids parsed by lib/graph/ids.ts). */
+function kindKeyOfId(id: string): string | null {
+  const p = parseId(id);
+  return p ? `${p.provider}:${p.kind}` : null;
+}
+
 function* edgeRows(edges: { e: EdgeRecord; key: string }[], kindById: Map<string, string>): Generator<(string | null)[]> {
   for (const { e, key } of edges) {
-    const originKind = e.originKind ?? kindById.get(e.from) ?? kindKeyFromId(e.from) ?? 'unknown';
+    const originKind = e.originKind ?? kindById.get(e.from) ?? kindKeyOfId(e.from) ?? 'unknown';
     const props = canonicalJson(e.properties ?? {});
     yield [key, e.kind, e.from, e.to, originKind, props, sha1(originKind + props)];
   }
 }
 
-/** `k8s:c/ns/Kind/name` → `k8s:Kind`. */
-export function kindKeyFromId(id: string): string | null {
-  const m = /^(k8s|gcp):[^/]+\/(?:[^/]+\/)?([^/]+)\/[^/]+$/.exec(id);
-  return m ? `${m[1]}:${m[2]}` : null;
-}
 
 async function applyCollection(
   client: pg.PoolClient,

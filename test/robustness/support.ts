@@ -4,9 +4,11 @@
  *
  * Everything binds to 127.0.0.1. Child processes are tracked and killed by pid (never by name) when a test file ends.
  */
+import { freePort } from '../../lib/db/embedded';
+
+export { freePort };
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
@@ -66,17 +68,6 @@ export async function historyChecksum(pool: pg.Pool, exceptRuns: number[] = []):
   return { nodes: row.nodes ?? '', edges: row.edges ?? '', runs: row.runs ?? '', rows: Number(row.rows) };
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 const children = new Set<ChildProcess>();
 
