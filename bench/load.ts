@@ -27,6 +27,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -259,6 +260,8 @@ async function main() {
 
     log(`load: ${plan.map((p) => `${p.route} × ${p.connections}`).join(', ')} for ${duration} s, while collecting`);
     const stats: RouteStats[] = plan.map((p) => ({ route: p.route, connections: p.connections, latencies: [], non2xx: 0, errorPages: 0, errors: 0, timeouts: 0, bytes: 0 }));
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     t = performance.now();
     await Promise.all(
       plan.map(
@@ -298,6 +301,9 @@ async function main() {
       ),
     );
     const elapsed = (performance.now() - t) / 1000;
+    loopDelay.disable();
+    const eventLoop = { p50Ms: loopDelay.percentile(50) / 1e6, p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6 };
+    log(`event-loop delay of the app's process during the load: p50 ${eventLoop.p50Ms.toFixed(0)} ms, p99 ${eventLoop.p99Ms.toFixed(0)} ms, max ${eventLoop.maxMs.toFixed(0)} ms`);
     collector.stop = true;
     if (collector.child?.pid && collector.child.exitCode === null) {
       // Let a running collection finish (bounded), so its run is recorded; then stop it.
@@ -339,7 +345,7 @@ async function main() {
     if (!collector.runs) misses.push('no collection completed during the load');
     const report = {
       at: new Date().toISOString(), scale, durationS: duration, connections, nodes: g.nodes, edges: g.edges,
-      cpus: os.cpus().length, routes: rows, notes, collections: { succeeded: collector.runs, failed: collector.failures }, misses,
+      cpus: os.cpus().length, eventLoop, routes: rows, notes, collections: { succeeded: collector.runs, failed: collector.failures }, misses,
     };
     await writeFile(path.join(outDir, 'load.json'), JSON.stringify(report, null, 2) + '\n');
     log(misses.length ? `targets missed:\n  ${misses.join('\n  ')}` : 'targets met: zero errors, p95 < 300 ms for node pages and impact');

@@ -126,6 +126,11 @@ export interface ExportOptions {
   chunkSize?: number;
   /** Called with the number of items (rows of the main query, or nodes + edges for GraphML) at the end. */
   onDone?: (stats: { rows: number; meta: ExportMeta }) => void;
+  /**
+   * Aborted when the consumer is gone (the HTTP request's `signal`): the export stops, its cursor is closed and its
+   * connection discarded. Needed because a web stream's `cancel()` is not called when the client disconnects.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -249,6 +254,12 @@ export async function writeExport(database: Database, req: ExportRequest, out: W
  */
 export async function exportWebStream(database: Database, req: ExportRequest, opts: ExportOptions = {}): Promise<ReadableStream<Uint8Array>> {
   const it = exportChunks(database, req, opts);
+  // A generator suspended at a `yield` runs its `finally` (cursor closed, connection discarded) on return(); one
+  // that is running finishes its step first. Without this, a client that leaves mid-download would keep a pooled
+  // connection idle in an open transaction for good (and the pool runs dry after a few).
+  const stop = () => void it.return(undefined).catch(() => undefined);
+  if (opts.signal?.aborted) stop();
+  opts.signal?.addEventListener('abort', stop, { once: true });
   const first = await it.next();
   const enc = new TextEncoder();
   let pending: string | null = first.done ? null : first.value;
@@ -266,6 +277,7 @@ export async function exportWebStream(database: Database, req: ExportRequest, op
         const r = await it.next();
         if (r.done) {
           done = true;
+          opts.signal?.removeEventListener('abort', stop);
           controller.close();
         } else controller.enqueue(enc.encode(r.value));
       },

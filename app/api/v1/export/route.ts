@@ -38,7 +38,7 @@ export async function GET(request: Request): Promise<Response> {
   }
   let body: ReadableStream<Uint8Array>;
   try {
-    body = await exportWebStream(database, req);
+    body = await exportWebStream(database, req, { signal: request.signal });
   } catch (e) {
     log.error({ err: (e as Error).message }, 'export failed');
     return json(500, { code: 'internal', message: 'internal error' });
