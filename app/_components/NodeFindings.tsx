@@ -1,7 +1,6 @@
 import { Card, Group, Stack, Text, Title } from '@mantine/core';
 import { db } from '@/lib/db';
-import { cachedFindings } from '@/lib/analysis/cache';
-import { filterFindings } from '@/lib/analysis/findings';
+import { cachedFindingsByNode } from '@/lib/analysis/cache';
 import { FindingsList } from './FindingsList';
 import { AppLink } from './NodeLink';
 
@@ -12,8 +11,7 @@ import { AppLink } from './NodeLink';
  * page's time spec, kept by the node links).
  */
 export async function NodeFindings({ id, asOf, asOfSpec }: { id: string; asOf?: Date; asOfSpec?: string }) {
-  const { findings } = await cachedFindings(db(), { asOf, allowStale: true });
-  const mine = filterFindings(findings, { node: id });
+  const mine = (await cachedFindingsByNode(db(), { asOf, allowStale: true })).get(id) ?? [];
   if (!mine.length) return null;
   return (
     <Card withBorder radius="md" padding="md" data-testid="node-findings">

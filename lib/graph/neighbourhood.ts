@@ -272,19 +272,19 @@ export interface NodeFindings {
  * previous result served while a newer one is computed). A node is marked when it is any of a finding's `objects`.
  */
 export async function findingsForNodes(database: Database, ids: string[], opts: ReadOptions = {}): Promise<Record<string, NodeFindings>> {
-  const { cachedFindings } = await import('../analysis/cache');
+  const { cachedFindingsByNode } = await import('../analysis/cache');
   const { severityRank } = await import('../analysis/severity');
-  const list = (await cachedFindings(database, { asOf: opts.asOf, allowStale: true })).findings;
-  const want = new Set(ids);
+  const byNode = await cachedFindingsByNode(database, { asOf: opts.asOf, allowStale: true });
   const out: Record<string, NodeFindings> = {};
-  for (const f of list) {
-    for (const id of f.objects) {
-      if (!want.has(id)) continue;
-      const cur = (out[id] ??= { count: 0, severity: 'info', items: [] });
-      cur.count++;
+  for (const id of new Set(ids)) {
+    const list = byNode.get(id);
+    if (!list) continue;
+    const cur: NodeFindings = { count: list.length, severity: 'info', items: [] };
+    for (const f of list) {
       if (severityRank(f.severity) > severityRank(cur.severity as never)) cur.severity = f.severity;
       if (cur.items.length < 10) cur.items.push({ rule: f.rule, severity: f.severity, title: f.title });
     }
+    out[id] = cur;
   }
   return out;
 }

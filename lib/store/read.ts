@@ -207,8 +207,9 @@ export async function searchNodes(
   const pattern = `%${term.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c)}%`;
   const conds: Prisma.Sql[] = [live('v', opts.asOf)];
   if (term) {
-    conds.push(Prisma.sql`(v.node_id = ${term} OR lower(v.name) LIKE ${pattern}
-      OR lower(coalesce(v.namespace, '') || '/' || v.name) LIKE ${pattern} OR lower(v.node_id) LIKE ${pattern})`);
+    // "namespace/name id": a term anywhere in the name, namespace/name or id (an exact id matches too). The same
+    // expression as the trigram index of migration 20261122020000_search_trigram, so current-state search uses it.
+    conds.push(Prisma.sql`lower(coalesce(v.namespace, '') || '/' || v.name || ' ' || v.node_id) LIKE ${pattern}`);
   }
   if (opts.kind) conds.push(Prisma.sql`v.kind = ${opts.kind}`);
   if (opts.provider) conds.push(Prisma.sql`v.provider = ${opts.provider}`);
