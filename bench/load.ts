@@ -1,5 +1,6 @@
 /**
- * `npm run bench:load` (`node --import tsx bench/load.ts [--scale X] [--duration S] [--connections N] [--rate R] [--keep]`):
+ * `npm run bench:load` (`node --import tsx bench/load.ts [--scale X] [--duration S] [--connections N] [--rate R]
+ *   [--workers N] [--collector-nice N] [--keep]`):
  * the web app under load while a collection runs (issue "Reliability and security", part 6).
  *
  * 1. A fresh embedded PostgreSQL (bench/db.ts), migrated.
@@ -49,6 +50,8 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '30' },
     connections: { type: 'string', default: '50' },
     rate: { type: 'string', default: '1' },
+    workers: { type: 'string', default: String(os.availableParallelism()) },
+    'collector-nice': { type: 'string', default: '10' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -56,6 +59,10 @@ const scale = Number(values.scale);
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 const rate = Number(values.rate);
+const workers = Number(values.workers);
+const collectorNice = Number(values['collector-nice']);
+if (!Number.isInteger(workers) || workers < 1) throw new Error('--workers must be a whole number ≥ 1');
+if (!Number.isInteger(collectorNice) || collectorNice < 0 || collectorNice > 19) throw new Error('--collector-nice must be 0–19');
 if (!(rate > 0)) throw new Error('--rate must be positive (requests per second per client in the paced phase)');
 if (!(scale > 0) || !(duration > 0) || !(connections >= 4)) throw new Error('--scale and --duration must be positive, --connections at least 4');
 
@@ -246,21 +253,21 @@ class CpuMeter {
   }
 }
 
+/** The processes whose parent is `pid` (from /proc). */
+function childPids(pid: number): number[] {
+  if (!existsSync('/proc/self/stat')) return [];
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d) && procStat(Number(d))?.ppid === pid).map(Number);
+}
+
 /** The postmaster (first line of postmaster.pid in the data folder) and every process it started. */
 function postgresPids(dataDir: string | null): number[] {
-  if (!dataDir || !existsSync('/proc/self/stat')) return [];
-  let master: number;
+  if (!dataDir) return [];
   try {
-    master = Number(readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const master = Number(readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    return [master, ...childPids(master)];
   } catch {
     return [];
   }
-  const pids = [master];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    if (procStat(Number(d))?.ppid === master) pids.push(Number(d));
-  }
-  return pids;
 }
 
 interface Phase {
@@ -299,7 +306,7 @@ async function main() {
     };
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    app = spawn(process.execPath, [path.join(ROOT, 'bin', 'keygraph.mjs'), 'serve', '--host', '127.0.0.1', '--port', String(port)], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+    app = spawn(process.execPath, [path.join(ROOT, 'bin', 'keygraph.mjs'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--workers', String(workers)], { env, stdio: ['ignore', 'inherit', 'inherit'] });
     for (const deadline = Date.now() + 120_000; ; ) {
       if (app.exitCode !== null) throw new Error(`keygraph serve exited with ${app.exitCode}`);
       const ok = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
@@ -307,7 +314,7 @@ async function main() {
       if (Date.now() > deadline) throw new Error('keygraph serve did not answer /healthz within 120 s');
       await new Promise((r) => setTimeout(r, 250));
     }
-    log(`app: ${base} (keygraph serve, pid ${app.pid})`);
+    log(`app: ${base} (keygraph serve --workers ${workers}, pid ${app.pid}); collections at nice ${collectorNice}`);
 
     const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)]!;
     const ids = [...g.nodeIds, ...g.secretIds];
@@ -327,8 +334,11 @@ async function main() {
     const active: typeof routes = [];
     const notes: string[] = [];
     for (const r of routes) {
-      // Also warms the route up (loads the route's chunks; the first node page computes the findings).
-      if (await routeExists(base, r.probe)) active.push(r);
+      // Also warms the route up in every worker (round-robin): loads the route's chunks; the first node page computes
+      // the findings.
+      const exists = await routeExists(base, r.probe);
+      for (let i = 1; exists && i < workers * 2; i++) await routeExists(base, r.probe);
+      if (exists) active.push(r);
       else notes.push(`${r.route}: ${r.probe.split('?')[0]} does not exist (404); skipped`);
     }
     for (const n of notes) log(`note: ${n}`);
@@ -342,6 +352,8 @@ async function main() {
         const code = await new Promise<number | null>((resolve) => {
           const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'keygraph.mjs'), 'collect', 'files', dump, '--cluster', `collect-${collector.runs % 2}`], { env, stdio: ['ignore', 'ignore', 'pipe'] });
           collector.child = child;
+          // As README advises for collections that share the machine with the web app: a lower CPU priority.
+          if (collectorNice && child.pid) os.setPriority(child.pid, collectorNice);
           child.stderr!.resume();
           child.once('exit', (c) => resolve(c));
         });
@@ -354,7 +366,7 @@ async function main() {
     })();
 
     const cpu = new CpuMeter({
-      app: () => [app!.pid!],
+      app: () => [app!.pid!, ...childPids(app!.pid!)],
       postgres: () => postgresPids(bench.dir),
       collector: () => (collector.child?.pid ? [collector.child.pid] : []),
     });
@@ -458,7 +470,7 @@ async function main() {
     }
     if (!collector.runs) misses.push('no collection completed during the load');
     const report = {
-      at: new Date().toISOString(), scale, durationS: duration, connections, ratePerClient: rate, nodes: g.nodes, edges: g.edges,
+      at: new Date().toISOString(), scale, durationS: duration, connections, ratePerClient: rate, workers, collectorNice, nodes: g.nodes, edges: g.edges,
       cpus: os.cpus().length, notes,
       phases: results.map((x) => ({ phase: x.phase.name, ratePerClient: x.phase.rate ?? null, elapsedS: x.elapsed, cpuSeconds: x.cpuS, routes: x.rows })),
       collections: { succeeded: collector.runs, failed: collector.failures }, misses,

@@ -101,6 +101,15 @@ export function buildProgram(setCode: (code: number) => void): Command {
     .option('--host <host>', 'address to bind (loopback only until sign-in is configured)', '127.0.0.1')
     .addOption(new Option('--port <n>', 'port').default(3000).argParser((v) => parsePositive(v, '--port')))
     .option('--dev', 'Next.js development server (for working on the UI)')
+    .addOption(
+      new Option('--workers <n>', 'web server processes sharing the port, to use more CPU cores for rendering pages')
+        .default(1)
+        .argParser((v) => {
+          const n = parsePositive(v, '--workers');
+          if (n < 1 || n > 64) throw new UsageError('--workers must be between 1 and 64');
+          return n;
+        }),
+    )
     .action(run(serveCommand));
 
   program

@@ -1,6 +1,7 @@
 /**
  * `keygraph serve`, `keygraph demo`, `keygraph migrate`.
  */
+import cluster from 'node:cluster';
 import path from 'node:path';
 import { openRuntime, type Runtime } from '../runtime';
 import { migrate, migrationStatus } from '../db/migrate';
@@ -8,24 +9,102 @@ import { assertBindAllowed, projectRoot, serve } from '../server';
 import { loadConfig } from '../config';
 import { collectFilesInto, printSummary } from './collect';
 import { EXIT } from './exit';
+import { log } from '../log';
 
-/** Serves until SIGINT/SIGTERM, then closes the server, the database and (if started here) the embedded PostgreSQL. */
-async function serveUntilSignal(rt: Runtime, opts: { host: string; port: number; dev?: boolean }): Promise<number> {
-  const server = await serve(opts);
-  process.stdout.write(`keygraph is serving ${server.url}  (${rt.embedded ? `embedded database in ${rt.config.dataDir}` : 'DATABASE_URL'}; Ctrl-C to stop)\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+export interface ServeCommandOptions {
+  host: string;
+  port: number;
+  dev?: boolean;
+  /** Web server processes sharing the port (node:cluster); 1 (the default) serves from this process. */
+  workers?: number;
+}
+
+/** Resolves at the first SIGINT or SIGTERM. */
+const untilSignal = () =>
+  new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
   });
-  process.stderr.write('stopping…\n');
+
+/**
+ * Serves until SIGINT/SIGTERM, then closes the server, the database and (if started here) the embedded PostgreSQL.
+ * With `workers` > 1, this process starts that many web server processes instead (see {@link serveWorkers}).
+ */
+async function serveUntilSignal(rt: Runtime, opts: ServeCommandOptions): Promise<number> {
+  const where = rt.embedded ? `embedded database in ${rt.config.dataDir}` : 'DATABASE_URL';
+  if ((opts.workers ?? 1) > 1 && !opts.dev) return serveWorkers(opts, where);
+  const server = await serve(opts);
+  if (cluster.isPrimary) process.stdout.write(`keygraph is serving ${server.url}  (${where}; Ctrl-C to stop)\n`);
+  await untilSignal();
+  if (cluster.isPrimary) process.stderr.write('stopping…\n');
   await server.close();
   return EXIT.ok;
 }
 
-export async function serveCommand(opts: { host: string; port: number; dev?: boolean }): Promise<number> {
+/** Restarts of crashed workers tolerated per minute before `keygraph serve` gives up. */
+const MAX_RESTARTS_PER_MINUTE = 5;
+
+/**
+ * `keygraph serve --workers N`: N web server processes (node:cluster) share the listening socket, so page rendering
+ * uses N cores. Each worker runs this same CLI (`serve`, one worker) against the database this process opened
+ * (`DATABASE_URL` passed on, so the embedded PostgreSQL stays owned here; migrations were applied here). A worker
+ * that dies is replaced (at most {@link MAX_RESTARTS_PER_MINUTE} a minute, then everything stops with exit 1).
+ * Per-process state (the findings cache, rate-limit counters) is per worker.
+ */
+async function serveWorkers(opts: ServeCommandOptions, where: string): Promise<number> {
+  const n = opts.workers!;
+  cluster.setupPrimary({ exec: process.argv[1], args: ['serve', '--host', opts.host, '--port', String(opts.port)], silent: false });
+  let stopping = false;
+  const restarts: number[] = [];
+  let failed: ((e: Error) => void) | null = null;
+  const gaveUp = new Promise<never>((_, reject) => (failed = reject));
+  gaveUp.catch(() => undefined);
+  const fork = () => cluster.fork({ DATABASE_URL: process.env.DATABASE_URL });
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    const now = Date.now();
+    restarts.push(now);
+    while (restarts[0]! < now - 60_000) restarts.shift();
+    log.error({ worker: worker.process.pid, code, signal }, 'web worker exited; starting another');
+    if (restarts.length > MAX_RESTARTS_PER_MINUTE) failed?.(new Error(`web workers exited ${restarts.length} times within a minute; see the log above`));
+    else fork();
+  });
+  const listening = new Promise<string>((resolve) => {
+    let count = 0;
+    cluster.on('listening', (_w, address) => {
+      if (++count === n) resolve(`http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${address.port}`);
+    });
+  });
+  for (let i = 0; i < n; i++) fork();
+  try {
+    const url = await Promise.race([listening, gaveUp]);
+    process.stdout.write(`keygraph is serving ${url} with ${n} workers  (${where}; Ctrl-C to stop)\n`);
+    await Promise.race([untilSignal(), gaveUp]);
+    process.stderr.write('stopping…\n');
+    return EXIT.ok;
+  } catch (e) {
+    process.stderr.write(`keygraph serve: ${(e as Error).message}\n`);
+    return EXIT.error;
+  } finally {
+    stopping = true;
+    const workers = Object.values(cluster.workers ?? {}).filter((w) => w && !w.isDead());
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            const t = setTimeout(() => w!.process.kill('SIGKILL'), 15_000);
+            w!.once('exit', () => (clearTimeout(t), resolve()));
+            w!.process.kill('SIGTERM');
+          }),
+      ),
+    );
+  }
+}
+
+export async function serveCommand(opts: ServeCommandOptions): Promise<number> {
   assertBindAllowed(opts.host, loadConfig().auth); // before starting a database: refuse early and clearly
-  const rt = await openRuntime();
+  // A worker (serveWorkers) uses the database its primary opened and migrated.
+  const rt = await openRuntime({ migrate: cluster.isPrimary });
   try {
     return await serveUntilSignal(rt, opts);
   } finally {
