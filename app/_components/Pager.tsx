@@ -5,17 +5,22 @@ import { Group, Pagination, Text } from '@mantine/core';
 import { searchHref, type SearchParamsIn } from '@/lib/ui/format';
 import { withAsOf } from '@/lib/ui/params';
 
-/** Page links for a search result (real links: middle-click, back button and no-JS all work); keeping `asOf`. */
+/**
+ * Page links for a search result (real links: middle-click, back button and no-JS all work); keeping `asOf`.
+ * `capped`: the search stopped counting (lib/store/read.ts SEARCH_CAP); `total` is then a lower bound.
+ */
 export function Pager({
   base,
   page,
   total,
+  capped = false,
   pageSize,
   asOf,
 }: {
   base: SearchParamsIn;
   page: number;
   total: number;
+  capped?: boolean;
   pageSize: number;
   asOf?: string;
 }) {
@@ -26,7 +31,7 @@ export function Pager({
   return (
     <Group justify="space-between" wrap="wrap" gap="sm">
       <Text size="sm" c="dimmed">
-        {total ? `Showing ${first}–${last} of ${total}` : 'No results'}
+        {total ? `Showing ${first}–${last} of ${capped ? `more than ${total.toLocaleString('en-US')}: narrow the search to see the rest` : total.toLocaleString('en-US')}` : 'No results'}
       </Text>
       {pages > 1 ? (
         <Pagination

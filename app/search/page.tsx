@@ -62,7 +62,7 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
   if (asOf.state === 'invalid') return banner;
   /** Links on this page keep the time shown. */
   const at = (href: string) => withAsOf(href, asOf.spec);
-  const { total, nodes } = await searchNodes(db(), f.q ?? '', {
+  const { total, capped, nodes } = await searchNodes(db(), f.q ?? '', {
     ...readOptionsFrom(asOf),
     kind: f.kind,
     provider: f.provider,
@@ -180,7 +180,7 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
               </Table>
             </TableScrollContainer>
           </Card>
-          <Pager base={{ ...f, page: undefined }} page={page} total={total} pageSize={PAGE_SIZE} asOf={asOf.spec} />
+          <Pager base={{ ...f, page: undefined }} page={page} total={total} capped={capped} pageSize={PAGE_SIZE} asOf={asOf.spec} />
         </Stack>
       )}
     </Stack>

@@ -83,7 +83,13 @@ export const EdgeSchema = z.object({
 }).meta({ id: 'Edge' });
 
 export const NodeResponse = z.object({ node: NodeViewSchema, uses: z.array(EdgeSchema), usedBy: z.array(EdgeSchema) }).meta({ id: 'NodeResponse' });
-export const SearchResponse = z.object({ total: z.number().int(), nodes: z.array(NodeSummarySchema) }).meta({ id: 'SearchResponse' });
+export const SearchResponse = z
+  .object({
+    total: z.number().int().describe('Matching nodes counted; a lower bound when `capped`'),
+    capped: z.boolean().describe('More than 1,000 versions matched: only the first matches found (and an exact id) were ranked; narrow the term'),
+    nodes: z.array(NodeSummarySchema),
+  })
+  .meta({ id: 'SearchResponse' });
 
 const SourceStateSchema = z.object({
   source: z.string(), scope: z.string(), runId: z.number().nullable(), status: z.string().nullable(),

@@ -105,7 +105,7 @@ interface NodeRow {
   properties: Record<string, unknown>;
 }
 
-function summary(r: NodeRow): NodeSummary {
+function summary(r: Omit<NodeRow, 'properties'>): NodeSummary {
   return {
     id: r.node_id,
     provider: r.provider,
@@ -192,19 +192,34 @@ export interface SearchOptions extends ReadOptions {
 }
 
 /**
- * Searches nodes by id, name, namespace or kind. `q` matches an exact id, or a case-insensitive substring of the
- * name or `namespace/name`; an empty `q` lists. Results: exact id first, then name prefix matches, then by kind,
- * namespace and name. Returns at most `limit` (default 50, max 500) plus the total count.
+ * How many matching node versions a search looks at: ranking and counting every match of a broad term ("a", or a
+ * name every namespace has) on a million-node inventory costs hundreds of milliseconds, for pages nobody reads. Past
+ * this, the search says there are more and asks for a narrower term.
  */
-export async function searchNodes(
-  database: Database,
-  q: string,
-  opts: SearchOptions = {},
-): Promise<{ total: number; nodes: NodeSummary[] }> {
+export const SEARCH_CAP = 1000;
+
+/** A page of search results. */
+export interface SearchResult {
+  /** Matching nodes counted (all of them unless `capped`). */
+  total: number;
+  /** True when more than {@link SEARCH_CAP} versions matched: `total` is then a lower bound, and the ranking is over
+   * the first matches found (plus an exact id match, always included). */
+  capped: boolean;
+  nodes: NodeSummary[];
+}
+
+/**
+ * Searches nodes by id, name, namespace or kind. `q` matches a case-insensitive substring of the name,
+ * `namespace/name` or id (an exact id too); an empty `q` lists. Results: exact id first, then name prefix matches,
+ * then by kind, namespace and name. Returns at most `limit` (default 50, max 500) from `offset` (at most
+ * {@link SEARCH_CAP}), with the count (see {@link SearchResult.capped}).
+ */
+export async function searchNodes(database: Database, q: string, opts: SearchOptions = {}): Promise<SearchResult> {
   const limit = Math.max(1, Math.min(opts.limit ?? 50, 500));
-  const offset = Math.max(0, Math.min(opts.offset ?? 0, 100_000));
+  const offset = Math.max(0, Math.min(opts.offset ?? 0, SEARCH_CAP));
   const term = q.trim().slice(0, 300);
-  const pattern = `%${term.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+  const escaped = term.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c);
+  const pattern = `%${escaped}%`;
   const conds: Prisma.Sql[] = [live('v', opts.asOf)];
   if (term) {
     // "namespace/name id": a term anywhere in the name, namespace/name or id (an exact id matches too). The same
@@ -215,14 +230,22 @@ export async function searchNodes(
   if (opts.provider) conds.push(Prisma.sql`v.provider = ${opts.provider}`);
   if (opts.realm) conds.push(Prisma.sql`v.realm = ${opts.realm}`);
   if (opts.namespace) conds.push(Prisma.sql`v.namespace = ${opts.namespace}`);
+  // A missing node has placeholder versions only: look among those (the best-assertion check below still applies).
+  if (opts.missingOnly) conds.push(Prisma.sql`v.missing`);
   const where = Prisma.join(conds, ' AND ');
   const having = opts.missingOnly ? Prisma.sql`WHERE b.missing` : Prisma.empty;
-  const rows = await database.prisma.$queryRaw<(NodeRow & { total: bigint })[]>(Prisma.sql`
-    WITH b AS (${bestNodesSql(where)})
-    SELECT b.*, count(*) OVER () AS total FROM b ${having}
-    ORDER BY (b.node_id = ${term}) DESC, (lower(b.name) LIKE ${term.toLowerCase() + '%'}) DESC, b.kind, b.namespace, b.name
+  // Candidates: the first SEARCH_CAP + 1 matching versions (and an exact id match); then the best assertion per node
+  // as in bestNodesSql, over all of the node's versions and without `properties`, which nothing here shows.
+  const rows = await database.prisma.$queryRaw<(Omit<NodeRow, 'properties'> & { total: bigint; capped: boolean })[]>(Prisma.sql`
+    WITH cand AS MATERIALIZED (SELECT v.node_id FROM node_versions v WHERE ${where} LIMIT ${SEARCH_CAP + 1}),
+    ids AS (SELECT node_id FROM cand UNION SELECT v.node_id FROM node_versions v WHERE ${where} AND v.node_id = ${term}),
+    b AS (SELECT DISTINCT ON (v.node_id) v.node_id, v.provider, v.kind, v.realm, v.namespace, v.name, v.missing
+          FROM node_versions v JOIN ids ON ids.node_id = v.node_id WHERE ${live('v', opts.asOf)}
+          ORDER BY v.node_id, v.missing ASC, v.valid_from DESC)
+    SELECT b.*, count(*) OVER () AS total, (SELECT count(*) FROM cand) > ${SEARCH_CAP} AS capped FROM b ${having}
+    ORDER BY (b.node_id = ${term}) DESC, (lower(b.name) LIKE ${escaped + '%'}) DESC, b.kind, b.namespace, b.name
     LIMIT ${limit} OFFSET ${offset}`);
-  return { total: rows.length ? Number(rows[0]!.total) : 0, nodes: rows.map(summary) };
+  return { total: rows.length ? Number(rows[0]!.total) : 0, capped: !!rows[0]?.capped, nodes: rows.map(summary) };
 }
 
 /** Count of current (or as-of) nodes per provider:kind, with how many are missing. */

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/db';
 import { k8sId } from '../graph/ids';
 import type { CollectionResult, EdgeRecord, NodeRecord } from '../graph/records';
-import { getEdges, getNode, listRuns, searchNodes } from './read';
+import { getEdges, getNode, listRuns, SEARCH_CAP, searchNodes } from './read';
 import { startRun } from './write';
 
 const C = 'prod';
@@ -177,5 +177,31 @@ describe('history store', () => {
     await commit(result([gsa([])], [], { 'gcp:ServiceAccount': full }), 'acme', 'gcp');
     const after = (await getEdges(t, ksa.id, 'out')).filter((e) => e.kind === 'ACTS_AS');
     expect(after[0]!.properties).toEqual({ annotation: true });
+  });
+
+  it('search: ranks and counts up to SEARCH_CAP matches, says when there are more, always finds an exact id', async () => {
+    const scope = 'search-cap';
+    const named = (name: string) => ({ ...secret(name), id: k8sId(scope, 'app', 'Secret', name), realm: scope });
+    const bulk = Array.from({ length: SEARCH_CAP + 100 }, (_, i) => named(`bulk-${i}`));
+    // Its id is a substring of every other id here: an exact search for it matches them all.
+    const plain = named('bulk');
+    await commit(result([...bulk, plain], [], { 'k8s:Secret': full }), scope);
+
+    const broad = await searchNodes(t, 'BULK', { realm: scope });
+    expect(broad.capped).toBe(true);
+    expect(broad.total).toBeGreaterThanOrEqual(SEARCH_CAP);
+    expect(broad.nodes).toHaveLength(50);
+    expect(broad.nodes.every((n) => n.name.startsWith('bulk-'))).toBe(true);
+
+    const exact = await searchNodes(t, plain.id);
+    expect(exact.capped).toBe(true);
+    expect(exact.nodes[0]!.id).toBe(plain.id);
+
+    const last = bulk.at(-1)!;
+    const narrow = await searchNodes(t, `bulk-${SEARCH_CAP + 99}`, { realm: scope });
+    expect(narrow).toMatchObject({ capped: false, total: 1 });
+    expect(narrow.nodes.map((n) => n.id)).toEqual([last.id]);
+    // LIKE wildcards in the term are literal.
+    expect((await searchNodes(t, 'bulk_1%', { realm: scope })).total).toBe(0);
   });
 });
