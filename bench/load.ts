@@ -7,19 +7,21 @@
  * 2. A large graph COPYed directly into node_versions / edge_versions (as a collection would have left it):
  *    `--scale 1` (the default) = 1,000,000 nodes and 1,300,000 edges in 10 clusters × 200 namespaces (Secrets,
  *    ServiceAccounts, Deployments, ReplicaSets, Pods; USES_SECRET, RUNS_AS, OWNS), one succeeded run per cluster.
- * 3. The app as users run it: `keygraph serve` (the production build in .next; `npm run build` first) in its own
- *    process, so the load tool does not share its event loop.
+ * 3. The app as users run it: `keygraph serve --workers N` (default: one per core; the production build in .next,
+ *    `npm run build` first) in its own processes, so the load tool does not share their event loop.
  * 4. autocannon against 127.0.0.1 only, `--connections` clients in total (default 50), split over node pages
  *    (/node?id=…), search (/search?q=…), impact (/api/v1/impact?id=…) and exports (/api/v1/export?… one namespace as
  *    NDJSON), each request with random ids/terms, in two phases of `--duration` seconds (default 30):
- *    - "paced": every client sends at most `--rate` requests per second (default 1: a person clicking once a
- *      second, the usual think time of a load model with concurrent users); the targets apply here;
+ *    - "paced": the clients of each route together send at most clients × `--rate` requests per second (default 1:
+ *      a person clicking once a second, the think time of a load model with concurrent users; autocannon's
+ *      `overallRate`); the targets apply here;
  *    - "saturation": no think time, every client sends its next request as soon as the last one answered; this
  *      measures the capacity (requests/s) of the machine, and latency is then the queue in front of it.
  *    Throughout, `keygraph collect files` of a generated dump (~20k objects) runs into another cluster in a child
- *    process, again and again until the load stops.
+ *    process, again and again until the load stops, at CPU priority `--collector-nice` (default 10, as the README
+ *    advises for collections that share the machine with the web app; 0 to compare).
  * Reports per phase and route: requests, throughput, p50/p95/p99 latency, non-2xx and errors, and the CPU seconds the
- * app, PostgreSQL and the collector used (from /proc, Linux only) per request. Targets (paced phase): zero errors,
+ * app, PostgreSQL and the collector used per request and their peak resident memory (from /proc, Linux only). Targets (paced phase): zero errors,
  * p95 under 300 ms for node pages and impact, the offered rate achieved. Writes bench/out/load.json. Exit 1 when a
  * target is missed.
  *
@@ -202,12 +204,17 @@ async function routeExists(base: string, probe: string): Promise<boolean> {
 
 const CLOCK_TICKS = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s on Linux
 
-/** utime + stime of a process in seconds, and its parent pid (/proc/<pid>/stat fields 14, 15 and 4); null when gone. */
-function procStat(pid: number): { cpuS: number; ppid: number } | null {
+const PAGE_SIZE = 4096; // bytes per page of /proc/<pid>/stat's rss on x86-64 and arm64 Linux
+
+/**
+ * utime + stime of a process in seconds, its resident set in MiB and its parent pid (/proc/<pid>/stat fields 14, 15,
+ * 24 and 4); null when gone.
+ */
+function procStat(pid: number): { cpuS: number; rssMiB: number; ppid: number } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
-    return { cpuS: (Number(f[11]) + Number(f[12])) / CLOCK_TICKS, ppid: Number(f[1]) };
+    return { cpuS: (Number(f[11]) + Number(f[12])) / CLOCK_TICKS, rssMiB: (Number(f[21]) * PAGE_SIZE) / 2 ** 20, ppid: Number(f[1]) };
   } catch {
     return null;
   }
@@ -215,41 +222,47 @@ function procStat(pid: number): { cpuS: number; ppid: number } | null {
 
 /**
  * CPU seconds used by groups of processes over an interval, sampled every 250 ms (a process that exits between two
- * samples loses at most its last 250 ms). Groups: a fixed pid, the PostgreSQL postmaster and its children, the
- * current collector child.
+ * samples loses at most its last 250 ms), and each group's peak resident memory (the sum over its processes at one
+ * sample). Groups: the app and its workers, the PostgreSQL postmaster and its children, the current collector child.
  */
 class CpuMeter {
   private last = new Map<string, Map<number, number>>();
   private used = new Map<string, number>();
+  private peakRss = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   constructor(private readonly groups: Record<string, () => number[]>) {}
   private sample(): void {
     for (const [g, pids] of Object.entries(this.groups)) {
       const seen = this.last.get(g) ?? new Map<number, number>();
+      let rss = 0;
       for (const pid of pids()) {
         const s = procStat(pid);
         if (!s) continue;
+        rss += s.rssMiB;
         const before = seen.get(pid);
         // A process first seen during the interval started during it (its whole CPU time counts); one seen at the
         // start counts from there.
         this.used.set(g, (this.used.get(g) ?? 0) + s.cpuS - (before ?? (this.timer ? 0 : s.cpuS)));
         seen.set(pid, s.cpuS);
       }
+      this.peakRss.set(g, Math.max(this.peakRss.get(g) ?? 0, rss));
       this.last.set(g, seen);
     }
   }
   start(): void {
     this.last.clear();
     this.used.clear();
+    this.peakRss.clear();
     this.sample();
     this.timer = setInterval(() => this.sample(), 250);
   }
-  /** Stops; CPU seconds per group. */
-  stop(): Record<string, number> {
+  /** Stops; CPU seconds and peak resident memory (MiB) per group. */
+  stop(): { cpuS: Record<string, number>; peakRssMiB: Record<string, number> } {
     this.sample();
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    return Object.fromEntries(Object.keys(this.groups).map((g) => [g, Math.round((this.used.get(g) ?? 0) * 10) / 10]));
+    const per = (m: Map<string, number>, round: (x: number) => number) => Object.fromEntries(Object.keys(this.groups).map((g) => [g, round(m.get(g) ?? 0)]));
+    return { cpuS: per(this.used, (x) => Math.round(x * 10) / 10), peakRssMiB: per(this.peakRss, Math.round) };
   }
 }
 
@@ -371,7 +384,7 @@ async function main() {
       collector: () => (collector.child?.pid ? [collector.child.pid] : []),
     });
     const phases: Phase[] = [{ name: 'paced', rate }, { name: 'saturation' }];
-    const results: { phase: Phase; rows: Record<string, string | number>[]; stats: RouteStats[]; elapsed: number; cpuS: Record<string, number> }[] = [];
+    const results: { phase: Phase; rows: Record<string, string | number>[]; stats: RouteStats[]; elapsed: number; cpuS: Record<string, number>; peakRssMiB: Record<string, number> }[] = [];
     for (const phase of phases) {
       log(`${phase.name}: ${plan.map((p) => `${p.route} × ${p.connections}`).join(', ')} for ${duration} s, ${phase.rate ? `${phase.rate} request(s)/s per client` : 'no think time'}, while collecting`);
       const stats: RouteStats[] = plan.map((p) => ({ route: p.route, connections: p.connections, latencies: [], non2xx: 0, errorPages: 0, errors: 0, timeouts: 0, bytes: 0 }));
@@ -388,7 +401,8 @@ async function main() {
                   connections: p.connections,
                   duration,
                   timeout: 30,
-                  ...(phase.rate ? { connectionRate: phase.rate } : {}),
+                  // Paced: the route's clients together send at most clients × rate requests a second.
+                  ...(phase.rate ? { overallRate: Math.max(1, Math.round(p.connections * phase.rate)) } : {}),
                   requests: [{
                     method: 'GET',
                     setupRequest: (req) => ({ ...req, path: p.path() }),
@@ -416,7 +430,7 @@ async function main() {
         ),
       );
       const elapsed = (performance.now() - t) / 1000;
-      const cpuS = cpu.stop();
+      const { cpuS, peakRssMiB } = cpu.stop();
       const rows = stats.map((s) => {
         const sorted = [...s.latencies].sort((a, b) => a - b);
         return {
@@ -437,9 +451,10 @@ async function main() {
       const total = rows.reduce((n, r) => n + r.requests, 0);
       log(
         `${phase.name}: ${total} requests, ${(total / elapsed).toFixed(1)} req/s; CPU s used: ` +
-          Object.entries(cpuS).map(([k, v]) => `${k} ${v} (${total ? ((v * 1000) / total).toFixed(1) : '–'} ms/request)`).join(', '),
+          Object.entries(cpuS).map(([k, v]) => `${k} ${v} (${total ? ((v * 1000) / total).toFixed(1) : '–'} ms/request)`).join(', ') +
+          '; peak RSS MiB: ' + Object.entries(peakRssMiB).map(([k, v]) => `${k} ${v}`).join(', '),
       );
-      results.push({ phase, rows, stats, elapsed, cpuS });
+      results.push({ phase, rows, stats, elapsed, cpuS, peakRssMiB });
     }
 
     collector.stop = true;
@@ -472,7 +487,7 @@ async function main() {
     const report = {
       at: new Date().toISOString(), scale, durationS: duration, connections, ratePerClient: rate, workers, collectorNice, nodes: g.nodes, edges: g.edges,
       cpus: os.cpus().length, notes,
-      phases: results.map((x) => ({ phase: x.phase.name, ratePerClient: x.phase.rate ?? null, elapsedS: x.elapsed, cpuSeconds: x.cpuS, routes: x.rows })),
+      phases: results.map((x) => ({ phase: x.phase.name, ratePerClient: x.phase.rate ?? null, elapsedS: x.elapsed, cpuSeconds: x.cpuS, peakRssMiB: x.peakRssMiB, routes: x.rows })),
       collections: { succeeded: collector.runs, failed: collector.failures }, misses,
     };
     await writeFile(path.join(outDir, 'load.json'), JSON.stringify(report, null, 2) + '\n');
