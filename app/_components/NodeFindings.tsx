@@ -1,17 +1,17 @@
 import { Card, Group, Stack, Text, Title } from '@mantine/core';
 import { db } from '@/lib/db';
-import { cachedFindingsByNode } from '@/lib/analysis/cache';
+import { findingsByNode } from '@/lib/analysis/cache';
 import { FindingsList } from './FindingsList';
 import { AppLink } from './NodeLink';
 
 /**
  * Server component for the node page: the findings that involve node `id` (as of `asOf`, default now), from the
- * cached whole-graph findings (lib/analysis/cache.ts). Renders nothing when there are none, so it can be placed
+ * stored whole-graph findings (lib/analysis/cache.ts; possibly from before the latest commits while a refresh runs). Renders nothing when there are none, so it can be placed
  * unconditionally. Usage: `<NodeFindings id={node.id} asOf={opts.asOf} asOfSpec={asOf.spec} />` (`asOfSpec`: the
  * page's time spec, kept by the node links).
  */
 export async function NodeFindings({ id, asOf, asOfSpec }: { id: string; asOf?: Date; asOfSpec?: string }) {
-  const mine = (await cachedFindingsByNode(db(), { asOf, allowStale: true })).get(id) ?? [];
+  const mine = (await findingsByNode(db(), [id], { asOf })).get(id) ?? [];
   if (!mine.length) return null;
   return (
     <Card withBorder radius="md" padding="md" data-testid="node-findings">

@@ -1,15 +1,18 @@
 /**
- * The process-wide findings cache (lib/analysis/cache.ts) on a real database: results follow committed runs for
- * callers that need them current; stale-tolerant callers (node pages, the explorer) keep the previous result while
- * collections commit in quick succession, instead of recomputing the whole graph for each; the per-node index.
+ * The findings cache (lib/analysis/cache.ts) on a real database: current findings are stored as a snapshot shared by
+ * every process; results follow committed runs for callers that need them current; stale-tolerant callers (node
+ * pages, the explorer) keep the stored snapshot while collections commit in quick succession instead of recomputing
+ * the whole graph for each; a node's findings are read through the index; concurrent refreshes compute once; past
+ * times are computed on demand.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/db';
+import { openDatabase, closeDatabase } from '../db';
 import { k8sId } from '../graph/ids';
 import { NODE_KIND_KEYS } from '../graph/model';
 import type { CollectionResult, EdgeRecord, NodeRecord } from '../graph/records';
 import { startRun } from '../store/write';
-import { cachedFindings, cachedFindingsByNode, staleRefreshDelayMs } from './cache';
+import { cachedFindings, findingsByNode, staleRefreshDelayMs } from './cache';
 
 const C = 'cache-test';
 const secret = (name: string): NodeRecord => ({
@@ -27,8 +30,9 @@ describe('findings cache', () => {
     const edges: EdgeRecord[] = [{ kind: 'USES_SECRET', from: deployment.id, to: k8sId(C, 'app', 'Secret', uses), properties: { via: 'env', keys: ['password'] } }];
     await run.commit({ nodes: [deployment, ...secrets.map(secret)], edges, coverage, errors: [] });
   };
-  const danglingTargets = (findings: { rule: string; objects: string[] }[]) =>
+  const dangling = (findings: { rule: string; objects: string[] }[]) =>
     findings.filter((f) => f.rule === 'dangling-reference').flatMap((f) => f.objects).filter((o) => o.includes('/Secret/')).sort();
+  const snapshots = async () => (await t.pool.query<{ id: number; count: number }>('SELECT id, count FROM findings_snapshots ORDER BY id')).rows;
 
   beforeAll(async () => {
     t = await createTestDatabase();
@@ -36,36 +40,53 @@ describe('findings cache', () => {
   }, 60_000);
   afterAll(async () => t?.drop());
 
-  it('serves the previous result to stale-tolerant callers between quick commits; current callers see every commit', async () => {
-    const first = await cachedFindings(t);
-    expect(danglingTargets(first.findings)).toEqual([]);
+  it('stores the current findings once for every caller, and keeps only the latest snapshot', async () => {
+    // Two "processes" (separate pools) asking at once: one computation, one snapshot.
+    const other = openDatabase(t.url);
+    try {
+      const [a, b] = await Promise.all([cachedFindings(t), cachedFindings(other)]);
+      expect(dangling(a.findings)).toEqual([]);
+      expect(b.findings.map((f) => f.id)).toEqual(a.findings.map((f) => f.id));
+    } finally {
+      await closeDatabase(other);
+    }
+    const snaps = await snapshots();
+    expect(snaps).toHaveLength(1);
+    const { rows } = await t.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM findings WHERE snapshot_id = $1', [snaps[0]!.id]);
+    expect(rows[0]!.n).toBe(snaps[0]!.count);
+  }, 60_000);
 
+  it('serves the stored snapshot to stale-tolerant callers between quick commits; current callers see every commit', async () => {
+    const before = await snapshots();
     // A rename: the Deployment now names a Secret that does not exist.
     await commit(['db'], 'db-renamed');
-    const stale = await cachedFindings(t, { allowStale: true });
-    expect(stale).toBe(first); // the same result object: nothing was recomputed for this caller
+    const gone = k8sId(C, 'app', 'Secret', 'db-renamed');
+    // Node pages: the snapshot from before the commit, and no recomputation within the refresh delay.
+    expect((await findingsByNode(t, [gone])).get(gone)).toBeUndefined();
+    expect(await snapshots()).toEqual(before);
+
     const current = await cachedFindings(t);
-    expect(danglingTargets(current.findings)).toEqual([k8sId(C, 'app', 'Secret', 'db-renamed')]);
-    // Once a current result exists, stale-tolerant callers get it too.
-    expect(await cachedFindings(t, { allowStale: true })).toBe(current);
-
-    // Another commit right away: within the refresh delay, stale-tolerant callers keep `current`.
-    await commit(['db', 'db-renamed'], 'db-renamed');
-    expect(await cachedFindings(t, { allowStale: true })).toBe(current);
-    expect(danglingTargets((await cachedFindings(t)).findings)).toEqual([]);
+    expect(dangling(current.findings)).toEqual([gone]);
+    const after = await snapshots();
+    expect(after).toHaveLength(1);
+    expect(after[0]!.id).toBeGreaterThan(before[0]!.id);
+    // Now stored, node pages see it: under both objects, through the index.
+    const byNode = await findingsByNode(t, [gone, deployment.id, k8sId(C, 'app', 'Secret', 'db')]);
+    expect(byNode.get(gone)?.map((f) => f.rule)).toContain('dangling-reference');
+    expect(byNode.get(deployment.id)?.map((f) => f.rule)).toContain('dangling-reference');
+    expect(byNode.get(k8sId(C, 'app', 'Secret', 'db'))?.some((f) => f.rule === 'dangling-reference')).toBeFalsy();
   }, 60_000);
 
-  it('indexes findings by node id', async () => {
-    await commit(['db'], 'gone');
-    const byNode = await cachedFindingsByNode(t);
-    const mine = byNode.get(deployment.id) ?? [];
-    expect(mine.map((f) => f.rule)).toContain('dangling-reference');
-    expect(byNode.get(k8sId(C, 'app', 'Secret', 'gone'))?.map((f) => f.rule)).toContain('dangling-reference');
-    // Built once per result.
-    expect(await cachedFindingsByNode(t)).toBe(byNode);
+  it('answers past times from a computation of that time', async () => {
+    const { rows } = await t.pool.query<{ committed_at: Date }>(`SELECT committed_at FROM runs ORDER BY id LIMIT 1`);
+    const firstRun = new Date(rows[0]!.committed_at.getTime() + 1);
+    const gone = k8sId(C, 'app', 'Secret', 'db-renamed');
+    expect(dangling((await cachedFindings(t, { asOf: firstRun })).findings)).toEqual([]);
+    expect((await findingsByNode(t, [gone], { asOf: firstRun })).get(gone)).toBeUndefined();
+    expect((await findingsByNode(t, [gone])).get(gone)).toBeDefined();
   }, 60_000);
 
-  it('waits at least 15 s, and 9× the last computation, between stale refreshes', () => {
+  it('waits at least 15 s, and 9× the last computation, between background refreshes', () => {
     expect(staleRefreshDelayMs(undefined)).toBe(15_000);
     expect(staleRefreshDelayMs(200)).toBe(15_000);
     expect(staleRefreshDelayMs(14_600)).toBe(131_400);

@@ -268,17 +268,15 @@ export interface NodeFindings {
 }
 
 /**
- * Findings per node id, for `ids`: from the process-wide findings cache (lib/analysis/cache.ts, whole graph, the
- * previous result served while a newer one is computed). A node is marked when it is any of a finding's `objects`.
+ * Findings per node id, for `ids`: from the stored whole-graph findings (lib/analysis/cache.ts; the previous result
+ * is served while a newer one is computed). A node is marked when it is any of a finding's `objects`.
  */
 export async function findingsForNodes(database: Database, ids: string[], opts: ReadOptions = {}): Promise<Record<string, NodeFindings>> {
-  const { cachedFindingsByNode } = await import('../analysis/cache');
+  const { findingsByNode } = await import('../analysis/cache');
   const { severityRank } = await import('../analysis/severity');
-  const byNode = await cachedFindingsByNode(database, { asOf: opts.asOf, allowStale: true });
+  const byNode = await findingsByNode(database, ids, { asOf: opts.asOf });
   const out: Record<string, NodeFindings> = {};
-  for (const id of new Set(ids)) {
-    const list = byNode.get(id);
-    if (!list) continue;
+  for (const [id, list] of byNode) {
     const cur: NodeFindings = { count: list.length, severity: 'info', items: [] };
     for (const f of list) {
       if (severityRank(f.severity) > severityRank(cur.severity as never)) cur.severity = f.severity;
