@@ -19,6 +19,9 @@ import { loadConfig, type AuthConfig } from './config';
 import { isLoopbackHost } from './auth/loopback';
 import { CLIENT_IP_HEADER } from './auth/constants';
 
+/** How long close() lets requests in flight finish (ms). */
+const CLOSE_GRACE_MS = 10_000;
+
 export interface ServeOptions {
   host: string;
   port: number;
@@ -55,7 +58,10 @@ export function projectRoot(): string {
   return path.resolve(import.meta.dirname, '..');
 }
 
-/** Starts the HTTP server; resolves once it listens. Returns a close function. */
+/**
+ * Starts the HTTP server; resolves once it listens. Returns a close function that stops accepting connections, lets
+ * requests in flight finish (at most 10 s) and resolves once every connection is closed.
+ */
 export async function serve(opts: ServeOptions): Promise<{ url: string; close: () => Promise<void> }> {
   const config = loadConfig();
   assertBindAllowed(opts.host, config.auth);
@@ -72,13 +78,19 @@ export async function serve(opts: ServeOptions): Promise<{ url: string; close: (
   const app = next({ dev: !!opts.dev, dir, hostname: opts.host, port: opts.port });
   await app.prepare();
   const handle = app.getRequestHandler();
+  // Requests being handled (rendering may go on after a client left): close() waits for them, so the database is not
+  // closed under a render.
+  const inFlight = new Set<Promise<void>>();
   const server = http.createServer((req, res) => {
     req.headers[CLIENT_IP_HEADER] = clientAddress(req, config.auth.trustProxy);
-    handle(req, res).catch((e: Error) => {
-      // The path only: a query string may hold an OAuth code or other credential.
-      log.error({ err: e.message, path: (req.url ?? '').split('?')[0] }, 'request failed');
-      if (!res.headersSent) res.writeHead(500).end('internal error');
-    });
+    const handled: Promise<void> = handle(req, res)
+      .catch((e: Error) => {
+        // The path only: a query string may hold an OAuth code or other credential.
+        log.error({ err: e.message, path: (req.url ?? '').split('?')[0] }, 'request failed');
+        if (!res.headersSent) res.writeHead(500).end('internal error');
+      })
+      .finally(() => inFlight.delete(handled));
+    inFlight.add(handled);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -89,6 +101,14 @@ export async function serve(opts: ServeOptions): Promise<{ url: string; close: (
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   return {
     url: `http://${host}:${port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const drained = Promise.allSettled([...inFlight]);
+      // At most CLOSE_GRACE_MS for requests in flight; then their connections are cut.
+      await Promise.race([drained, new Promise((r) => setTimeout(r, CLOSE_GRACE_MS).unref())]);
+      server.closeAllConnections();
+      await closed;
+    },
   };
 }
