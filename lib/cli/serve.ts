@@ -55,7 +55,7 @@ const MAX_RESTARTS_PER_MINUTE = 5;
  * uses N cores. Each worker runs this same CLI (`serve`, one worker) against the database this process opened
  * (`DATABASE_URL` passed on, so the embedded PostgreSQL stays owned here; migrations were applied here). A worker
  * that dies is replaced (at most {@link MAX_RESTARTS_PER_MINUTE} a minute, then everything stops with exit 1).
- * Per-process state (the findings cache, rate-limit counters) is per worker.
+ * Per-process state (rate-limit counters, the in-memory copy of the stored findings) is per worker.
  */
 async function serveWorkers(opts: ServeCommandOptions, where: string): Promise<number> {
   const n = opts.workers!;
