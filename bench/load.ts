@@ -30,7 +30,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -44,6 +44,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { openBenchDatabase } from './db';
 import { writeClusterDump } from './generate';
 import { freePort } from '../lib/db/embedded';
+import { childPids, procStat } from './proc';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -202,24 +203,6 @@ async function routeExists(base: string, probe: string): Promise<boolean> {
   return !!r && r.status !== 404;
 }
 
-const CLOCK_TICKS = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s on Linux
-
-const PAGE_SIZE = 4096; // bytes per page of /proc/<pid>/stat's rss on x86-64 and arm64 Linux
-
-/**
- * utime + stime of a process in seconds, its resident set in MiB and its parent pid (/proc/<pid>/stat fields 14, 15,
- * 24 and 4); null when gone.
- */
-function procStat(pid: number): { cpuS: number; rssMiB: number; ppid: number } | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
-    return { cpuS: (Number(f[11]) + Number(f[12])) / CLOCK_TICKS, rssMiB: (Number(f[21]) * PAGE_SIZE) / 2 ** 20, ppid: Number(f[1]) };
-  } catch {
-    return null;
-  }
-}
-
 /**
  * CPU seconds used by groups of processes over an interval, sampled every 250 ms (a process that exits between two
  * samples loses at most its last 250 ms), and each group's peak resident memory (the sum over its processes at one
@@ -264,12 +247,6 @@ class CpuMeter {
     const per = (m: Map<string, number>, round: (x: number) => number) => Object.fromEntries(Object.keys(this.groups).map((g) => [g, round(m.get(g) ?? 0)]));
     return { cpuS: per(this.used, (x) => Math.round(x * 10) / 10), peakRssMiB: per(this.peakRss, Math.round) };
   }
-}
-
-/** The processes whose parent is `pid` (from /proc). */
-function childPids(pid: number): number[] {
-  if (!existsSync('/proc/self/stat')) return [];
-  return readdirSync('/proc').filter((d) => /^\d+$/.test(d) && procStat(Number(d))?.ppid === pid).map(Number);
 }
 
 /** The postmaster (first line of postmaster.pid in the data folder) and every process it started. */

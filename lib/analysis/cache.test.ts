@@ -52,6 +52,9 @@ describe('findings cache', () => {
     }
     const snaps = await snapshots();
     expect(snaps).toHaveLength(1);
+    // Computed and stored once: the first id the sequence ever gave (older snapshots are deleted, so the row count
+    // alone would not show a second computation).
+    expect((await t.pool.query<{ last_value: string }>('SELECT last_value FROM findings_snapshots_id_seq')).rows[0]!.last_value).toBe('1');
     const { rows } = await t.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM findings WHERE snapshot_id = $1', [snaps[0]!.id]);
     expect(rows[0]!.n).toBe(snaps[0]!.count);
   }, 60_000);

@@ -48,19 +48,21 @@ interface Snapshot {
 type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
 /** `newest committed run id/number of committed runs`: changes whenever a run commits or is pruned. */
+const STAMP_SQL = `SELECT coalesce(max(id), 0)::text || '/' || count(*)::text FROM runs WHERE committed_at IS NOT NULL`;
+
 async function committedStamp(db: Queryable): Promise<string> {
-  const { rows } = await db.query<{ stamp: string }>(
-    `SELECT coalesce(max(id), 0)::text || '/' || count(*)::text AS stamp FROM runs WHERE committed_at IS NOT NULL`,
-  );
+  const { rows } = await db.query<{ stamp: string }>(`SELECT (${STAMP_SQL}) AS stamp`);
   return rows[0]!.stamp;
 }
 
-async function latestSnapshot(db: Queryable): Promise<Snapshot | null> {
-  const { rows } = await db.query<{ id: number; stamp: string; computed_at: Date; took_ms: number; count: number }>(
-    `SELECT id, stamp, computed_at, took_ms, count FROM findings_snapshots ORDER BY id DESC LIMIT 1`,
+/** The committed-run stamp and the latest snapshot (null when none), in one round trip. */
+async function stampAndSnapshot(db: Queryable): Promise<{ stamp: string; snap: Snapshot | null }> {
+  const { rows } = await db.query<{ stamp: string; id: number | null; snap_stamp: string; computed_at: Date; took_ms: number; count: number }>(
+    `SELECT (${STAMP_SQL}) AS stamp, s.id, s.stamp AS snap_stamp, s.computed_at, s.took_ms, s.count
+     FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT * FROM findings_snapshots ORDER BY id DESC LIMIT 1) s ON true`,
   );
-  const r = rows[0];
-  return r ? { id: r.id, stamp: r.stamp, computedAt: r.computed_at, tookMs: r.took_ms, count: r.count } : null;
+  const r = rows[0]!;
+  return { stamp: r.stamp, snap: r.id === null ? null : { id: r.id, stamp: r.snap_stamp, computedAt: r.computed_at, tookMs: r.took_ms, count: r.count } };
 }
 
 const age = (s: Snapshot) => Date.now() - s.computedAt.getTime();
@@ -128,8 +130,7 @@ function refreshSnapshot(database: Database): Promise<Snapshot> {
     try {
       await client.query('SELECT pg_advisory_lock($1)', [REFRESH_LOCK]);
       locked = true;
-      const stamp = await committedStamp(client);
-      const other = await latestSnapshot(client);
+      const { stamp, snap: other } = await stampAndSnapshot(client);
       if (other && other.stamp === stamp && age(other) < MAX_AGE_MS) return other;
       const t0 = performance.now();
       const result = await computeFindings(database);
@@ -152,7 +153,7 @@ function refreshSnapshot(database: Database): Promise<Snapshot> {
  * there is no snapshot at all (the first use of a new database).
  */
 async function currentSnapshot(database: Database, opts: { maxAgeMs?: number; allowStale?: boolean }): Promise<Snapshot> {
-  const [stamp, snap] = await Promise.all([committedStamp(database.pool), latestSnapshot(database.pool)]);
+  const { stamp, snap } = await stampAndSnapshot(database.pool);
   if (snap && snap.stamp === stamp && age(snap) < (opts.maxAgeMs ?? MAX_AGE_MS)) return snap;
   if (snap && opts.allowStale) {
     if (!stateOf(database).refresh && age(snap) >= staleRefreshDelayMs(snap.tookMs)) {

@@ -3,28 +3,13 @@
  * replaced while the others keep answering; SIGTERM stops them all and exits 0. Against the real CLI and a real
  * PostgreSQL; needs the production build (skipped with a note without one).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { childPids as childrenOf } from '../../bench/proc';
 import { createTestDatabase, type TestDatabase } from '../db';
 import { freePort, get, killChildren, NO_BUILD, startCli, webBuildReady } from './support';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Pids of the live processes whose parent is `pid` (Linux /proc). */
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(f[1]) === pid && f[0] !== 'Z') out.push(Number(d));
-    } catch {
-      /* gone */
-    }
-  }
-  return out.sort();
-}
 
 async function until<T>(what: string, fn: () => Promise<T | null> | T | null, timeoutMs = 120_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -47,7 +32,7 @@ describe('keygraph serve --workers', () => {
   });
 
   it('serves from 2 workers, replaces one that dies, and stops them all on SIGTERM', async (ctx) => {
-    if (!(await webBuildReady()) || !readdirSync('/proc').length) {
+    if (!(await webBuildReady()) || !existsSync('/proc/self/stat')) {
       console.warn(NO_BUILD);
       ctx.skip();
       return;
