@@ -164,28 +164,16 @@ async function currentSnapshot(database: Database, opts: { maxAgeMs?: number; al
   return refreshSnapshot(database);
 }
 
-interface FindingRow {
-  id: string;
-  rule: Finding['rule'];
-  severity: Finding['severity'];
-  title: string;
-  objects: string[];
-  provider: string;
-  realm: string;
-  namespace: string | null;
-  evidence: Record<string, unknown>;
-  fix: string;
-}
+/** The `findings` columns that make a Finding, under its field names. */
 const COLUMNS = 'id, rule, severity, title, objects, provider, realm, namespace, evidence, fix';
-const toFinding = (r: FindingRow): Finding => ({ ...r });
 
 /** Every finding of a snapshot, in order; the latest snapshot's list is kept in memory. */
 function snapshotFindings(database: Database, snap: Snapshot): Promise<Finding[]> {
   const state = stateOf(database);
   if (state.list?.snapshotId !== snap.id) {
     const findings = database.pool
-      .query<FindingRow>(`SELECT ${COLUMNS} FROM findings WHERE snapshot_id = $1 ORDER BY ord`, [snap.id])
-      .then((r) => r.rows.map(toFinding));
+      .query<Finding>(`SELECT ${COLUMNS} FROM findings WHERE snapshot_id = $1 ORDER BY ord`, [snap.id])
+      .then((r) => r.rows);
     state.list = { snapshotId: snap.id, findings };
     findings.catch(() => {
       if (state.list?.findings === findings) state.list = null;
@@ -245,10 +233,10 @@ export async function findingsByNode(database: Database, ids: string[], opts: { 
     return out;
   }
   const snap = await currentSnapshot(database, { allowStale: true });
-  const { rows } = await database.pool.query<FindingRow>(
+  const { rows } = await database.pool.query<Finding>(
     `SELECT ${COLUMNS} FROM findings WHERE snapshot_id = $1 AND objects && $2::text[] ORDER BY ord`,
     [snap.id, [...want]],
   );
-  for (const r of rows) add(toFinding(r));
+  for (const f of rows) add(f);
   return out;
 }

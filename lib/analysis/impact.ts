@@ -26,7 +26,7 @@ import type { Database } from '../db';
 import { loadConfig } from '../config';
 import { parseId } from '../graph/ids';
 import { EDGE_KINDS, type EdgeKind } from '../graph/model';
-import { getNode, type NodeSummary } from '../store/read';
+import { getNode, missingSummary, summary, type NodeSummary, type NodeSummaryRow } from '../store/read';
 import { INBOUND_DEPENDENCY_KINDS, leafKinds, OUTBOUND_DEPENDENCY_KINDS, relevantKinds } from './dependents';
 import { assessScopes, type SourceState } from './freshness';
 
@@ -126,14 +126,7 @@ interface AggRow {
   max_depth: number | null;
 }
 
-interface NodeRow {
-  node_id: string;
-  provider: string;
-  kind: string;
-  realm: string;
-  namespace: string | null;
-  name: string;
-  missing: boolean;
+interface NodeRow extends NodeSummaryRow {
   phase: string | null;
 }
 
@@ -141,9 +134,7 @@ interface NodeRow {
 const LEAVES = leafKinds();
 
 function summaryOf(id: string, r: NodeRow | undefined): NodeSummary {
-  if (r && r.provider) return { id: r.node_id, provider: r.provider, kind: r.kind, realm: r.realm, namespace: r.namespace, name: r.name, missing: r.missing };
-  const p = parseId(id);
-  return { id, provider: p?.provider ?? 'k8s', kind: p?.kind ?? '?', realm: p?.realm ?? '?', namespace: p?.namespace ?? null, name: p?.name ?? id, missing: true };
+  return r && r.provider ? summary(r) : missingSummary(id);
 }
 
 const READS_AT_START = new Set(['env', 'envFrom', 'googleApplicationCredentials']);

@@ -12,7 +12,7 @@
  */
 import { Prisma } from '../generated/prisma/client';
 import type { Database } from '../db';
-import { bestNodesSql, getEdges, live, type EdgeView, type NodeSummary, type NodeView, type ReadOptions } from '../store/read';
+import { bestNodesSql, getEdges, live, summary, type EdgeView, type NodeSummary, type NodeSummaryRow, type NodeView, type ReadOptions } from '../store/read';
 import { parseWorkloadIdentityMember } from '../../collectors/gcp-iam/mapper';
 import { parseId } from './ids';
 
@@ -93,12 +93,10 @@ const WORKLOAD_PRIORITY = ['CronJob', 'Deployment', 'StatefulSet', 'DaemonSet', 
 export async function nodesWithProps(database: Database, ids: string[], opts: ReadOptions = {}): Promise<Map<string, NodeWithProps>> {
   const out = new Map<string, NodeWithProps>();
   if (!ids.length) return out;
-  const rows = await database.prisma.$queryRaw<
-    { node_id: string; provider: string; kind: string; realm: string; namespace: string | null; name: string; missing: boolean; properties: Record<string, unknown> }[]
-  >(bestNodesSql(Prisma.sql`v.node_id = ANY(${[...new Set(ids)]}::text[]) AND ${live('v', opts.asOf)}`));
-  for (const r of rows) {
-    out.set(r.node_id, { id: r.node_id, provider: r.provider, kind: r.kind, realm: r.realm, namespace: r.namespace, name: r.name, missing: r.missing, properties: r.properties ?? {} });
-  }
+  const rows = await database.prisma.$queryRaw<(NodeSummaryRow & { properties: Record<string, unknown> | null })[]>(
+    bestNodesSql(Prisma.sql`v.node_id = ANY(${[...new Set(ids)]}::text[]) AND ${live('v', opts.asOf)}`),
+  );
+  for (const r of rows) out.set(r.node_id, { ...summary(r), properties: r.properties ?? {} });
   return out;
 }
 

@@ -13,8 +13,7 @@
  */
 import { Prisma } from '../generated/prisma/client';
 import type { Database } from '../db';
-import { bestNodesSql, live, type ReadOptions } from '../store/read';
-import { parseId } from './ids';
+import { bestNodesSql, live, missingSummary, summary, type NodeSummaryRow, type ReadOptions } from '../store/read';
 import { isEdgeKind } from './model';
 import {
   edgeId,
@@ -62,18 +61,11 @@ interface HopRow {
   missing: boolean | null;
 }
 
-/** Summary for an id with no node row (reported missing), from the id itself. */
-function fromId(id: string): GraphNode {
-  const p = parseId(id);
-  return p
-    ? { id, provider: p.provider, kind: p.kind, realm: p.realm, namespace: p.namespace, name: p.name, missing: true }
-    : { id, provider: id.split(':')[0] ?? '?', kind: '?', realm: '?', namespace: null, name: id, missing: true };
-}
 
 function nodeOf(r: HopRow): GraphNode {
   return r.provider && r.o_kind && r.name !== null
     ? { id: r.other_id, provider: r.provider, kind: r.o_kind, realm: r.realm ?? '', namespace: r.namespace, name: r.name, missing: !!r.missing }
-    : fromId(r.other_id);
+    : missingSummary(r.other_id);
 }
 
 function edgeOf(r: HopRow, dir: Direction): GraphEdge | null {
@@ -124,11 +116,11 @@ async function hopRows(database: Database, ids: string[], dir: Direction, thresh
 /** Nodes by id (best rows; ids without a row come back missing, parsed from the id). */
 async function nodesById(database: Database, ids: string[], opts: ReadOptions): Promise<GraphNode[]> {
   if (!ids.length) return [];
-  const rows = await database.prisma.$queryRaw<{ node_id: string; provider: string; kind: string; realm: string; namespace: string | null; name: string; missing: boolean }[]>(
+  const rows = await database.prisma.$queryRaw<NodeSummaryRow[]>(
     bestNodesSql(Prisma.sql`v.node_id = ANY(${ids}::text[]) AND ${live('v', opts.asOf)}`),
   );
-  const byId = new Map(rows.map((r) => [r.node_id, { id: r.node_id, provider: r.provider, kind: r.kind, realm: r.realm, namespace: r.namespace, name: r.name, missing: r.missing }]));
-  return ids.map((id) => byId.get(id) ?? fromId(id));
+  const byId = new Map(rows.map((r) => [r.node_id, summary(r)]));
+  return ids.map((id) => byId.get(id) ?? missingSummary(id));
 }
 
 /**

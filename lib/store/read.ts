@@ -94,7 +94,8 @@ export function mergeEdgeProperties(propsList: Record<string, unknown>[]): Recor
   return Object.assign({}, ...propsList) as Record<string, unknown>;
 }
 
-interface NodeRow {
+/** The columns of a node row ({@link bestNodesSql}) that make a {@link NodeSummary}. */
+export interface NodeSummaryRow {
   node_id: string;
   provider: string;
   kind: string;
@@ -102,25 +103,31 @@ interface NodeRow {
   namespace: string | null;
   name: string;
   missing: boolean;
+}
+
+interface NodeRow extends NodeSummaryRow {
   properties: Record<string, unknown>;
 }
 
-function summary(r: Omit<NodeRow, 'properties'>): NodeSummary {
-  return {
-    id: r.node_id,
-    provider: r.provider,
-    kind: r.kind,
-    realm: r.realm,
-    namespace: r.namespace,
-    name: r.name,
-    missing: r.missing,
-  };
+/** A node row as a NodeSummary. */
+export function summary(r: NodeSummaryRow): NodeSummary {
+  return { id: r.node_id, provider: r.provider, kind: r.kind, realm: r.realm, namespace: r.namespace, name: r.name, missing: r.missing };
 }
 
-/** A summary for an id with no row at all (reported as missing), or null if the id is malformed. */
-function unknownNode(id: string): NodeSummary | null {
+/**
+ * A summary for an id with no node row (reported as missing), read off the id itself. A malformed id keeps its
+ * provider prefix, `?` for kind and realm, and the whole id as name.
+ */
+export function missingSummary(id: string): NodeSummary {
   const p = parseId(id);
-  return p ? { id, provider: p.provider, kind: p.kind, realm: p.realm, namespace: p.namespace, name: p.name, missing: true } : null;
+  return p
+    ? { id, provider: p.provider, kind: p.kind, realm: p.realm, namespace: p.namespace, name: p.name, missing: true }
+    : { id, provider: id.split(':')[0] ?? '?', kind: '?', realm: '?', namespace: null, name: id, missing: true };
+}
+
+/** {@link missingSummary}, or null if the id is malformed. */
+function unknownNode(id: string): NodeSummary | null {
+  return parseId(id) ? missingSummary(id) : null;
 }
 
 /** One node with its properties and assertions, or null when no source knows it (then or now). */
@@ -236,7 +243,7 @@ export async function searchNodes(database: Database, q: string, opts: SearchOpt
   const having = opts.missingOnly ? Prisma.sql`WHERE b.missing` : Prisma.empty;
   // Candidates: the first SEARCH_CAP + 1 matching versions (and an exact id match); then the best assertion per node
   // as in bestNodesSql, over all of the node's versions and without `properties`, which nothing here shows.
-  const rows = await database.prisma.$queryRaw<(Omit<NodeRow, 'properties'> & { total: bigint; capped: boolean })[]>(Prisma.sql`
+  const rows = await database.prisma.$queryRaw<(NodeSummaryRow & { total: bigint; capped: boolean })[]>(Prisma.sql`
     WITH cand AS MATERIALIZED (SELECT v.node_id FROM node_versions v WHERE ${where} LIMIT ${SEARCH_CAP + 1}),
     ids AS (SELECT node_id FROM cand UNION SELECT v.node_id FROM node_versions v WHERE ${where} AND v.node_id = ${term}),
     b AS (SELECT DISTINCT ON (v.node_id) v.node_id, v.provider, v.kind, v.realm, v.namespace, v.name, v.missing
