@@ -11,7 +11,7 @@ import { db } from '@/lib/db';
 import { countByKind, listRuns } from '@/lib/store/read';
 import { NODE_KIND_KEYS, NODE_KINDS } from '@/lib/graph/model';
 import { kindStyle, providerLabel, searchHref } from '@/lib/ui/format';
-import { readOptionsFrom, withAsOf, type SearchParams } from '@/lib/ui/params';
+import { hidesData, readOptionsFrom, withAsOf, type SearchParams } from '@/lib/ui/params';
 import { AppLink } from './_components/NodeLink';
 import { EmptyState } from './_components/EmptyState';
 import { PageTitle } from './_components/PageTitle';
@@ -33,7 +33,7 @@ function modelOrder(c: Count): number {
 export default async function OverviewPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const asOf = await pageAsOf(await searchParams);
   const banner = <AsOfBanner asOf={asOf} nowHref="/" />;
-  if (asOf.state === 'invalid') return banner;
+  if (hidesData(asOf)) return banner;
   const opts = readOptionsFrom(asOf);
   const database = db();
   const [counts, runs] = await Promise.all([countByKind(database, opts), listRuns(database, { limit: 5 })]);

@@ -94,6 +94,8 @@ test('the Secret’s history: appeared on day 1, disappeared on day 2, each even
   await expect(events.nth(0)).toHaveAttribute('data-run', '1');
   await expect(events.nth(1)).toHaveAttribute('data-type', 'disappeared');
   await expect(events.nth(1)).toHaveAttribute('data-run', '2');
+  // A collection only tells between which two runs a change happened.
+  await expect(events.nth(1).getByTestId('history-when')).toContainText(/between run #1 .* and run #2/);
   await expect(history.getByTestId('history-seen-by')).toContainText('#1');
   await expect(history.getByTestId('history-seen-by')).not.toContainText('#2');
   await history.scrollIntoViewIfNeeded();
@@ -207,7 +209,7 @@ test('the time picker goes to a run, and back to now', async ({ page }) => {
 });
 
 test('an invalid asOf is an inline error, not a crash', async ({ page }) => {
-  const res = await page.goto('/?asOf=yesterday');
+  const res = await page.goto('/?asOf=Dec%201');
   expect(res?.status()).toBe(200);
   await expect(page.getByTestId('asof-error')).toContainText('not a time');
   await shot(page, '18-asof-invalid');
@@ -216,4 +218,17 @@ test('an invalid asOf is an inline error, not a crash', async ({ page }) => {
   await page.getByTestId('asof-error').getByRole('link', { name: /now/ }).click();
   await expect(page.getByTestId('node-name')).toHaveText('targets-backup-key');
   await expect(page.getByTestId('asof-error')).toHaveCount(0);
+});
+
+test('a time before the first run is "no data at that time", never an all-clear', async ({ page }) => {
+  for (const p of ['/?asOf=2001-01-01', '/findings?asOf=2001-01-01', `/findings?asOf=${encodeURIComponent('run:1x')}`]) {
+    const res = await page.goto(p);
+    expect(res?.status()).toBe(200);
+    await expect(page.getByText('No findings')).toHaveCount(0);
+    await expect(page.getByTestId('missing-card')).toHaveCount(0);
+  }
+  await page.goto('/findings?asOf=2001-01-01');
+  await expect(page.getByTestId('asof-nodata')).toContainText('No data at that time');
+  await page.goto(`/findings?asOf=${encodeURIComponent('run:1x')}`);
+  await expect(page.getByTestId('asof-error')).toContainText('not a time');
 });

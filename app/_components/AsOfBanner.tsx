@@ -1,19 +1,23 @@
 /**
- * The "viewing the past" banner every page that reads the graph shows under the header, and the inline error for an
- * `asOf` that does not resolve. Pages read their point in time with {@link pageAsOf}.
+ * The "viewing the past" banner every page that reads the graph shows under the header, the inline error for an
+ * `asOf` that does not resolve, and "no data at that time" for a time before the first collection. Pages read their
+ * point in time with {@link pageAsOf} and show only the banner when lib/ui/params.ts `hidesData` says so.
  */
 import { Alert, Group, Stack, Text } from '@mantine/core';
 import { db } from '@/lib/db';
 import { getRun } from '@/lib/store/read';
-import { resolveTime } from '@/lib/store/history';
+import { dataBegins, resolveTime } from '@/lib/store/history';
 import { formatDate, isoDate, runHref } from '@/lib/ui/format';
 import { parseAsOf, type AsOf, type SearchParams } from '@/lib/ui/params';
 import { IconAlert, IconClock } from './icons';
 import { AnchorLink, ButtonLink } from './links';
 
-/** The point in time a page shows, from its `?asOf=` (ISO 8601 or `run:N`); never throws. */
+/**
+ * The point in time a page shows, from its `?asOf=` (ISO 8601, `run:N`, `24h`, `7d`, `yesterday`…: the one resolver,
+ * lib/store/history.ts resolveTime), `nodata` before the first committed run; never throws.
+ */
 export async function pageAsOf(sp: SearchParams): Promise<AsOf> {
-  return parseAsOf(sp, (spec) => resolveTime(db(), spec));
+  return parseAsOf(sp, (spec) => resolveTime(db(), spec), { dataBegins: () => dataBegins(db()) });
 }
 
 /**
@@ -23,6 +27,42 @@ export async function pageAsOf(sp: SearchParams): Promise<AsOf> {
  */
 export async function AsOfBanner({ asOf, nowHref }: { asOf: AsOf; nowHref: string }) {
   if (asOf.state === 'now') return null;
+  if (asOf.state === 'nodata') {
+    return (
+      <Alert
+        color="gray"
+        variant="light"
+        icon={<IconClock size={20} />}
+        title="No data at that time"
+        data-testid="asof-nodata"
+        data-asof={isoDate(asOf.at)}
+        maw={820}
+      >
+        <Stack gap="sm">
+          <Text size="sm">
+            keygraph has no data at{' '}
+            <time dateTime={isoDate(asOf.at)} data-testid="asof-time">
+              {formatDate(asOf.at)}
+            </time>
+            :{' '}
+            {asOf.begins ? (
+              <>
+                its first collection committed at <time dateTime={isoDate(asOf.begins)}>{formatDate(asOf.begins)}</time>.
+              </>
+            ) : (
+              'nothing has been collected yet.'
+            )}{' '}
+            Nothing can be said about what existed or was broken then: this is not an all-clear.
+          </Text>
+          <Group>
+            <ButtonLink href={nowHref} size="xs" color="gray" variant="light">
+              Show the inventory now
+            </ButtonLink>
+          </Group>
+        </Stack>
+      </Alert>
+    );
+  }
   if (asOf.state === 'invalid') {
     return (
       <Alert
@@ -41,8 +81,8 @@ export async function AsOfBanner({ asOf, nowHref }: { asOf: AsOf; nowHref: strin
             : {asOf.error}.
           </Text>
           <Text size="sm" c="dimmed">
-            A time is ISO 8601 (UTC unless an offset is given) or run:N (the moment run N’s changes took effect). The clock
-            in the header lists the recent runs.
+            A time is ISO 8601 (UTC unless an offset is given), run:N (the moment run N’s changes took effect), a time
+            ago (30m, 24h, 7d, 2w), or today, yesterday (00:00 UTC). The clock in the header lists the recent runs.
           </Text>
           <Group>
             <ButtonLink href={nowHref} size="xs" color="red" variant="light">
@@ -53,7 +93,7 @@ export async function AsOfBanner({ asOf, nowHref }: { asOf: AsOf; nowHref: strin
       </Alert>
     );
   }
-  const run = /^run:(\d+)$/.exec(asOf.spec);
+  const run = /^run:(\d+)$/i.exec(asOf.spec);
   const r = run ? await getRun(db(), Number(run[1])) : null;
   return (
     <div className="kg-asof-banner" data-testid="asof-banner" role="status" data-asof={isoDate(asOf.at)}>

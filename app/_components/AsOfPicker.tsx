@@ -25,6 +25,7 @@ import {
   UnstyledButton,
 } from '@mantine/core';
 import { AS_OF_PARAM, withAsOf, withoutAsOf } from '@/lib/ui/params';
+import { parseTimeSpec } from '@/lib/time';
 import { pickerRuns, type PickerRun } from './AsOfActions';
 import { IconClock } from './icons';
 
@@ -36,14 +37,34 @@ function shortTime(iso: string): string {
   return `${p.day} ${p.month} ${p.hour}:${p.minute}`;
 }
 
-/** How the header names a time spec: `run 2`, or an ISO time shortened (`2024-10-07 10:00 UTC`). */
+/**
+ * How the header names a time spec: `run 2`, an ISO time shortened (`2024-10-07 10:00 UTC`), a relative time as typed
+ * (`24h`); anything else (the page says why it is not a time) as typed, cut. Strict: lib/time.ts, never `new Date`.
+ */
 function asOfLabel(spec: string): string {
-  const run = /^run:(\d+)$/.exec(spec);
-  if (run) return `run ${run[1]}`;
-  const d = new Date(spec);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(spec) || Number.isNaN(d.getTime())) return spec.length > 24 ? `${spec.slice(0, 24)}…` : spec;
-  const iso = d.toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+  const cut = spec.length > 24 ? `${spec.slice(0, 24)}…` : spec;
+  try {
+    const p = parseTimeSpec(spec);
+    if (p.kind === 'run') return `run ${p.runId}`;
+    if (p.form !== 'iso') return cut;
+    const iso = p.at.toISOString();
+    return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+  } catch {
+    return cut;
+  }
+}
+
+/**
+ * A typed spec as the link keeps it: a relative time (`24h`, `yesterday`) becomes the ISO time it means now, so the
+ * page and its links stay at that moment; anything else is kept as typed (the page explains an invalid one).
+ */
+function pinned(v: string): string {
+  try {
+    const p = parseTimeSpec(v);
+    return p.kind === 'time' && p.form === 'relative' ? p.at.toISOString() : v;
+  } catch {
+    return v;
+  }
 }
 
 /** Pages that show the graph at a time; elsewhere, picking a time goes to the overview. */
@@ -82,7 +103,7 @@ export function AsOfPicker() {
     e.preventDefault();
     const v = typed.trim();
     setOpened(false);
-    router.push(v ? hrefAt(v) : nowHref);
+    router.push(v ? hrefAt(pinned(v)) : nowHref);
   };
 
   return (
@@ -166,8 +187,8 @@ export function AsOfPicker() {
                   name={AS_OF_PARAM}
                   value={typed}
                   onChange={(e) => setTyped(e.currentTarget.value)}
-                  placeholder="2024-10-07T10:00:00Z or run:1"
-                  aria-label="Time (ISO 8601, UTC) or run:N"
+                  placeholder="2024-10-07T10:00:00Z, run:1, 24h"
+                  aria-label="Time (ISO 8601, UTC), run:N, or a time ago (24h, 7d)"
                   size="xs"
                   style={{ flex: 1 }}
                   autoComplete="off"
@@ -179,7 +200,7 @@ export function AsOfPicker() {
                 </Button>
               </Group>
               <Text size="xs" c="dimmed" mt={4}>
-                ISO 8601, UTC unless an offset is given.
+                ISO 8601 (UTC unless an offset is given), run:N, 30m, 24h, 7d, 2w, today, yesterday.
               </Text>
             </form>
           </Stack>

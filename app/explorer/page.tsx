@@ -10,7 +10,7 @@ import { parseId } from '@/lib/graph/ids';
 import { neighbourhood } from '@/lib/graph/neighbourhood';
 import { parseExplorerState } from '@/lib/graph/neighbourhood-view';
 import { kindStyle, nodeHref } from '@/lib/ui/format';
-import { readOptionsFrom, withAsOf, type SearchParams } from '@/lib/ui/params';
+import { hidesData, readOptionsFrom, withAsOf, type SearchParams } from '@/lib/ui/params';
 import { AsOfBanner, pageAsOf } from '../_components/AsOfBanner';
 import { EmptyState } from '../_components/EmptyState';
 import { AnchorLink } from '../_components/links';
@@ -54,7 +54,7 @@ export default async function ExplorerPage({ searchParams }: PageArgs) {
   const database = db();
   const asOf = await pageAsOf(sp);
   const banner = <AsOfBanner asOf={asOf} nowHref={`/explorer?id=${encodeURIComponent(state.id)}`} />;
-  if (asOf.state === 'invalid') return banner;
+  if (hidesData(asOf)) return banner; // invalid time, or no data at that time
   const initial = await neighbourhood(database, {
     ...readOptionsFrom(asOf),
     root: { id: state.id, depth: state.depth },

@@ -7,6 +7,7 @@
  */
 import { useMemo, useState } from 'react';
 import { Button, Code, Group, SegmentedControl, Select, Stack, Text, TextInput } from '@mantine/core';
+import { parseLocalDateTime } from '@/lib/time';
 
 export interface WhatChoice {
   value: string;
@@ -31,11 +32,9 @@ const FORMAT_NOTES: Record<string, string> = {
   graphml: 'Opens in Gephi, yEd, Cytoscape and networkx: nodes and edges with their attributes.',
 };
 
-/** `2026-11-21T10:15` (browser local time) → ISO 8601 with the browser's offset, or undefined. */
+/** `2026-11-21T10:15` (browser local time) → ISO 8601 UTC, or undefined (strict: lib/time.ts, never `new Date(text)`). */
 function localToIso(v: string): string | undefined {
-  if (!v) return undefined;
-  const d = new Date(v);
-  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+  return v ? parseLocalDateTime(v)?.toISOString() : undefined;
 }
 
 /** A shell-quoted argument (single quotes). */

@@ -1,10 +1,11 @@
 import type { Metadata } from 'next';
-import { Alert, Badge, Button, Card, Group, NativeSelect, Stack, Text, TextInput } from '@mantine/core';
+import { Badge, Button, Card, Group, NativeSelect, Stack, Text, TextInput } from '@mantine/core';
 import { db } from '@/lib/db';
 import { cachedFindings } from '@/lib/analysis/cache';
 import { filterFindings, RULE_IDS, RULES, type RuleId } from '@/lib/analysis/findings';
 import { isSeverity, SEVERITIES, type Severity } from '@/lib/analysis/severity';
-import { pageParam, param, type SearchParams } from '@/lib/ui/params';
+import { hidesData, pageParam, param, readOptionsFrom, type SearchParams } from '@/lib/ui/params';
+import { AsOfBanner, pageAsOf } from '../_components/AsOfBanner';
 import { EmptyState } from '../_components/EmptyState';
 import { FindingsList, SEVERITY_COLOR } from '../_components/FindingsList';
 import { PageTitle } from '../_components/PageTitle';
@@ -33,25 +34,27 @@ function href(f: Filters, page?: number): string {
 
 /**
  * Findings over the whole inventory (lib/analysis/findings.ts, cached until the next run commits), filtered by
- * minimum severity, rule, cluster/project and namespace; `asOf` (ISO 8601) shows them as of a past time. A GET
- * form: works without JavaScript.
+ * minimum severity, rule, cluster/project and namespace; `asOf` (any form of lib/time.ts: ISO 8601, `run:N`, `24h`,
+ * `yesterday`…, read by the one resolver) shows them as of a past time. A time that does not resolve, or one before
+ * the first collection, shows the banner instead of findings (never a "No findings" all-clear). A GET form: works
+ * without JavaScript.
  */
 export default async function FindingsPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const sp = await searchParams;
   const sev = param(sp, 'severity');
   const rule = param(sp, 'rule');
-  const asOfText = param(sp, 'asOf');
-  const asOfDate = asOfText ? new Date(asOfText) : undefined;
-  const badTime = !!asOfDate && Number.isNaN(asOfDate.getTime());
+  const asOf = await pageAsOf(sp);
   const f: Filters = {
     severity: isSeverity(sev) ? sev : undefined,
     rule: rule && (RULE_IDS as string[]).includes(rule) ? (rule as RuleId) : undefined,
     realm: param(sp, 'realm')?.slice(0, 320),
     namespace: param(sp, 'namespace')?.slice(0, 320),
-    asOf: asOfText && !badTime ? asOfText : undefined,
+    asOf: asOf.spec,
   };
+  const banner = <AsOfBanner asOf={asOf} nowHref={href({ ...f, asOf: undefined })} />;
+  if (hidesData(asOf)) return banner; // invalid time, or no data at that time
   const page = pageParam(sp);
-  const result = await cachedFindings(db(), { asOf: f.asOf ? asOfDate : undefined });
+  const result = await cachedFindings(db(), readOptionsFrom(asOf));
   const all = result.findings;
   const list = filterFindings(all, f);
   const shown = list.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
@@ -66,11 +69,7 @@ export default async function FindingsPage({ searchParams }: { searchParams: Pro
         title="Findings"
         description="What is broken already, or about to break: dangling references, missing keys, renamed Secrets, stale pods, keys and certificates. Same rules as keygraph check and GET /api/v1/findings."
       />
-      {badTime ? (
-        <Alert color="red" title="Not a time">
-          asOf must be an ISO 8601 time (e.g. 2024-10-08T06:00:00Z); showing findings now.
-        </Alert>
-      ) : null}
+      {banner}
       <Card withBorder padding="md" radius="md">
         <form method="get" action="/findings" data-testid="findings-filters">
           <Group gap="sm" align="flex-end" wrap="wrap">
@@ -98,7 +97,7 @@ export default async function FindingsPage({ searchParams }: { searchParams: Pro
               defaultValue={f.namespace ?? ''}
               data={[{ value: '', label: 'all' }, ...namespaces.map((n) => ({ value: n, label: n }))]}
             />
-            <TextInput label="As of" name="asOf" placeholder="now (or ISO time)" defaultValue={f.asOf ?? ''} w={200} />
+            <TextInput label="As of" name="asOf" placeholder="now, run:N, 24h, ISO time" defaultValue={f.asOf ?? ''} w={200} />
             <Button type="submit">Apply</Button>
             {Object.values(f).some(Boolean) ? <AppLink href="/findings">Clear</AppLink> : null}
           </Group>

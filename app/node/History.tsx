@@ -1,7 +1,9 @@
 /**
  * The "History" card of a node page: when the object appeared, each change (fields; data keys added/removed; a
- * changed Secret value as "value changed", never a value), when it disappeared, and the runs that saw it. Every
- * event links to the node as of that run.
+ * changed Secret value as "value changed", never a value), when it disappeared, and the runs that saw it. keygraph
+ * knows a change only between two collections, so every event says "between run A (time) and run B (time)" (the
+ * previous run of the same source/scope, which did not see it, and the run that did), and links to the node as of
+ * run B.
  */
 import { Badge, Card, Code, Group, Stack, Text, Timeline, TimelineItem, Title } from '@mantine/core';
 import type { FieldChange } from '@/lib/graph/changes';
@@ -71,6 +73,39 @@ export function FieldChangeItem({ c }: { c: FieldChange }) {
   );
 }
 
+/** A run as a link with its commit time: `run #3 (20 Nov 10:00)`. */
+function RunAt({ runId, at }: { runId: number; at: Date }) {
+  return (
+    <Text span size="sm">
+      run{' '}
+      <AnchorLink href={runHref(runId)} size="sm" fw={600} underline="hover">
+        #{runId}
+      </AnchorLink>{' '}
+      (<TimeText value={at} />)
+    </Text>
+  );
+}
+
+/**
+ * When a change happened, as far as collections can tell: between the previous run of its source/scope and the run
+ * that saw it (or "by run B" when B was the first run of its source/scope).
+ */
+function When({ e }: { e: HistoryEvent }) {
+  return (
+    <Text span size="sm" data-testid="history-when" data-after={e.after?.runId} data-run={e.runId}>
+      {e.after ? (
+        <>
+          between <RunAt runId={e.after.runId} at={e.after.committedAt} /> and <RunAt runId={e.runId} at={e.at} />
+        </>
+      ) : (
+        <>
+          by <RunAt runId={e.runId} at={e.at} />, the first collection of {e.source}/{e.scope}
+        </>
+      )}
+    </Text>
+  );
+}
+
 export function HistoryCard({ id, history, asOf }: { id: string; history: NodeHistory | null; asOf: AsOf }) {
   const events = history?.events ?? [];
   const shown = events.slice(-MAX_EVENTS);
@@ -109,7 +144,7 @@ export function HistoryCard({ id, history, asOf }: { id: string; history: NodeHi
                       <Badge color={style.color} variant="light" size="sm" radius="sm" tt="none">
                         {style.label}
                       </Badge>
-                      <TimeText value={e.at} />
+                      <When e={e} />
                       {here && viewing !== undefined ? (
                         <Badge color="orange" variant="outline" size="xs" radius="sm" tt="none">
                           in effect at the time shown
@@ -125,11 +160,7 @@ export function HistoryCard({ id, history, asOf }: { id: string; history: NodeHi
                   <Stack gap={4} mt={4}>
                     <Group gap={6} wrap="wrap">
                       <Text size="xs" c="dimmed">
-                        {explain(e)} Run{' '}
-                        <AnchorLink href={runHref(e.runId)} size="xs" fw={600} underline="hover">
-                          #{e.runId}
-                        </AnchorLink>{' '}
-                        · {e.source}/{e.scope} ·
+                        {explain(e)} {e.source}/{e.scope} ·
                       </Text>
                       <AnchorLink
                         href={withAsOf(nodeHref(id), `run:${e.runId}`)}

@@ -30,7 +30,7 @@ import { getNodeHistory } from '@/lib/store/history';
 import { parseId } from '@/lib/graph/ids';
 import { EDGE_KINDS } from '@/lib/graph/model';
 import { clipDeep, formatDate, kindStyle, nodeHref, providerLabel, realmNoun, runHref, searchHref } from '@/lib/ui/format';
-import { param, readOptionsFrom, withAsOf, type SearchParams } from '@/lib/ui/params';
+import { hidesData, param, readOptionsFrom, withAsOf, type SearchParams } from '@/lib/ui/params';
 import { CopyId } from '../_components/CopyId';
 import { KindBadge, MissingBadge } from '../_components/badges';
 import { AppLink } from '../_components/NodeLink';
@@ -67,7 +67,7 @@ export default async function NodePage({ searchParams }: PageArgs) {
 
   const asOf = await pageAsOf(sp);
   const banner = <AsOfBanner asOf={asOf} nowHref={nodeHref(id)} />;
-  if (asOf.state === 'invalid') return banner;
+  if (hidesData(asOf)) return banner; // invalid time, or no data at that time
   const opts = readOptionsFrom(asOf);
   /** Links on this page keep the time shown. */
   const at = (href: string) => withAsOf(href, asOf.spec);

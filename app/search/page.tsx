@@ -20,7 +20,7 @@ import { searchNodes } from '@/lib/store/read';
 import { NODE_KIND_KEYS, NODE_KINDS } from '@/lib/graph/model';
 import { parseId } from '@/lib/graph/ids';
 import { kindStyle, providerLabel, realmNoun, searchHref, type SearchParamsIn } from '@/lib/ui/format';
-import { flagParam, pageParam, param, readOptionsFrom, withAsOf, type SearchParams } from '@/lib/ui/params';
+import { hidesData, flagParam, pageParam, param, readOptionsFrom, withAsOf, type SearchParams } from '@/lib/ui/params';
 import { KindBadge, MissingBadge } from '../_components/badges';
 import { EmptyState } from '../_components/EmptyState';
 import { NodeLink } from '../_components/NodeLink';
@@ -59,7 +59,7 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
   const page = f.page ?? 1;
   const asOf = await pageAsOf(sp);
   const banner = <AsOfBanner asOf={asOf} nowHref={searchHref(f)} />;
-  if (asOf.state === 'invalid') return banner;
+  if (hidesData(asOf)) return banner; // invalid time, or no data at that time
   /** Links on this page keep the time shown. */
   const at = (href: string) => withAsOf(href, asOf.spec);
   const { total, capped, nodes } = await searchNodes(db(), f.q ?? '', {

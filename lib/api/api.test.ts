@@ -45,7 +45,7 @@ describe('JSON API v1', () => {
     const nf = await call(handleNode(t, u(`/api/v1/nodes?id=${encodeURIComponent(k8sId('demo', 'ota', 'Secret', 'nope'))}`)));
     expect(nf.status).toBe(404);
     expect(nf.body.error.code).toBe('not_found');
-    const bad = await call(handleNode(t, u(`/api/v1/nodes?id=oops&asOf=yesterday`)));
+    const bad = await call(handleNode(t, u(`/api/v1/nodes?id=oops&asOf=Dec%201`)));
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe('invalid_request');
     expect(bad.body.error.issues.map((i: { path: string }) => i.path).sort()).toEqual(['asOf', 'id']);

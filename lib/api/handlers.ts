@@ -3,6 +3,11 @@
  * lib/api/schemas.ts, call lib, serialise. Each takes the request URL (and the database) and returns a `Response`,
  * so they are testable without Next.js.
  *
+ * Times: `asOf` is any form of lib/time.ts (ISO 8601, `run:N`, `24h`, `yesterday`…), resolved by the one resolver
+ * (lib/store/history.ts resolveTime); a time that does not resolve is a 400 naming `asOf`, a time before the first
+ * committed run (or any time when nothing was collected) answers 200 `NoData` (`noData: true`, no list, no verdict
+ * but `unknown`).
+ *
  * Errors: 400 `{error: {code: 'invalid_request', message, issues: [{path, message}]}}` for invalid input, 404
  * `{error: {code: 'not_found', message}}` for an unknown node, 500 `{error: {code: 'internal', message}}` (no
  * details; logged). Every response is `Cache-Control: no-store`. No response holds a secret value.
@@ -14,6 +19,7 @@ import { impactOf } from '../analysis/impact';
 import { cachedFindings } from '../analysis/cache';
 import { filterFindings } from '../analysis/findings';
 import { log } from '../log';
+import { dataBegins, resolveTime, TimeSpecError } from '../store/history';
 import { FindingsQuery, ImpactQuery, NodeQuery, SearchQuery } from './schemas';
 import { buildOpenApi, type OpenApiDocument } from './openapi';
 
@@ -28,6 +34,43 @@ export function json(body: unknown, status = 200): Response {
 export function invalid(issues: z.core.$ZodIssue[]): Response {
   const list = issues.map((i) => ({ path: i.path.map(String).join('.') || '(query)', message: i.message }));
   return json({ error: { code: 'invalid_request', message: list.map((i) => `${i.path}: ${i.message}`).join('; '), issues: list } }, 400);
+}
+
+/** The 400 body for a request whose parameter `path` is invalid (`message` says why). */
+function invalidParam(path: string, message: string): Response {
+  return json({ error: { code: 'invalid_request', message: `${path}: ${message}`, issues: [{ path, message }] } }, 400);
+}
+
+/**
+ * The time a request asks about: its `asOf` spec resolved through the one resolver (undefined: now), or the 400
+ * response when the spec does not resolve (unknown run, future). Database errors propagate (500).
+ */
+async function requestTime(database: Database, spec: string | undefined): Promise<{ at?: Date } | Response> {
+  if (spec === undefined) return {};
+  try {
+    return { at: await resolveTime(database, spec) };
+  } catch (e) {
+    if (e instanceof TimeSpecError) return invalidParam('asOf', e.message);
+    throw e;
+  }
+}
+
+/**
+ * The NoData body (lib/api/schemas.ts NoDataResponse) when keygraph has no data at `at` (now when undefined):
+ * before the first committed run, or nothing collected. Null when there is data.
+ */
+export async function noDataBody(database: Database, at?: Date): Promise<{ noData: true; asOf: string; dataBegins: string | null; message: string } | null> {
+  const begins = await dataBegins(database);
+  if (begins && (at === undefined || at.getTime() >= begins.getTime())) return null;
+  const when = (at ?? new Date()).toISOString();
+  return {
+    noData: true,
+    asOf: when,
+    dataBegins: begins?.toISOString() ?? null,
+    message: begins
+      ? `no data at ${when}: the first collection committed at ${begins.toISOString()}`
+      : 'no data: nothing has been collected yet',
+  };
 }
 
 function notFound(message: string): Response {
@@ -57,7 +100,11 @@ export function handleNode(database: Database, url: URL, pathId?: string): Promi
   return guarded(async () => {
     const q = NodeQuery.safeParse(queryOf(url, pathId !== undefined ? { id: pathId } : {}));
     if (!q.success) return invalid(q.error.issues);
-    const opts = { asOf: q.data.asOf };
+    const t = await requestTime(database, q.data.asOf);
+    if (t instanceof Response) return t;
+    const none = await noDataBody(database, t.at);
+    if (none) return json(none);
+    const opts = { asOf: t.at };
     const node = await getNode(database, q.data.id, opts);
     if (!node) return notFound(`no node ${q.data.id}`);
     const [uses, usedBy] = await Promise.all([getEdges(database, q.data.id, 'out', opts), getEdges(database, q.data.id, 'in', opts)]);
@@ -70,8 +117,12 @@ export function handleSearch(database: Database, url: URL): Promise<Response> {
   return guarded(async () => {
     const q = SearchQuery.safeParse(queryOf(url));
     if (!q.success) return invalid(q.error.issues);
-    const { q: term, missing, ...rest } = q.data;
-    return json(await searchNodes(database, term, { ...rest, missingOnly: missing }));
+    const { q: term, missing, asOf, ...rest } = q.data;
+    const t = await requestTime(database, asOf);
+    if (t instanceof Response) return t;
+    const none = await noDataBody(database, t.at);
+    if (none) return json(none);
+    return json(await searchNodes(database, term, { ...rest, asOf: t.at, missingOnly: missing }));
   });
 }
 
@@ -80,7 +131,11 @@ export function handleImpact(database: Database, url: URL): Promise<Response> {
   return guarded(async () => {
     const q = ImpactQuery.safeParse(queryOf(url));
     if (!q.success) return invalid(q.error.issues);
-    const r = await impactOf(database, q.data.id, { action: q.data.action, asOf: q.data.asOf });
+    const t = await requestTime(database, q.data.asOf);
+    if (t instanceof Response) return t;
+    const none = await noDataBody(database, t.at);
+    if (none) return json({ ...none, verdict: 'unknown' });
+    const r = await impactOf(database, q.data.id, { action: q.data.action, asOf: t.at });
     if (!r) return notFound(`no node ${q.data.id}`);
     return json(r);
   });
@@ -92,7 +147,11 @@ export function handleFindings(database: Database, url: URL): Promise<Response> 
     const q = FindingsQuery.safeParse(queryOf(url));
     if (!q.success) return invalid(q.error.issues);
     const { limit, offset, asOf, ...filter } = q.data;
-    const r = await cachedFindings(database, { asOf });
+    const t = await requestTime(database, asOf);
+    if (t instanceof Response) return t;
+    const none = await noDataBody(database, t.at);
+    if (none) return json(none);
+    const r = await cachedFindings(database, { asOf: t.at });
     const list = filterFindings(r.findings, filter);
     return json({ asOf: r.asOf, total: list.length, findings: list.slice(offset, offset + limit) });
   });

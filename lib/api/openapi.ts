@@ -52,6 +52,8 @@ function queryParams(schema: z.ZodObject, inPath: string[] = []): OpenApiParamet
 function components(): Record<string, unknown> {
   // Every schema of lib/api/schemas.ts with `meta({id})` is in zod's global registry (importing S registers them).
   void S.ErrorResponse;
+  void S.NoDataResponse;
+  void S.ImpactNoDataResponse;
   const out = z.toJSONSchema(z.globalRegistry, { target: 'draft-2020-12', io: 'output', unrepresentable: 'any', uri: (id) => `#/components/schemas/${id}` }) as { schemas: Record<string, Json> };
   const schemas: Record<string, unknown> = {};
   for (const [id, s] of Object.entries(out.schemas)) {
@@ -63,8 +65,13 @@ function components(): Record<string, unknown> {
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 const json = (description: string, id: string) => ({ description, content: { 'application/json': { schema: ref(id) } } as Record<'application/json', { schema: unknown }> });
+/** A 200 that is either the endpoint's answer or, for a time before the first committed run, `NoData`. */
+const orNoData = (description: string, id: string, noData = 'NoData') => ({
+  description: `${description} Before the first committed run (or when nothing was collected): \`${noData}\` (\`noData: true\`).`,
+  content: { 'application/json': { schema: { oneOf: [ref(id), ref(noData)] } } } as Record<'application/json', { schema: unknown }>,
+});
 const errors = {
-  '400': json('Invalid request: `{error: {code: "invalid_request", message, issues}}`.', 'Error'),
+  '400': json('Invalid request (a parameter, or an `asOf` that does not resolve: malformed, out of range, future, unknown run): `{error: {code: "invalid_request", message, issues}}`.', 'Error'),
   '500': json('Internal error (no details).', 'Error'),
 };
 
@@ -88,7 +95,7 @@ export function buildOpenApi(): OpenApiDocument {
           operationId: 'getNode',
           summary: 'A node, what it uses and what uses it',
           parameters: queryParams(S.NodeQuery, ['id']),
-          responses: { '200': json('The node.', 'NodeResponse'), ...errors, '404': json('No source knows the node.', 'Error') },
+          responses: { '200': orNoData('The node.', 'NodeResponse'), ...errors, '404': json('No source knows the node.', 'Error') },
         },
       },
       '/api/v1/nodes': {
@@ -96,7 +103,7 @@ export function buildOpenApi(): OpenApiDocument {
           operationId: 'getNodeByQuery',
           summary: 'Same as /api/v1/nodes/{id}, with the id as a query parameter',
           parameters: queryParams(S.NodeQuery),
-          responses: { '200': json('The node.', 'NodeResponse'), ...errors, '404': json('No source knows the node.', 'Error') },
+          responses: { '200': orNoData('The node.', 'NodeResponse'), ...errors, '404': json('No source knows the node.', 'Error') },
         },
       },
       '/api/v1/search': {
@@ -104,7 +111,7 @@ export function buildOpenApi(): OpenApiDocument {
           operationId: 'search',
           summary: 'Search nodes by id, name or namespace',
           parameters: queryParams(S.SearchQuery),
-          responses: { '200': json('Matching nodes (exact id first).', 'SearchResponse'), ...errors },
+          responses: { '200': orNoData('Matching nodes (exact id first).', 'SearchResponse'), ...errors },
         },
       },
       '/api/v1/impact': {
@@ -113,7 +120,7 @@ export function buildOpenApi(): OpenApiDocument {
           summary: 'What breaks if the node is deleted, disabled, rotated or renamed',
           description: 'Verdict `safe`, `breaks` or `unknown` (never `safe` on partial or stale data), with every affected object and the path that explains why.',
           parameters: queryParams(S.ImpactQuery),
-          responses: { '200': json('The impact.', 'ImpactResponse'), ...errors, '404': json('No source knows the node.', 'Error') },
+          responses: { '200': orNoData('The impact.', 'ImpactResponse', 'ImpactNoData'), ...errors, '404': json('No source knows the node.', 'Error') },
         },
       },
       '/api/v1/findings': {
@@ -122,7 +129,7 @@ export function buildOpenApi(): OpenApiDocument {
           summary: 'Findings over the whole inventory',
           description: 'Dangling references, missing data keys, Workload Identity halves, dead/old/unused keys, unused objects, stale pods, renamed Secrets, TLS expiry and re-issue rate.',
           parameters: queryParams(S.FindingsQuery),
-          responses: { '200': json('Findings, most severe first.', 'FindingsResponse'), ...errors },
+          responses: { '200': orNoData('Findings, most severe first.', 'FindingsResponse'), ...errors },
         },
       },
       '/api/v1/openapi.json': {

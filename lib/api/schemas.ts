@@ -9,6 +9,7 @@ import { parseId } from '../graph/ids';
 import { IMPACT_ACTIONS } from '../analysis/impact';
 import { RULE_IDS } from '../analysis/findings';
 import { SEVERITIES } from '../analysis/severity';
+import { parseTimeSpec } from '../time';
 
 /** A node id (DESIGN.md "Identifiers"), checked with lib/graph/ids.ts parseId. */
 export const NodeId = z
@@ -18,13 +19,27 @@ export const NodeId = z
   .refine((s) => parseId(s) !== null, { message: 'not a keygraph id (k8s:CLUSTER/NAMESPACE/KIND/NAME, k8s:CLUSTER/KIND/NAME, gcp:PROJECT/ServiceAccount/EMAIL, gcp:PROJECT/ServiceAccountKey/KEY_ID)' })
   .meta({ description: 'Node id, e.g. `k8s:prod/payments/Secret/stripe-key`. URL-encode it in paths and queries.', examples: ['k8s:demo/ota/Secret/targets-backup-key'] });
 
-/** `asOf`: ISO 8601 time; the graph as it was then. */
+/**
+ * `asOf`: a time spec, checked here for its form only (lib/time.ts, strict; no transform: `new Date` is lenient).
+ * Handlers resolve it with lib/store/history.ts resolveTime (`run:N` needs the database; the future is refused).
+ */
 export const AsOf = z
   .string()
   .max(64)
-  .refine((s) => !Number.isNaN(new Date(s).getTime()), { message: 'not a time (use ISO 8601, e.g. 2024-10-08T06:00:00Z)' })
-  .transform((s) => new Date(s))
-  .meta({ description: 'Read the graph as of this time (ISO 8601). Default: now.' });
+  .superRefine((s, ctx) => {
+    try {
+      parseTimeSpec(s);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    }
+  })
+  .meta({
+    description:
+      'Read the graph as of this time: ISO 8601 (`2026-11-20`, `2026-11-20T10:00:00Z`, with an offset; UTC when none), `run:N` ' +
+      '(when run N committed), a time ago (`30m`, `24h`, `7d`, `2w`), `now`, `today` or `yesterday` (00:00 UTC). Years 1970..9999; ' +
+      'not in the future. Default: now. Before the first committed run the answer is `NoData` (`noData: true`).',
+    examples: ['run:1', '2026-11-20T10:00:00Z', '24h'],
+  });
 
 const Flag = z.enum(['1', '0', 'true', 'false']).transform((v) => v === '1' || v === 'true');
 
@@ -141,6 +156,22 @@ export const FindingsResponse = z.object({
   total: z.number().int(),
   findings: z.array(FindingSchema),
 }).meta({ id: 'FindingsResponse' });
+
+/**
+ * The answer for a time keygraph has no data for (before the first committed run, or nothing collected yet): no
+ * node, list or verdict that could be read as an all-clear.
+ */
+export const NoDataResponse = z.object({
+  noData: z.literal(true).meta({ description: 'No data at that time: nothing can be said about it (this is not an all-clear).' }),
+  asOf: z.string().meta({ description: 'The time asked about (ISO 8601).' }),
+  dataBegins: z.string().nullable().meta({ description: 'When the first run committed (ISO 8601); null when nothing was ever collected.' }),
+  message: z.string(),
+}).meta({ id: 'NoData' });
+
+/** {@link NoDataResponse} of `/impact`: the verdict is `unknown` (exit 3 in the CLI), never `safe`. */
+export const ImpactNoDataResponse = NoDataResponse.extend({
+  verdict: z.literal('unknown'),
+}).meta({ id: 'ImpactNoData' });
 
 export const ErrorResponse = z.object({
   error: z.object({

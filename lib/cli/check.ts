@@ -3,8 +3,9 @@
  * (lib/analysis/findings.ts). `keygraph check --manifests DIR --cluster NAME [--namespace NS]`: the pre-deploy gate
  * (lib/analysis/manifests.ts), nothing is written to the database.
  *
- * Exit 0 when no finding reaches `--fail-on` (default `high`), 2 when any does, 1 on error (bad option, unreadable
- * manifests folder). `--json` prints `{ asOf, threshold, failed, counts, findings }` (or, for the gate, also
+ * Exit 0 when no finding reaches `--fail-on` (default `high`), 2 when any does, 3 when there is no data at the time
+ * (before the first collection, or nothing collected: no all-clear), 1 on error (bad option or time, unreadable
+ * manifests folder). `--as-of` takes any form of lib/time.ts (ISO 8601, `run:N`, `24h`, `yesterday`…). `--json` prints `{ asOf, threshold, failed, counts, findings }` (or, for the gate, also
  * `documents`, `objects`, `errors`, `inventory`).
  */
 import { computeFindings, RULE_IDS, type Finding, type RuleId } from '../analysis/findings';
@@ -12,7 +13,7 @@ import { checkManifests } from '../analysis/manifests';
 import { atLeast, isSeverity, SEVERITIES, type Severity } from '../analysis/severity';
 import { openRuntime } from '../runtime';
 import { EXIT, UsageError } from './exit';
-import { parseAsOfOption } from './impact';
+import { checkAsOfOption, noDataExit, resolveAsOfOption } from './impact';
 
 /** Options of `keygraph check` as commander parses them. */
 export interface CheckOptions {
@@ -55,9 +56,16 @@ export async function checkCommand(opts: CheckOptions): Promise<number> {
   for (const r of rules) if (!(RULE_IDS as string[]).includes(r)) throw new UsageError(`--rule: unknown rule ${JSON.stringify(r)} (rules: ${RULE_IDS.join(', ')})`);
   if (opts.manifests && !opts.cluster) throw new UsageError('--manifests needs --cluster NAME (the cluster the manifests are deployed to)');
   if (opts.cluster && !opts.manifests) throw new UsageError('--cluster is only used with --manifests');
-  const asOf = parseAsOfOption(opts.asOf);
+  checkAsOfOption(opts.asOf);
   const rt = await openRuntime();
   try {
+    const asOf = await resolveAsOfOption(rt.database, opts.asOf);
+    // The inventory has no data then (or at all): exit 3, never "0 finding(s)". The manifest gate still runs now
+    // against manifests alone on a never-collected cluster (it says so), but not against a time before the data.
+    if (!opts.manifests || asOf) {
+      const none = await noDataExit(rt.database, asOf, opts.json);
+      if (none !== null) return none;
+    }
     let findings: Finding[];
     let extra: Record<string, unknown> = {};
     let asOfText = (asOf ?? new Date()).toISOString();

@@ -12,6 +12,7 @@ import { rename, unlink } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
 import { checkExportInput, ExportRequestError, parseExportRequest, writeExport, type ExportInput } from '../export';
 import { openRuntime } from '../runtime';
+import { noDataAt } from '../store/history';
 import { EXIT, UsageError } from './exit';
 
 export interface ExportCommandOptions {
@@ -52,6 +53,9 @@ export async function exportCommand(opts: ExportCommandOptions): Promise<number>
       throw e;
     }
     const what = `${req.what} as ${req.format}${req.asOf ? ` as of ${req.asOf.toISOString()}` : ''}`;
+    if (req.asOf && (await noDataAt(rt.database, req.asOf))) {
+      process.stderr.write(`note: no data at ${req.asOf.toISOString()} (before the first collection): the export is empty and its meta says noData\n`);
+    }
     if (opts.output) {
       const tmp = `${opts.output}.partial-${process.pid}`;
       const file = createWriteStream(tmp, { flags: 'wx' });

@@ -1,11 +1,12 @@
 /**
  * `keygraph history ID`, `keygraph diff --from T --to T`, `keygraph prune --older-than AGE`.
- * Times are ISO 8601 or `run:N` (lib/store/history.ts resolveTime).
+ * Times are any form of lib/time.ts (ISO 8601, `run:N`, `24h`, `yesterday`…), resolved by lib/store/history.ts
+ * resolveTime. History events say between which two runs a change happened: keygraph knows no finer time.
  */
 import { parseId } from '../graph/ids';
 import type { FieldChange } from '../graph/changes';
 import { openRuntime } from '../runtime';
-import { diffGraph, getNodeHistory, resolveTime } from '../store/history';
+import { diffGraph, getNodeHistory, resolveTime, TimeSpecError, type HistoryEvent } from '../store/history';
 import { pruneHistory } from '../store/retention';
 import { EXIT, UsageError } from './exit';
 
@@ -14,6 +15,14 @@ function changeText(c: FieldChange): string {
   if (c.change === 'changed') return `${c.field}: ${v(c.before)} → ${v(c.after)}`;
   if (c.change === 'value changed') return `${c.field}: value changed`;
   return `${c.field} ${c.change}${c.after !== undefined ? `: ${v(c.after)}` : ''}`;
+}
+
+/** `between run 3 (2026-11-20T10:00:00.000Z) and run 5 (…)`, or `by run 3 (…), the first run of files/prod`. */
+export function whenText(e: HistoryEvent): string {
+  const seen = `run ${e.runId} (${e.at.toISOString()})`;
+  return e.after
+    ? `between run ${e.after.runId} (${e.after.committedAt.toISOString()}) and ${seen}`
+    : `by ${seen}, the first run of ${e.source}/${e.scope}`;
 }
 
 export async function historyCommand(id: string, opts: { json?: boolean }): Promise<number> {
@@ -28,7 +37,7 @@ export async function historyCommand(id: string, opts: { json?: boolean }): Prom
     }
     const out = [`history of ${id}`];
     for (const e of h.events) {
-      out.push(`  ${e.at.toISOString()}  ${e.type.padEnd(20)} run ${e.runId} (${e.source}/${e.scope})`);
+      out.push(`  ${e.type.padEnd(20)} ${whenText(e)}  ${e.source}/${e.scope}`);
       for (const c of e.changes) out.push(`      ${changeText(c)}`);
     }
     out.push(`  seen by ${h.seenBy.length} run(s)${h.seenBy.length ? `: ${h.seenBy.slice(0, 20).map((r) => r.runId).join(', ')}` : ''}`);
@@ -42,8 +51,10 @@ export async function historyCommand(id: string, opts: { json?: boolean }): Prom
 export async function diffCommand(opts: { from: string; to?: string; cluster?: string; json?: boolean }): Promise<number> {
   const rt = await openRuntime();
   try {
-    const from = await resolveTime(rt.database, opts.from).catch((e: Error) => Promise.reject(new UsageError(e.message)));
-    const to = opts.to ? await resolveTime(rt.database, opts.to).catch((e: Error) => Promise.reject(new UsageError(e.message))) : new Date();
+    const time = (flag: string, spec: string) =>
+      resolveTime(rt.database, spec).catch((e: Error) => Promise.reject(e instanceof TimeSpecError ? new UsageError(`${flag}: ${e.message}`) : e));
+    const from = await time('--from', opts.from);
+    const to = opts.to ? await time('--to', opts.to) : new Date();
     const d = await diffGraph(rt.database, { from, to, realm: opts.cluster });
     if (opts.json) {
       process.stdout.write(JSON.stringify(d, null, 2) + '\n');

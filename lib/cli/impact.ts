@@ -1,12 +1,15 @@
 /**
  * `keygraph impact ID [--action delete|disable|rotate|rename] [--as-of TIME] [--json]`: what breaks if the action is
- * taken (lib/analysis/impact.ts). Exit 0 safe, 2 breaks, 3 unknown (a relevant source is partial or stale), 1 error
- * (malformed id, unknown node, bad option). `--json` prints the ImpactResult as JSON on stdout.
+ * taken (lib/analysis/impact.ts). Exit 0 safe, 2 breaks, 3 unknown (a relevant source is partial or stale, or no
+ * data at the time: before the first collection), 1 error (malformed id, unknown node, bad option or time). `--json` prints the ImpactResult as JSON on stdout.
  */
 import { describeEdge, qualifiedName } from '../graph/describe';
 import type { EdgeProperties } from '../graph/records';
 import { impactOf, IMPACT_ACTIONS, InvalidIdError, type ImpactAction, type ImpactResult } from '../analysis/impact';
+import type { Database } from '../db';
 import { openRuntime } from '../runtime';
+import { dataBegins, resolveTime } from '../store/history';
+import { parseTimeSpec, TimeSpecError } from '../time';
 import { EXIT, UsageError } from './exit';
 
 /** Exit code for a verdict (DESIGN.md command-line contract). */
@@ -14,12 +17,49 @@ export function exitForVerdict(v: ImpactResult['verdict']): number {
   return v === 'safe' ? EXIT.ok : v === 'breaks' ? EXIT.breaks : EXIT.unknown;
 }
 
-/** Parses `--as-of` (ISO 8601 or anything Date parses); UsageError when invalid. */
-export function parseAsOfOption(v: string | undefined): Date | undefined {
-  if (!v) return undefined;
-  const d = new Date(v);
-  if (Number.isNaN(d.getTime())) throw new UsageError(`--as-of: not a time: ${JSON.stringify(v.slice(0, 100))}`);
-  return d;
+/**
+ * Checks the form of `--as-of` before anything is opened (lib/time.ts, strict: ISO 8601, `run:N`, `24h`, `7d`,
+ * `yesterday`…); UsageError (exit 1) naming the accepted forms when malformed or out of range.
+ */
+export function checkAsOfOption(v: string | undefined): void {
+  if (v === undefined) return;
+  try {
+    parseTimeSpec(v);
+  } catch (e) {
+    if (e instanceof TimeSpecError) throw new UsageError(`--as-of: ${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * `--as-of` resolved by the one resolver (lib/store/history.ts resolveTime; undefined: now). UsageError (exit 1)
+ * for a spec that does not resolve (malformed, unknown run, future); database errors propagate.
+ */
+export async function resolveAsOfOption(database: Database, v: string | undefined): Promise<Date | undefined> {
+  if (v === undefined) return undefined;
+  try {
+    return await resolveTime(database, v);
+  } catch (e) {
+    if (e instanceof TimeSpecError) throw new UsageError(`--as-of: ${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * When keygraph has no data at `at` (undefined: now; lib/store/history.ts dataBegins): prints why (stderr; with
+ * `json`, also `{noData: true, asOf, dataBegins, message}` on stdout) and returns EXIT.unknown (3): no data is not
+ * an all-clear. Null when there is data.
+ */
+export async function noDataExit(database: Database, at: Date | undefined, json?: boolean): Promise<number | null> {
+  const begins = await dataBegins(database);
+  if (begins && (at === undefined || at.getTime() >= begins.getTime())) return null;
+  const when = (at ?? new Date()).toISOString();
+  const message = begins
+    ? `no data at ${when}: the first collection committed at ${begins.toISOString()}; nothing can be said about that time`
+    : 'no data: nothing has been collected yet (keygraph collect …); nothing can be said';
+  if (json) process.stdout.write(JSON.stringify({ noData: true, asOf: when, dataBegins: begins?.toISOString() ?? null, message }, null, 2) + '\n');
+  process.stderr.write(`${message}\n`);
+  return EXIT.unknown;
 }
 
 /** Human rendering of an impact result (stdout text). */
@@ -57,9 +97,12 @@ export function formatImpact(r: ImpactResult): string {
 export async function impactCommand(id: string, opts: { action?: string; json?: boolean; asOf?: string }): Promise<number> {
   const action = (opts.action ?? 'delete') as ImpactAction;
   if (!IMPACT_ACTIONS.includes(action)) throw new UsageError(`--action must be one of ${IMPACT_ACTIONS.join(', ')}`);
-  const asOf = parseAsOfOption(opts.asOf);
+  checkAsOfOption(opts.asOf);
   const rt = await openRuntime();
   try {
+    const asOf = await resolveAsOfOption(rt.database, opts.asOf);
+    const none = await noDataExit(rt.database, asOf, opts.json);
+    if (none !== null) return none;
     let r: ImpactResult | null;
     try {
       r = await impactOf(rt.database, id, { action, asOf, freshnessHours: rt.config.freshnessHours });

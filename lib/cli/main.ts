@@ -66,7 +66,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
     .description('what breaks if ID is deleted, disabled, rotated or renamed (exit 0 safe, 2 breaks, 3 unknown)')
     .argument('<id>', 'node id, e.g. gcp:my-project/ServiceAccountKey/0123abcd')
     .option('--action <action>', 'delete | disable | rotate | rename', 'delete')
-    .option('--as-of <time>', 'answer as of a past time (ISO 8601)')
+    .option('--as-of <time>', 'answer as of a past time: ISO 8601, run:N, 24h, 7d, yesterday… (exit 3 before the first collection)')
     .option('--json', 'print JSON')
     .action(run(impactCommand));
 
@@ -78,7 +78,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
     .option('--cluster <name>', 'cluster the manifests are deployed to (with --manifests)')
     .option('--namespace <ns>', 'namespace for manifest objects that carry none (with --manifests)', 'default')
     .option('--rule <rule>', 'only this rule (repeat)', repeatable, [])
-    .option('--as-of <time>', 'findings as of a past time (ISO 8601)')
+    .option('--as-of <time>', 'findings as of a past time: ISO 8601, run:N, 24h, 7d, yesterday… (exit 3 before the first collection)')
     .option('--json', 'print JSON')
     .action(run(checkCommand));
 
@@ -87,7 +87,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
     .description('stream an export: nodes, edges or the key audit, as CSV, JSON, NDJSON or GraphML (stdout or --output)')
     .requiredOption('--what <what>', 'nodes | edges | keys')
     .option('--format <format>', 'csv | json | ndjson | graphml (CSV starts with # comment lines: read with comment "#")', 'csv')
-    .option('--as-of <time>', 'the graph as of a past time (ISO 8601, or run:N)')
+    .option('--as-of <time>', 'the graph as of a past time: ISO 8601, run:N, 24h, 7d, yesterday…')
     .option('--cluster <name>', 'only this cluster (realm)')
     .option('--project <id>', 'only this GCP project (realm)')
     .option('--namespace <ns>', 'only this namespace')
@@ -129,8 +129,8 @@ export function buildProgram(setCode: (code: number) => void): Command {
   program
     .command('diff')
     .description('what changed between two times or runs: nodes and edges added, removed, changed; renamed Secrets')
-    .requiredOption('--from <time>', 'ISO 8601 time or run:N')
-    .option('--to <time>', 'ISO 8601 time or run:N (default: now)')
+    .requiredOption('--from <time>', 'ISO 8601 time, run:N, or a time ago (24h, 7d, yesterday…)')
+    .option('--to <time>', 'ISO 8601 time, run:N, or a time ago (default: now)')
     .option('--cluster <name>', 'only this cluster or project')
     .option('--json', 'print JSON')
     .action(run(diffCommand));

@@ -51,6 +51,11 @@ export interface ExportMeta {
   asOf: string;
   /** True when no as-of time was requested (the current state). */
   current: boolean;
+  /**
+   * True when keygraph has no data at `asOf`: no run had committed by then (before the first collection, or nothing
+   * collected). The export is then empty and says so: it is not an all-clear.
+   */
+  noData: boolean;
   what: string;
   format: ExportFormat;
   filters: ExportFilters;

@@ -1,20 +1,42 @@
 /**
  * History reads: one node's timeline, and the difference between the graph at two times.
  *
- * Times: `Date`s, or specs parsed by {@link resolveTime}: an ISO 8601 time, or `run:N` (the commit time of run N).
+ * Times: `Date`s, or specs resolved by {@link resolveTime} (the one resolver: ISO 8601, `run:N`, relative forms), and
+ * {@link dataBegins}: before it there is no data.
  */
 import { Prisma } from '../generated/prisma/client';
 import type { Database } from '../db';
 import { diffProperties, sameSecretData, type FieldChange } from '../graph/changes';
 import { live } from './read';
+import { checkNotFuture, parseTimeSpec, TimeSpecError } from '../time';
 
+export { TimeSpecError } from '../time';
+
+/** A committed run, as a point in time. */
+export interface RunMoment {
+  runId: number;
+  committedAt: Date;
+}
+
+/**
+ * One change of a node, as collections saw it. keygraph does not know the second a change happened, only between
+ * which two collections: it happened after `after` (the previous applied run of the same source/scope, which did
+ * not see it yet) and no later than `at` (when run `runId`, the first to see it, committed). Say "between run
+ * `after.runId` (time) and run `runId` (time)".
+ */
 export interface HistoryEvent {
+  /** Commit time of run `runId`: the latest the change can have happened. */
   at: Date;
   type: 'appeared' | 'changed' | 'disappeared' | 'referenced' | 'observed' | 'no longer referenced';
   source: string;
   scope: string;
-  /** Run that made the change. */
+  /** The first run that saw the change (for "disappeared": the first that no longer saw the object). */
   runId: number;
+  /**
+   * The run before `runId` of the same source/scope (succeeded or partial): the change happened after it. Null when
+   * `runId` is the first run of its source/scope (the change may be older than any collection).
+   */
+  after: RunMoment | null;
   changes: FieldChange[];
 }
 
@@ -57,7 +79,7 @@ export async function getNodeHistory(database: Database, id: string): Promise<No
     versions.forEach((v, i) => {
       const prev = versions[i - 1];
       const next = versions[i + 1];
-      const base = { source: v.source, scope: v.scope, runId: v.run_from, changes: [] as FieldChange[] };
+      const base = { source: v.source, scope: v.scope, runId: v.run_from, after: null as RunMoment | null, changes: [] as FieldChange[] };
       const contiguous = prev?.valid_to?.getTime() === v.valid_from.getTime();
       if (!contiguous) events.push({ at: v.valid_from, type: v.missing ? 'referenced' : 'appeared', ...base });
       else if (prev!.missing && !v.missing) events.push({ at: v.valid_from, type: 'observed', ...base });
@@ -69,6 +91,16 @@ export async function getNodeHistory(database: Database, id: string): Promise<No
     });
   }
   events.sort((a, b) => a.at.getTime() - b.at.getTime() || a.runId - b.runId);
+  const ids = [...new Set(events.map((e) => e.runId))];
+  const before = await database.prisma.$queryRaw<{ id: number; committed_at: Date | null; prev_id: number | null; prev_at: Date | null }[]>(Prisma.sql`
+    SELECT r.id, r.committed_at, p.id AS prev_id, p.committed_at AS prev_at
+    FROM runs r LEFT JOIN LATERAL (
+      SELECT q.id, q.committed_at FROM runs q
+      WHERE q.source = r.source AND q.scope = r.scope AND q.status IN ('succeeded', 'partial') AND q.committed_at < r.committed_at
+      ORDER BY q.committed_at DESC, q.id DESC LIMIT 1) p ON true
+    WHERE r.id = ANY(${ids}::int[])`);
+  const prevOf = new Map(before.map((r) => [r.id, r.prev_id !== null && r.prev_at ? { runId: r.prev_id, committedAt: r.prev_at } : null]));
+  for (const e of events) e.after = prevOf.get(e.runId) ?? null;
   const seen = await database.prisma.$queryRaw<{ id: number; source: string; scope: string; committed_at: Date }[]>(Prisma.sql`
     SELECT DISTINCT r.id, r.source, r.scope, r.committed_at FROM runs r JOIN node_versions v
       ON v.node_id = ${id} AND NOT v.missing AND v.source = r.source AND v.scope = r.scope
@@ -78,23 +110,47 @@ export async function getNodeHistory(database: Database, id: string): Promise<No
 }
 
 /**
- * Parses a time spec: ISO 8601 (`2026-11-20`, `2026-11-20T10:00:00Z`) or `run:N` (when run N committed).
- * Errors: malformed spec, unknown or uncommitted run.
+ * THE time resolver: every page, route handler, CLI command and export turns a user's time spec into a time with
+ * this. Forms (lib/time.ts parseTimeSpec, strict): ISO 8601, `run:N` (when run N's changes took effect: its commit
+ * time), relative (`30m`, `24h`, `7d`, `2w`), `now`, `today`, `yesterday`; years 1970..9999. A time more than a
+ * minute after `now` is refused unless `allowFuture`.
+ * Errors: {@link TimeSpecError} (malformed, out of range, future, unknown or never committed run) — a user's mistake,
+ * to answer with exit 1 / HTTP 400; any other error is the database's.
  */
-export async function resolveTime(database: Database, spec: string): Promise<Date> {
-  const run = /^run:(\d{1,9})$/.exec(spec.trim());
-  if (run) {
-    const r = await database.prisma.run.findUnique({ where: { id: Number(run[1]) } });
-    if (!r) throw new Error(`no run ${run[1]}`);
-    if (!r.committedAt) throw new Error(`run ${run[1]} never committed (status ${r.status})`);
-    return r.committedAt;
-  }
-  if (!/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(spec.trim())) {
-    throw new Error(`not a time: ${JSON.stringify(spec.slice(0, 60))} (use ISO 8601 like 2026-11-20T10:00:00Z, or run:N)`);
-  }
-  const d = new Date(spec.trim());
-  if (Number.isNaN(d.getTime())) throw new Error(`not a time: ${JSON.stringify(spec.slice(0, 60))}`);
-  return d;
+export async function resolveTime(
+  database: Database,
+  spec: string,
+  opts: { now?: Date; allowFuture?: boolean } = {},
+): Promise<Date> {
+  const now = opts.now ?? new Date();
+  const p = parseTimeSpec(spec, now);
+  if (p.kind === 'time') return opts.allowFuture ? p.at : checkNotFuture(p.at, spec, now);
+  const r = await database.prisma.run.findUnique({ where: { id: p.runId } });
+  if (!r) throw new TimeSpecError(`no run ${p.runId} (the Runs page lists them)`);
+  if (!r.committedAt) throw new TimeSpecError(`run ${p.runId} never committed (status ${r.status}): it changed nothing`);
+  return r.committedAt;
+}
+
+/**
+ * When the data begins: the commit time of the earliest applied (succeeded or partial) run of any source, or null
+ * when nothing was ever collected. A time before it is "no data at that time" (see {@link noDataAt}).
+ */
+export async function dataBegins(database: Database): Promise<Date | null> {
+  const r = await database.prisma.run.findFirst({
+    where: { status: APPLIED, committedAt: { not: null } },
+    orderBy: [{ committedAt: 'asc' }, { id: 'asc' }],
+    select: { committedAt: true },
+  });
+  return r?.committedAt ?? null;
+}
+
+/**
+ * True when keygraph has no data at `at` (undefined: now): nothing was collected before it (or ever). Every answer
+ * for such a time is "no data at that time" (UI), `noData: true` (API), exit 3 (CLI) — never an all-clear.
+ */
+export async function noDataAt(database: Database, at?: Date): Promise<boolean> {
+  const begins = await dataBegins(database);
+  return begins === null || (at !== undefined && at.getTime() < begins.getTime());
 }
 
 export interface DiffNode {

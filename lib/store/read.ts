@@ -11,6 +11,7 @@ import { Prisma } from '../generated/prisma/client';
 import type { Database } from '../db';
 import { parseId } from '../graph/ids';
 import { EDGE_KINDS, type EdgeKind } from '../graph/model';
+import { live } from './time-sql';
 
 /** A node's identity and whether it was observed: what lists, graphs and exports show of every node. */
 export interface NodeSummary {
@@ -49,16 +50,7 @@ export interface ReadOptions {
   asOf?: Date;
 }
 
-/**
- * The as-of condition on a versioned table alias: rows valid at `asOf` (`valid_from <= asOf < valid_to`), or the
- * open rows (`valid_to IS NULL`) when `asOf` is omitted. Used by every read and by exports (lib/export).
- */
-export function live(alias: string, asOf?: Date): Prisma.Sql {
-  const a = Prisma.raw(alias);
-  return asOf
-    ? Prisma.sql`${a}.valid_from <= ${asOf} AND (${a}.valid_to IS NULL OR ${a}.valid_to > ${asOf})`
-    : Prisma.sql`${a}.valid_to IS NULL`;
-}
+export { live };
 
 /**
  * The best assertion per node id among the `node_versions v` rows matching `where` (which must include the as-of

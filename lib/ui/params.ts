@@ -35,7 +35,7 @@ export const AS_OF_PARAM = 'asOf';
 /** Longest time spec read from a URL (longer values are cut, and then fail to parse with a clear message). */
 const MAX_SPEC = 64;
 
-/** The raw `?asOf=` time spec (ISO 8601 or `run:N`), trimmed; undefined when absent or empty (= now). */
+/** The raw `?asOf=` time spec (ISO 8601, `run:N`, relative: lib/time.ts), trimmed; undefined when absent or empty (= now). */
 export function asOfParam(sp: SearchParams): string | undefined {
   return param(sp, AS_OF_PARAM)?.slice(0, MAX_SPEC);
 }
@@ -72,36 +72,61 @@ export function withoutAsOf(href: string): string {
 
 /**
  * The point in time a page shows:
- * - `now`: no `asOf` parameter, the current state;
+ * - `now`: no `asOf` parameter (or `asOf=now`), the current state;
  * - `past`: the graph as it was at `at` (`spec` is kept as typed, for links);
+ * - `nodata`: `at` is before the first committed run (`begins`; null when nothing was ever collected): keygraph
+ *   knows nothing about that time. Pages show "no data at that time" instead of data — never an empty all-clear;
  * - `invalid`: an `asOf` that does not resolve (malformed, unknown run, future time): pages show `error` inline
  *   (app/_components/AsOfBanner.tsx) instead of data.
  */
 export type AsOf =
   | { state: 'now'; spec?: undefined; at?: undefined; error?: undefined }
   | { state: 'past'; spec: string; at: Date; error?: undefined }
+  | { state: 'nodata'; spec: string; at: Date; begins: Date | null; error?: undefined }
   | { state: 'invalid'; spec: string; at?: undefined; error: string };
 
 /** Resolves a time spec to a time (lib/store/history.ts `resolveTime` bound to a database); throws on a bad spec. */
 export type TimeResolver = (spec: string) => Promise<Date>;
 
+/** Options of {@link parseAsOf}. */
+export interface ParseAsOfOptions {
+  /** The current time (tests). */
+  now?: Date;
+  /** When the data begins (lib/store/history.ts `dataBegins` bound to a database); without it, no `nodata` state. */
+  dataBegins?: () => Promise<Date | null>;
+}
+
 /**
- * Reads `?asOf=` (ISO 8601 or `run:N`) with `resolve` (the store's `resolveTime`; injected so this module stays
- * free of the database). Never throws: a bad spec comes back as `invalid`. A time in the future is an error
- * (the inventory cannot be shown as of then; leave the parameter out for now). `now` is for tests.
+ * Reads `?asOf=` (the forms of lib/time.ts: ISO 8601, `run:N`, `24h`, `7d`, `yesterday`…) with `resolve` (the
+ * store's `resolveTime`; injected so this module stays free of the database). Never throws: a bad spec comes back
+ * as `invalid`, a time before the data begins as `nodata`. A time in the future is an error (the inventory cannot
+ * be shown as of then; leave the parameter out for now). A `Date` as third argument is `now` (tests).
  */
-export async function parseAsOf(sp: SearchParams, resolve: TimeResolver, now: Date = new Date()): Promise<AsOf> {
+export async function parseAsOf(sp: SearchParams, resolve: TimeResolver, opts: ParseAsOfOptions | Date = {}): Promise<AsOf> {
+  const { now = new Date(), dataBegins } = opts instanceof Date ? { now: opts } : opts;
   const spec = asOfParam(sp);
-  if (!spec) return { state: 'now' };
+  if (!spec || spec.toLowerCase() === 'now') return { state: 'now' };
   try {
     const at = await resolve(spec);
     if (at.getTime() > now.getTime() + 60_000) {
       return { state: 'invalid', spec, error: `${spec} is in the future: leave the time out to see the inventory now` };
     }
+    if (dataBegins) {
+      const begins = await dataBegins();
+      if (!begins || at.getTime() < begins.getTime()) return { state: 'nodata', spec, at, begins };
+    }
     return { state: 'past', spec, at };
   } catch (e) {
     return { state: 'invalid', spec, error: e instanceof Error ? e.message : String(e) };
   }
+}
+
+/**
+ * True when a page must show its banner instead of data: the time does not resolve (`invalid`) or keygraph has no
+ * data at that time (`nodata`; an empty page would read as an all-clear).
+ */
+export function hidesData(asOf: AsOf): asOf is Extract<AsOf, { state: 'invalid' | 'nodata' }> {
+  return asOf.state === 'invalid' || asOf.state === 'nodata';
 }
 
 /** Read options for lib/store/read.ts at a page's point in time (`{}`, the current state, unless `past`). */

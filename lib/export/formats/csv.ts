@@ -33,6 +33,7 @@ export function csvMetaLines(meta: ExportMeta): string {
     `keygraph export: ${meta.what}`,
     `generatedAt: ${meta.generatedAt}`,
     `asOf: ${meta.asOf}${meta.current ? ' (current state)' : ''}`,
+    ...(meta.noData ? ['noData: true (no run had committed by then: no data at that time, not an all-clear)'] : []),
     `filters: ${JSON.stringify(meta.filters)}`,
     `runs: ${meta.runs.length}`,
     ...meta.runs.map((r) => `run: ${JSON.stringify(r)}`),

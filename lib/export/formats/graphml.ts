@@ -57,6 +57,7 @@ function data(defs: KeyDef[], values: Record<string, unknown>, indent: string): 
 
 function header(meta: ExportMeta, keys: KeyDef[]): string {
   const desc = `keygraph export of ${meta.what}, generated ${meta.generatedAt}, as of ${meta.asOf}${meta.current ? ' (current state)' : ''}; ` +
+    (meta.noData ? 'NO DATA at that time (no run had committed by then; not an all-clear); ' : '') +
     `filters ${JSON.stringify(meta.filters)}; resting on ${meta.runs.length} run(s): ` +
     meta.runs.map((r) => `#${r.id} ${r.source}/${r.scope} ${r.status} ${r.committedAt}`).join(', ');
   return '<?xml version="1.0" encoding="UTF-8"?>\n' +
