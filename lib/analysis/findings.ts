@@ -45,6 +45,7 @@ import type { Database } from '../db';
 import { parseId } from '../graph/ids';
 import { completeKindsByRealm, latestRuns } from './freshness';
 import { atLeast, type Severity } from './severity';
+import { asOfPg, livePg } from '../store/time-sql';
 
 /** Every rule id with its human title and what it protects against. */
 export const RULES = {
@@ -122,12 +123,10 @@ function make(rule: RuleId, severity: Severity, title: string, objects: string[]
   return { id: findingId(rule, idParts ?? uniq.slice(0, 2)), rule, severity, title, objects: uniq, ...where(uniq[0]!), evidence, fix };
 }
 
-/** SQL text: rows of `alias` valid at asOf (literal from Date.toISOString, so safe to inline), or current rows. */
-function liveText(alias: string, asOf?: Date): string {
-  if (!asOf) return `${alias}.valid_to IS NULL`;
-  const t = `'${asOf.toISOString()}'::timestamptz`;
-  return `${alias}.valid_from <= ${t} AND (${alias}.valid_to IS NULL OR ${alias}.valid_to > ${t})`;
-}
+/** The as-of condition (lib/store/time-sql.ts, the one definition) with the time as parameter `$1`, or current rows. */
+const liveAt1 = (alias: string, asOf?: Date) => livePg(alias, asOf ? 1 : undefined);
+/** Parameters of a query whose only parameter is the as-of time (`$1`), when there is one. */
+const asOfParams = (asOf?: Date) => (asOf ? [asOf] : []);
 
 const name = (id: string) => {
   const p = parseId(id);
@@ -171,12 +170,12 @@ export async function computeFindings(database: Database, opts: FindingsOptions 
     await client.query(`SET LOCAL work_mem = '256MB'`);
     await client.query(`CREATE TEMP TABLE kg_n ON COMMIT DROP AS
       SELECT DISTINCT ON (v.node_id) v.node_id, v.provider, v.kind, v.realm, v.namespace, v.name, v.missing, v.properties
-      FROM node_versions v WHERE ${liveText('v', asOf)}
-      ORDER BY v.node_id, v.missing ASC, v.valid_from DESC`);
+      FROM node_versions v WHERE ${liveAt1('v', asOf)}
+      ORDER BY v.node_id, v.missing ASC, v.valid_from DESC`, asOfParams(asOf));
     await client.query(`CREATE TEMP TABLE kg_e ON COMMIT DROP AS
       SELECT DISTINCT ON (v.edge_key) v.kind, v.from_id, v.to_id, v.properties
-      FROM edge_versions v WHERE ${liveText('v', asOf)}
-      ORDER BY v.edge_key, v.valid_from DESC`);
+      FROM edge_versions v WHERE ${liveAt1('v', asOf)}
+      ORDER BY v.edge_key, v.valid_from DESC`, asOfParams(asOf));
     await client.query(`CREATE TEMP TABLE kg_cov (provider text, realm text, kind text) ON COMMIT DROP`);
     if (covRows.length) {
       await client.query(`INSERT INTO kg_cov SELECT * FROM unnest($1::text[], $2::text[], $3::text[])`, [
@@ -543,7 +542,7 @@ const unusedServiceAccounts: RuleImpl = async (ctx) => {
 // ------------------------------------------------------------------ history rules
 
 const podEnvStale: RuleImpl = async (ctx) => {
-  const asOfLit = ctx.asOf ? `'${ctx.asOf.toISOString()}'::timestamptz` : 'now()';
+  const asOfAt = asOfPg(ctx.asOf ? 1 : undefined);
   const { rows } = await ctx.client.query<{
     pod: string; secret: string; started: Date; changed_seen: Date; prev_seen: Date; keys: string[] | null; changed_keys: string[]; root: string;
   }>(
@@ -554,7 +553,7 @@ const podEnvStale: RuleImpl = async (ctx) => {
        FROM node_versions prev
        JOIN node_versions cur ON cur.node_id = prev.node_id AND cur.source = prev.source AND cur.scope = prev.scope
                               AND cur.valid_from = prev.valid_to AND NOT cur.missing
-       WHERE prev.valid_to IS NOT NULL AND prev.kind = 'Secret' AND NOT prev.missing AND cur.valid_from <= ${asOfLit}
+       WHERE prev.valid_to IS NOT NULL AND prev.kind = 'Secret' AND NOT prev.missing AND cur.valid_from <= ${asOfAt}
          AND jsonb_typeof(cur.properties->'fingerprints') = 'object' AND jsonb_typeof(prev.properties->'fingerprints') = 'object'),
      reads AS (
        SELECT e.from_id AS pod, e.to_id AS secret, e.properties->'keys' AS keys,
@@ -574,6 +573,7 @@ const podEnvStale: RuleImpl = async (ctx) => {
                      (SELECT o1.from_id FROM kg_e o1 WHERE o1.kind = 'OWNS' AND o1.to_id = r.pod LIMIT 1), r.pod) AS root
      FROM reads r JOIN changes c ON c.node_id = r.secret
      WHERE c.changed_seen > r.started`,
+    asOfParams(ctx.asOf),
   );
   const groups = new Map<string, typeof rows>();
   for (const r of rows) {
@@ -607,13 +607,13 @@ const podEnvStale: RuleImpl = async (ctx) => {
 };
 
 const renamedSecrets: RuleImpl = async (ctx) => {
-  const asOfLit = ctx.asOf ? `'${ctx.asOf.toISOString()}'::timestamptz` : 'now()';
+  const asOfAt = asOfPg(ctx.asOf ? 1 : undefined);
   const { rows } = await ctx.client.query<{ old_id: string; new_id: string; gone_at: Date; new_since: Date; refs: string[] }>(
     `WITH gone AS (
        SELECT DISTINCT ON (v.node_id) v.node_id, v.realm, v.namespace, v.properties->'fingerprints' AS fp,
               v.valid_to AS gone_at
        FROM node_versions v
-       WHERE v.provider = 'k8s' AND v.kind = 'Secret' AND NOT v.missing AND v.valid_to IS NOT NULL AND v.valid_to <= ${asOfLit}
+       WHERE v.provider = 'k8s' AND v.kind = 'Secret' AND NOT v.missing AND v.valid_to IS NOT NULL AND v.valid_to <= ${asOfAt}
        ORDER BY v.node_id, v.valid_to DESC)
      SELECT g.node_id AS old_id, n.node_id AS new_id, g.gone_at,
             (SELECT min(x.valid_from) FROM node_versions x WHERE x.node_id = n.node_id AND NOT x.missing) AS new_since,
@@ -625,6 +625,7 @@ const renamedSecrets: RuleImpl = async (ctx) => {
        AND NOT EXISTS (SELECT 1 FROM kg_n o WHERE o.node_id = g.node_id AND NOT o.missing)
        AND (SELECT min(x.valid_from) FROM node_versions x WHERE x.node_id = n.node_id AND NOT x.missing)
            > (SELECT min(x.valid_from) FROM node_versions x WHERE x.node_id = g.node_id AND NOT x.missing)`,
+    asOfParams(ctx.asOf),
   );
   return rows.map((r) => make(
     'renamed-secret', r.refs.length ? 'high' : 'info',
@@ -665,7 +666,7 @@ const tlsExpiring: RuleImpl = async (ctx) => {
 };
 
 const tlsReissue: RuleImpl = async (ctx) => {
-  const asOfLit = ctx.asOf ? `'${ctx.asOf.toISOString()}'::timestamptz` : 'now()';
+  const asOfAt = asOfPg(ctx.asOf ? 3 : undefined);
   const { rows } = await ctx.client.query<{ names: string; issued: number; serials: string[]; secrets: string[]; first: Date; last: Date }>(
     `WITH certs AS (
        SELECT v.node_id, c.cert->>'serialNumber' AS serial, (c.cert->>'validFrom')::timestamptz AS issued_at,
@@ -673,14 +674,14 @@ const tlsReissue: RuleImpl = async (ctx) => {
        FROM node_versions v
        CROSS JOIN LATERAL (SELECT coalesce(v.properties->'certificate', v.properties->'tls') AS cert) c
        WHERE v.provider = 'k8s' AND v.kind = 'Secret' AND NOT v.missing AND v.properties->>'type' = 'kubernetes.io/tls'
-         AND v.valid_from <= ${asOfLit}
+         AND v.valid_from <= ${asOfAt}
          AND jsonb_typeof(c.cert->'subjectAltName') = 'array' AND c.cert->>'validFrom' ~ '^\\d{4}-')
      SELECT names, count(DISTINCT serial)::int AS issued, array_agg(DISTINCT serial) AS serials,
             array_agg(DISTINCT node_id) AS secrets, min(issued_at) AS first, max(issued_at) AS last
      FROM certs
-     WHERE issued_at > ${asOfLit} - make_interval(days => $1::int) AND issued_at <= ${asOfLit} AND names IS NOT NULL
+     WHERE issued_at > ${asOfAt} - make_interval(days => $1::int) AND issued_at <= ${asOfAt} AND names IS NOT NULL
      GROUP BY names HAVING count(DISTINCT serial) >= $2::int`,
-    [ctx.limits.reissueWindowDays, ctx.limits.reissueCount],
+    [ctx.limits.reissueWindowDays, ctx.limits.reissueCount, ...asOfParams(ctx.asOf)],
   );
   return rows.map((r) => make(
     'tls-reissue-rate', 'high',

@@ -29,6 +29,7 @@ import { EDGE_KINDS, type EdgeKind } from '../graph/model';
 import { getNode, missingSummary, summary, type NodeSummary, type NodeSummaryRow } from '../store/read';
 import { INBOUND_DEPENDENCY_KINDS, leafKinds, OUTBOUND_DEPENDENCY_KINDS, relevantKinds } from './dependents';
 import { assessScopes, type SourceState } from './freshness';
+import { livePg } from '../store/time-sql';
 
 /** What is about to happen to the node. `disable` applies to GCP keys and service accounts (as delete for others);
  * `rename` to Kubernetes objects (references by the old name break, as with delete); `rotate` to keys and Secrets. */
@@ -139,10 +140,8 @@ function summaryOf(id: string, r: NodeRow | undefined): NodeSummary {
 
 const READS_AT_START = new Set(['env', 'envFrom', 'googleApplicationCredentials']);
 
-/** Parameters and SQL text of the as-of condition on alias `a` for a plain pg query (`$n` is the asOf parameter). */
-function liveParam(a: string, n: number, asOf?: Date): string {
-  return asOf ? `${a}.valid_from <= $${n} AND (${a}.valid_to IS NULL OR ${a}.valid_to > $${n})` : `${a}.valid_to IS NULL`;
-}
+/** The as-of condition on alias `a` (lib/store/time-sql.ts, the one definition); `$n` is the asOf parameter. */
+const liveParam = (a: string, n: number, asOf?: Date): string => livePg(a, asOf ? n : undefined);
 
 /**
  * One dependency hop out of an expanded node: the dependant reached, with its parallel edges (env + volume of one Secret) folded into one hop
