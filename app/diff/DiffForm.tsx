@@ -1,14 +1,14 @@
 import { Button, Group, NativeSelect, TextInput } from '@mantine/core';
 
 /**
- * The diff page's time and cluster choice: a plain GET form (works without JavaScript). Times are ISO 8601 or
- * `run:N`.
+ * The diff page's time and cluster choice: a plain GET form (works without JavaScript). Times are any form of
+ * lib/time.ts: ISO 8601, `run:N`, a time ago (`24h`, `7d`), `yesterday`.
  */
 export function DiffForm({ from, to, cluster, clusters }: { from: string; to: string; cluster: string; clusters: string[] }) {
   return (
     <form action="/diff" method="get" aria-label="Compare two times">
       <Group align="flex-end" gap="sm" wrap="wrap">
-        <TimeInput name="from" label="From" value={from} placeholder="run:1 or 2024-10-07T10:00:00Z" />
+        <TimeInput name="from" label="From" value={from} placeholder="run:1, 2024-10-07T10:00:00Z or 7d" />
         <TimeInput name="to" label="To" value={to} placeholder="run:2 or 2024-10-08T10:00:00Z" />
         <NativeSelect
           name="cluster"

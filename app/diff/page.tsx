@@ -8,7 +8,8 @@ import type { Metadata } from 'next';
 import { Alert, Badge, Card, Group, Stack, Text, Title } from '@mantine/core';
 import { db } from '@/lib/db';
 import { getEdges, getRun, type RunView } from '@/lib/store/read';
-import { diffGraph, latestRun, previousRun, resolveTime, runScopes, type GraphDiff } from '@/lib/store/history';
+import { diffGraph, latestRun, previousRun, resolveTime, runScopes, TimeSpecError, type GraphDiff } from '@/lib/store/history';
+import { parseTimeSpec } from '@/lib/time';
 import { parseId } from '@/lib/graph/ids';
 import { formatDate, nodeHref, runHref } from '@/lib/ui/format';
 import { beforeRunSpec, diffHref, param, withAsOf, type SearchParams } from '@/lib/ui/params';
@@ -32,14 +33,17 @@ interface End {
   run: RunView | null;
 }
 
+/** A time end through the one resolver (lib/store/history.ts resolveTime); a spec that does not resolve is `{error}`. */
 async function resolveEnd(spec: string): Promise<End | { spec: string; error: string }> {
+  let at: Date;
   try {
-    const at = await resolveTime(db(), spec);
-    const m = /^run:(\d+)$/.exec(spec);
-    return { spec, at, run: m ? await getRun(db(), Number(m[1])) : null };
+    at = await resolveTime(db(), spec);
   } catch (e) {
-    return { spec, error: e instanceof Error ? e.message : String(e) };
+    if (e instanceof TimeSpecError) return { spec, error: e.message };
+    throw e; // the database's: the error page, not a message that reads like a typo
   }
+  const p = parseTimeSpec(spec);
+  return { spec, at, run: p.kind === 'run' ? await getRun(db(), p.runId) : null };
 }
 
 export default async function DiffPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
@@ -67,7 +71,7 @@ export default async function DiffPage({ searchParams }: { searchParams: Promise
     if (!fromSpec && !cluster) cluster = latest.scope;
   }
   if (!fromSpec) {
-    const m = /^run:(\d+)$/.exec(toSpec);
+    const m = /^run:(\d{1,9})$/i.exec(toSpec);
     if (m) {
       const run = await getRun(database, Number(m[1]));
       const prev = run?.committedAt ? await previousRun(database, run.id) : null;

@@ -1,6 +1,6 @@
 /** URL parameters of the web UI: the as-of time and the links that keep it. */
 import { describe, expect, it } from 'vitest';
-import { beforeRunSpec, diffHref, parseAsOf, readOptionsFrom, runChangesHref, withAsOf, withoutAsOf } from './params';
+import { beforeRunSpec, diffHref, hidesData, parseAsOf, readOptionsFrom, runChangesHref, withAsOf, withoutAsOf } from './params';
 
 describe('withAsOf / withoutAsOf', () => {
   it('adds, replaces and removes asOf, keeping the rest of the link', () => {
@@ -31,6 +31,21 @@ describe('parseAsOf', () => {
     expect(bad).toMatchObject({ state: 'invalid', spec: 'yesterday', error: 'not a time: "yesterday"' });
     expect(readOptionsFrom(bad)).toEqual({});
     expect(await parseAsOf({ asOf: 'run:9' }, resolve)).toMatchObject({ state: 'invalid', error: /in the future/ });
+  });
+
+  it('a time before the data begins is nodata: pages show the banner instead of an empty all-clear', async () => {
+    const begins = new Date('2024-10-08T00:00:00Z');
+    const opts = { dataBegins: async () => begins, now: new Date('2024-10-09T00:00:00Z') };
+    const before = await parseAsOf({ asOf: 'run:1' }, resolve, opts);
+    expect(before).toEqual({ state: 'nodata', spec: 'run:1', at, begins });
+    expect(hidesData(before)).toBe(true);
+    const never = await parseAsOf({ asOf: 'run:1' }, resolve, { dataBegins: async () => null });
+    expect(never).toMatchObject({ state: 'nodata', begins: null });
+    const after = await parseAsOf({ asOf: 'run:1' }, resolve, { dataBegins: async () => new Date('2024-10-01T00:00:00Z') });
+    expect(after.state).toBe('past');
+    expect(hidesData(after)).toBe(false);
+    expect(hidesData(await parseAsOf({ asOf: 'nope' }, resolve))).toBe(true);
+    expect(await parseAsOf({ asOf: 'NOW' }, resolve, opts)).toEqual({ state: 'now' });
   });
 });
 
