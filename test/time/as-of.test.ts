@@ -174,6 +174,28 @@ describe('JSON API: every time form through nodes, search, impact and findings',
   });
 });
 
+describe('GET /api/v1/export: the same forms, the same 400, noData in the meta', () => {
+  const get = async (q: Record<string, string>) => {
+    const { GET } = await import('../../app/api/v1/export/route');
+    return GET(new Request(`http://127.0.0.1/api/v1/export?${new URLSearchParams({ what: 'nodes', format: 'json', ...q })}`));
+  };
+  it('answers run:N, refuses garbage and out of range with the API error shape, says noData before the first run', async () => {
+    const r1 = await get({ asOf: `run:${run(0).id}` });
+    expect(r1.status).toBe(200);
+    expect((await r1.json()).meta).toMatchObject({ asOf: run(0).at.toISOString(), noData: false });
+    for (const bad of [...GARBAGE, ...OUT_OF_RANGE, 'run:999999']) {
+      const r = await get({ asOf: bad });
+      expect(r.status, bad).toBe(400);
+      const body = await r.json();
+      expect(body.error).toMatchObject({ code: 'invalid_request', issues: [{ path: 'asOf' }] });
+      expect(body.error.message).toMatch(/^asOf: /);
+    }
+    const none = await (await get({ asOf: BEFORE })).json();
+    expect(none.meta).toMatchObject({ noData: true });
+    expect(none.items).toEqual([]);
+  });
+});
+
 describe('CLI: check, impact, export, diff', () => {
   it('check --as-of run:1 gives the findings of run 1 (not 0), run:2 those of now', async () => {
     const r1 = await runCli('check', '--as-of', `run:${run(0).id}`, '--json', '--fail-on', 'info');
