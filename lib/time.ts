@@ -107,6 +107,11 @@ export function parseTimeSpec(input: string, now: Date = new Date()): TimeSpec {
   throw new TimeSpecError(`not a time: ${quote(text)} (use ${TIME_FORMS})`);
 }
 
+/** True for the spec `now` (any case, spaces around): callers read the current state, not a past instant. */
+export function isNowSpec(spec: string | undefined): boolean {
+  return spec !== undefined && spec.trim().toLowerCase() === 'now';
+}
+
 /** Throws {@link TimeSpecError} when `at` is more than a minute after `now`: the inventory cannot be shown as of then. */
 export function checkNotFuture(at: Date, spec: string, now: Date = new Date()): Date {
   if (at.getTime() > now.getTime() + 60_000) {

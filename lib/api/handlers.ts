@@ -20,6 +20,7 @@ import { cachedFindings } from '../analysis/cache';
 import { filterFindings } from '../analysis/findings';
 import { log } from '../log';
 import { dataBegins, resolveTime, TimeSpecError } from '../store/history';
+import { isNowSpec } from '../time';
 import { FindingsQuery, ImpactQuery, NodeQuery, SearchQuery } from './schemas';
 import { buildOpenApi, type OpenApiDocument } from './openapi';
 
@@ -46,7 +47,7 @@ function invalidParam(path: string, message: string): Response {
  * response when the spec does not resolve (unknown run, future). Database errors propagate (500).
  */
 async function requestTime(database: Database, spec: string | undefined): Promise<{ at?: Date } | Response> {
-  if (spec === undefined) return {};
+  if (spec === undefined || isNowSpec(spec)) return {};
   try {
     return { at: await resolveTime(database, spec) };
   } catch (e) {

@@ -9,7 +9,7 @@ import { impactOf, IMPACT_ACTIONS, InvalidIdError, type ImpactAction, type Impac
 import type { Database } from '../db';
 import { openRuntime } from '../runtime';
 import { dataBegins, resolveTime } from '../store/history';
-import { parseTimeSpec, TimeSpecError } from '../time';
+import { isNowSpec, parseTimeSpec, TimeSpecError } from '../time';
 import { EXIT, UsageError } from './exit';
 
 /** Exit code for a verdict (DESIGN.md command-line contract). */
@@ -36,7 +36,7 @@ export function checkAsOfOption(v: string | undefined): void {
  * for a spec that does not resolve (malformed, unknown run, future); database errors propagate.
  */
 export async function resolveAsOfOption(database: Database, v: string | undefined): Promise<Date | undefined> {
-  if (v === undefined) return undefined;
+  if (v === undefined || isNowSpec(v)) return undefined;
   try {
     return await resolveTime(database, v);
   } catch (e) {

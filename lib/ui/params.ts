@@ -5,6 +5,7 @@
  * through {@link withAsOf}, so browsing the past stays in the past until the user leaves it.
  */
 import type { ReadOptions } from '../store/read';
+import { isNowSpec } from '../time';
 
 /** Next.js page `searchParams` (after awaiting). */
 export type SearchParams = Record<string, string | string[] | undefined>;
@@ -105,7 +106,7 @@ export interface ParseAsOfOptions {
 export async function parseAsOf(sp: SearchParams, resolve: TimeResolver, opts: ParseAsOfOptions | Date = {}): Promise<AsOf> {
   const { now = new Date(), dataBegins } = opts instanceof Date ? { now: opts } : opts;
   const spec = asOfParam(sp);
-  if (!spec || spec.toLowerCase() === 'now') return { state: 'now' };
+  if (!spec || isNowSpec(spec)) return { state: 'now' };
   try {
     const at = await resolve(spec);
     if (at.getTime() > now.getTime() + 60_000) {
