@@ -17,11 +17,11 @@ function changeText(c: FieldChange): string {
   return `${c.field} ${c.change}${c.after !== undefined ? `: ${v(c.after)}` : ''}`;
 }
 
-/** `between run 3 (2026-11-20T10:00:00.000Z) and run 5 (…)`, or `by run 3 (…), the first run of files/prod`. */
+/** `between run 3 (2026-11-20T10:00:00.000Z) and run 5 (…) of files/prod`, or `by run 3 (…), the first run of files/prod`. */
 export function whenText(e: HistoryEvent): string {
   const seen = `run ${e.runId} (${e.at.toISOString()})`;
   return e.after
-    ? `between run ${e.after.runId} (${e.after.committedAt.toISOString()}) and ${seen}`
+    ? `between run ${e.after.runId} (${e.after.committedAt.toISOString()}) and ${seen} of ${e.source}/${e.scope}`
     : `by ${seen}, the first run of ${e.source}/${e.scope}`;
 }
 
@@ -37,7 +37,7 @@ export async function historyCommand(id: string, opts: { json?: boolean }): Prom
     }
     const out = [`history of ${id}`];
     for (const e of h.events) {
-      out.push(`  ${e.type.padEnd(20)} ${whenText(e)}  ${e.source}/${e.scope}`);
+      out.push(`  ${e.type.padEnd(20)} ${whenText(e)}`);
       for (const c of e.changes) out.push(`      ${changeText(c)}`);
     }
     out.push(`  seen by ${h.seenBy.length} run(s)${h.seenBy.length ? `: ${h.seenBy.slice(0, 20).map((r) => r.runId).join(', ')}` : ''}`);

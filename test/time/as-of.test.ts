@@ -113,7 +113,7 @@ describe('history: between which runs a change happened', () => {
     expect(appeared).toMatchObject({ runId: run(0).id, after: null });
     const cli = await runCli('history', OLD);
     expect(cli.code).toBe(0);
-    expect(cli.out).toContain(`disappeared          between run ${run(0).id} (${run(0).at.toISOString()}) and run ${run(1).id} (${run(1).at.toISOString()})`);
+    expect(cli.out).toContain(`disappeared          between run ${run(0).id} (${run(0).at.toISOString()}) and run ${run(1).id} (${run(1).at.toISOString()}) of files/demo`);
     expect(cli.out).toMatch(new RegExp(`appeared +by run ${run(0).id} .*the first run of files/demo`));
   });
 });
