@@ -14,7 +14,7 @@ import { AnchorLink, ButtonLink } from './links';
 
 /**
  * The point in time a page shows, from its `?asOf=` (ISO 8601, `run:N`, `24h`, `7d`, `yesterday`…: the one resolver,
- * lib/store/history.ts resolveTime), `nodata` before the first committed run; never throws.
+ * lib/store/history.ts resolveTime), `nodata` before the first committed run; throws only the database's errors.
  */
 export async function pageAsOf(sp: SearchParams): Promise<AsOf> {
   return parseAsOf(sp, (spec) => resolveTime(db(), spec), { dataBegins: () => dataBegins(db()) });

@@ -1,5 +1,6 @@
 /** URL parameters of the web UI: the as-of time and the links that keep it. */
 import { describe, expect, it } from 'vitest';
+import { TimeSpecError } from '../time';
 import { beforeRunSpec, diffHref, hidesData, parseAsOf, readOptionsFrom, runChangesHref, withAsOf, withoutAsOf } from './params';
 
 describe('withAsOf / withoutAsOf', () => {
@@ -19,7 +20,8 @@ describe('parseAsOf', () => {
   const resolve = async (spec: string) => {
     if (spec === 'run:1') return at;
     if (spec === 'run:9') return new Date('2999-01-01T00:00:00Z');
-    throw new Error(`not a time: "${spec}"`);
+    if (spec === 'db-down') throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+    throw new TimeSpecError(`not a time: "${spec}"`);
   };
   it('reads now, a past time, and errors without throwing', async () => {
     expect(await parseAsOf({}, resolve)).toEqual({ state: 'now' });
@@ -46,6 +48,8 @@ describe('parseAsOf', () => {
     expect(hidesData(after)).toBe(false);
     expect(hidesData(await parseAsOf({ asOf: 'nope' }, resolve))).toBe(true);
     expect(await parseAsOf({ asOf: 'NOW' }, resolve, opts)).toEqual({ state: 'now' });
+    // A database failure is not the user's mistake: it propagates (the page's error page), never "not a time".
+    await expect(parseAsOf({ asOf: 'db-down' }, resolve)).rejects.toThrow(/ECONNREFUSED/);
   });
 });
 

@@ -5,7 +5,7 @@
  * through {@link withAsOf}, so browsing the past stays in the past until the user leaves it.
  */
 import type { ReadOptions } from '../store/read';
-import { isNowSpec } from '../time';
+import { isNowSpec, TimeSpecError } from '../time';
 
 /** Next.js page `searchParams` (after awaiting). */
 export type SearchParams = Record<string, string | string[] | undefined>;
@@ -86,7 +86,7 @@ export type AsOf =
   | { state: 'nodata'; spec: string; at: Date; begins: Date | null; error?: undefined }
   | { state: 'invalid'; spec: string; at?: undefined; error: string };
 
-/** Resolves a time spec to a time (lib/store/history.ts `resolveTime` bound to a database); throws on a bad spec. */
+/** Resolves a time spec to a time (lib/store/history.ts `resolveTime` bound to a database); throws `TimeSpecError` on a bad spec. */
 export type TimeResolver = (spec: string) => Promise<Date>;
 
 /** Options of {@link parseAsOf}. */
@@ -99,8 +99,9 @@ export interface ParseAsOfOptions {
 
 /**
  * Reads `?asOf=` (the forms of lib/time.ts: ISO 8601, `run:N`, `24h`, `7d`, `yesterday`…) with `resolve` (the
- * store's `resolveTime`; injected so this module stays free of the database). Never throws: a bad spec comes back
- * as `invalid`, a time before the data begins as `nodata`. A time in the future is an error (the inventory cannot
+ * store's `resolveTime`; injected so this module stays free of the database). A bad spec (the resolver throws
+ * lib/time.ts `TimeSpecError`) comes back as `invalid`, a time before the data begins as `nodata`; any other error
+ * (the database's) propagates, so a page shows its error page rather than blaming the user's time. A time in the future is an error (the inventory cannot
  * be shown as of then; leave the parameter out for now). A `Date` as third argument is `now` (tests).
  */
 export async function parseAsOf(sp: SearchParams, resolve: TimeResolver, opts: ParseAsOfOptions | Date = {}): Promise<AsOf> {
@@ -118,7 +119,8 @@ export async function parseAsOf(sp: SearchParams, resolve: TimeResolver, opts: P
     }
     return { state: 'past', spec, at };
   } catch (e) {
-    return { state: 'invalid', spec, error: e instanceof Error ? e.message : String(e) };
+    if (e instanceof TimeSpecError) return { state: 'invalid', spec, error: e.message };
+    throw e; // the database's (down, timed out): an error page, not "not a time"
   }
 }
 
