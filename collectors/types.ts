@@ -3,8 +3,7 @@
  * everything read from the given paths (manifests, kubectl dumps, gcloud / REST JSON), maps them, and says which
  * kinds a complete input covers. Registered in collectors/index.ts.
  */
-import type { CollectionError, CollectionResult } from '../lib/graph/records';
-import type { NodeKindKey } from '../lib/graph/model';
+import type { CollectionError, CollectionResult, CollectionSkip } from '../lib/graph/records';
 import type { Fingerprinter } from '../lib/secrets/fingerprint';
 import type { RunSource } from '../lib/store/write';
 
@@ -14,6 +13,10 @@ export interface FileContext {
   /** `--namespace`: namespace for namespaced objects that carry none. */
   namespace: string;
   fingerprint: Fingerprinter;
+  /** `--complete`: the input lists the whole cluster, so every Kubernetes kind keygraph maps is covered in every
+   * namespace (what the input does not hold is gone). Default: a kind is covered only in the namespaces where the
+   * input holds objects of it (lib/graph/records.ts KindCoverage.namespaces). Sources without namespaces ignore it. */
+  complete?: boolean;
 }
 
 export interface FileSink {
@@ -21,6 +24,9 @@ export interface FileSink {
   accept(doc: unknown, where: string): boolean;
   /** Documents taken but not mappable (e.g. a Secret without a valid name): reported, the run is partial. */
   readonly warnings: CollectionError[];
+  /** Documents taken but deliberately not mapped (kind not read, invalid namespace or name, duplicate id), with
+   * `where` = `file:line`: reported with the run, which they do NOT make partial. */
+  readonly skipped?: CollectionSkip[];
   /** Documents taken so far. */
   readonly accepted: number;
   /** The runs this source's documents become (one per scope, e.g. per GCP project). */
@@ -31,8 +37,12 @@ export interface FileSinkOutput {
   source: RunSource;
   scope: string;
   result: Pick<CollectionResult, 'nodes' | 'edges'>;
-  /** Kinds a complete reading of the input lists completely (everything else is kept as it was). */
-  coveredKinds: NodeKindKey[];
+  /** Kind keys (`PROVIDER:KIND`) a complete reading of the input lists completely in the whole scope (everything
+   * else is kept as it was). */
+  coveredKinds: string[];
+  /** Kind keys a complete reading lists completely only in some namespaces: kind key → namespaces (non-empty). A
+   * kind in both fields counts as covered everywhere. */
+  coveredInNamespaces?: Record<string, string[]>;
 }
 
 export interface FileCollector {

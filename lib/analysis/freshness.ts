@@ -6,7 +6,9 @@
  * before `asOf`) is looked at: it must be no older than the freshness limit (`KEYGRAPH_FRESHNESS_HOURS`, default 24)
  * and must have listed every relevant kind completely (run `coverage[kind].complete`; a kind absent from coverage
  * was not listed and counts as incomplete). Failed runs changed nothing, so they are skipped: the state on record is
- * that of the latest committed run, and its age is what counts.
+ * that of the latest committed run, and its age is what counts. A kind listed completely only in some namespaces
+ * (`coverage[kind].namespaces`: a files run that held objects of it only there) counts for a question about one of
+ * those namespaces, and not for a question about another namespace or the whole cluster.
  *
  * Relevant scopes: for a Kubernetes object, every `k8s`/`files` run scope named after its cluster (its realm); for
  * a GCP object, its project's `gcp` runs and every cluster's runs (any Secret anywhere may hold a key; any
@@ -17,6 +19,7 @@
  */
 import { Prisma } from '../generated/prisma/client';
 import type { Database } from '../db';
+import { nodeKindSpec } from '../graph/model';
 
 /** The state of one source/scope as far as an answer is concerned. */
 export interface SourceState {
@@ -50,7 +53,17 @@ interface LatestRun {
   scope: string;
   status: string;
   committed_at: Date;
-  coverage: Record<string, { complete?: boolean } | undefined>;
+  coverage: Record<string, { complete?: boolean; namespaces?: string[] } | undefined>;
+}
+
+/** One kind listed completely in a realm: `namespace` null means in every namespace (see {@link coverageRows}). */
+export interface CoverageRow {
+  provider: 'k8s' | 'gcp';
+  /** Cluster name or GCP project id. */
+  realm: string;
+  /** API kind, without the provider prefix (`Secret`). */
+  kind: string;
+  namespace: string | null;
 }
 
 /**
@@ -82,6 +95,19 @@ export interface RelevantScopes {
   clusters: string | '*' | null;
   /** GCP project whose `gcp` runs are relevant. */
   project: string | null;
+  /** Namespace of a Kubernetes target: a k8s run's kind listed completely only in some namespaces counts when they
+   * include this one. Absent (cluster-wide questions, GCP targets): only kinds listed completely everywhere count. */
+  namespace?: string | null;
+}
+
+/** Kind keys of `provider` that `coverage` lists completely, each with its namespaces (null = everywhere). */
+function completeKinds(coverage: LatestRun['coverage'] | null | undefined, provider: 'k8s' | 'gcp'): Map<string, string[] | null> {
+  const out = new Map<string, string[] | null>();
+  for (const [k, c] of Object.entries(coverage ?? {})) {
+    if (!k.startsWith(provider + ':') || !c?.complete) continue;
+    out.set(k, Array.isArray(c.namespaces) ? c.namespaces.filter((n) => typeof n === 'string') : null);
+  }
+  return out;
 }
 
 /**
@@ -101,13 +127,36 @@ export async function assessScopes(
   const kindList = [...kinds];
   const states: SourceState[] = [];
   const reasons: string[] = [];
+  const namespace = scopes.namespace ?? null;
   const judge = (r: LatestRun, provider: 'k8s' | 'gcp'): SourceState => {
     const ageHours = (now - new Date(r.committed_at).getTime()) / 3_600_000;
-    const incompleteKinds = kindList.filter((k) => k.startsWith(provider + ':') && !r.coverage?.[k]?.complete);
+    const complete = completeKinds(r.coverage, provider);
+    const incompleteKinds: string[] = [];
+    const notInInput: string[] = [];
+    for (const k of kindList) {
+      if (!k.startsWith(provider + ':')) continue;
+      if (!complete.has(k)) incompleteKinds.push(k);
+      else {
+        const only = complete.get(k);
+        if (only && !(provider === 'k8s' && namespace !== null && only.includes(namespace))) {
+          incompleteKinds.push(k);
+          notInInput.push(k);
+        }
+      }
+    }
     const stale = ageHours > opts.freshnessHours;
     const why: string[] = [];
     if (stale) why.push(`last collected ${ageHours.toFixed(1)} h ago (limit ${opts.freshnessHours} h)`);
-    if (incompleteKinds.length) why.push(`not listed completely: ${incompleteKinds.join(', ')}`);
+    const notListed = incompleteKinds.filter((k) => !notInInput.includes(k));
+    if (notListed.length) why.push(`not listed completely: ${notListed.join(', ')}`);
+    if (notInInput.length) {
+      const plural = (k: string) => nodeKindSpec(provider, k.slice(provider.length + 1)).plural;
+      why.push(
+        namespace !== null && provider === 'k8s'
+          ? `${notInInput.map(plural).join(', ')} of namespace ${namespace} not in the input`
+          : `${notInInput.map(plural).join(', ')} listed only in namespace(s) ${[...new Set(notInInput.flatMap((k) => complete.get(k) ?? []))].sort().join(', ')}`,
+      );
+    }
     return {
       source: r.source, scope: r.scope, runId: r.id, status: r.status, committedAt: r.committed_at,
       ageHours: Math.round(ageHours * 10) / 10, incompleteKinds, ok: why.length === 0,
@@ -135,18 +184,56 @@ export async function assessScopes(
 }
 
 /**
- * Kinds listed completely by the latest committed run of EVERY source/scope of each realm (cluster or project):
- * `realm → Set<PROVIDER:KIND>`. A realm with any scope that did not list a kind completely lacks that kind. Used
- * by findings that need evidence of absence (unused objects, keys GCP no longer lists).
+ * What the latest committed run of EVERY source/scope of each realm (cluster or project) listed completely: one row
+ * per (provider, realm, kind, namespace), `namespace` null meaning every namespace. Scopes of a realm are
+ * intersected: a kind counts only when every scope listed it completely, and namespace sets intersect (every
+ * namespace ∩ S = S; a kind whose sets do not meet has no row). Used by findings that need evidence of absence
+ * (dangling references, unused objects, keys GCP no longer lists); `runs` from {@link latestRuns}.
+ */
+export function coverageRows(runs: LatestRun[]): CoverageRow[] {
+  const byRealm = new Map<string, { provider: 'k8s' | 'gcp'; realm: string; kinds: Map<string, Set<string> | null> }>();
+  for (const r of runs) {
+    const provider = runProvider(r);
+    const key = `${provider}:${r.scope}`;
+    const mine = new Map([...completeKinds(r.coverage, provider)].map(([k, ns]) => [k, ns ? new Set(ns) : null]));
+    const prev = byRealm.get(key);
+    if (!prev) {
+      byRealm.set(key, { provider, realm: r.scope, kinds: mine });
+      continue;
+    }
+    for (const [k, ns] of [...prev.kinds]) {
+      if (!mine.has(k)) {
+        prev.kinds.delete(k);
+        continue;
+      }
+      const other = mine.get(k) ?? null;
+      prev.kinds.set(k, ns === null ? other : other === null ? ns : new Set([...ns].filter((n) => other.has(n))));
+    }
+  }
+  const rows: CoverageRow[] = [];
+  for (const { provider, realm, kinds } of byRealm.values()) {
+    for (const [k, ns] of kinds) {
+      const kind = k.slice(provider.length + 1);
+      if (ns === null) rows.push({ provider, realm, kind, namespace: null });
+      else for (const n of [...ns].sort()) rows.push({ provider, realm, kind, namespace: n });
+    }
+  }
+  return rows;
+}
+
+/**
+ * Kinds listed completely EVERYWHERE by the latest committed run of every source/scope of each realm:
+ * `PROVIDER:REALM → Set<PROVIDER:KIND>` ({@link coverageRows} rows with namespace null). A kind listed completely
+ * only in some namespaces is not included: use coverageRows for per-namespace evidence.
  */
 export function completeKindsByRealm(runs: LatestRun[]): Map<string, Set<string>> {
   const byRealm = new Map<string, Set<string>>();
   for (const r of runs) {
-    const provider = `${runProvider(r)}:`;
-    const realm = `${provider}${r.scope}`;
-    const kinds = new Set(Object.entries(r.coverage ?? {}).filter(([k, c]) => k.startsWith(provider) && c?.complete).map(([k]) => k));
-    const prev = byRealm.get(realm);
-    byRealm.set(realm, prev ? new Set([...prev].filter((k) => kinds.has(k))) : kinds);
+    const realm = `${runProvider(r)}:${r.scope}`;
+    if (!byRealm.has(realm)) byRealm.set(realm, new Set());
+  }
+  for (const row of coverageRows(runs)) {
+    if (row.namespace === null) byRealm.get(`${row.provider}:${row.realm}`)!.add(`${row.provider}:${row.kind}`);
   }
   return byRealm;
 }

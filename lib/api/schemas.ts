@@ -19,6 +19,32 @@ export const NodeId = z
   .refine((s) => parseId(s) !== null, { message: 'not a keygraph id (k8s:CLUSTER/NAMESPACE/KIND/NAME, k8s:CLUSTER/KIND/NAME, gcp:PROJECT/ServiceAccount/EMAIL, gcp:PROJECT/ServiceAccountKey/KEY_ID)' })
   .meta({ description: 'Node id, e.g. `k8s:prod/payments/Secret/stripe-key`. URL-encode it in paths and queries.', examples: ['k8s:demo/ota/Secret/targets-backup-key'] });
 
+/** Control characters (U+0000–U+001F, U+007F): refused in every free-text field (PostgreSQL cannot store NUL). */
+export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+/**
+ * A free-text query field (search term, kind, realm, namespace…) of at most `max` characters: any text except
+ * control characters, which no name holds and which PostgreSQL refuses (NUL is error 22021). Used by every
+ * free-text field of the API and, through {@link freeTextIssues}, by the pages.
+ */
+export function freeText(max: number) {
+  return z.string().max(max).refine((s) => !CONTROL_CHARACTERS.test(s), { message: 'must not contain control characters (U+0000–U+001F, U+007F)' });
+}
+
+/**
+ * The issues of free-text values read from a page's URL (`{q: …, kind: …}`; undefined values are skipped), checked
+ * with {@link freeText}: `[{path, message}]`, empty when all are valid. Pages show them inline instead of querying.
+ */
+export function freeTextIssues(values: Record<string, string | undefined>, max = 1024): { path: string; message: string }[] {
+  const out: { path: string; message: string }[] = [];
+  for (const [path, v] of Object.entries(values)) {
+    if (v === undefined) continue;
+    const r = freeText(max).safeParse(v);
+    if (!r.success) out.push(...r.error.issues.map((i) => ({ path, message: i.message })));
+  }
+  return out;
+}
+
 /**
  * `asOf`: a time spec, checked here for its form only (lib/time.ts, strict; no transform: `new Date` is lenient).
  * Handlers resolve it with lib/store/history.ts resolveTime (`run:N` needs the database; the future is refused).
@@ -45,11 +71,11 @@ const Flag = z.enum(['1', '0', 'true', 'false']).transform((v) => v === '1' || v
 
 export const NodeQuery = z.object({ id: NodeId, asOf: AsOf.optional() });
 export const SearchQuery = z.object({
-  q: z.string().max(300).default('').meta({ description: 'Exact id, or a substring of the name or namespace/name.' }),
-  kind: z.string().max(64).optional().meta({ description: 'API kind (`Secret`, `Deployment`…).' }),
+  q: freeText(300).default('').meta({ description: 'Exact id, or a substring of the name or namespace/name.' }),
+  kind: freeText(64).optional().meta({ description: 'API kind (`Secret`, `Deployment`…).' }),
   provider: z.enum(['k8s', 'gcp']).optional(),
-  realm: z.string().max(320).optional().meta({ description: 'Cluster name or GCP project id.' }),
-  namespace: z.string().max(320).optional(),
+  realm: freeText(320).optional().meta({ description: 'Cluster name or GCP project id.' }),
+  namespace: freeText(320).optional(),
   missing: Flag.optional().meta({ description: 'Only missing (referenced but not observed) nodes.' }),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: z.coerce.number().int().min(0).max(100_000).default(0),
@@ -63,9 +89,9 @@ export const ImpactQuery = z.object({
 export const FindingsQuery = z.object({
   severity: z.enum(SEVERITIES).optional().meta({ description: 'Minimum severity.' }),
   rule: z.enum(RULE_IDS).optional(),
-  kind: z.string().max(64).optional().meta({ description: 'Only findings involving a node of this API kind.' }),
-  realm: z.string().max(320).optional().meta({ description: 'Cluster name or GCP project id of the primary object.' }),
-  namespace: z.string().max(320).optional(),
+  kind: freeText(64).optional().meta({ description: 'Only findings involving a node of this API kind.' }),
+  realm: freeText(320).optional().meta({ description: 'Cluster name or GCP project id of the primary object.' }),
+  namespace: freeText(320).optional(),
   node: NodeId.optional().meta({ description: 'Only findings involving this node.' }),
   limit: z.coerce.number().int().min(1).max(5000).default(500),
   offset: z.coerce.number().int().min(0).default(0),
@@ -175,7 +201,7 @@ export const ImpactNoDataResponse = NoDataResponse.extend({
 
 export const ErrorResponse = z.object({
   error: z.object({
-    code: z.enum(['invalid_request', 'not_found', 'internal']),
+    code: z.enum(['invalid_request', 'not_found', 'unavailable', 'internal']),
     message: z.string(),
     issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   }),

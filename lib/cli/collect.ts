@@ -7,7 +7,7 @@ import { collectKubernetesLive, loadKubeConfig } from '../../collectors/kubernet
 import { collectGcpLive } from '../../collectors/gcp-iam/live';
 import { openRuntime, type Runtime } from '../runtime';
 import { startRun, type RunHandle, type RunSource, type RunSummary } from '../store/write';
-import type { CollectionResult } from '../graph/records';
+import type { CollectionResult, CollectionSkip } from '../graph/records';
 import { EXIT, UsageError } from './exit';
 
 function progress(line: string) {
@@ -32,6 +32,33 @@ export function printSummary(scope: string, s: RunSummary): void {
   }
   for (const e of s.errors.slice(0, 50)) process.stderr.write(`  skipped ${e.where}: ${e.message}\n`);
   if (s.errors.length > 50) process.stderr.write(`  … and ${s.errors.length - 50} more (see the run page)\n`);
+  if (s.skipped.length) process.stdout.write(formatSkipped(s.skipped));
+}
+
+/** Most skipped documents a human summary lists (the run page and `--json` have all). */
+export const SKIPPED_LISTED = 20;
+
+/**
+ * The human report of skipped documents: counts per reason, then the first {@link SKIPPED_LISTED} documents
+ * (`where: Kind namespace/name: message`). Names are printed with control and bidi characters escaped.
+ */
+export function formatSkipped(skipped: CollectionSkip[]): string {
+  const byReason = new Map<string, number>();
+  for (const s of skipped) byReason.set(s.reason, (byReason.get(s.reason) ?? 0) + 1);
+  const reasons = [...byReason].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([r, n]) => `${r} ${n}`);
+  const lines = [`  skipped documents (not mapped; the run is not partial because of them): ${skipped.length} (${reasons.join(', ')})`];
+  const sorted = [...skipped].sort((a, b) => a.reason.localeCompare(b.reason));
+  for (const s of sorted.slice(0, SKIPPED_LISTED)) {
+    const obj = [s.kind, [s.namespace, s.name].filter((x) => x !== undefined).join('/')].filter(Boolean).join(' ');
+    lines.push(`    ${s.reason}: ${printable(s.where)}: ${printable(obj)}: ${printable(s.message)}`);
+  }
+  if (skipped.length > SKIPPED_LISTED) lines.push(`    … and ${skipped.length - SKIPPED_LISTED} more (see the run page or --json)`);
+  return lines.join('\n') + '\n';
+}
+
+/** Escapes control, bidi and other invisible formatting characters so a hostile name cannot rewrite the terminal. */
+function printable(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function exitFor(summaries: RunSummary[]): number {
@@ -78,11 +105,12 @@ async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
 export async function collectFilesInto(
   rt: Pick<Runtime, 'database' | 'fingerprint'>,
   paths: string[],
-  opts: { cluster: string; namespace: string; quiet?: boolean },
+  opts: { cluster: string; namespace: string; quiet?: boolean; complete?: boolean },
 ): Promise<{ scope: string; summary: RunSummary }[]> {
   const { collections, errors, documents } = await collectFiles(paths, {
     cluster: opts.cluster,
     namespace: opts.namespace,
+    complete: opts.complete === true,
     fingerprint: rt.fingerprint,
     onProgress: opts.quiet ? undefined : (p) => progress(`read ${p.documents} documents (${p.file})`),
   });
@@ -93,13 +121,18 @@ export async function collectFilesInto(
   }
   const out: { scope: string; summary: RunSummary }[] = [];
   for (const c of collections) {
-    const run = await startCollection(rt, c.source, c.scope, { paths, namespace: opts.namespace });
+    const run = await startCollection(rt, c.source, c.scope, { paths, namespace: opts.namespace, ...(opts.complete && { complete: true }) });
     out.push({ scope: c.scope, summary: await run.commit(c.result) });
   }
   return out;
 }
 
-export async function collectFilesCommand(paths: string[], opts: { cluster: string; namespace: string; json?: boolean }): Promise<number> {
+/**
+ * `keygraph collect files PATH… --cluster NAME [--namespace NS] [--complete] [--json]`. Without `--complete` a
+ * Kubernetes kind counts as listed only in the namespaces where the input holds objects of it; with it, the input is
+ * the whole cluster (every mapped kind complete everywhere: what it does not hold is marked gone).
+ */
+export async function collectFilesCommand(paths: string[], opts: { cluster: string; namespace: string; json?: boolean; complete?: boolean }): Promise<number> {
   validateName(opts.cluster, '--cluster');
   validateName(opts.namespace, '--namespace');
   return withRuntime(async (rt) => {

@@ -34,6 +34,11 @@ export function buildProgram(setCode: (code: number) => void): Command {
     .argument('<paths...>', 'files or folders')
     .requiredOption('--cluster <name>', 'cluster name used in node ids (k8s:CLUSTER/…)')
     .option('--namespace <ns>', 'namespace for objects that carry none', 'default')
+    .option(
+      '--complete',
+      'the input lists the whole cluster: every kind is complete in every namespace, and what it does not hold is marked gone ' +
+        '(default: a kind counts as listed only in the namespaces where the input holds objects of it)',
+    )
     .option('--json', 'print the run summary as JSON')
     .action(run(collectFilesCommand));
   collectCmd

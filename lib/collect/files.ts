@@ -2,9 +2,12 @@
  * `keygraph collect files`: reads every document under the given paths, offers each to the registered file
  * collectors (collectors/index.ts), and returns one collection per source/scope found.
  *
- * Coverage: when every file was read, each sink's kinds are complete (what the folder no longer contains is gone).
- * When any file or document could not be read or placed, nothing is marked gone (every kind incomplete) and the
- * run is partial: the skipped file might have held anything.
+ * Coverage: when every file was read, each sink's covered kinds are complete (what the input no longer contains is
+ * gone), everywhere or only in the namespaces the sink names (a Kubernetes kind is covered only where the input holds
+ * objects of it, unless `complete`: collectors/kubernetes/files.ts). When any file or document could not be read or
+ * placed, nothing is marked gone (every kind incomplete) and the run is partial: the skipped file might have held
+ * anything. Documents a sink deliberately skipped (kind not read, invalid namespace, duplicate id) are reported in
+ * `result.skipped` and do not make the run partial.
  */
 import { FILE_COLLECTORS } from '../../collectors';
 import type { FileContext } from '../../collectors/types';
@@ -53,13 +56,22 @@ export async function collectFiles(paths: string[], opts: FilesOptions): Promise
   for (const s of sinks) errors.push(...s.warnings);
   const collections = sinks
     .filter((s) => s.accepted > 0)
-    .flatMap((s) => s.finish())
-    .map(({ source, scope, result, coveredKinds }) => {
+    // A sink's skipped documents go with its first run (a Kubernetes sink has one run, per cluster).
+    .flatMap((sink) => sink.finish().map((out, i) => ({ skipped: i === 0 ? (sink.skipped ?? []) : [], out })))
+    .map(({ skipped, out: { source, scope, result, coveredKinds, coveredInNamespaces } }) => {
+      const everywhere = new Set(coveredKinds);
       const counts = new Map<string, number>();
-      for (const n of result.nodes) counts.set(`${n.provider}:${n.kind}`, (counts.get(`${n.provider}:${n.kind}`) ?? 0) + 1);
+      const inNamespaces = new Map(Object.entries(coveredInNamespaces ?? {}).filter(([k, ns]) => !everywhere.has(k) && ns.length));
+      for (const n of result.nodes) {
+        const k = `${n.provider}:${n.kind}`;
+        const only = inNamespaces.get(k);
+        if (only && !(n.namespace !== null && only.includes(n.namespace))) continue;
+        counts.set(k, (counts.get(k) ?? 0) + 1);
+      }
       const coverage: CollectionResult['coverage'] = {};
       for (const k of coveredKinds) coverage[k] = { complete: errors.length === 0, count: counts.get(k) ?? 0 };
-      return { source, scope, result: { ...result, coverage, errors } };
+      for (const [k, ns] of inNamespaces) coverage[k] = { complete: errors.length === 0, count: counts.get(k) ?? 0, namespaces: [...new Set(ns)].sort() };
+      return { source, scope, result: { ...result, coverage, errors, skipped } };
     });
   return { collections, errors, documents };
 }

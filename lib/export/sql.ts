@@ -1,28 +1,32 @@
 /**
  * SQL helpers for export filters. Node ids encode provider, realm, namespace and kind (lib/graph/ids.ts), so an
- * edge endpoint can be filtered on its id alone, without a join: `k8s:CLUSTER/NAMESPACE/KIND/NAME` (4 segments,
- * namespaced), `k8s:CLUSTER/KIND/NAME` and `gcp:PROJECT/KIND/NAME` (3 segments).
+ * edge endpoint can be filtered on its id alone, without a join, through the SQL id functions `kg_id_*` (migration
+ * 20261203180000_id_functions: they parse exactly as parseId does; NULL parts for a string that is not an id).
  */
 import { Prisma } from '../generated/prisma/client';
+import type { Provider } from '../graph/model';
 import type { ExportFilters } from './types';
 
-/** Number of `/` in an id expression. */
-const slashes = (id: Prisma.Sql) => Prisma.sql`(length(${id}) - length(replace(${id}, '/', '')))`;
-
-/** SQL expressions for the parts of a node id held in column/expression `id`. */
+/** SQL expressions for the parts of a node id held in column/expression `id` (namespace NULL when cluster-scoped). */
 export function idParts(id: Prisma.Sql) {
   return {
-    provider: Prisma.sql`split_part(${id}, ':', 1)`,
-    realm: Prisma.sql`split_part(substr(${id}, 5), '/', 1)`,
-    namespace: Prisma.sql`(CASE WHEN ${id} LIKE 'k8s:%' AND ${slashes(id)} = 3 THEN split_part(${id}, '/', 2) END)`,
-    kind: Prisma.sql`(CASE WHEN ${slashes(id)} = 3 THEN split_part(${id}, '/', 3) ELSE split_part(${id}, '/', 2) END)`,
+    provider: Prisma.sql`kg_id_provider(${id})`,
+    realm: Prisma.sql`kg_id_realm(${id})`,
+    namespace: Prisma.sql`kg_id_namespace(${id})`,
+    kind: Prisma.sql`kg_id_kind(${id})`,
   };
 }
 
-/** A node kind filter: `Secret` (any provider) or `k8s:Secret`. */
+/** Every provider (the type checker keeps this in step with `Provider`). */
+const PROVIDER_NAMES: Record<Provider, true> = { k8s: true, gcp: true };
+
+/** A node kind filter: `Secret` (any provider) or `k8s:Secret` (a known provider before the first `:`). */
 export function splitKind(kind: string): { provider?: string; kind: string } {
-  const m = /^(k8s|gcp):(.+)$/.exec(kind);
-  return m ? { provider: m[1]!, kind: m[2]! } : { kind };
+  const i = kind.indexOf(':');
+  const provider = i > 0 ? kind.slice(0, i) : '';
+  return i > 0 && i < kind.length - 1 && Object.prototype.hasOwnProperty.call(PROVIDER_NAMES, provider)
+    ? { provider, kind: kind.slice(i + 1) }
+    : { kind };
 }
 
 /**

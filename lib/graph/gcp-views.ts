@@ -224,7 +224,7 @@ export async function serviceAccountView(
     await database.prisma.$queryRaw<{ to_id: string }[]>(Prisma.sql`
       SELECT DISTINCT v.to_id FROM edge_versions v
       WHERE v.kind = 'HOLDS_KEY' AND lower(v.properties->>'clientEmail') = ${gsa.name.toLowerCase()}
-        AND split_part(substr(v.to_id, 5), '/', 1) = ${gsa.realm} AND ${live('v', opts.asOf)}`)
+        AND kg_id_realm(v.to_id) = ${gsa.realm} AND ${live('v', opts.asOf)}`)
   )
     .map((r) => r.to_id)
     .filter((id) => !listed.has(id));

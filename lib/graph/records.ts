@@ -48,11 +48,19 @@ export interface EdgeRecord {
   properties: EdgeProperties;
 }
 
-/** Per-kind result of a listing. `complete` false means the kind's previous state must be kept. */
+/**
+ * Per-kind result of a listing. `complete` false means the kind's previous state must be kept. With `namespaces`,
+ * the kind was listed completely ONLY in those namespaces (a files run that held objects of the kind there): the
+ * store replaces that kind's state in those namespaces only, and an answer about another namespace treats the kind
+ * as not listed. Absent `namespaces`: listed completely everywhere (live collection, `collect files --complete`).
+ * `count` is the number of objects of the kind listed (in those namespaces).
+ */
 export interface KindCoverage {
   complete: boolean;
   count: number;
   error?: string;
+  /** Sorted, non-empty when present. */
+  namespaces?: string[];
 }
 
 export interface CollectionError {
@@ -61,13 +69,46 @@ export interface CollectionError {
   message: string;
 }
 
+/**
+ * An input object a collector did not map, and why (the run report lists them; never silent). Reasons:
+ * `kind-not-read` (a kind keygraph does not model, and nothing in it mentions a Secret or ServiceAccount),
+ * `invalid-namespace` (`metadata.namespace` present but not a DNS-1123 label: never moved to the default namespace),
+ * `invalid-name` (no `metadata.name` usable in an id), `duplicate-id` (an earlier document with the same id was
+ * replaced by a later one: `message` names the id). `message` never holds object content beyond kind, namespace, name.
+ */
+export interface SkippedObject {
+  kind: string;
+  apiVersion?: string;
+  name?: string;
+  namespace?: string;
+  reason: 'kind-not-read' | 'invalid-namespace' | 'invalid-name' | 'duplicate-id';
+  message: string;
+}
+
+/**
+ * An input object a collection did not map, as stored with the run (`runs.skipped`) and reported by `keygraph
+ * collect`: {@link SkippedObject} plus where it was (`file:line` for files, the API resource for live collection).
+ * Skipped objects do not make a run partial.
+ */
+export interface CollectionSkip {
+  where: string;
+  kind: string;
+  name?: string;
+  namespace?: string;
+  reason: string;
+  message: string;
+}
+
 /** What one collection produced. */
 export interface CollectionResult {
   nodes: NodeRecord[];
   edges: EdgeRecord[];
-  /** Keyed by NodeKindKey. Kinds not present were not listed at all (their state is kept). */
-  coverage: Partial<Record<NodeKindKey, KindCoverage>>;
+  /** Keyed by kind key (`PROVIDER:KIND`: a NodeKindKey, or the key of a generic kind of unmodelled objects). Kinds
+   * not present were not listed at all (their state is kept). */
+  coverage: Partial<Record<NodeKindKey | (string & {}), KindCoverage>>;
   errors: CollectionError[];
+  /** Input objects not mapped, and why (absent: none, or the collector does not report them). */
+  skipped?: CollectionSkip[];
 }
 
 /**

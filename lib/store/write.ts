@@ -10,15 +10,23 @@
  * content hash) are not rewritten; changed ones get a new version; gone ones are closed. Rows are bulk-loaded with
  * COPY into temporary staging tables and merged with set-based SQL (never one statement per object).
  *
+ * Coverage per namespace: a kind listed completely with `namespaces` (a files run that held objects of the kind
+ * only there, lib/graph/records.ts KindCoverage) closes only the gone node versions of that kind in those
+ * namespaces, and only the gone edge versions whose origin object (the edge end of the edge's `origin_kind`: `from`,
+ * or `to` for OWNS, whose origin is the child) is in those namespaces. Everything else of the kind is kept. A node the
+ * run only assumed (`properties.implicit`, e.g. a namespace's `default` ServiceAccount) never replaces an observed
+ * version of a kind the run did not list in that namespace.
+ *
  * Placeholders ("missing" nodes): after the merge, every endpoint of this scope's current edges that this scope has
- * not observed gets an open `missing` version (kind, realm, namespace and name parsed from its id), so a dangling
- * reference is a row visible from both ends. An observed version from any scope outranks a placeholder on read.
+ * not observed gets an open `missing` version (kind, realm, namespace and name parsed from its id by the SQL id
+ * functions `kg_id_*`, migration 20261203180000_id_functions), so a dangling reference is a row visible from both
+ * ends. An observed version from any scope outranks a placeholder on read.
  */
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { CollectionResult, EdgeRecord, NodeRecord } from '../graph/records';
+import type { CollectionResult, CollectionSkip, EdgeRecord, NodeRecord } from '../graph/records';
 import { edgeKey } from '../graph/records';
 import { nodeKindKey } from '../graph/model';
 import { parseId } from '../graph/ids';
@@ -46,8 +54,14 @@ export interface RunSummary {
   /** Kinds not listed completely (their previous state was kept). */
   incompleteKinds: string[];
   errors: CollectionResult['errors'];
+  /** Input objects the collection did not map, and why (all of them; the run record keeps the first
+   * {@link MAX_STORED_SKIPPED}). They do not make the run partial. */
+  skipped: CollectionSkip[];
   durationMs: number;
 }
+
+/** Skipped-object entries stored with a run (`runs.skipped`); `counts.skipped` has the total. */
+export const MAX_STORED_SKIPPED = 10_000;
 
 /** A run in progress: holds the scope's lock on a dedicated connection until committed or failed. */
 export interface RunHandle {
@@ -216,9 +230,11 @@ async function applyCollection(
   const nodes = dedupeNodes(result.nodes);
   const kindById = new Map(nodes.map((n) => [n.id, nodeKindKey(n.provider, n.kind) ?? `${n.provider}:${n.kind}`]));
   const edges = dedupeEdges(result.edges);
-  const complete = Object.entries(result.coverage)
-    .filter(([, c]) => c?.complete)
-    .map(([k]) => k);
+  // (kind key, namespace) pairs listed completely; namespace null = every namespace.
+  const cover: [string, string | null][] = Object.entries(result.coverage).flatMap(([k, c]): [string, string | null][] =>
+    !c?.complete ? [] : c.namespaces ? c.namespaces.map((ns): [string, string | null] => [k, ns]) : [[k, null]],
+  );
+  const skipped = result.skipped ?? [];
   const incompleteKinds = Object.entries(result.coverage)
     .filter(([, c]) => c && !c.complete)
     .map(([k]) => k);
@@ -240,25 +256,38 @@ async function applyCollection(
       name text, properties jsonb, hash text) ON COMMIT DROP`);
     await client.query(`CREATE TEMP TABLE stage_edges (edge_key text, kind text, from_id text, to_id text,
       origin_kind text, properties jsonb, hash text) ON COMMIT DROP`);
+    await client.query(`CREATE TEMP TABLE stage_cover (kind_key text, namespace text) ON COMMIT DROP`);
     await copyRows(client, 'stage_nodes', nodeRows(nodes));
     await copyRows(client, 'stage_edges', edgeRows(edges, kindById));
+    await copyRows(client, 'stage_cover', cover);
     phase('copy');
     await client.query('CREATE INDEX ON stage_nodes (node_id)');
     await client.query('CREATE INDEX ON stage_edges (edge_key)');
     await client.query('ANALYZE stage_nodes; ANALYZE stage_edges');
     phase('index');
 
-    // Nodes: close changed versions, and gone ones of completely listed kinds.
+    // An assumed node (implicit default ServiceAccount) does not replace an observed version of a kind this run did
+    // not list in that namespace: the observed one stays (counted as unchanged).
+    await client.query(
+      `DELETE FROM stage_nodes s USING node_versions v
+       WHERE s.properties->>'implicit' = 'true' AND v.source = $1 AND v.scope = $2 AND v.node_id = s.node_id
+         AND v.valid_to IS NULL AND NOT v.missing AND coalesce(v.properties->>'implicit', '') <> 'true'
+         AND NOT EXISTS (SELECT 1 FROM stage_cover c WHERE c.kind_key = s.provider || ':' || s.kind
+                           AND (c.namespace IS NULL OR c.namespace = s.namespace))`,
+      [source, scope],
+    );
+    // Nodes: close changed versions, and gone ones of kinds listed completely (in their namespace).
     const nodeClosed = await client.query(
       `WITH gone AS (
          SELECT v.id, (s.node_id IS NOT NULL) AS changed
          FROM node_versions v LEFT JOIN stage_nodes s ON s.node_id = v.node_id
          WHERE v.source = $1 AND v.scope = $2 AND v.valid_to IS NULL AND NOT v.missing
            AND ((s.node_id IS NOT NULL AND s.hash <> v.hash)
-             OR (s.node_id IS NULL AND (v.provider || ':' || v.kind) = ANY($5::text[]))))
+             OR (s.node_id IS NULL AND EXISTS (SELECT 1 FROM stage_cover c WHERE c.kind_key = v.provider || ':' || v.kind
+                                                 AND (c.namespace IS NULL OR c.namespace = v.namespace)))))
        UPDATE node_versions v SET valid_to = $4, run_to = $3 FROM gone WHERE v.id = gone.id
        RETURNING gone.changed`,
-      [...P, ts, complete],
+      [...P, ts],
     );
     const nodesChanged = nodeClosed.rows.filter((r) => r.changed).length;
     const nodesRemoved = nodeClosed.rows.length - nodesChanged;
@@ -279,17 +308,21 @@ async function applyCollection(
     const nodesAdded = (nodeIns.rowCount ?? 0) - nodesChanged;
     phase('insertNodes');
 
-    // Edges: same rule, keyed by edge_key, staleness by origin kind.
+    // Edges: same rule, keyed by edge_key, staleness by origin kind, in the origin object's namespace. The origin
+    // object is the end whose kind is the origin kind (`from`; the child `to` of OWNS), else `from`.
     const edgeClosed = await client.query(
       `WITH gone AS (
          SELECT v.id, (s.edge_key IS NOT NULL) AS changed
          FROM edge_versions v LEFT JOIN stage_edges s ON s.edge_key = v.edge_key
          WHERE v.source = $1 AND v.scope = $2 AND v.valid_to IS NULL
            AND ((s.edge_key IS NOT NULL AND s.hash <> v.hash)
-             OR (s.edge_key IS NULL AND v.origin_kind = ANY($5::text[]))))
+             OR (s.edge_key IS NULL AND EXISTS (SELECT 1 FROM stage_cover c WHERE c.kind_key = v.origin_kind
+                   AND (c.namespace IS NULL OR c.namespace = kg_id_namespace(CASE
+                     WHEN kg_id_kind_key(v.from_id) = v.origin_kind OR kg_id_kind_key(v.to_id) IS DISTINCT FROM v.origin_kind
+                     THEN v.from_id ELSE v.to_id END))))))
        UPDATE edge_versions v SET valid_to = $4, run_to = $3 FROM gone WHERE v.id = gone.id
        RETURNING gone.changed`,
-      [...P, ts, complete],
+      [...P, ts],
     );
     const edgesChanged = edgeClosed.rows.filter((r) => r.changed).length;
     const edgesRemoved = edgeClosed.rows.length - edgesChanged;
@@ -334,10 +367,10 @@ async function applyCollection(
     );
     await client.query(
       `INSERT INTO node_versions (node_id, source, scope, provider, kind, realm, namespace, name, missing, properties, hash, valid_from, run_from)
-       SELECT w.id, $1, $2, p.m[1], p.m[4], p.m[2], NULLIF(p.m[3], ''), p.m[5], true, '{}'::jsonb, 'missing', $4, $3
+       SELECT w.id, $1, $2, p.m[1], p.m[4], p.m[2], p.m[3], p.m[5], true, '{}'::jsonb, 'missing', $4, $3
        FROM wanted_missing w
        LEFT JOIN node_versions v ON v.source = $1 AND v.scope = $2 AND v.node_id = w.id AND v.valid_to IS NULL
-       CROSS JOIN LATERAL (SELECT regexp_match(w.id, '^(k8s|gcp):([^/]+)/(?:([^/]+)/)?([^/]+)/([^/]+)$') AS m) p
+       CROSS JOIN LATERAL (SELECT kg_id_parts(w.id) AS m) p
        WHERE v.id IS NULL AND p.m IS NOT NULL`,
       [...P, ts],
     );
@@ -364,14 +397,15 @@ async function applyCollection(
     };
     await client.query(
       `UPDATE runs SET status = $2, finished_at = clock_timestamp(), committed_at = $3, coverage = $4::jsonb,
-         counts = $5::jsonb, errors = $6::jsonb WHERE id = $1`,
+         counts = $5::jsonb, errors = $6::jsonb, skipped = $7::jsonb WHERE id = $1`,
       [
         runId,
         status,
         ts,
         canonicalJson(result.coverage),
-        canonicalJson({ nodes: nodeCounts, edges: edgeCounts, placeholders: Number(placeholders) }),
+        canonicalJson({ nodes: nodeCounts, edges: edgeCounts, placeholders: Number(placeholders), skipped: skipped.length }),
         canonicalJson(result.errors.slice(0, 1000)),
+        canonicalJson(skipped.slice(0, MAX_STORED_SKIPPED)),
       ],
     );
     await client.query('COMMIT');
@@ -385,6 +419,7 @@ async function applyCollection(
       placeholders: Number(placeholders),
       incompleteKinds,
       errors: result.errors,
+      skipped,
       durationMs: Date.now() - t0,
     };
   } catch (e) {
