@@ -8,7 +8,7 @@ import { redirect } from 'next/navigation';
 import { Alert, Button, Card, Code, Stack, Text, Title } from '@mantine/core';
 import { currentPrincipal, signInEnabled } from '@/lib/auth/server';
 import { authRuntime } from '@/lib/auth/context';
-import { safeReturnTo } from '@/lib/auth/session';
+import { safeReturnTo } from '@/lib/auth/return-to';
 import { IconAlert, IconInfo } from '../_components/icons';
 
 export const metadata: Metadata = { title: 'Sign in' };

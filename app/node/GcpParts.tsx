@@ -9,7 +9,7 @@ import type { LastUse, SecretConsumer } from '@/lib/graph/gcp-views';
 import { formatRelative, viaLabel } from '@/lib/ui/format';
 import { DEFAULT_LIMITS } from '@/lib/analysis/findings';
 import { KindBadge, MissingBadge } from '../_components/badges';
-import { NodeLink } from '../_components/NodeLink';
+import { NodeLink, DisplayName } from '../_components/NodeLink';
 import { TimeText } from '../_components/TimeText';
 import { Tip } from '../_components/Tip';
 
@@ -204,7 +204,7 @@ export function NodeChip({ node, asOf, children }: { node: { id: string; provide
     <Group gap={6} wrap="wrap" data-testid="node-chip" data-node-id={node.id} style={{ rowGap: 2 }}>
       <KindBadge provider={node.provider} kind={node.kind} size="xs" />
       <NodeLink id={node.id} asOf={asOf}>
-        <span style={{ overflowWrap: 'anywhere' }}>{node.namespace ? `${node.namespace}/${node.name}` : node.name}</span>
+        <span style={{ overflowWrap: 'anywhere' }}><DisplayName text={node.namespace ? `${node.namespace}/${node.name}` : node.name} /></span>
       </NodeLink>
       {node.missing ? <MissingBadge size="xs" /> : null}
       {children}

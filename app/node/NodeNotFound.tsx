@@ -3,6 +3,7 @@ import { searchHref } from '@/lib/ui/format';
 import { IconAlert } from '../_components/icons';
 import { ButtonLink } from '../_components/links';
 import { NotFoundMessage } from '../_components/NotFoundMessage';
+import { DisplayName } from '../_components/NodeLink';
 
 /** Shown for an unknown or malformed node id. */
 export function NodeNotFound({ id, malformed }: { id?: string; malformed?: boolean }) {
@@ -25,7 +26,7 @@ export function NodeNotFound({ id, malformed }: { id?: string; malformed?: boole
     >
       {id ? (
         <Code block style={{ wordBreak: 'break-all', whiteSpace: 'pre-wrap' }}>
-          {id}
+          <DisplayName text={id} />
         </Code>
       ) : null}
       <Alert variant="light" color={malformed ? 'orange' : 'gray'} icon={<IconAlert size={18} />}>

@@ -22,7 +22,7 @@ import { EDGE_KIND_KEYS, EDGE_KINDS, NODE_KIND_KEYS, type EdgeKind, type NodeKin
 import type { EdgeView, NodeSummary } from '@/lib/store/read';
 import { edgeDetails, edgeFlags, edgeGroupHeading, realmNoun, viaLabel } from '@/lib/ui/format';
 import { KindBadge, MissingBadge } from '../_components/badges';
-import { NodeLink } from '../_components/NodeLink';
+import { NodeLink, DisplayName } from '../_components/NodeLink';
 import { Tip } from '../_components/Tip';
 
 /** References that expose every data key of the Secret when no `keys` are listed. */
@@ -160,7 +160,7 @@ function EdgeGroup({
                       <Group gap={6} wrap="nowrap">
                         <NodeLink id={g.other.id} asOf={asOf}>
                           {/* Long unbreakable names (GCP key ids, emails) wrap instead of running into the next column. */}
-                          <span style={{ overflowWrap: 'anywhere' }}>{g.other.name}</span>
+                          <span style={{ overflowWrap: 'anywhere' }}><DisplayName text={g.other.name} /></span>
                         </NodeLink>
                         {g.other.missing ? <MissingBadge size="xs" /> : null}
                       </Group>

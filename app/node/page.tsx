@@ -33,7 +33,8 @@ import { clipDeep, formatDate, kindStyle, nodeHref, providerLabel, realmNoun, ru
 import { hidesData, param, readOptionsFrom, withAsOf, type SearchParams } from '@/lib/ui/params';
 import { CopyId } from '../_components/CopyId';
 import { KindBadge, MissingBadge } from '../_components/badges';
-import { AppLink } from '../_components/NodeLink';
+import { AppLink, DisplayName } from '../_components/NodeLink';
+import { displayText } from '@/lib/graph/describe';
 import { TimeText } from '../_components/TimeText';
 import { IconAlert } from '../_components/icons';
 import { NodeNotFound } from './NodeNotFound';
@@ -56,7 +57,7 @@ type PageArgs = { searchParams: Promise<SearchParams> };
 export async function generateMetadata({ searchParams }: PageArgs): Promise<Metadata> {
   const id = param(await searchParams, 'id');
   const p = id ? parseId(id) : null;
-  return { title: p ? `${p.name} (${kindStyle(p.provider, p.kind).label})` : 'Node' };
+  return { title: p ? `${displayText(p.name)} (${kindStyle(p.provider, p.kind).label})` : 'Node' };
 }
 
 export default async function NodePage({ searchParams }: PageArgs) {
@@ -109,7 +110,7 @@ export default async function NodePage({ searchParams }: PageArgs) {
           {style.plural}
         </AppLink>
         <Text size="sm" c="dimmed">
-          {node.name}
+          <DisplayName text={node.name} />
         </Text>
       </Breadcrumbs>
 
@@ -119,21 +120,21 @@ export default async function NodePage({ searchParams }: PageArgs) {
           {node.missing ? <MissingBadge size="lg" /> : null}
         </Group>
         <Title order={1} fz={28} style={{ wordBreak: 'break-word' }} data-testid="node-name">
-          {node.name}
+          <DisplayName text={node.name} />
         </Title>
         <Group gap="lg" wrap="wrap">
           {node.namespace ? (
             <Text size="sm" c="dimmed">
               namespace{' '}
               <AnchorLink href={at(searchHref({ namespace: node.namespace, realm: node.realm, provider: node.provider }))} fw={500}>
-                {node.namespace}
+                <DisplayName text={node.namespace} />
               </AnchorLink>
             </Text>
           ) : null}
           <Text size="sm" c="dimmed">
             {realmNoun(node.provider)}{' '}
             <AnchorLink href={at(searchHref({ realm: node.realm, provider: node.provider }))} fw={500}>
-              {node.realm}
+              <DisplayName text={node.realm} />
             </AnchorLink>
           </Text>
           <Text size="sm" c="dimmed">
@@ -339,7 +340,7 @@ function NotAtThisTime({ id, at, banner, history }: { id: string; at: Date; bann
           <KindBadge provider={p.provider} kind={p.kind} size="lg" />
         </Group>
         <Title order={1} fz={28} style={{ wordBreak: 'break-word' }} data-testid="node-name">
-          {p.name}
+          <DisplayName text={p.name} />
         </Title>
         <CopyId value={id} />
       </Stack>

@@ -1,6 +1,8 @@
 import type { Metadata } from 'next';
 import {
+  Alert,
   Badge,
+  Code,
   Card,
   CloseButton,
   Group,
@@ -19,11 +21,13 @@ import { db } from '@/lib/db';
 import { searchNodes } from '@/lib/store/read';
 import { NODE_KIND_KEYS, NODE_KINDS } from '@/lib/graph/model';
 import { parseId } from '@/lib/graph/ids';
+import { freeTextIssues } from '@/lib/api/schemas';
+import { IconAlert } from '../_components/icons';
 import { kindStyle, providerLabel, realmNoun, searchHref, type SearchParamsIn } from '@/lib/ui/format';
 import { hidesData, flagParam, pageParam, param, readOptionsFrom, withAsOf, type SearchParams } from '@/lib/ui/params';
 import { KindBadge, MissingBadge } from '../_components/badges';
 import { EmptyState } from '../_components/EmptyState';
-import { NodeLink } from '../_components/NodeLink';
+import { DisplayName, NodeLink } from '../_components/NodeLink';
 import { PageTitle } from '../_components/PageTitle';
 import { Pager } from '../_components/Pager';
 import { FilterBar } from './FilterBar';
@@ -60,6 +64,28 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
   const asOf = await pageAsOf(sp);
   const banner = <AsOfBanner asOf={asOf} nowHref={searchHref(f)} />;
   if (hidesData(asOf)) return banner; // invalid time, or no data at that time
+  // Control characters (a NUL byte) in a filter: say so here instead of querying (the API answers 400).
+  const issues = freeTextIssues({ q: f.q, kind: f.kind, namespace: f.namespace, realm: f.realm });
+  if (issues.length) {
+    return (
+      <Stack gap="lg">
+        {banner}
+        <PageTitle title="Search" description="Find Secrets, ServiceAccounts, workloads, GCP service accounts and keys by name, namespace or id." />
+        <Alert color="orange" variant="light" icon={<IconAlert size={18} />} title="This search cannot be run" data-testid="search-invalid">
+          <Stack gap={4}>
+            {issues.map((i) => (
+              <Text key={i.path} size="sm">
+                <Code>{i.path}</Code> {i.message}.
+              </Text>
+            ))}
+            <TextLink href={withAsOf('/search', asOf.spec)} size="sm">
+              Start a new search
+            </TextLink>
+          </Stack>
+        </Alert>
+      </Stack>
+    );
+  }
   /** Links on this page keep the time shown. */
   const at = (href: string) => withAsOf(href, asOf.spec);
   const { total, capped, nodes } = await searchNodes(db(), f.q ?? '', {
@@ -148,7 +174,7 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
                       <TableTd>
                         <Group gap={8} wrap="nowrap">
                           <NodeLink id={n.id} asOf={asOf.spec}>
-                            {n.name}
+                            <DisplayName text={n.name} />
                           </NodeLink>
                           {n.missing ? <MissingBadge size="xs" /> : null}
                         </Group>
@@ -156,7 +182,7 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
                       <TableTd>
                         {n.namespace ? (
                           <TextLink size="sm" href={at(searchHref({ namespace: n.namespace, realm: n.realm, provider: n.provider }))} c="inherit">
-                            {n.namespace}
+                            <DisplayName text={n.namespace} />
                           </TextLink>
                         ) : (
                           <Text size="sm" c="dimmed">
@@ -171,7 +197,7 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
                       </TableTd>
                       <TableTd>
                         <Text className="kg-mono" c="dimmed" size="xs">
-                          {n.id}
+                          <DisplayName text={n.id} />
                         </Text>
                       </TableTd>
                     </TableTr>

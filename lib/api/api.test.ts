@@ -34,7 +34,7 @@ describe('JSON API v1', () => {
   afterAll(async () => t?.drop());
 
   it('nodes: by path id and by ?id=, 404 unknown, 400 malformed with a clear body', async () => {
-    const a = await call(handleNode(t, u(`/api/v1/nodes/x`), OLD));
+    const a = await call(handleNode(t, u(`/api/v1/nodes/${encodeURIComponent(OLD)}`), { fromPath: true }));
     expect(a.status).toBe(200);
     expect(a.headers.get('cache-control')).toBe('no-store');
     expect(a.body.node).toMatchObject({ id: OLD, missing: true });

@@ -9,8 +9,8 @@
  * but `unknown`).
  *
  * Errors: 400 `{error: {code: 'invalid_request', message, issues: [{path, message}]}}` for invalid input, 404
- * `{error: {code: 'not_found', message}}` for an unknown node, 500 `{error: {code: 'internal', message}}` (no
- * details; logged). Every response is `Cache-Control: no-store`. No response holds a secret value.
+ * `{error: {code: 'not_found', message}}` for an unknown node, 503 `{error: {code: 'unavailable', message}}` while
+ * the database cannot be reached, 500 `{error: {code: 'internal', message}}` (no details; logged). Every response is `Cache-Control: no-store`. No response holds a secret value.
  */
 import type { z } from 'zod';
 import type { Database } from '../db';
@@ -19,6 +19,7 @@ import { impactOf } from '../analysis/impact';
 import { cachedFindings } from '../analysis/cache';
 import { filterFindings } from '../analysis/findings';
 import { log } from '../log';
+import { isUnavailableError } from '../availability';
 import { dataBegins, resolveTime, TimeSpecError } from '../store/history';
 import { isNowSpec } from '../time';
 import { FindingsQuery, ImpactQuery, NodeQuery, SearchQuery } from './schemas';
@@ -89,6 +90,10 @@ async function guarded(fn: () => Promise<Response>): Promise<Response> {
   try {
     return await fn();
   } catch (e) {
+    if (isUnavailableError(e)) {
+      log.warn({ err: (e as Error).message }, 'api request failed: database unavailable');
+      return json({ error: { code: 'unavailable', message: 'the database is not reachable; try again shortly (GET /readyz says why)' } }, 503);
+    }
     log.error({ err: (e as Error).message }, 'api request failed');
     return json({ error: { code: 'internal', message: 'internal error' } }, 500);
   }
@@ -96,10 +101,36 @@ async function guarded(fn: () => Promise<Response>): Promise<Response> {
 
 const edgeJson = (e: EdgeView) => ({ kind: e.kind, from: e.from, to: e.to, properties: e.properties, node: e.other });
 
-/** GET /api/v1/nodes/{id} (pathId, already URL-decoded by the router) or /api/v1/nodes?id=… */
-export function handleNode(database: Database, url: URL, pathId?: string): Promise<Response> {
+/** Path prefix of {@link handleNode}'s path form. */
+export const NODES_PATH = '/api/v1/nodes/';
+
+/**
+ * The node id of a `/api/v1/nodes/{id}` path (`pathname` as sent, still URL-encoded): everything after
+ * {@link NODES_PATH}, percent-decoded exactly once (as a `?id=` value is), so both forms name the same node. Null when
+ * the path is not of that form or holds a malformed escape.
+ */
+export function nodeIdFromPath(pathname: string): string | null {
+  if (!pathname.startsWith(NODES_PATH)) return null;
+  try {
+    return decodeURIComponent(pathname.slice(NODES_PATH.length));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * GET /api/v1/nodes?id=… or, with `fromPath`, GET /api/v1/nodes/{id} (the id read from `url`'s raw path by
+ * {@link nodeIdFromPath}: decoded once, like the query form).
+ */
+export function handleNode(database: Database, url: URL, form: { fromPath?: boolean } = {}): Promise<Response> {
   return guarded(async () => {
-    const q = NodeQuery.safeParse(queryOf(url, pathId !== undefined ? { id: pathId } : {}));
+    let extra: Record<string, string> = {};
+    if (form.fromPath) {
+      const id = nodeIdFromPath(url.pathname);
+      if (id === null) return invalidParam('id', 'not a URL-encoded keygraph id (a malformed % escape)');
+      extra = { id };
+    }
+    const q = NodeQuery.safeParse(queryOf(url, extra));
     if (!q.success) return invalid(q.error.issues);
     const t = await requestTime(database, q.data.asOf);
     if (t instanceof Response) return t;

@@ -180,13 +180,5 @@ export async function revokeSessionsOf(database: Database, email: string, now: D
   return r.count;
 }
 
-/**
- * A safe post-sign-in destination: a same-origin absolute path, else `/`. Refuses `//host`, `/\host`, schemes and
- * anything with control characters (open-redirect attempts).
- */
-export function safeReturnTo(v: string | null | undefined): string {
-  if (!v || v.length > 2000) return '/';
-  if (!v.startsWith('/') || v.startsWith('//') || v.startsWith('/\\') || /[\u0000-\u001f\u007f\\]/.test(v)) return '/';
-  if (v.startsWith('/auth/') || v === '/login' || v.startsWith('/login?')) return '/';
-  return v;
-}
+/** A safe post-sign-in destination (lib/auth/return-to.ts, the one check; re-exported for existing callers). */
+export { safeReturnTo } from './return-to';

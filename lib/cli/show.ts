@@ -4,7 +4,7 @@
  */
 import { parseId } from '../graph/ids';
 import { EDGE_KINDS } from '../graph/model';
-import { describeEdge, qualifiedName } from '../graph/describe';
+import { describeEdge, displayText, qualifiedName } from '../graph/describe';
 import type { EdgeProperties } from '../graph/records';
 import { getEdges, getNode, type EdgeView } from '../store/read';
 import { openRuntime } from '../runtime';
@@ -26,7 +26,7 @@ export async function showCommand(id: string, opts: { json?: boolean }): Promise
     }
     const out: string[] = [];
     out.push(`${node.kind} ${qualifiedName(node)}${node.missing ? '  [MISSING: referenced but not observed]' : ''}`);
-    out.push(`  id: ${node.id}`);
+    out.push(`  id: ${displayText(node.id)}`);
     out.push(`  ${node.provider === 'gcp' ? 'project' : 'cluster'}: ${node.realm}`);
     const section = (title: string, edges: EdgeView[], dir: 'in' | 'out') => {
       out.push('', `${title} (${edges.length})`);
@@ -39,7 +39,7 @@ export async function showCommand(id: string, opts: { json?: boolean }): Promise
         last = heading;
         const detail = describeEdge(e.properties as EdgeProperties);
         out.push(`    ${e.other.kind} ${qualifiedName(e.other)}${e.other.missing ? ' [MISSING]' : ''}${detail ? `  (${detail})` : ''}`);
-        out.push(`      ${e.other.id}`);
+        out.push(`      ${displayText(e.other.id)}`);
       }
     };
     section('Uses', uses, 'out');

@@ -9,6 +9,7 @@ import { authRuntime } from '@/lib/auth/context';
 import { completeSignIn, SignInError } from '@/lib/auth/oidc';
 import { roleForEmail } from '@/lib/auth/roles';
 import { cookieOptions, createSession, oidcCookieName, openOidcTransaction, sealSession, sessionCookieName } from '@/lib/auth/session';
+import { safeReturnTo } from '@/lib/auth/return-to';
 import { log } from '@/lib/log';
 
 export const dynamic = 'force-dynamic';
@@ -42,7 +43,8 @@ export async function GET(request: NextRequest): Promise<Response> {
     }
     const claims = await createSession(rt.database(), { email, subject, ttlMs: auth.sessionTtlMs });
     log.info({ email, role }, 'signed in');
-    const res = NextResponse.redirect(new URL(tx.returnTo, origin), 303);
+    // Checked again here (the transaction cookie is sealed, but this is where the browser is sent).
+    const res = NextResponse.redirect(new URL(safeReturnTo(tx.returnTo), origin), 303);
     res.headers.set('Cache-Control', 'no-store');
     res.cookies.set(txCookie, '', cookieOptions(auth.secureCookies, 0));
     res.cookies.set(sessionCookieName(auth.secureCookies), await sealSession(rt.sessionKey(), claims), cookieOptions(auth.secureCookies, claims.exp - claims.iat));

@@ -6,7 +6,8 @@
 import { NextResponse, type NextRequest } from 'next/server';
 import { authRuntime } from '@/lib/auth/context';
 import { beginSignIn } from '@/lib/auth/oidc';
-import { cookieOptions, oidcCookieName, OIDC_TRANSACTION_TTL_MS, safeReturnTo, sealOidcTransaction } from '@/lib/auth/session';
+import { cookieOptions, oidcCookieName, OIDC_TRANSACTION_TTL_MS, sealOidcTransaction } from '@/lib/auth/session';
+import { safeReturnTo } from '@/lib/auth/return-to';
 import { log } from '@/lib/log';
 
 export const dynamic = 'force-dynamic';

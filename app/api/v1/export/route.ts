@@ -12,6 +12,7 @@
 import { db } from '@/lib/db';
 import { exportContentType, exportFilename, exportWebStream, ExportRequestError, parseExportRequest } from '@/lib/export';
 import { log } from '@/lib/log';
+import { freeTextIssues } from '@/lib/api/schemas';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
@@ -22,6 +23,10 @@ const json = (status: number, error: Record<string, unknown>) =>
 export async function GET(request: Request): Promise<Response> {
   const sp = new URL(request.url).searchParams;
   const get = (n: string) => sp.get(n) ?? undefined;
+  const text = freeTextIssues({ realm: get('realm'), namespace: get('namespace'), kind: get('kind') }, 320);
+  if (text.length) {
+    return json(400, { code: 'invalid_request', message: text.map((i) => `${i.path}: ${i.message}`).join('; '), issues: text });
+  }
   const database = db();
   let req;
   try {

@@ -1,10 +1,12 @@
 /**
  * `GET /api/v1/graph/findings?ids=ID&ids=ID…[&asOf=]` (at most 200 ids): findings per node id among `ids`
  * (lib/analysis/findings.ts through the explorer's hook, lib/graph/neighbourhood.ts `findingsForNodes`). The
- * explorer asks after it has drawn the graph, so a slow findings pass never delays the first render.
+ * explorer asks after it has drawn the graph, so a slow findings pass never delays the first render. 400 `{error}` when
+ * an id is not a keygraph node id (parseId: no control characters, at most 1,024 characters).
  */
 import { db } from '@/lib/db';
 import { log } from '@/lib/log';
+import { parseId } from '@/lib/graph/ids';
 import { findingsForNodes } from '@/lib/graph/neighbourhood';
 import { jsonError, noStore, readOptionsFor } from '../_shared';
 
@@ -13,7 +15,9 @@ export const runtime = 'nodejs';
 
 export async function GET(request: Request): Promise<Response> {
   const sp = new URL(request.url).searchParams;
-  const ids = sp.getAll('ids').filter((x) => x.length <= 1024).slice(0, 200);
+  const ids = sp.getAll('ids').slice(0, 200);
+  const bad = ids.find((x) => !parseId(x));
+  if (bad !== undefined) return jsonError(400, 'ids: not a keygraph node id');
   const database = db();
   try {
     const opts = await readOptionsFor(database, sp.get('asOf')?.slice(0, 64) || undefined);
