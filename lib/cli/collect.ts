@@ -8,6 +8,7 @@ import { collectGcpLive } from '../../collectors/gcp-iam/live';
 import { openRuntime, type Runtime } from '../runtime';
 import { startRun, type RunHandle, type RunSource, type RunSummary } from '../store/write';
 import type { CollectionResult, CollectionSkip } from '../graph/records';
+import { displayText } from '../graph/describe';
 import { EXIT, UsageError } from './exit';
 
 function progress(line: string) {
@@ -40,7 +41,7 @@ export const SKIPPED_LISTED = 20;
 
 /**
  * The human report of skipped documents: counts per reason, then the first {@link SKIPPED_LISTED} documents
- * (`where: Kind namespace/name: message`). Names are printed with control and bidi characters escaped.
+ * (`reason: where: Kind namespace/name: message`), hidden and bidi characters escaped (lib/graph/describe.ts displayText).
  */
 export function formatSkipped(skipped: CollectionSkip[]): string {
   const byReason = new Map<string, number>();
@@ -50,16 +51,12 @@ export function formatSkipped(skipped: CollectionSkip[]): string {
   const sorted = [...skipped].sort((a, b) => a.reason.localeCompare(b.reason));
   for (const s of sorted.slice(0, SKIPPED_LISTED)) {
     const obj = [s.kind, [s.namespace, s.name].filter((x) => x !== undefined).join('/')].filter(Boolean).join(' ');
-    lines.push(`    ${s.reason}: ${printable(s.where)}: ${printable(obj)}: ${printable(s.message)}`);
+    lines.push(`    ${s.reason}: ${displayText(s.where)}: ${displayText(obj)}: ${displayText(s.message)}`);
   }
   if (skipped.length > SKIPPED_LISTED) lines.push(`    … and ${skipped.length - SKIPPED_LISTED} more (see the run page or --json)`);
   return lines.join('\n') + '\n';
 }
 
-/** Escapes control, bidi and other invisible formatting characters so a hostile name cannot rewrite the terminal. */
-function printable(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
 
 function exitFor(summaries: RunSummary[]): number {
   return summaries.some((s) => s.status === 'partial') ? EXIT.partial : EXIT.ok;

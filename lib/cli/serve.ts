@@ -8,6 +8,7 @@ import { migrate, migrationStatus } from '../db/migrate';
 import { assertBindAllowed, projectRoot, serve } from '../server';
 import { loadConfig } from '../config';
 import { collectFilesInto, printSummary } from './collect';
+import { DEMO_COLLECT_OPTIONS } from '../demo/build';
 import { EXIT } from './exit';
 import { log } from '../log';
 
@@ -140,7 +141,7 @@ export async function demoCommand(opts: { host: string; port: number; serve: boo
       rt.database.prisma.run.count({ where: { source: 'files', scope, status: { in: ['succeeded', 'partial'] } } });
     const load = async (days: string[]) => {
       for (const day of days) {
-        for (const r of await collectFilesInto(rt, [day], { cluster: 'demo', namespace: 'default', quiet: true })) {
+        for (const r of await collectFilesInto(rt, [day], { ...DEMO_COLLECT_OPTIONS, quiet: true })) {
           printSummary(r.scope, r.summary);
         }
       }

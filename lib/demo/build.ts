@@ -54,6 +54,12 @@ export const SNAPSHOT_TIMES: Record<Day, string> = { 1: '2024-10-07T06:00:00Z', 
 export const DEMO_PROJECT = 'keygraph-demo';
 
 /**
+ * How `keygraph demo` collects the shipped days (lib/cli/serve.ts): each day is a full dump of cluster `demo`, so
+ * every kind is listed completely in every namespace, as `keygraph collect files DAY --cluster demo --complete` does.
+ */
+export const DEMO_COLLECT_OPTIONS = { cluster: 'demo', namespace: 'default', complete: true } as const;
+
+/**
  * Throwaway self-signed certificate for `ota.demo.example.com` (and `ota-api.demo.example.com`), ECDSA P-256,
  * valid 2024-09-20 .. 2029-09-19. Public material only; the key was shredded right after signing.
  */

@@ -27,7 +27,7 @@ import { ButtonLink } from '../../_components/links';
 import { NODE_KIND_KEYS } from '@/lib/graph/model';
 import { formatDuration, runDurationMs } from '@/lib/ui/format';
 import { KindBadge, RunStatusBadge } from '../../_components/badges';
-import { AppLink } from '../../_components/NodeLink';
+import { AppLink, DisplayName } from '../../_components/NodeLink';
 import { TimeText } from '../../_components/TimeText';
 import { IconAlert } from '../../_components/icons';
 import { ChangeCounts } from '../counts';
@@ -89,6 +89,11 @@ export default async function RunPage({ params }: Args) {
   const placeholders = typeof run.counts?.placeholders === 'number' ? run.counts.placeholders : null;
   const inputs = Object.entries(run.inputs ?? {});
   const errors = Array.isArray(run.errors) ? run.errors : [];
+  const skipped = Array.isArray(run.skipped) ? run.skipped : [];
+  const skippedTotal = typeof run.counts?.skipped === 'number' ? run.counts.skipped : skipped.length;
+  const skippedByReason = [...skipped.reduce((m, s) => m.set(s.reason, (m.get(s.reason) ?? 0) + 1), new Map<string, number>())].sort(
+    (a, b) => b[1] - a[1] || a[0].localeCompare(b[0]),
+  );
 
   return (
     <Stack gap="lg">
@@ -167,7 +172,8 @@ export default async function RunPage({ params }: Args) {
               Coverage
             </Title>
             <Text size="sm" c="dimmed">
-              Kinds listed completely replace what this scope said before; incomplete kinds keep their previous state.
+              Kinds listed completely replace what this scope said before (only in the namespaces named, when some are);
+              incomplete kinds keep their previous state.
             </Text>
             {coverage.length ? (
               <Table verticalSpacing={6} horizontalSpacing="sm">
@@ -190,7 +196,16 @@ export default async function RunPage({ params }: Args) {
                           {c.count}
                         </TableTd>
                         <TableTd>
-                          {c.complete ? (
+                          {c.complete && c.namespaces ? (
+                            <Group gap={6} wrap="nowrap">
+                              <Badge color="teal" variant="light" size="sm" radius="sm">
+                                complete in
+                              </Badge>
+                              <Text size="xs" c="dimmed" className="kg-mono" data-testid="coverage-namespaces">
+                                {c.namespaces.join(', ')}
+                              </Text>
+                            </Group>
+                          ) : c.complete ? (
                             <Badge color="teal" variant="light" size="sm" radius="sm">
                               complete
                             </Badge>
@@ -259,6 +274,70 @@ export default async function RunPage({ params }: Args) {
               ) : (
                 <Text size="sm" c="dimmed" fs="italic">
                   No errors.
+                </Text>
+              )}
+            </Stack>
+          </Card>
+
+          <Card withBorder padding="lg" radius="md" component="section" data-testid="skipped">
+            <Stack gap="sm">
+              <Group gap={8}>
+                <Title order={2} fz="lg">
+                  Skipped documents
+                </Title>
+                <Badge color={skippedTotal ? 'yellow' : 'gray'} variant="light" radius="sm">
+                  {skippedTotal}
+                </Badge>
+              </Group>
+              {skipped.length ? (
+                <>
+                  <Text size="sm" c="dimmed">
+                    Input documents this run did not map (they do not make it partial):{' '}
+                    {skippedByReason.map(([r, n]) => `${r} ${n}`).join(', ')}
+                    {skippedTotal > skipped.length ? ` — the first ${skipped.length} of ${skippedTotal} are kept.` : '.'}
+                  </Text>
+                  <TableScrollContainer minWidth={500}>
+                    <Table verticalSpacing={6} horizontalSpacing="sm">
+                      <TableThead>
+                        <TableTr>
+                          <TableTh>Reason</TableTh>
+                          <TableTh>Object</TableTh>
+                          <TableTh>Where</TableTh>
+                          <TableTh>Message</TableTh>
+                        </TableTr>
+                      </TableThead>
+                      <TableTbody>
+                        {skipped.map((s, i) => (
+                          <TableTr key={i}>
+                            <TableTd style={{ verticalAlign: 'top' }}>
+                              <Badge color="gray" variant="light" size="sm" radius="sm">
+                                {s.reason}
+                              </Badge>
+                            </TableTd>
+                            <TableTd style={{ verticalAlign: 'top' }}>
+                              <Text size="sm" className="kg-mono" component="div">
+                                <DisplayName text={[s.kind, [s.namespace, s.name].filter((x) => x !== undefined).join('/')].filter(Boolean).join(' ')} />
+                              </Text>
+                            </TableTd>
+                            <TableTd style={{ verticalAlign: 'top' }}>
+                              <Text size="sm" className="kg-mono" component="div">
+                                <DisplayName text={s.where} />
+                              </Text>
+                            </TableTd>
+                            <TableTd>
+                              <Text size="sm" component="div">
+                                <DisplayName text={s.message} />
+                              </Text>
+                            </TableTd>
+                          </TableTr>
+                        ))}
+                      </TableTbody>
+                    </Table>
+                  </TableScrollContainer>
+                </>
+              ) : (
+                <Text size="sm" c="dimmed" fs="italic">
+                  No document was skipped.
                 </Text>
               )}
             </Stack>
