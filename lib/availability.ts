@@ -3,31 +3,31 @@
  * does not, pages answer 503 with a short readable page and the API 503 `{error: {code: 'unavailable'}}`, instead
  * of 200 with an empty shell or a 500.
  *
- * {@link readinessProbe} runs a cheap probe (`SELECT 1`) at most once per `ttlMs` and shares it between concurrent
- * requests. While the database was last seen up, requests never wait for a probe (a stale answer is refreshed in the
- * background); while it was last seen down, each request waits for a fresh probe (at most `timeoutMs`), so recovery
- * is seen at once. {@link isUnavailableError} classifies an error thrown by pg or Prisma as "database not reachable".
+ * {@link readinessProbe} runs a cheap probe (`SELECT 1` on the process's pool) at most once per `ttlMs` (250 ms) and
+ * shares it between concurrent requests, so a page that renders right after the database stopped is already refused.
+ * Only an error that says the database cannot be reached ({@link isUnavailableError}: connection refused, reset,
+ * shut down…) counts as down: a probe that is merely slow (a pool busy with heavy pages) lets the request through,
+ * so load never turns into 503s. {@link isUnavailableError} also lets the API map such errors to 503.
  */
 
 /** Options of {@link readinessProbe}. */
 export interface ReadinessOptions {
-  /** How long one answer is reused (ms; default 1,000). */
+  /** How long one answer is reused (ms; default 250). */
   ttlMs?: number;
-  /** How long a probe may take before the database counts as down (ms; default 2,000). */
+  /** How long to wait for a probe (ms; default 2,000); a slower probe counts as "not known down". */
   timeoutMs?: number;
   /** The clock (tests). */
   now?: () => number;
 }
 
-/** `up()`: true when the database answered its last probe. `markDown()`: record a failure seen elsewhere. */
+/** `up()`: false only when the last probe (at most `ttlMs` old) failed with a "cannot reach the database" error. */
 export interface Readiness {
   up(): Promise<boolean>;
-  markDown(): void;
 }
 
 /** A cached readiness check around `probe` (resolves when the database answers, rejects otherwise). */
 export function readinessProbe(probe: () => Promise<unknown>, opts: ReadinessOptions = {}): Readiness {
-  const ttl = opts.ttlMs ?? 1_000;
+  const ttl = opts.ttlMs ?? 250;
   const timeout = opts.timeoutMs ?? 2_000;
   const now = opts.now ?? Date.now;
   let state: { up: boolean; at: number } | null = null;
@@ -35,17 +35,20 @@ export function readinessProbe(probe: () => Promise<unknown>, opts: ReadinessOpt
   const run = (): Promise<boolean> => {
     inFlight ??= (async () => {
       let timer: NodeJS.Timeout | undefined;
+      const slow = Symbol('slow');
       try {
-        await Promise.race([
+        const r = await Promise.race([
           Promise.resolve().then(probe),
-          new Promise((_, reject) => {
-            timer = setTimeout(() => reject(new Error('probe timed out')), timeout);
+          new Promise<typeof slow>((resolve) => {
+            timer = setTimeout(() => resolve(slow), timeout);
             timer.unref?.();
           }),
         ]);
+        // Slow is not down: do not cache it, the next request asks again.
+        if (r === slow) return true;
         state = { up: true, at: now() };
-      } catch {
-        state = { up: false, at: now() };
+      } catch (e) {
+        state = { up: !isUnavailableError(e), at: now() };
       } finally {
         clearTimeout(timer);
         inFlight = null;
@@ -57,14 +60,7 @@ export function readinessProbe(probe: () => Promise<unknown>, opts: ReadinessOpt
   return {
     async up() {
       if (state && now() - state.at < ttl) return state.up;
-      if (state?.up) {
-        void run(); // refresh in the background; do not hold a healthy request back
-        return true;
-      }
       return run();
-    },
-    markDown() {
-      state = { up: false, at: now() };
     },
   };
 }

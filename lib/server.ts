@@ -8,6 +8,10 @@
  *
  * Each request gets `x-keygraph-client-ip` (overwriting any the client sent) for per-client rate limits: the socket
  * address, or with `KEYGRAPH_TRUST_PROXY=1` the last `X-Forwarded-For` hop (the address the trusted proxy saw).
+ *
+ * While the database does not answer (lib/availability.ts, a cached `SELECT 1`), every request but the health
+ * endpoints and static assets answers 503 here, before Next.js renders: a short HTML page, or for `/api/` the API's
+ * `{error: {code: 'unavailable', message}}`; never a 200 with an empty shell.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -18,6 +22,8 @@ import { log } from './log';
 import { loadConfig, type AuthConfig } from './config';
 import { isLoopbackHost } from './auth/loopback';
 import { CLIENT_IP_HEADER } from './auth/constants';
+import { readinessProbe, type Readiness } from './availability';
+import { db } from './db';
 
 /** How long close() lets requests in flight finish (ms). */
 const CLOSE_GRACE_MS = 10_000;
@@ -58,6 +64,45 @@ export function projectRoot(): string {
   return path.resolve(import.meta.dirname, '..');
 }
 
+/** Paths answered even while the database is down: health endpoints, static assets, the OpenAPI document. */
+export function servedWithoutDatabase(pathname: string): boolean {
+  return (
+    pathname === '/healthz' || pathname === '/readyz' || pathname.startsWith('/_next/') || pathname === '/favicon.ico' ||
+    pathname === '/icon.svg' || pathname === '/api/v1/openapi.json'
+  );
+}
+
+const UNAVAILABLE_MESSAGE = 'the database is not reachable; try again shortly (GET /readyz says why)';
+const UNAVAILABLE_HTML = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Database unavailable · keygraph</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 4rem auto; padding: 0 1rem; line-height: 1.5">
+<h1>keygraph cannot reach its database</h1>
+<p>The inventory cannot be shown right now: the PostgreSQL database keygraph reads is not answering. Nothing is
+lost; this page works again as soon as the database is back.</p>
+<p>Check that PostgreSQL is running and that <code>DATABASE_URL</code> points at it; <a href="/readyz">/readyz</a>
+says why keygraph is not ready.</p>
+</body></html>
+`;
+
+/**
+ * Writes the 503 answer for `pathname` while the database is down: JSON in the API's error shape under `/api/`,
+ * else a short HTML page. No credentials or connection details in either.
+ */
+export function writeUnavailable(res: http.ServerResponse, pathname: string): void {
+  const api = pathname.startsWith('/api/');
+  res.writeHead(503, {
+    'Content-Type': api ? 'application/json' : 'text/html; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'Retry-After': '5',
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'no-referrer',
+    'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+  });
+  res.end(api ? JSON.stringify({ error: { code: 'unavailable', message: UNAVAILABLE_MESSAGE } }) : UNAVAILABLE_HTML);
+}
+
 /**
  * Starts the HTTP server; resolves once it listens. Returns a close function that stops accepting connections, lets
  * requests in flight finish (at most 10 s) and resolves once every connection is closed.
@@ -78,12 +123,17 @@ export async function serve(opts: ServeOptions): Promise<{ url: string; close: (
   const app = next({ dev: !!opts.dev, dir, hostname: opts.host, port: opts.port });
   await app.prepare();
   const handle = app.getRequestHandler();
+  const readiness: Readiness = readinessProbe(() => db().pool.query('SELECT 1'));
   // Requests being handled (rendering may go on after a client left): close() waits for them, so the database is not
   // closed under a render.
   const inFlight = new Set<Promise<void>>();
   const server = http.createServer((req, res) => {
     req.headers[CLIENT_IP_HEADER] = clientAddress(req, config.auth.trustProxy);
-    const handled: Promise<void> = handle(req, res)
+    const pathname = (req.url ?? '/').split('?')[0]!;
+    const handled: Promise<void> = (async () => {
+      if (!servedWithoutDatabase(pathname) && !(await readiness.up())) return writeUnavailable(res, pathname);
+      await handle(req, res);
+    })()
       .catch((e: Error) => {
         // The path only: a query string may hold an OAuth code or other credential.
         log.error({ err: e.message, path: (req.url ?? '').split('?')[0] }, 'request failed');

@@ -5,8 +5,8 @@
  * - in-process: app/readyz/route.ts GET answers 200 → 503 "database unavailable" while PostgreSQL is stopped →
  *   200 again once it is back, with the same process-wide pool (lib/db); 503 "migration(s) pending" when a
  *   migration is missing from the database;
- * - the real app (`keygraph serve`, when a production build exists): /readyz 503 and pages show the error state while
- *   the database is down, /healthz stays 200, and both recover without restarting the app.
+ * - the real app (`keygraph serve`, when a production build exists): /readyz 503, pages 503 with a short readable page
+ *   and the API 503 `unavailable` while the database is down, /healthz stays 200, and all recover without a restart.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -139,13 +139,20 @@ describe('readiness and reconnection', () => {
       expect(down.r.status).toBe(503);
       expect(down.r.body).toMatch(/database unavailable/);
       for (const p of [down.page, down.search]) {
-        // Pages stream (app/loading.tsx), so the status is already 200 when the data read fails: the failed boundary
-        // is marked in the stream (React's `$RX("B:n", "<digest>")`) and the browser renders app/error.tsx there
-        // ("This page could not be loaded …"); a non-streamed answer carries that text itself.
-        expect(p.status === 200 || p.status >= 500).toBe(true);
-        expect(p.body).toMatch(/\$RX\("B:\d+",\s*"\d+"\)|could not be loaded|Something went wrong/);
+        // The server answers 503 before rendering (lib/server.ts, lib/availability.ts): a short readable page, never
+        // a 200 with an empty shell.
+        expect(p.status).toBe(503);
+        expect(p.headers.get('content-type')).toMatch(/text\/html/);
+        expect(p.body).toMatch(/cannot reach its database/);
         expect(p.body).not.toContain(PASSWORD);
         expect(p.body).not.toMatch(/ECONNREFUSED|at async|node_modules/);
+      }
+      // The API: 503 in its error shape.
+      for (const p of ['/api/v1/search?q=x', `/api/v1/nodes?id=${encodeURIComponent('k8s:c/ns/Secret/x')}`, '/api/v1/findings']) {
+        const r = await get(`${web.url}${p}`);
+        expect(r.status, p).toBe(503);
+        expect(JSON.parse(r.body).error.code, p).toBe('unavailable');
+        expect(r.body).not.toContain(PASSWORD);
       }
       await start();
       const t0 = Date.now();
