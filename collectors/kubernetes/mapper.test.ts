@@ -4,13 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { EdgeRecord, NodeRecord } from '../../lib/graph/records';
+import type { EdgeRecord, NodeRecord, SkippedObject } from '../../lib/graph/records';
 import { edgeKey } from '../../lib/graph/records';
 import { parseId } from '../../lib/graph/ids';
-import { SECRET_VIAS } from '../../lib/graph/model';
+import { EDGE_KINDS, NODE_KINDS, SECRET_VIAS, WORKLOAD_KIND_KEYS, nodeKindSpec } from '../../lib/graph/model';
+import { EDGE_ENDPOINTS, leafKinds, relevantKinds } from '../../lib/analysis/dependents';
 import { createFingerprinter } from '../../lib/secrets/fingerprint';
 import { readDocuments, type InputError } from '../../lib/input/documents';
-import { createKubernetesMapper, type KubernetesMapperOptions } from './mapper';
+import { createKubernetesMapper, MENTION_SCAN_LIMITS, scanMentions, type KubernetesMapperOptions } from './mapper';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const REAL = path.resolve(here, '../../../shared/realdata');
@@ -384,8 +385,8 @@ describe('ServiceAccount, Ingress, producers', () => {
     expect(r.node(from).properties).toMatchObject({ automountServiceAccountToken: false, gcpServiceAccount: 'dns@my-proj.iam.gserviceaccount.com' });
     expect(r.out(from).map((e) => [e.kind, e.to, e.properties])).toEqual([
       ['ACTS_AS', 'gcp:my-proj/ServiceAccount/dns@my-proj.iam.gserviceaccount.com', { annotation: true }],
-      ['USES_SECRET', sid('kube-system', 'external-dns-token-tb78n'), { via: 'serviceAccountSecret' }],
-      ['USES_SECRET', sid('kube-system', 'other-ns-ignored'), { via: 'serviceAccountSecret' }],
+      ['USES_SECRET', sid('kube-system', 'external-dns-token-tb78n'), { via: 'serviceAccountSecret', automountServiceAccountToken: false }],
+      ['USES_SECRET', sid('kube-system', 'other-ns-ignored'), { via: 'serviceAccountSecret', automountServiceAccountToken: false }],
       ['USES_SECRET', sid('kube-system', 'regcred'), { via: 'serviceAccountImagePullSecret' }],
     ]);
     expect(r.edges.every((e) => e.originKind === 'k8s:ServiceAccount')).toBe(true);
@@ -544,7 +545,10 @@ describe.skipIf(!hasReal)('real data', () => {
     expect(r.ids.has('k8s:c1/default/ServiceAccount/missing')).toBe(false);
     expect(runsAs('dont-fire')).toEqual([['k8s:c1/default/ServiceAccount/dont-fire', { deprecatedField: true }]]);
     expect(r.ids.has('k8s:c1/default/ServiceAccount/dont-fire')).toBe(true);
-    expect(r.nodes.some((n) => n.name === 'app' && n.kind !== 'Deployment')).toBe(false); // DeploymentConfig is not mapped
+    // The OpenShift DeploymentConfig `app` (apps.openshift.io/v1) is read like any workload.
+    expect(r.out('k8s:c1/default/DeploymentConfig/app', 'RUNS_AS').map((e) => [e.to, e.properties])).toEqual([
+      ['k8s:c1/default/ServiceAccount/missing', { deprecatedField: true }],
+    ]);
 
     const r2 = await mapPaths([real('kube-linter/tests/checks/read-secret-from-env-var.yml')]);
     expect(r2.out('k8s:c1/default/Deployment/app1', 'USES_SECRET').map((e) => [e.to, e.properties]))
@@ -722,5 +726,469 @@ describe('ISSUES.md scenarios', () => {
       ['k8s:c1/b/ServiceAccount/default', { apiVersion: 'v1', labels: { own: 'yes' } }],
       ['k8s:c1/a/ServiceAccount/default', { implicit: true }],
     ]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Issue 11: evidence, not silence (RC / DeploymentConfig, RBAC, mentions, namespaces, skipped report, duplicates)
+
+function mapWithSkips(objs: unknown[], opts: Partial<KubernetesMapperOptions> = {}) {
+  const skips: SkippedObject[] = [];
+  const m = createKubernetesMapper({ cluster: 'c1', fingerprint, onSkipped: (s) => skips.push(s), ...opts });
+  for (const o of objs) m.add(o);
+  const done = m.finish();
+  return { ...wrap(done), skips, genericKinds: done.genericKinds };
+}
+const mentionsOf = (r: Mapped, from: string) => r.out(from, 'MENTIONS').map((e) => [e.to, e.properties]);
+
+describe('ReplicationController and OpenShift DeploymentConfig pod templates', () => {
+  const rc = {
+    apiVersion: 'v1', kind: 'ReplicationController',
+    metadata: { name: 'legacy-api-3', namespace: 'shop', uid: 'rc-uid', ownerReferences: [{ apiVersion: 'apps.openshift.io/v1', kind: 'DeploymentConfig', name: 'legacy-api', controller: true }] },
+    spec: {
+      replicas: 2, selector: { app: 'legacy-api' },
+      template: {
+        metadata: { labels: { app: 'legacy-api' } },
+        spec: {
+          serviceAccountName: 'legacy-api', automountServiceAccountToken: false,
+          containers: [{
+            name: 'api', image: 'registry.example.com/legacy-api:3.1',
+            env: [{ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'legacy-db', key: 'password' } } }],
+            volumeMounts: [{ name: 'tls', mountPath: '/etc/tls', readOnly: true }],
+          }],
+          volumes: [{ name: 'tls', secret: { secretName: 'legacy-tls' } }],
+        },
+      },
+    },
+    status: { replicas: 2, readyReplicas: 2 },
+  };
+  const dc = {
+    apiVersion: 'apps.openshift.io/v1', kind: 'DeploymentConfig',
+    metadata: { name: 'legacy-api', namespace: 'shop' },
+    spec: {
+      replicas: 2, selector: { app: 'legacy-api' }, strategy: { type: 'Rolling' },
+      triggers: [{ type: 'ConfigChange' }, { type: 'ImageChange', imageChangeParams: { automatic: true, containerNames: ['api'], from: { kind: 'ImageStreamTag', name: 'legacy-api:latest' } } }],
+      template: {
+        metadata: { labels: { app: 'legacy-api' } },
+        spec: {
+          serviceAccountName: 'legacy-api',
+          imagePullSecrets: [{ name: 'quay-pull' }],
+          containers: [{ name: 'api', image: ' ', envFrom: [{ secretRef: { name: 'legacy-env' } }] }],
+        },
+      },
+    },
+  };
+  const pod = {
+    apiVersion: 'v1', kind: 'Pod',
+    metadata: { name: 'legacy-api-3-x7k2p', namespace: 'shop', ownerReferences: [{ apiVersion: 'v1', kind: 'ReplicationController', name: 'legacy-api-3', controller: true }] },
+    spec: { serviceAccountName: 'legacy-api', containers: [{ name: 'api', image: 'i' }] },
+    status: { phase: 'Running' },
+  };
+
+  it('reads their templates like any workload: Secrets used, RUNS_AS, automount, OWNS DeploymentConfig → RC → Pod', () => {
+    const r = mapObjects([dc, rc, pod]);
+    const rcId = 'k8s:c1/shop/ReplicationController/legacy-api-3';
+    const dcId = 'k8s:c1/shop/DeploymentConfig/legacy-api';
+    expect(r.out(rcId, 'USES_SECRET').map((e) => [e.to, e.properties.via, e.properties.keys])).toEqual([
+      [sid('shop', 'legacy-db'), 'env', ['password']],
+      [sid('shop', 'legacy-tls'), 'volume', undefined],
+    ]);
+    expect(r.out(rcId, 'RUNS_AS').map((e) => e.to)).toEqual(['k8s:c1/shop/ServiceAccount/legacy-api']);
+    expect(r.node(rcId).properties).toMatchObject({ replicas: 2, readyReplicas: 2, automountServiceAccountToken: false });
+    expect(r.out(dcId, 'USES_SECRET').map((e) => [e.to, e.properties.via])).toEqual([
+      [sid('shop', 'legacy-env'), 'envFrom'],
+      [sid('shop', 'quay-pull'), 'imagePullSecret'],
+    ]);
+    expect(r.node(dcId).properties.apiVersion).toBe('apps.openshift.io/v1');
+    expect(r.out(dcId, 'OWNS').map((e) => e.to)).toEqual([rcId]);
+    expect(r.out(rcId, 'OWNS').map((e) => e.to)).toEqual(['k8s:c1/shop/Pod/legacy-api-3-x7k2p']);
+    expect(r.edges.filter((e) => e.from === rcId && e.kind !== 'OWNS').every((e) => e.originKind === 'k8s:ReplicationController')).toBe(true);
+  });
+
+  it('legacy OpenShift 3 templates (`apiVersion: v1` DeploymentConfig) are read too', () => {
+    const r = mapObjects([{ ...dc, apiVersion: 'v1' }]);
+    expect(r.out('k8s:c1/shop/DeploymentConfig/legacy-api', 'USES_SECRET')).toHaveLength(2);
+  });
+
+  it('the model flags them as workloads: one list for mapper, impact and findings', () => {
+    expect(WORKLOAD_KIND_KEYS).toEqual([
+      'k8s:Deployment', 'k8s:StatefulSet', 'k8s:DaemonSet', 'k8s:ReplicaSet', 'k8s:Job', 'k8s:CronJob',
+      'k8s:ReplicationController', 'k8s:DeploymentConfig',
+    ]);
+    // A Secret's dependants now include both, and the RBAC kinds that can mention it.
+    const kinds = relevantKinds('k8s:Secret');
+    for (const k of ['k8s:ReplicationController', 'k8s:DeploymentConfig', 'k8s:Role', 'k8s:ClusterRole']) expect(kinds.has(k)).toBe(true);
+    expect(EDGE_ENDPOINTS.MENTIONS).toEqual({ from: ['k8s:Role', 'k8s:ClusterRole'], to: ['k8s:Secret', 'k8s:ServiceAccount'], fromAnyK8sKind: true });
+    expect(leafKinds()).toEqual(expect.arrayContaining(['ClusterRole', 'Ingress', 'Pod', 'Role']));
+  });
+});
+
+describe('RBAC Roles and ClusterRoles', () => {
+  const role = {
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role',
+    metadata: { name: 'payments-reader', namespace: 'payments' },
+    rules: [
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['stripe-key', 'webhook-signing'], verbs: ['get', 'watch'] },
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['payments-config'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['list'] }, // no names: broad access, not a mention
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['payments-leader'], verbs: ['get', 'update'] },
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['created-later'], verbs: ['create'] },
+    ],
+  };
+  const clusterRole = {
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole',
+    metadata: { name: 'ci-deployer', labels: { 'rbac.example.com/aggregate-to-ci': 'true' } },
+    rules: [
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['registry-creds'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['serviceaccounts'], resourceNames: ['deployer'], verbs: ['impersonate'] },
+      { apiGroups: [''], resources: ['serviceaccounts/token'], resourceNames: ['builder'], verbs: ['create'] },
+      { nonResourceURLs: ['/healthz'], verbs: ['get'] },
+    ],
+  };
+  const secret = (ns: string, name: string) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ns }, data: {} });
+  const sa = (ns: string, name: string) => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: ns } });
+
+  it('a Role keeps its rules and mentions the Secrets its resourceNames grant read/write on, in its namespace', () => {
+    const r = mapObjects([role]);
+    const id = 'k8s:c1/payments/Role/payments-reader';
+    expect(r.node(id)).toMatchObject({ kind: 'Role', namespace: 'payments' });
+    expect(r.node(id).properties.rules).toEqual([
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['stripe-key', 'webhook-signing'], verbs: ['get', 'watch'] },
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['payments-config'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['list'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['payments-leader'], verbs: ['get', 'update'] },
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['created-later'], verbs: ['create'] },
+    ]);
+    expect(mentionsOf(r, id)).toEqual([
+      [sid('payments', 'stripe-key'), { field: 'rules[0].resourceNames[0]', verbs: ['get', 'watch'] }],
+      [sid('payments', 'webhook-signing'), { field: 'rules[0].resourceNames[1]', verbs: ['get', 'watch'] }],
+    ]);
+    expect(r.out(id, 'MENTIONS').every((e) => e.originKind === 'k8s:Role')).toBe(true);
+  });
+
+  it('a ClusterRole is cluster-scoped and mentions every Secret / ServiceAccount of the granted names seen', () => {
+    const r = mapObjects([
+      clusterRole, secret('team-a', 'registry-creds'), secret('team-b', 'registry-creds'), secret('team-b', 'other'),
+      sa('ci', 'deployer'), sa('ci', 'builder'),
+    ]);
+    const id = 'k8s:c1/ClusterRole/ci-deployer';
+    expect(parseId(id)).toMatchObject({ namespace: null, kind: 'ClusterRole', name: 'ci-deployer' });
+    expect(r.node(id)).toMatchObject({ namespace: null, properties: { labels: { 'rbac.example.com/aggregate-to-ci': 'true' } } });
+    expect(mentionsOf(r, id)).toEqual([
+      [sid('team-a', 'registry-creds'), { field: 'rules[0].resourceNames[0]', verbs: ['get'] }],
+      [sid('team-b', 'registry-creds'), { field: 'rules[0].resourceNames[0]', verbs: ['get'] }],
+      ['k8s:c1/ci/ServiceAccount/deployer', { field: 'rules[1].resourceNames[0]', verbs: ['impersonate'] }],
+      ['k8s:c1/ci/ServiceAccount/builder', { field: 'rules[2].resourceNames[0]', verbs: ['create'] }],
+    ]);
+  });
+
+  it('a namespace on a ClusterRole is ignored (cluster-scoped objects have none)', () => {
+    const r = mapObjects([{ ...clusterRole, metadata: { ...clusterRole.metadata, namespace: '../kube-system' } }]);
+    expect(r.ids.has('k8s:c1/ClusterRole/ci-deployer')).toBe(true);
+  });
+});
+
+describe('MENTIONS from kinds keygraph does not model', () => {
+  const vaultStore = {
+    apiVersion: 'external-secrets.io/v1', kind: 'SecretStore',
+    metadata: { name: 'vault-backend', namespace: 'payments' },
+    spec: {
+      provider: {
+        vault: {
+          server: 'https://vault.example.com:8200', path: 'secret', version: 'v2',
+          auth: { tokenSecretRef: { name: 'vault-token', key: 'token' } },
+        },
+      },
+    },
+  };
+  const gcpClusterStore = {
+    apiVersion: 'external-secrets.io/v1', kind: 'ClusterSecretStore',
+    metadata: { name: 'gcp-store' },
+    spec: {
+      provider: {
+        gcpsm: {
+          projectID: 'acme-prod',
+          auth: { secretRef: { secretAccessKeySecretRef: { name: 'gcpsm-secret', key: 'secret-access-credentials', namespace: 'external-secrets' } } },
+        },
+      },
+    },
+  };
+  const prometheus = {
+    apiVersion: 'monitoring.coreos.com/v1', kind: 'Prometheus',
+    metadata: { name: 'k8s', namespace: 'monitoring', labels: { 'app.kubernetes.io/name': 'prometheus' } },
+    spec: {
+      replicas: 2, serviceAccountName: 'prometheus-k8s', serviceMonitorSelector: {},
+      additionalScrapeConfigs: { name: 'additional-scrape-configs', key: 'prometheus-additional.yaml' },
+      remoteWrite: [{ url: 'https://mimir.example.com/api/v1/push', basicAuth: { username: { name: 'mimir-auth', key: 'user' }, password: { name: 'mimir-auth', key: 'password' } } }],
+    },
+  };
+  const alertmanager = {
+    apiVersion: 'monitoring.coreos.com/v1', kind: 'Alertmanager',
+    metadata: { name: 'main', namespace: 'monitoring' },
+    spec: { replicas: 3, serviceAccountName: 'alertmanager-main', secrets: ['alertmanager-tls', 'pagerduty-key'], configMaps: ['templates'] },
+  };
+  const serviceMonitor = {
+    apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor',
+    metadata: { name: 'billing', namespace: 'monitoring' },
+    spec: {
+      selector: { matchLabels: { app: 'billing' } },
+      endpoints: [
+        { port: 'web', interval: '30s' },
+        {
+          port: 'metrics',
+          basicAuth: { username: { name: 'billing-metrics', key: 'user' }, password: { name: 'billing-metrics', key: 'pass', optional: true } },
+          tlsConfig: { ca: { configMap: { name: 'billing-ca', key: 'ca.crt' } }, keySecret: { name: 'billing-client-tls', key: 'tls.key' } },
+        },
+      ],
+    },
+  };
+  const clusterIssuer = {
+    apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer',
+    metadata: { name: 'letsencrypt-prod' },
+    spec: {
+      acme: {
+        server: 'https://acme-v02.api.letsencrypt.org/directory', email: 'ops@example.com',
+        privateKeySecretRef: { name: 'letsencrypt-prod-account' },
+        solvers: [{ dns01: { cloudflare: { apiTokenSecretRef: { name: 'cloudflare-api-token', key: 'api-token' } } } }],
+      },
+    },
+  };
+  const gateway = {
+    apiVersion: 'networking.istio.io/v1beta1', kind: 'Gateway',
+    metadata: { name: 'public', namespace: 'istio-system' },
+    spec: { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['shop.example.com'], tls: { mode: 'SIMPLE', credentialName: 'shop-tls' } }] },
+  };
+  const argoApp = {
+    apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'guestbook', namespace: 'argocd' },
+    spec: { project: 'default', source: { repoURL: 'https://github.com/argoproj/argocd-example-apps.git', path: 'guestbook', targetRevision: 'HEAD' }, destination: { server: 'https://kubernetes.default.svc', namespace: 'guestbook' } },
+  };
+  const gitRepo = {
+    apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'podinfo', namespace: 'flux-system' },
+    spec: { interval: '5m', url: 'ssh://git@github.com/acme/podinfo', ref: { branch: 'main' }, secretRef: { name: 'podinfo-deploy-key' } },
+  };
+
+  it('SecretStore: spec.provider.vault.auth.tokenSecretRef → the Secret, with key, required; a generic node of its own kind', () => {
+    const r = mapObjects([vaultStore]);
+    const id = 'k8s:c1/payments/SecretStore/vault-backend';
+    expect(r.node(id)).toMatchObject({ provider: 'k8s', kind: 'SecretStore', namespace: 'payments', properties: { apiVersion: 'external-secrets.io/v1', generic: true } });
+    expect(mentionsOf(r, id)).toEqual([
+      [sid('payments', 'vault-token'), { field: 'spec.provider.vault.auth.tokenSecretRef.name', required: true, keys: ['token'] }],
+    ]);
+    expect(r.out(id, 'MENTIONS')[0]!.originKind).toBeUndefined(); // the store uses the node's own kind, k8s:SecretStore
+  });
+
+  it('ClusterSecretStore (cluster-scoped) with gcpsm secretRef.secretAccessKeySecretRef naming its namespace', () => {
+    const r = mapObjects([gcpClusterStore]);
+    const id = 'k8s:c1/ClusterSecretStore/gcp-store';
+    expect(r.node(id).namespace).toBeNull();
+    expect(mentionsOf(r, id)).toEqual([[sid('external-secrets', 'gcpsm-secret'), {
+      field: 'spec.provider.gcpsm.auth.secretRef.secretAccessKeySecretRef.name', required: true,
+      keys: ['secret-access-credentials'], namespace: 'external-secrets',
+    }]]);
+  });
+
+  it('Prometheus: serviceAccountName, additionalScrapeConfigs and basicAuth {name,key} selectors (one edge per target, every field)', () => {
+    const r = mapObjects([prometheus]);
+    const id = 'k8s:c1/monitoring/Prometheus/k8s';
+    expect(mentionsOf(r, id)).toEqual([
+      ['k8s:c1/monitoring/ServiceAccount/prometheus-k8s', { field: 'spec.serviceAccountName', required: true }],
+      [sid('monitoring', 'additional-scrape-configs'), { field: 'spec.additionalScrapeConfigs.name', required: true, keys: ['prometheus-additional.yaml'] }],
+      [sid('monitoring', 'mimir-auth'), {
+        field: 'spec.remoteWrite[0].basicAuth.username.name', fields: ['spec.remoteWrite[0].basicAuth.username.name', 'spec.remoteWrite[0].basicAuth.password.name'],
+        required: true, keys: ['password', 'user'],
+      }],
+    ]);
+    expect(r.node(id).properties.labels).toEqual({ 'app.kubernetes.io/name': 'prometheus' });
+  });
+
+  it('Alertmanager: spec.secrets is a list of Secret names (configMaps are not Secrets)', () => {
+    const r = mapObjects([alertmanager]);
+    expect(mentionsOf(r, 'k8s:c1/monitoring/Alertmanager/main')).toEqual([
+      ['k8s:c1/monitoring/ServiceAccount/alertmanager-main', { field: 'spec.serviceAccountName', required: true }],
+      [sid('monitoring', 'alertmanager-tls'), { field: 'spec.secrets[0]', required: true }],
+      [sid('monitoring', 'pagerduty-key'), { field: 'spec.secrets[1]', required: true }],
+    ]);
+  });
+
+  it('ServiceMonitor: endpoints[].basicAuth and tlsConfig.keySecret, not the CA ConfigMap; optional refs are not required', () => {
+    const r = mapObjects([serviceMonitor]);
+    expect(mentionsOf(r, 'k8s:c1/monitoring/ServiceMonitor/billing')).toEqual([
+      [sid('monitoring', 'billing-metrics'), {
+        field: 'spec.endpoints[1].basicAuth.username.name', fields: ['spec.endpoints[1].basicAuth.username.name', 'spec.endpoints[1].basicAuth.password.name'],
+        required: true, keys: ['pass', 'user'],
+      }],
+      [sid('monitoring', 'billing-client-tls'), { field: 'spec.endpoints[1].tlsConfig.keySecret.name', required: true, keys: ['tls.key'] }],
+    ]);
+    expect(r.edges.some((e) => e.to.endsWith('/billing-ca'))).toBe(false);
+  });
+
+  it('ClusterIssuer refs without a namespace resolve to every Secret of that name seen; Istio credentialName; Flux secretRef', () => {
+    const r = mapObjects([
+      clusterIssuer, gateway, gitRepo,
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cloudflare-api-token', namespace: 'cert-manager' }, data: {} },
+    ]);
+    expect(mentionsOf(r, 'k8s:c1/ClusterIssuer/letsencrypt-prod')).toEqual([
+      [sid('cert-manager', 'cloudflare-api-token'), { field: 'spec.acme.solvers[0].dns01.cloudflare.apiTokenSecretRef.name', required: true, keys: ['api-token'] }],
+    ]);
+    expect(mentionsOf(r, 'k8s:c1/istio-system/Gateway/public')).toEqual([
+      [sid('istio-system', 'shop-tls'), { field: 'spec.servers[0].tls.credentialName', required: true }],
+    ]);
+    expect(mentionsOf(r, 'k8s:c1/flux-system/GitRepository/podinfo')).toEqual([[sid('flux-system', 'podinfo-deploy-key'), { field: 'spec.secretRef.name' }]]);
+  });
+
+  it('objects that mention nothing are not nodes: reported kind-not-read; generic kinds read are listed', () => {
+    const r = mapWithSkips([argoApp, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app-config', namespace: 'shop' }, data: { secretName: 'x' } }, vaultStore]);
+    expect(r.nodes.map((n) => n.id)).toEqual(['k8s:c1/payments/SecretStore/vault-backend']);
+    expect(r.skips.map((s) => [s.reason, s.kind, s.apiVersion, s.namespace, s.name])).toEqual([
+      ['kind-not-read', 'Application', 'argoproj.io/v1alpha1', 'argocd', 'guestbook'],
+      ['kind-not-read', 'ConfigMap', 'v1', 'shop', 'app-config'],
+    ]);
+    expect(r.skips[0]!.message).toContain('not read');
+    expect(r.genericKinds).toEqual(['k8s:Application', 'k8s:ConfigMap', 'k8s:SecretStore']);
+  });
+
+  it('a kind the model declares, of another API group, is never taken for it (no generic `Certificate` node)', () => {
+    const knativeCert = { apiVersion: 'networking.internal.knative.dev/v1alpha1', kind: 'Certificate', metadata: { name: 'route-x', namespace: 'default' }, spec: { secretName: 'route-x-tls', dnsNames: ['x.example.com'] } };
+    const r = mapWithSkips([knativeCert]);
+    expect(r.nodes).toEqual([]);
+    expect(r.skips.map((s) => [s.reason, s.kind])).toEqual([['kind-not-read', 'Certificate']]);
+  });
+
+  it('secret values in look-alike fields are never taken as names; hostile depth and width are bounded', () => {
+    const r = mapObjects([{
+      apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'default' },
+      spec: { clientSecret: 'Zx9$very-secret-VALUE', auth: { secretName: 'NOT A NAME!' }, password: 'hunter2', existingSecret: 'real-one' },
+    }]);
+    expect(mentionsOf(r, 'k8s:c1/default/Widget/w')).toEqual([[sid('default', 'real-one'), { field: 'spec.existingSecret' }]]);
+    expect(JSON.stringify(r)).not.toContain('hunter2');
+    expect(JSON.stringify(r)).not.toContain('very-secret');
+
+    let deep: Record<string, unknown> = { secretName: 'too-deep' };
+    for (let i = 0; i < 50_000; i++) deep = { a: deep };
+    const wide = Array.from({ length: 100_000 }, (_, i) => ({ secretName: `s-${i}` }));
+    const t0 = Date.now();
+    const h = mapObjects([
+      { apiVersion: 'example.com/v1', kind: 'Deep', metadata: { name: 'd' }, spec: deep },
+      { apiVersion: 'example.com/v1', kind: 'Wide', metadata: { name: 'w' }, spec: { items: wide } },
+    ]);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(h.ids.has('k8s:c1/default/Deep/d')).toBe(false);
+    const wideMentions = h.out('k8s:c1/default/Wide/w', 'MENTIONS');
+    expect(wideMentions.length).toBeGreaterThan(0);
+    expect(wideMentions.length).toBeLessThanOrEqual(MENTION_SCAN_LIMITS.maxMentions);
+  });
+
+  it('scanMentions documents its rules on realistic fields (Flux valuesFrom kind: Secret, serviceAccountRef, imagePullSecrets)', () => {
+    expect(scanMentions({
+      spec: {
+        valuesFrom: [{ kind: 'Secret', name: 'podinfo-values', valuesKey: 'values.yaml' }, { kind: 'ConfigMap', name: 'cm' }],
+        provider: { gcpsm: { auth: { workloadIdentity: { serviceAccountRef: { name: 'demo-secrets-sa' } } } } },
+        imagePullSecrets: [{ name: 'regcred' }],
+        tls: { caSecretName: 'ca-bundle' },
+      },
+    })).toEqual([
+      { target: 'Secret', name: 'podinfo-values', field: 'spec.valuesFrom[0].name' },
+      { target: 'ServiceAccount', name: 'demo-secrets-sa', field: 'spec.provider.gcpsm.auth.workloadIdentity.serviceAccountRef.name' },
+      { target: 'Secret', name: 'regcred', field: 'spec.imagePullSecrets[0].name' },
+      { target: 'Secret', name: 'ca-bundle', field: 'spec.tls.caSecretName' },
+    ]);
+  });
+
+  it('the model: MENTIONS edge kind and a total nodeKindSpec with a neutral fallback', () => {
+    expect(EDGE_KINDS.MENTIONS).toMatchObject({ forward: 'mentions', inverse: 'is mentioned by', outHeading: 'Mentions', inHeading: 'Mentioned by', dependent: 'from', lineStyle: 'dashed' });
+    expect(nodeKindSpec('k8s', 'SecretStore')).toMatchObject({ kind: 'SecretStore', label: 'SecretStore', category: 'other', generic: true });
+    expect(nodeKindSpec('k8s', 'Secret')).toBe(NODE_KINDS['k8s:Secret']);
+    expect(nodeKindSpec('k8s', 'constructor').category).toBe('other');
+    expect(nodeKindSpec('k8s', 'ClusterRole').namespaced).toBe(false);
+  });
+
+  it.skipIf(!hasReal)('real data: kube-prometheus Prometheus/Alertmanager and External Secrets gcpsm stores mention what they name', async () => {
+    const r = await mapPaths([
+      real('kube-prometheus/manifests/prometheus-prometheus.yaml'), real('kube-prometheus/manifests/alertmanager-alertmanager.yaml'),
+      real('kube-prometheus/manifests/prometheus-serviceAccount.yaml'),
+      real('external-secrets/docs/snippets/gcpsm-sa-secret-store.yaml'), real('external-secrets/docs/snippets/gcpsm-sa-credentials-secret.yaml'),
+    ]);
+    expect(mentionsOf(r, 'k8s:c1/monitoring/Prometheus/k8s')).toEqual([['k8s:c1/monitoring/ServiceAccount/prometheus-k8s', { field: 'spec.serviceAccountName', required: true }]]);
+    expect(r.ids.has('k8s:c1/monitoring/ServiceAccount/prometheus-k8s')).toBe(true);
+    expect(mentionsOf(r, 'k8s:c1/monitoring/Alertmanager/main')).toEqual([['k8s:c1/monitoring/ServiceAccount/alertmanager-main', { field: 'spec.serviceAccountName', required: true }]]);
+    expect(mentionsOf(r, 'k8s:c1/demo/SecretStore/demo-store')).toEqual([[sid('demo', 'gcp-sa-secret'), {
+      field: 'spec.provider.gcpsm.auth.secretRef.secretAccessKeySecretRef.name', required: true, keys: ['secret-access-credentials'],
+    }]]);
+    expect(r.ids.has(sid('demo', 'gcp-sa-secret'))).toBe(true);
+  });
+  if (!hasReal) console.log(`skipped real-data mention test: ${REAL} is absent`);
+});
+
+describe('namespaces, the skipped report and duplicate ids', () => {
+  const victim = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'victim', namespace: 'default' }, stringData: { token: 'real' } };
+  const bad = (namespace: unknown) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'victim', namespace }, stringData: { token: 'attacker' } });
+
+  it('an invalid namespace is skipped (invalid-namespace), never moved to default where it would replace the real object', () => {
+    const long = 'a'.repeat(64);
+    const r = mapWithSkips([victim, bad('../kube-system'), bad('bad ns<x>'), bad('Payments'), bad(long), bad(7), bad('ok-\u202e')]);
+    expect(r.nodes.map((n) => n.id)).toEqual([sid('default', 'victim')]);
+    expect(r.node(sid('default', 'victim')).properties.fingerprints).toEqual({ token: fingerprint(Buffer.from('real')) });
+    expect(r.skips.map((s) => [s.reason, s.kind, s.name, s.namespace])).toEqual([
+      ['invalid-namespace', 'Secret', 'victim', '../kube-system'],
+      ['invalid-namespace', 'Secret', 'victim', 'bad ns<x>'],
+      ['invalid-namespace', 'Secret', 'victim', 'Payments'],
+      ['invalid-namespace', 'Secret', 'victim', long.slice(0, 63) + '…'],
+      ['invalid-namespace', 'Secret', 'victim', undefined],
+      ['invalid-namespace', 'Secret', 'victim', 'ok-\u202e'],
+    ]);
+    expect(r.skips[0]!.message).toBe('Secret "victim" skipped: metadata.namespace "../kube-system" is not a valid namespace (a DNS-1123 label); it is not moved to "default"');
+    expect(r.skips[5]!.message).toContain('\\u202e'); // shown escaped: no bidi spoofing in the report
+    // 63 characters is still a valid label; an absent or empty namespace is the default one.
+    const ok = mapWithSkips([{ ...bad('a'.repeat(63)) }, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'e', namespace: '' } }]);
+    expect(ok.ids).toEqual(new Set([sid('a'.repeat(63), 'victim'), sid('default', 'e')]));
+  });
+
+  it('without onSkipped, skips other than kind-not-read reach onWarning (never silent)', () => {
+    const warnings: string[] = [];
+    const m = createKubernetesMapper({ cluster: 'c1', fingerprint, onWarning: (w) => warnings.push(w) });
+    m.add(bad('../kube-system'));
+    m.add({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('not a valid namespace');
+  });
+
+  it('the default namespace given by the user is validated', () => {
+    expect(() => createKubernetesMapper({ cluster: 'c1', fingerprint, defaultNamespace: '../kube-system' })).toThrow(
+      'default namespace "../kube-system" is not a valid namespace (a DNS-1123 label: lowercase letters, digits and \'-\', at most 63 characters)',
+    );
+    expect(() => createKubernetesMapper({ cluster: 'c1', fingerprint, defaultNamespace: 'Prod' })).toThrow(/not a valid namespace/);
+    expect(() => createKubernetesMapper({ cluster: 'c1', fingerprint, defaultNamespace: 'prod-eu' })).not.toThrow();
+  });
+
+  it('invalid names are reported as invalid-name', () => {
+    const r = mapWithSkips([{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'a/b' } }, { apiVersion: 'v1', kind: 'Secret', metadata: {} }]);
+    expect(r.skips.map((s) => [s.reason, s.kind, s.name])).toEqual([['invalid-name', 'Deployment', 'a/b'], ['invalid-name', 'Secret', undefined]]);
+  });
+
+  it('same id twice: the last document wins, the edges of the earlier one are dropped, and the duplicate is reported', () => {
+    const overlay = (sa: string, mountPath: string) => deployment('frontend', {
+      serviceAccountName: sa,
+      containers: [{ name: 'web', image: 'web:1', volumeMounts: [{ name: 'certs', mountPath }] }],
+      volumes: [{ name: 'certs', secret: { secretName: 'frontend-tls' } }],
+    }, 'shop');
+    const base = overlay('frontend-staging', '/etc/staging-certs');
+    const prod = overlay('frontend-prod', '/etc/certs');
+    (base.spec.template.spec as Record<string, unknown>).imagePullSecrets = [{ name: 'staging-pull' }];
+    const r = mapWithSkips([base, prod]);
+    const id = 'k8s:c1/shop/Deployment/frontend';
+    expect(r.out(id, 'RUNS_AS').map((e) => e.to)).toEqual(['k8s:c1/shop/ServiceAccount/frontend-prod']);
+    expect(r.out(id, 'USES_SECRET').map((e) => [e.to, e.properties.mountPaths])).toEqual([[sid('shop', 'frontend-tls'), ['web:/etc/certs']]]);
+    expect(r.skips).toEqual([{
+      kind: 'Deployment', apiVersion: 'apps/v1', name: 'frontend', namespace: 'shop', reason: 'duplicate-id',
+      message: `duplicate id ${id}: a later document replaces the earlier one (its references are dropped, not merged)`,
+    }]);
+    expect(r.nodes.filter((n) => n.id === id)).toHaveLength(1);
+  });
+
+  it('a duplicate ClusterRole replaces pending mentions too', () => {
+    const cr = (name: string) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'reader' }, rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: [name], verbs: ['get'] }] });
+    const r = mapWithSkips([cr('old'), cr('new'), { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'old', namespace: 'a' } }, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'new', namespace: 'a' } }]);
+    expect(r.out('k8s:c1/ClusterRole/reader', 'MENTIONS').map((e) => e.to)).toEqual([sid('a', 'new')]);
+    expect(r.skips.map((s) => s.reason)).toEqual(['duplicate-id']);
   });
 });

@@ -2,10 +2,13 @@
  * Maps Kubernetes API objects (as returned by the API, found in manifests, or in `kubectl get -o json|yaml` dumps)
  * to graph records (DESIGN.md "The graph").
  *
- * Mapped kinds (everything else is ignored, `add` returns false): core/v1 `Secret`, `ServiceAccount`, `Pod`;
- * apps `Deployment`, `StatefulSet`, `DaemonSet`, `ReplicaSet`; batch `Job`, `CronJob`; networking `Ingress`;
- * cert-manager.io `Certificate`; external-secrets.io `ExternalSecret`; bitnami.com `SealedSecret`. An object with
- * no `apiVersion` (items of typed client list responses) is recognised by `kind` alone.
+ * Mapped kinds: core/v1 `Secret`, `ServiceAccount`, `Pod`, `ReplicationController`; apps `Deployment`,
+ * `StatefulSet`, `DaemonSet`, `ReplicaSet`; apps.openshift.io `DeploymentConfig`; batch `Job`, `CronJob`; networking
+ * `Ingress`; cert-manager.io `Certificate`; external-secrets.io `ExternalSecret`; bitnami.com `SealedSecret`;
+ * rbac.authorization.k8s.io `Role`, `ClusterRole` (cluster-scoped). An object with no `apiVersion` (items of typed
+ * client list responses) is recognised by `kind` alone. Objects of any other kind are scanned for mentions of
+ * Secrets / ServiceAccounts ({@link scanMentions}) and become generic nodes only when they mention something;
+ * every object not mapped is reported through `onSkipped` (never silently dropped).
  *
  * Secret values are read here, transiently, and never leave this module: a Secret node keeps key names, per-key
  * HMAC fingerprints, total size, and, for `kubernetes.io/tls`, the certificate's public fields; a value that is a
@@ -13,9 +16,9 @@
  * property, edge or warning holds a value or its base64.
  */
 import { X509Certificate } from 'node:crypto';
-import type { CollectionResult, EdgeProperties, EdgeRecord, NodeRecord } from '../../lib/graph/records';
+import type { CollectionResult, EdgeProperties, EdgeRecord, NodeRecord, SkippedObject } from '../../lib/graph/records';
 import { edgeKey } from '../../lib/graph/records';
-import type { EdgeKind, NodeKindKey } from '../../lib/graph/model';
+import { NODE_KINDS, WORKLOAD_KIND_KEYS, nodeKindKey, type EdgeKind, type NodeKindKey } from '../../lib/graph/model';
 import { gcpKeyId, gcpServiceAccountId, k8sId } from '../../lib/graph/ids';
 import type { Fingerprinter } from '../../lib/secrets/fingerprint';
 
@@ -29,8 +32,14 @@ export interface KubernetesMapperOptions {
    * `properties.implicit = true`, so that RUNS_AS default never looks dangling in a GitOps folder. */
   implicitDefaults?: boolean;
   /** Called (instead of throwing) for an object of a mapped kind that cannot be mapped (no valid
-   * `metadata.name`, name not usable in an id). The message names the kind and the reason, never content. */
+   * `metadata.name`, name not usable in an id, invalid namespace) and for duplicate ids, when `onSkipped` is not
+   * given (with `onSkipped`, only `onSkipped` is called). Never for `kind-not-read`. The message names the kind and
+   * the reason, never content. */
   onWarning?: (message: string) => void;
+  /** Called once per object the mapper does not map, with the reason (lib/graph/records.ts SkippedObject):
+   * `kind-not-read`, `invalid-namespace`, `invalid-name`, and `duplicate-id` for an earlier document replaced by a
+   * later one with the same id. */
+  onSkipped?: (s: SkippedObject) => void;
 }
 
 export interface KubernetesMapper {
@@ -46,8 +55,14 @@ export interface KubernetesMapper {
    *   `metadataOnly: true`.
    */
   add(obj: unknown, asKind?: string): boolean;
-  /** Finishes: merged nodes (last object with an id wins) and edges (edges with the same edgeKey merged). */
-  finish(): Pick<CollectionResult, 'nodes' | 'edges'>;
+  /**
+   * Finishes: nodes (the last document with an id replaces earlier ones, edges included) and edges (edges of one
+   * document with the same edgeKey merged); MENTIONS without a namespace (ClusterRole `resourceNames`, refs of
+   * cluster-scoped custom resources) are resolved here to every Secret / ServiceAccount of that name seen.
+   * `genericKinds`: kind keys (`k8s:SecretStore`…) of every object the generic mention scan read, whether or not it
+   * mentioned something (a files run can vouch for them: an object that stopped mentioning is gone).
+   */
+  finish(): Pick<CollectionResult, 'nodes' | 'edges'> & { genericKinds: string[] };
 }
 
 type Obj = Record<string, unknown>;
@@ -64,6 +79,20 @@ const validName = (v: unknown): string | undefined => {
   const s = str(v);
   return s && NAME_OK.test(s) && s !== '.' && s !== '..' ? s : undefined;
 };
+
+/** DNS-1123 label (namespaces): lowercase alphanumerics and `-`, at most 63 characters. */
+const DNS_LABEL = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
+/** DNS-1123 subdomain (Secret and ServiceAccount names a mention may name), at most 253 characters. */
+const DNS_SUBDOMAIN = /^[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?$/;
+/** A Kubernetes kind usable as an id segment and a kind key (`SecretStore`, `ClusterIssuer`). */
+const KIND_OK = /^[A-Za-z][A-Za-z0-9]{0,62}$/;
+
+/** `s` quoted for a message: JSON escapes, non-ASCII as `\uXXXX` (no bidi spoofing), at most 80 characters. */
+function quote(s: string): string {
+  const t = s.length > 80 ? `${s.slice(0, 80)}…` : s;
+  return JSON.stringify(t).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+const clip = (s: string | undefined, n: number) => (s === undefined ? undefined : s.length > n ? `${s.slice(0, n)}…` : s);
 
 /** API group (part of apiVersion before `/`; '' for core `v1`); undefined when apiVersion is absent. */
 function apiGroup(apiVersion: unknown): string | undefined {
@@ -87,9 +116,27 @@ const KIND_GROUPS: Record<string, readonly string[]> = {
   Certificate: ['cert-manager.io', 'certmanager.k8s.io'],
   ExternalSecret: ['external-secrets.io'],
   SealedSecret: ['bitnami.com'],
+  ReplicationController: [''],
+  // OpenShift 3 templates write DeploymentConfig with the legacy `apiVersion: v1`.
+  DeploymentConfig: ['apps.openshift.io', ''],
+  Role: ['rbac.authorization.k8s.io'],
+  ClusterRole: ['rbac.authorization.k8s.io'],
 };
 
-const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob']);
+/** API kinds with a pod template (lib/graph/model.ts `workload: true`). */
+const WORKLOAD_KINDS = new Set<string>(WORKLOAD_KIND_KEYS.map((k) => NODE_KINDS[k].kind));
+
+/** Core / well-known kinds that are cluster-scoped although their name does not start with `Cluster`. */
+const CLUSTER_SCOPED_KINDS = new Set([
+  'Namespace', 'Node', 'PersistentVolume', 'StorageClass', 'CustomResourceDefinition', 'APIService', 'PriorityClass',
+  'IngressClass', 'CSIDriver', 'VolumeSnapshotClass', 'RuntimeClass', 'MutatingWebhookConfiguration',
+  'ValidatingWebhookConfiguration', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
+]);
+
+/** RBAC verbs whose grant on named Secrets is a mention (reading or changing them). */
+const SECRET_VERBS = new Set(['get', 'list', 'watch', 'update', 'patch', 'delete', '*']);
+/** …on named ServiceAccounts (`impersonate`: act as them); `create` on `serviceaccounts/token` mints tokens. */
+const SA_VERBS = new Set([...SECRET_VERBS, 'impersonate']);
 
 /** Legacy in-tree volume types whose secret is named by `secretRef.name` (azureFile: `secretName`). */
 const IN_TREE_SECRET_VOLUMES = ['cephfs', 'rbd', 'iscsi', 'flexVolume', 'scaleIO', 'storageos', 'cinder'] as const;
@@ -233,6 +280,173 @@ function mergeEdge(a: EdgeRecord, b: EdgeRecord): void {
   }
 }
 
+/** One mention found by {@link scanMentions}. */
+export interface Mention {
+  target: 'Secret' | 'ServiceAccount';
+  name: string;
+  /** JSON path from the object root, e.g. `spec.provider.vault.auth.tokenSecretRef.name`, `spec.secrets[0]`. */
+  field: string;
+  /** Data key named next to the name (`{name, key}` selectors). */
+  key?: string;
+  /** Namespace named by the ref itself (`{name, namespace}`), when it is a valid DNS-1123 label. */
+  namespace?: string;
+  /** `optional: true` on the ref. */
+  optional?: true;
+}
+
+/** Limits of the scan (hostile input: deep or huge specs). */
+export const MENTION_SCAN_LIMITS = { maxDepth: 24, maxVisits: 20_000, maxMentions: 256, maxKeys: 1_000, maxItems: 2_000 } as const;
+
+/** String-valued keys that hold a Secret name. */
+const SECRET_NAME_KEYS = new Set(['secretName', 'existingSecret', 'credentialName', 'configSecret']);
+/** `*SecretRef` / `secretRef` keys (object with `name`). */
+const SECRET_REF_KEY = /(?:^s|S)ecretRef$/;
+/** `*Secret` / `secret` keys (selector object with `name`). */
+const SECRET_OBJ_KEY = /(?:^s|S)ecret$/;
+/** `*ServiceAccountRef` / `serviceAccountRef` keys (object with `name`). */
+const SA_REF_KEY = /(?:^s|S)erviceAccountRef$/;
+/** Keys under which a bare `{name, key}` object is a Secret key selector. */
+const SECRETISH_KEY = /secret|password|passwd|username|credential|token|basicauth|authorization|accesskey|apikey|privatekey/i;
+/** prometheus-operator SecretKeySelector fields whose names say nothing about secrets. */
+const PROMETHEUS_SECRET_SELECTORS = new Set([
+  'additionalScrapeConfigs', 'additionalAlertManagerConfigs', 'additionalAlertRelabelConfigs', 'objectStorageConfig',
+  'tracingConfig', 'alertmanagersConfig', 'queryConfig',
+]);
+const CONFIGMAPISH_KEY = /configmap/i;
+
+/**
+ * Mentions known to be required (`required: true` on the edge): the object's controller cannot do its work without
+ * the named object. By API group, optionally kinds and a field-path pattern. A ref with `optional: true` is never
+ * required.
+ * - external-secrets.io SecretStore / ClusterSecretStore: every ref under `spec.provider` (the store's credentials);
+ * - cert-manager.io Issuer / ClusterIssuer: every ref (ACME account key, CA key pair, Vault/Venafi/DNS-01 credentials);
+ * - monitoring.coreos.com (prometheus-operator): every ref (the operator rejects resources whose Secrets are absent;
+ *   the pods of Prometheus / Alertmanager run as `serviceAccountName`);
+ * - networking.istio.io Gateway: `credentialName` (the TLS server certificate).
+ */
+const REQUIRED_MENTIONS: ReadonlyArray<{ group: string; kinds?: readonly string[]; field?: RegExp }> = [
+  { group: 'external-secrets.io', kinds: ['SecretStore', 'ClusterSecretStore'], field: /^spec\.provider\./ },
+  { group: 'cert-manager.io', kinds: ['Issuer', 'ClusterIssuer'] },
+  { group: 'monitoring.coreos.com' },
+  { group: 'networking.istio.io', kinds: ['Gateway'], field: /\.credentialName$/ },
+];
+
+/** Whether a mention at `field` of an object of `group`/`kind` is known to be required ({@link REQUIRED_MENTIONS}). */
+function requiredMention(group: string, kind: string, field: string): boolean {
+  return REQUIRED_MENTIONS.some((r) => r.group === group && (!r.kinds || r.kinds.includes(kind)) && (!r.field || r.field.test(field)));
+}
+
+/** `.key` or `["odd key"]`: one JSON path step. */
+const step = (path: string, k: string) => (/^[A-Za-z0-9_$-]{1,100}$/.test(k) ? (path ? `${path}.${k}` : k) : `${path}[${JSON.stringify(k.slice(0, 100))}]`);
+
+/** A mention target name: a DNS-1123 subdomain (Secret and ServiceAccount names are), so a secret value in a
+ * mistaken field is unlikely to be taken for a name (and a name is never a value). */
+const targetName = (v: unknown): string | undefined => (typeof v === 'string' && DNS_SUBDOMAIN.test(v) ? v : undefined);
+
+/**
+ * Finds the Secrets and ServiceAccounts an object of a kind keygraph does not model names, by field-name
+ * convention, walking `spec` (only `spec`: status and metadata are not references). Rules, for every key `k` at
+ * any depth (path `p`), where "a ref object" is an object with a string `name` (optional `key`, `namespace`,
+ * `optional`):
+ * 1. `k` ∈ {`secretName`, `existingSecret`, `credentialName` (Istio), `configSecret` (Alertmanager)} or `k` ends in
+ *    `SecretName`, with a string value → Secret (field `p`).
+ * 2. `k` is `secretRef` or ends in `SecretRef` (`tokenSecretRef`, `privateKeySecretRef`,
+ *    `secretAccessKeySecretRef`, `apiTokenSecretRef`…), value a ref object → Secret (field `p.name`; `key`,
+ *    `namespace` kept).
+ * 3. `k` is `secret` or ends in `Secret` (`bearerTokenSecret`, `keySecret`, `clientSecret`), value a ref object →
+ *    Secret. (A string under such a key is never read: it may be a value.)
+ * 4. value an object with exactly `name` and `key` (and optionally `optional`), under a secret-ish key: `k` or the
+ *    parent key matches /secret|password|username|credential|token|basicAuth|authorization|accessKey|apiKey|
+ *    privateKey/i (prometheus-operator `basicAuth.username`, `authorization.credentials`, `sigv4.accessKey`), or
+ *    `k` is a prometheus-operator SecretKeySelector field (`additionalScrapeConfigs`,
+ *    `additionalAlertManagerConfigs`, `additionalAlertRelabelConfigs`, `objectStorageConfig`, `tracingConfig`,
+ *    `alertmanagersConfig`, `queryConfig`) → Secret, unless `k` or the parent key names a ConfigMap.
+ * 5. `k` is `serviceAccountRef` or ends in `ServiceAccountRef`, value a ref object → ServiceAccount.
+ * 6. any ref object with `kind: Secret` or `kind: ServiceAccount` (Flux `valuesFrom`) → that kind.
+ * 7. `k` is `secrets` with an array value (Alertmanager/Prometheus `spec.secrets`): each string item, or each
+ *    item's `name` → Secret (field `p[i]` / `p[i].name`); `k` is `imagePullSecrets`: each item's `name` → Secret.
+ * 8. `k` is `serviceAccountName` or `serviceAccount` with a string value → ServiceAccount.
+ * Names must be DNS-1123 subdomains. A matched ref object is not descended into. Bounded by
+ * {@link MENTION_SCAN_LIMITS} (depth, values visited, mentions, keys per object, items per array): beyond them the
+ * scan stops silently, keeping what it found.
+ */
+export function scanMentions(obj: unknown): Mention[] {
+  const out: Mention[] = [];
+  const L = MENTION_SCAN_LIMITS;
+  let visits = 0;
+  const spec = isObj(obj) ? obj.spec : undefined;
+  if (!isObj(spec)) return out;
+  const push = (m: Mention) => {
+    if (out.length < L.maxMentions) out.push(compact({ ...m }) as unknown as Mention);
+  };
+  const refOf = (target: Mention['target'], v: Obj, field: string): boolean => {
+    const name = targetName(v.name);
+    if (!name) return false;
+    const ns = typeof v.namespace === 'string' && DNS_LABEL.test(v.namespace) ? v.namespace : undefined;
+    if (typeof v.namespace === 'string' && v.namespace !== '' && !ns) return true; // names an unusable namespace: no mention
+    push({ target, name, field: `${field}.name`, key: str(v.key), namespace: ns, optional: v.optional === true ? true : undefined });
+    return true;
+  };
+  const isKeySelector = (v: Obj) => typeof v.name === 'string' && typeof v.key === 'string' && Object.keys(v).every((k) => k === 'name' || k === 'key' || k === 'optional');
+
+  const walk = (v: unknown, path: string, key: string, parentKey: string, depth: number): void => {
+    if (++visits > L.maxVisits || depth > L.maxDepth || out.length >= L.maxMentions) return;
+    if (Array.isArray(v)) {
+      const n = Math.min(v.length, L.maxItems);
+      for (let i = 0; i < n; i++) {
+        const item = v[i];
+        const p = `${path}[${i}]`;
+        if (isObj(item) && (item.kind === 'Secret' || item.kind === 'ServiceAccount') && refOf(item.kind as Mention['target'], item, p)) continue;
+        walk(item, p, key, parentKey, depth + 1);
+      }
+      return;
+    }
+    if (!isObj(v)) return;
+    let seen = 0;
+    for (const k in v) {
+      if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+      if (++seen > L.maxKeys || out.length >= L.maxMentions) break;
+      const val = v[k];
+      const p = step(path, k);
+      if (typeof val === 'string') {
+        if (SECRET_NAME_KEYS.has(k) || k.endsWith('SecretName')) {
+          const name = targetName(val);
+          if (name) push({ target: 'Secret', name, field: p });
+        } else if (k === 'serviceAccountName' || k === 'serviceAccount') {
+          const name = targetName(val);
+          if (name) push({ target: 'ServiceAccount', name, field: p });
+        }
+        continue;
+      }
+      if (Array.isArray(val) && (k === 'secrets' || k === 'imagePullSecrets')) {
+        const n = Math.min(val.length, L.maxItems);
+        for (let i = 0; i < n; i++) {
+          const item = val[i];
+          if (k === 'secrets' && typeof item === 'string') {
+            const name = targetName(item);
+            if (name) push({ target: 'Secret', name, field: `${p}[${i}]` });
+          } else if (isObj(item)) refOf('Secret', item, `${p}[${i}]`);
+        }
+        continue;
+      }
+      if (isObj(val) && typeof val.name === 'string') {
+        const cm = CONFIGMAPISH_KEY.test(k) || CONFIGMAPISH_KEY.test(key);
+        let matched = false;
+        if (SECRET_REF_KEY.test(k) || SECRET_OBJ_KEY.test(k)) matched = refOf('Secret', val, p);
+        else if (SA_REF_KEY.test(k)) matched = refOf('ServiceAccount', val, p);
+        else if (val.kind === 'Secret' || val.kind === 'ServiceAccount') matched = refOf(val.kind as Mention['target'], val, p);
+        else if (!cm && isKeySelector(val) && (SECRETISH_KEY.test(k) || SECRETISH_KEY.test(key) || PROMETHEUS_SECRET_SELECTORS.has(k))) {
+          matched = refOf('Secret', val, p);
+        }
+        if (matched) continue;
+      }
+      if (typeof val === 'object' && val !== null) walk(val, p, k, key, depth + 1);
+    }
+  };
+  walk(spec, 'spec', 'spec', '', 0);
+  return out;
+}
+
 interface Container {
   name: string;
   spec: Obj;
@@ -256,6 +470,12 @@ interface Container {
  *   `iam.gke.io/gcp-service-account`;
  * - Ingress: `spec.tls[].{secretName,hosts}`, `spec.ingressClassName`;
  * - Certificate: `spec.{secretName,dnsNames,commonName,issuerRef}`, `status.{notAfter,notBefore,renewalTime}`;
+ * - Role / ClusterRole: `rules[].{apiGroups,resources,verbs,resourceNames,nonResourceURLs}`, ClusterRole
+ *   `aggregationRule.clusterRoleSelectors[].matchLabels`; a rule of API group `''` (or `*`) with `resourceNames`
+ *   granting get/list/watch/update/patch/delete/`*` on `secrets` → MENTIONS each named Secret (`field`
+ *   `rules[i].resourceNames[j]`, `verbs`); on `serviceaccounts` (also `impersonate`) or `create` on
+ *   `serviceaccounts/token` → MENTIONS each named ServiceAccount. Role: in its namespace; ClusterRole: every object
+ *   of that name seen (resolved in finish());
  * - ExternalSecret: `spec.target.{name,creationPolicy}` (name defaults to the ExternalSecret's name),
  *   `spec.secretStoreRef`, `spec.refreshInterval`; SealedSecret: `spec.template.{metadata.name,type}`,
  *   `spec.encryptedData` key names.
@@ -264,25 +484,83 @@ interface Container {
  * `envVar`, `volume`, `mountPaths` as `CONTAINER:PATH` strings, `keys`, `optional`, plus `volumeType` /
  * `driver` / `hosts` where relevant), RUNS_AS (`implicit: true` when no name was given, `deprecatedField: true`
  * for `serviceAccount`), OWNS (`controller`), PRODUCES, TOKEN_FOR, HOLDS_KEY (`dataKey`, `clientEmail`, `keys`),
- * ACTS_AS (KSA → GSA from the annotation: `annotation: true`). Every edge's `originKind` is the kind key of the
- * object it was read from. Targets are not checked for existence: the store makes missing nodes.
+ * ACTS_AS (KSA → GSA from the annotation: `annotation: true`), MENTIONS (`field`, `fields` when several fields name
+ * the same target, `required`, `keys`, `namespace`, `optional`, RBAC `verbs`). Every edge's `originKind` is the kind
+ * key of the object it was read from (absent for generic objects: the store takes the `from` node's kind). Targets
+ * are not checked for existence: the store makes missing nodes.
+ *
+ * Namespaces: an object whose `metadata.namespace` is present but not a DNS-1123 label is skipped
+ * (`invalid-namespace`), never moved to the default namespace. The same id twice: the later document replaces the
+ * earlier one, node and edges (`duplicate-id` reported). Throws when `defaultNamespace` is not a DNS-1123 label.
  */
 export function createKubernetesMapper(opts: KubernetesMapperOptions): KubernetesMapper {
   const { cluster, fingerprint } = opts;
+  if (opts.defaultNamespace && !DNS_LABEL.test(opts.defaultNamespace)) {
+    throw new Error(`default namespace ${quote(opts.defaultNamespace)} is not a valid namespace (a DNS-1123 label: lowercase letters, digits and '-', at most 63 characters)`);
+  }
   const defaultNs = opts.defaultNamespace || 'default';
   const nodes = new Map<string, NodeRecord>();
   const edges = new Map<string, EdgeRecord>();
   const namespaces = new Set<string>();
+  /** Edge keys asserted by each object (node id), so that a later document with the same id replaces them. */
+  const edgesByObject = new Map<string, Set<string>>();
+  /** MENTIONS of a name in no particular namespace, resolved in finish(), by mentioning object. */
+  const pendingByObject = new Map<string, Array<{ target: Mention['target']; name: string; origin: NodeKindKey | undefined; props: EdgeProperties }>>();
+  const genericKinds = new Set<string>();
+  /** The object being added (edges are recorded against it). */
+  let current = '';
 
-  const id = (ns: string, kind: string, name: string) => k8sId(cluster, ns, kind, name);
+  const id = (ns: string | null, kind: string, name: string) => k8sId(cluster, ns, kind, name);
 
-  function addEdge(kind: EdgeKind, from: string, to: string, originKind: NodeKindKey, properties: EdgeProperties): void {
+  function skipped(s: SkippedObject): void {
+    if (opts.onSkipped) opts.onSkipped(s);
+    else if (s.reason !== 'kind-not-read') opts.onWarning?.(s.message);
+  }
+
+  /** Adds an edge asserted by the current object. `originKind` absent: the store uses the `from` node's kind. */
+  function addEdge(kind: EdgeKind, from: string, to: string, originKind: NodeKindKey | undefined, properties: EdgeProperties): void {
     const props = compact(properties) as EdgeProperties;
-    const e: EdgeRecord = { kind, from, to, originKind, properties: props };
+    const e: EdgeRecord = { kind, from, to, properties: props };
+    if (originKind) e.originKind = originKind;
     const k = edgeKey(e);
     const prev = edges.get(k);
-    if (prev) mergeEdge(prev, e);
+    if (prev && kind === 'MENTIONS') mergeMention(prev.properties, props);
+    else if (prev) mergeEdge(prev, e);
     else edges.set(k, e);
+    let mine = edgesByObject.get(current);
+    if (!mine) edgesByObject.set(current, (mine = new Set()));
+    mine.add(k);
+  }
+
+  /** Several fields of one object mention the same target: one edge, `field` the first, `fields` all of them. */
+  function mergeMention(a: EdgeProperties, b: EdgeProperties): void {
+    const fields = Array.isArray(a.fields) ? (a.fields as string[]) : [a.field as string];
+    if (typeof b.field === 'string' && !fields.includes(b.field)) fields.push(b.field);
+    if (fields.length > 1) a.fields = fields;
+    if (b.required === true) a.required = true;
+    if (a.keys || b.keys) {
+      a.keys = a.keys && b.keys ? sortedUnique([...a.keys, ...b.keys]) : undefined;
+      if (a.keys === undefined) delete a.keys;
+    }
+    if (Array.isArray(b.verbs)) a.verbs = sortedUnique([...((a.verbs as string[] | undefined) ?? []), ...(b.verbs as string[])]);
+  }
+
+  /** A MENTIONS edge from the current object; `ns` null: every target of that name seen (resolved in finish()). */
+  function mention(from: string, target: Mention['target'], ns: string | null, name: string, origin: NodeKindKey | undefined, props: EdgeProperties): void {
+    if (ns) {
+      addEdge('MENTIONS', from, id(ns, target, name), origin, props);
+      return;
+    }
+    let l = pendingByObject.get(from);
+    if (!l) pendingByObject.set(from, (l = []));
+    l.push({ target, name, origin, props });
+  }
+
+  /** Drops what an earlier document with this id asserted (the later document replaces it). */
+  function forget(nodeId: string): void {
+    for (const k of edgesByObject.get(nodeId) ?? []) edges.delete(k);
+    edgesByObject.delete(nodeId);
+    pendingByObject.delete(nodeId);
   }
 
   function useSecret(from: string, ns: string, secretName: unknown, origin: NodeKindKey, props: EdgeProperties): void {
@@ -425,6 +703,8 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
     addEdge('RUNS_AS', from, id(ns, 'ServiceAccount', saName), origin, {
       implicit: saExplicit ? undefined : true,
       deprecatedField: !str(spec.serviceAccountName) && str(spec.serviceAccount) ? true : undefined,
+      // Pod-level setting; it overrides the ServiceAccount's (impact: is a legacy token Secret mounted?).
+      automountServiceAccountToken: typeof spec.automountServiceAccountToken === 'boolean' ? spec.automountServiceAccountToken : undefined,
     });
   }
 
@@ -553,7 +833,8 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
       const project = /^[^@\s/]+@([a-z0-9-]+)\.iam\.gserviceaccount\.com$/i.exec(gsa)?.[1];
       if (project) addEdge('ACTS_AS', nodeId, gcpServiceAccountId(project, gsa), 'k8s:ServiceAccount', { annotation: true });
     }
-    for (const s of objs(o.secrets)) useSecret(nodeId, ns, s.name, 'k8s:ServiceAccount', { via: 'serviceAccountSecret' });
+    const automount = typeof o.automountServiceAccountToken === 'boolean' ? o.automountServiceAccountToken : undefined;
+    for (const s of objs(o.secrets)) useSecret(nodeId, ns, s.name, 'k8s:ServiceAccount', { via: 'serviceAccountSecret', automountServiceAccountToken: automount });
     for (const s of objs(o.imagePullSecrets)) useSecret(nodeId, ns, s.name, 'k8s:ServiceAccount', { via: 'serviceAccountImagePullSecret' });
   }
 
@@ -577,6 +858,12 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
   function mapProducer(kind: string, o: Obj, nodeId: string, ns: string, name: string, props: Record<string, unknown>): void {
     const spec = obj(o.spec) ?? {};
     const status = obj(o.status) ?? {};
+    // status.conditions[type=Ready] (cert-manager, External Secrets, Sealed Secrets all set it): `ready`, `readyReason`.
+    const ready = objs(status.conditions).find((c) => c.type === 'Ready');
+    if (ready && (ready.status === 'True' || ready.status === 'False')) {
+      props.ready = ready.status === 'True';
+      props.readyReason = validName(ready.reason);
+    }
     if (kind === 'Certificate') {
       const issuer = obj(spec.issuerRef);
       Object.assign(props, {
@@ -613,7 +900,133 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
     }
   }
 
+  // ---------------------------------------------------------------- RBAC
+
+  /** Strings of a list field, capped (hostile input). */
+  const strList = (v: unknown, max = 200): string[] =>
+    arr(v).slice(0, max).filter((x): x is string => typeof x === 'string' && x.length <= 512);
+
+  function mapRole(kind: 'Role' | 'ClusterRole', o: Obj, nodeId: string, ns: string | null, props: Record<string, unknown>): void {
+    const origin: NodeKindKey = `k8s:${kind}`;
+    const rules = objs(o.rules).slice(0, 500);
+    props.rules = rules.map((r) => {
+      const rule = compact({
+        apiGroups: strList(r.apiGroups), resources: strList(r.resources), verbs: strList(r.verbs),
+        resourceNames: Array.isArray(r.resourceNames) ? strList(r.resourceNames) : undefined,
+        nonResourceURLs: Array.isArray(r.nonResourceURLs) ? strList(r.nonResourceURLs) : undefined,
+      });
+      return rule;
+    });
+    const agg = obj(o.aggregationRule);
+    if (agg) {
+      props.aggregationRule = {
+        clusterRoleSelectors: objs(agg.clusterRoleSelectors).slice(0, 50).map((sel) => compact({ matchLabels: stringMap(sel.matchLabels) })),
+      };
+    }
+    rules.forEach((r, i) => {
+      const groups = strList(r.apiGroups);
+      if (!groups.includes('') && !groups.includes('*')) return;
+      const names = strList(r.resourceNames);
+      if (!names.length) return;
+      const verbs = strList(r.verbs);
+      const resources = strList(r.resources);
+      const onSecrets = resources.includes('secrets') && verbs.some((v) => SECRET_VERBS.has(v));
+      const onSAs = (resources.includes('serviceaccounts') && verbs.some((v) => SA_VERBS.has(v)))
+        || (resources.includes('serviceaccounts/token') && verbs.some((v) => v === 'create' || v === '*'));
+      if (!onSecrets && !onSAs) return;
+      names.forEach((n, j) => {
+        if (!DNS_SUBDOMAIN.test(n)) return;
+        const field = `rules[${i}].resourceNames[${j}]`;
+        if (onSecrets) mention(nodeId, 'Secret', ns, n, origin, { field, verbs: sortedUnique(verbs.filter((v) => SECRET_VERBS.has(v))) });
+        if (onSAs) mention(nodeId, 'ServiceAccount', ns, n, origin, { field, verbs: sortedUnique(verbs.filter((v) => SA_VERBS.has(v) || v === 'create')) });
+      });
+    });
+  }
+
+  // ---------------------------------------------------------------- kinds keygraph does not model
+
+  /**
+   * An object of a kind the model does not declare: scanned for mentions ({@link scanMentions}); a node of its own
+   * kind (`k8s:SecretStore`), with `generic: true`, only when it mentions something. Cluster-scoped when it has no
+   * namespace and its kind starts with `Cluster` (or is a well-known cluster-scoped kind). Refs without a namespace
+   * resolve to the object's namespace, or (cluster-scoped) to every Secret / ServiceAccount of that name.
+   */
+  function addGeneric(o: Obj, kind: string, why: string): boolean {
+    const md = obj(o.metadata);
+    const apiVersion = clip(str(o.apiVersion), 253);
+    const rawName = typeof md?.name === 'string' ? md.name : undefined;
+    const rawNs = typeof md?.namespace === 'string' ? md.namespace : undefined;
+    const notRead = () => {
+      skipped({ kind: clip(kind, 100)!, apiVersion, name: clip(rawName, 253), namespace: clip(rawNs, 63), reason: 'kind-not-read', message: `${quote(kind)}${apiVersion ? ` (${quote(apiVersion)})` : ''} ${rawName ? `${quote(rawName)} ` : ''}not read: ${why}` });
+      return false;
+    };
+    if (!KIND_OK.test(kind) || nodeKindKey('k8s', kind)) return notRead();
+    const kindKey = `k8s:${kind}`;
+    genericKinds.add(kindKey);
+    const mentions = scanMentions(o);
+    if (!mentions.length) return notRead();
+    const name = validName(md?.name);
+    if (!md || !name) {
+      skipped({ kind, apiVersion, name: clip(rawName, 253), namespace: clip(rawNs, 63), reason: 'invalid-name', message: `${kind} without a usable metadata.name ignored` });
+      return false;
+    }
+    const nsField = md.namespace;
+    const hasNs = nsField !== undefined && nsField !== null && nsField !== '';
+    const clusterScoped = !hasNs && (kind.startsWith('Cluster') || CLUSTER_SCOPED_KINDS.has(kind));
+    let ns: string | null = null;
+    if (!clusterScoped) {
+      const n = namespaceOf(kind, md, apiVersion, name);
+      if (n === undefined) return false;
+      ns = n;
+    }
+    const nodeId = id(ns, kind, name);
+    begin(nodeId, kind, apiVersion, name, ns);
+    const group = apiGroup(o.apiVersion) ?? '';
+    for (const m of mentions) {
+      const required = m.optional ? undefined : requiredMention(group, kind, m.field) ? true : undefined;
+      const targetNs = m.namespace ?? ns;
+      mention(nodeId, m.target, targetNs, m.name, undefined, {
+        field: m.field, required, keys: m.key ? [m.key] : undefined,
+        namespace: m.namespace && m.namespace !== ns ? m.namespace : undefined, optional: m.optional,
+      });
+    }
+    nodes.set(nodeId, {
+      id: nodeId, provider: 'k8s', kind, realm: cluster, namespace: ns, name,
+      properties: compact({ ...commonProps(o, md), generic: true }),
+    });
+    return true;
+  }
+
   // ---------------------------------------------------------------- add
+
+  /**
+   * The namespace of a namespaced object: `metadata.namespace`, or the default when absent or empty. Undefined (and
+   * reported `invalid-namespace`) when present but not a DNS-1123 label: such an object is skipped, never moved to
+   * the default namespace (where it would replace a real object).
+   */
+  function namespaceOf(kind: string, md: Obj, apiVersion: string | undefined, name: string): string | undefined {
+    const v = md.namespace;
+    if (v === undefined || v === null || v === '') return defaultNs;
+    if (typeof v === 'string' && DNS_LABEL.test(v)) return v;
+    const shown = typeof v === 'string' ? quote(v) : `of type ${Array.isArray(v) ? 'array' : typeof v}`;
+    skipped({
+      kind, apiVersion, name: clip(name, 253), namespace: typeof v === 'string' ? clip(v, 63) : undefined, reason: 'invalid-namespace',
+      message: `${kind} ${quote(name)} skipped: metadata.namespace ${shown} is not a valid namespace (a DNS-1123 label); it is not moved to ${quote(defaultNs)}`,
+    });
+    return undefined;
+  }
+
+  /** Starts mapping object `nodeId`: an earlier document with the same id is replaced (and reported). */
+  function begin(nodeId: string, kind: string, apiVersion: string | undefined, name: string, ns: string | null): void {
+    current = nodeId;
+    if (!nodes.has(nodeId)) return;
+    forget(nodeId);
+    nodes.delete(nodeId);
+    skipped({
+      kind, apiVersion, name, namespace: ns ?? undefined, reason: 'duplicate-id',
+      message: `duplicate id ${nodeId}: a later document replaces the earlier one (its references are dropped, not merged)`,
+    });
+  }
 
   function add(input: unknown, asKind?: string): boolean {
     if (!isObj(input)) return false;
@@ -628,24 +1041,40 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
     const kind = asKind ?? rawKind;
     if (!kind) return false;
     const groups = KIND_GROUPS[kind];
-    if (!groups) return false;
     const group = apiGroup(o.apiVersion);
-    if (group !== undefined && !groups.includes(group) && !(partial && asKind)) return false;
+    if (!groups) return addGeneric(o, kind, 'a kind keygraph does not model, and no field of its spec mentions a Secret or ServiceAccount');
+    if (group !== undefined && !groups.includes(group) && !(partial && asKind)) {
+      return addGeneric(o, kind, `keygraph reads ${kind} of API group ${groups.map((g) => quote(g || 'core')).join(' or ')} only`);
+    }
     const md = obj(o.metadata);
     const name = validName(md?.name);
+    const apiVersion = clip(str(o.apiVersion), 253);
     if (!md || !name) {
-      opts.onWarning?.(`${kind} without a usable metadata.name ignored`);
+      skipped({
+        kind, apiVersion, name: clip(typeof md?.name === 'string' ? md.name : undefined, 253), reason: 'invalid-name',
+        message: `${kind} without a usable metadata.name ignored`,
+      });
       return false;
     }
-    const ns = validName(md.namespace) ?? defaultNs;
     const kindKey = `k8s:${kind}` as NodeKindKey;
+    const namespaced = NODE_KINDS[kindKey].namespaced;
+    let ns: string | null = null;
+    if (namespaced) {
+      const n = namespaceOf(kind, md, apiVersion, name);
+      if (n === undefined) return false;
+      ns = n;
+      namespaces.add(n);
+    }
     const nodeId = id(ns, kind, name);
-    namespaces.add(ns);
+    begin(nodeId, kind, apiVersion, name, ns);
     const props = commonProps(o, md);
 
-    if (kind === 'Secret') mapSecret(o, nodeId, ns, props, partial);
+    if (ns === null) {
+      if (kind === 'ClusterRole') mapRole(kind, o, nodeId, null, props);
+    } else if (kind === 'Secret') mapSecret(o, nodeId, ns, props, partial);
     else if (kind === 'ServiceAccount') mapServiceAccount(o, nodeId, ns, props);
     else if (kind === 'Ingress') mapIngress(o, nodeId, ns, props);
+    else if (kind === 'Role') mapRole(kind, o, nodeId, ns, props);
     else if (kind === 'Certificate' || kind === 'ExternalSecret' || kind === 'SealedSecret') mapProducer(kind, o, nodeId, ns, name, props);
     else if (kind === 'Pod') {
       const spec = obj(o.spec);
@@ -680,11 +1109,11 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
       if (tplSpec) mapPodSpec(nodeId, ns, kindKey, tplSpec, props);
     }
 
-    // OWNS from ownerReferences (owners of mapped kinds only; same namespace).
+    // OWNS from ownerReferences (owners of mapped namespaced kinds only; same namespace).
     for (const r of objs(md.ownerReferences)) {
       const ok = str(r.kind);
       const on = validName(r.name);
-      if (!ok || !on || !KIND_GROUPS[ok]) continue;
+      if (ns === null || !ok || !on || !KIND_GROUPS[ok] || !NODE_KINDS[`k8s:${ok}` as NodeKindKey].namespaced) continue;
       addEdge('OWNS', id(ns, ok, on), nodeId, kindKey, { controller: r.controller === true ? true : undefined });
     }
 
@@ -692,7 +1121,7 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
     return true;
   }
 
-  function finish(): Pick<CollectionResult, 'nodes' | 'edges'> {
+  function finish(): Pick<CollectionResult, 'nodes' | 'edges'> & { genericKinds: string[] } {
     if (opts.implicitDefaults) {
       for (const ns of [...namespaces].sort()) {
         const saId = id(ns, 'ServiceAccount', 'default');
@@ -704,7 +1133,25 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
         }
       }
     }
-    return { nodes: [...nodes.values()], edges: [...edges.values()] };
+    // Mentions of a name in no namespace: every Secret / ServiceAccount of that name seen (none seen: no edge).
+    if (pendingByObject.size) {
+      const byName = new Map<string, string[]>();
+      for (const n of nodes.values()) {
+        if ((n.kind !== 'Secret' && n.kind !== 'ServiceAccount') || n.namespace === null) continue;
+        const k = `${n.kind}/${n.name}`;
+        const l = byName.get(k);
+        if (l) l.push(n.id);
+        else byName.set(k, [n.id]);
+      }
+      for (const [from, list] of pendingByObject) {
+        current = from;
+        for (const p of list) {
+          for (const to of byName.get(`${p.target}/${p.name}`) ?? []) addEdge('MENTIONS', from, to, p.origin, { ...p.props });
+        }
+      }
+      pendingByObject.clear();
+    }
+    return { nodes: [...nodes.values()], edges: [...edges.values()], genericKinds: [...genericKinds].sort() };
   }
 
   return { add, finish };

@@ -3,12 +3,17 @@
  * plus the endpoint kinds each edge kind connects (what the collectors emit). Impact uses it to know which kinds'
  * listings must be complete before "nothing depends on X" can be believed.
  */
-import { EDGE_KINDS, EDGE_KIND_KEYS, type EdgeKind, type NodeKindKey } from '../graph/model';
+import { EDGE_KINDS, EDGE_KIND_KEYS, WORKLOAD_KIND_KEYS, type EdgeKind, type NodeKindKey } from '../graph/model';
 
-const WORKLOADS: NodeKindKey[] = ['k8s:Deployment', 'k8s:StatefulSet', 'k8s:DaemonSet', 'k8s:ReplicaSet', 'k8s:Job', 'k8s:CronJob'];
+const WORKLOADS: NodeKindKey[] = WORKLOAD_KIND_KEYS;
 
-/** Node kinds at each end of each edge kind, as the collectors emit them. */
-export const EDGE_ENDPOINTS: Record<EdgeKind, { from: NodeKindKey[]; to: NodeKindKey[] }> = {
+/**
+ * Node kinds at each end of each edge kind, as the collectors emit them. `fromAnyK8sKind`: the edge kind is also
+ * emitted from objects of Kubernetes kinds the model does not declare (the mapper's generic mention scan,
+ * `k8s:SecretStore`, `k8s:Prometheus`…); those kinds are never listed by a collector, so they have no coverage and
+ * are not named in `from` (which lists only the declared kinds that emit it).
+ */
+export const EDGE_ENDPOINTS: Record<EdgeKind, { from: NodeKindKey[]; to: NodeKindKey[]; fromAnyK8sKind?: true }> = {
   USES_SECRET: { from: [...WORKLOADS, 'k8s:Pod', 'k8s:ServiceAccount', 'k8s:Ingress'], to: ['k8s:Secret'] },
   RUNS_AS: { from: [...WORKLOADS, 'k8s:Pod'], to: ['k8s:ServiceAccount'] },
   OWNS: { from: [...WORKLOADS, 'k8s:Certificate', 'k8s:ExternalSecret', 'k8s:SealedSecret'], to: [...WORKLOADS, 'k8s:Pod', 'k8s:Secret'] },
@@ -17,6 +22,7 @@ export const EDGE_ENDPOINTS: Record<EdgeKind, { from: NodeKindKey[]; to: NodeKin
   HAS_KEY: { from: ['gcp:ServiceAccount'], to: ['gcp:ServiceAccountKey'] },
   HOLDS_KEY: { from: ['k8s:Secret'], to: ['gcp:ServiceAccountKey'] },
   TOKEN_FOR: { from: ['k8s:Secret'], to: ['k8s:ServiceAccount'] },
+  MENTIONS: { from: ['k8s:Role', 'k8s:ClusterRole'], to: ['k8s:Secret', 'k8s:ServiceAccount'], fromAnyK8sKind: true },
 };
 
 /** Edge kinds whose `from` end depends on the `to` end: impact walks them inbound (to → from). */

@@ -13,7 +13,7 @@
 export type Provider = 'k8s' | 'gcp';
 
 /** Broad family of a node kind, used for grouping and colour in the UI. */
-export type NodeCategory = 'secret' | 'identity' | 'workload' | 'pod' | 'network' | 'producer' | 'key';
+export type NodeCategory = 'secret' | 'identity' | 'workload' | 'pod' | 'network' | 'producer' | 'key' | 'access' | 'other';
 
 export interface NodeKindSpec {
   provider: Provider;
@@ -25,6 +25,11 @@ export interface NodeKindSpec {
   /** True when identified within a namespace (Kubernetes namespaced objects). */
   namespaced: boolean;
   category: NodeCategory;
+  /** True for kinds whose pod template the Kubernetes mapper reads (`spec.template.spec`, CronJob's job template):
+   * they run pods, take part in OWNS chains and are "workloads" for findings and impact. */
+  workload?: true;
+  /** True for kinds keygraph does not model: the neutral fallback of {@link nodeKindSpec}. */
+  generic?: true;
   /** UI style: fill colour (hex) and cytoscape shape. */
   color: string;
   shape: 'ellipse' | 'round-rectangle' | 'diamond' | 'hexagon' | 'tag' | 'barrel' | 'octagon' | 'rhomboid';
@@ -37,22 +42,34 @@ const k8s = (
   color: string,
   shape: NodeKindSpec['shape'],
 ): NodeKindSpec => ({ provider: 'k8s', kind, label: kind, plural, namespaced: true, category, color, shape });
+/** A Kubernetes kind with a pod template (see {@link NodeKindSpec.workload}). */
+const workload = (kind: string, plural: string, color: string): NodeKindSpec => ({
+  ...k8s(kind, plural, 'workload', color, 'round-rectangle'), workload: true,
+});
 
 /** Every node kind keyed `PROVIDER:KIND`. */
 export const NODE_KINDS = {
   'k8s:Secret': k8s('Secret', 'Secrets', 'secret', '#e8590c', 'diamond'),
   'k8s:ServiceAccount': k8s('ServiceAccount', 'ServiceAccounts', 'identity', '#7048e8', 'hexagon'),
-  'k8s:Deployment': k8s('Deployment', 'Deployments', 'workload', '#1c7ed6', 'round-rectangle'),
-  'k8s:StatefulSet': k8s('StatefulSet', 'StatefulSets', 'workload', '#1c7ed6', 'round-rectangle'),
-  'k8s:DaemonSet': k8s('DaemonSet', 'DaemonSets', 'workload', '#1c7ed6', 'round-rectangle'),
-  'k8s:ReplicaSet': k8s('ReplicaSet', 'ReplicaSets', 'workload', '#4dabf7', 'round-rectangle'),
-  'k8s:Job': k8s('Job', 'Jobs', 'workload', '#1098ad', 'round-rectangle'),
-  'k8s:CronJob': k8s('CronJob', 'CronJobs', 'workload', '#1098ad', 'round-rectangle'),
+  'k8s:Deployment': workload('Deployment', 'Deployments', '#1c7ed6'),
+  'k8s:StatefulSet': workload('StatefulSet', 'StatefulSets', '#1c7ed6'),
+  'k8s:DaemonSet': workload('DaemonSet', 'DaemonSets', '#1c7ed6'),
+  'k8s:ReplicaSet': workload('ReplicaSet', 'ReplicaSets', '#4dabf7'),
+  'k8s:Job': workload('Job', 'Jobs', '#1098ad'),
+  'k8s:CronJob': workload('CronJob', 'CronJobs', '#1098ad'),
+  /** core/v1 ReplicationController (`spec.template`), the predecessor of ReplicaSet. */
+  'k8s:ReplicationController': workload('ReplicationController', 'ReplicationControllers', '#4dabf7'),
+  /** OpenShift apps.openshift.io/v1 DeploymentConfig (`spec.template`); it owns ReplicationControllers. */
+  'k8s:DeploymentConfig': workload('DeploymentConfig', 'DeploymentConfigs', '#1c7ed6'),
   'k8s:Pod': k8s('Pod', 'Pods', 'pod', '#74c0fc', 'ellipse'),
   'k8s:Ingress': k8s('Ingress', 'Ingresses', 'network', '#37b24d', 'tag'),
   'k8s:Certificate': k8s('Certificate', 'Certificates', 'producer', '#f08c00', 'barrel'),
   'k8s:ExternalSecret': k8s('ExternalSecret', 'ExternalSecrets', 'producer', '#f08c00', 'barrel'),
   'k8s:SealedSecret': k8s('SealedSecret', 'SealedSecrets', 'producer', '#f08c00', 'barrel'),
+  /** rbac.authorization.k8s.io/v1 Role: `rules` kept as properties; `resourceNames` on secrets/serviceaccounts → MENTIONS. */
+  'k8s:Role': k8s('Role', 'Roles', 'access', '#5c940d', 'tag'),
+  /** Cluster-scoped (`k8s:CLUSTER/ClusterRole/NAME`); its `resourceNames` mention every Secret / ServiceAccount of that name. */
+  'k8s:ClusterRole': { ...k8s('ClusterRole', 'ClusterRoles', 'access', '#5c940d', 'tag'), namespaced: false },
   'gcp:ServiceAccount': {
     provider: 'gcp', kind: 'ServiceAccount', label: 'GCP service account', plural: 'GCP service accounts',
     namespaced: false, category: 'identity', color: '#ae3ec9', shape: 'octagon',
@@ -65,6 +82,28 @@ export const NODE_KINDS = {
 
 export type NodeKindKey = keyof typeof NODE_KINDS;
 export const NODE_KIND_KEYS = Object.keys(NODE_KINDS) as NodeKindKey[];
+
+/** Kind keys of the kinds flagged `workload: true` (they hold a pod template), in declaration order. */
+export const WORKLOAD_KIND_KEYS: NodeKindKey[] = NODE_KIND_KEYS.filter((k) => (NODE_KINDS[k] as NodeKindSpec).workload === true);
+
+/** Colour of nodes of kinds the model does not declare. */
+const GENERIC_COLOR = '#868e96';
+
+/**
+ * The spec of any node kind, total: the declared spec for kinds in {@link NODE_KINDS}, else a neutral fallback
+ * (`category: 'other'`, grey, `generic: true`, label and plural the raw kind). Kubernetes objects of kinds keygraph
+ * does not model are still stored when they mention a Secret or ServiceAccount (`k8s:SecretStore`, `k8s:Prometheus`…),
+ * and a newer collector may write kinds an older UI does not know: never index NODE_KINDS with a stored kind.
+ * `namespaced` of the fallback is a guess (true unless `namespaced` is given): read the node's own `namespace`.
+ */
+export function nodeKindSpec(provider: string, kind: string, namespaced = true): NodeKindSpec {
+  const key = `${provider}:${kind}`;
+  if (Object.prototype.hasOwnProperty.call(NODE_KINDS, key)) return NODE_KINDS[key as NodeKindKey];
+  return {
+    provider: provider === 'gcp' ? 'gcp' : 'k8s', kind, label: kind, plural: kind, namespaced, category: 'other',
+    color: GENERIC_COLOR, shape: 'round-rectangle', generic: true,
+  };
+}
 
 /** Which endpoint of an edge depends on the other: deleting the depended-on end breaks the dependent end. */
 export type DependentEnd = 'from' | 'to';
@@ -128,6 +167,11 @@ export const EDGE_KINDS = {
     dependent: 'from', color: '#7048e8', lineStyle: 'dotted',
     description: 'A kubernetes.io/service-account-token Secret holds a token of a Kubernetes ServiceAccount.',
   },
+  MENTIONS: {
+    forward: 'mentions', inverse: 'is mentioned by', outHeading: 'Mentions', inHeading: 'Mentioned by',
+    dependent: 'from', color: '#adb5bd', lineStyle: 'dashed',
+    description: 'An object keygraph does not model in detail names a Secret or ServiceAccount in a field that by Kubernetes convention refers to one (field path in `field`)',
+  },
 } as const satisfies Record<string, EdgeKindSpec>;
 
 export type EdgeKind = keyof typeof EDGE_KINDS;
@@ -140,11 +184,13 @@ export const SECRET_VIAS = [
 ] as const;
 export type SecretVia = (typeof SECRET_VIAS)[number];
 
+/** The declared kind key of `provider`/`kind`, or null when the model does not declare it (see {@link nodeKindSpec}). */
 export function nodeKindKey(provider: Provider, kind: string): NodeKindKey | null {
   const key = `${provider}:${kind}`;
-  return key in NODE_KINDS ? (key as NodeKindKey) : null;
+  return Object.prototype.hasOwnProperty.call(NODE_KINDS, key) ? (key as NodeKindKey) : null;
 }
 
+/** True for a declared edge kind (own keys only: `constructor`, `__proto__` are not kinds). */
 export function isEdgeKind(kind: string): kind is EdgeKind {
-  return kind in EDGE_KINDS;
+  return Object.prototype.hasOwnProperty.call(EDGE_KINDS, kind);
 }
