@@ -52,6 +52,8 @@ import { nodeHref } from '@/lib/ui/format';
 import { withAsOf } from '@/lib/ui/params';
 import { KindBadge, MissingBadge } from '../_components/badges';
 import { CopyId } from '../_components/CopyId';
+import { DisplayName } from '../_components/NodeLink';
+import { displayText } from '@/lib/graph/describe';
 import { ButtonLink } from '../_components/links';
 import { IconAlert } from '../_components/icons';
 import { GraphCanvas, type CanvasHandle } from './GraphCanvas';
@@ -120,7 +122,7 @@ function LineSwatch({ color, style }: { color: string; style: string }) {
   );
 }
 
-const displayName = (n: GraphNode) => (n.namespace ? `${n.namespace}/${n.name}` : n.name);
+const displayName = (n: GraphNode) => displayText(n.namespace ? `${n.namespace}/${n.name}` : n.name);
 
 export function Explorer({ initialState, initial }: Props) {
   const [state, setState] = useState<ExplorerState>(initialState);
@@ -560,7 +562,7 @@ function NodePanel(p: {
         ) : null}
       </Group>
       <Title order={2} fz="lg" style={{ wordBreak: 'break-word' }} data-testid="details-name">
-        {node.name}
+        <DisplayName text={node.name} />
       </Title>
       <Text size="sm" c="dimmed">
         {node.namespace ? (

@@ -14,6 +14,7 @@ import { hidesData, readOptionsFrom, withAsOf, type SearchParams } from '@/lib/u
 import { AsOfBanner, pageAsOf } from '../_components/AsOfBanner';
 import { EmptyState } from '../_components/EmptyState';
 import { AnchorLink } from '../_components/links';
+import { DisplayName } from '../_components/NodeLink';
 import { PageTitle } from '../_components/PageTitle';
 import { Explorer } from './Explorer';
 
@@ -74,8 +75,7 @@ export default async function ExplorerPage({ searchParams }: PageArgs) {
           <>
             Around{' '}
             <AnchorLink href={withAsOf(nodeHref(state.id), asOf.spec)} fw={600} data-testid="explorer-root-link">
-              {kindStyle(p.provider, p.kind).label} {p.namespace ? `${p.namespace}/` : ''}
-              {p.name}
+              {kindStyle(p.provider, p.kind).label} <DisplayName text={`${p.namespace ? `${p.namespace}/` : ''}${p.name}`} />
             </AnchorLink>
             {root?.missing ? ' (missing)' : ''}
             {asOf.spec ? ` as of ${asOf.spec}` : ''}: what points at it on the left, what it points at on the right.
