@@ -43,11 +43,12 @@ describe('the incident, end to end', () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     tmp = mkdtempSync(path.join(os.tmpdir(), 'kg-incident-'));
-    const [r1] = await collectFilesInto({ database: t, fingerprint }, [writeDir(tmp, 'run1', RUN1)], { cluster: C, namespace: 'default', quiet: true });
+    // Each run's folder is the whole cluster (`collect files --complete`): what it no longer holds is gone.
+    const [r1] = await collectFilesInto({ database: t, fingerprint }, [writeDir(tmp, 'run1', RUN1)], { cluster: C, namespace: 'default', quiet: true, complete: true });
     expect(r1!.summary.status).toBe('succeeded');
     afterRun1 = new Date();
     await new Promise((r) => setTimeout(r, 20));
-    const [r2] = await collectFilesInto({ database: t, fingerprint }, [writeDir(tmp, 'run2', RUN2)], { cluster: C, namespace: 'default', quiet: true });
+    const [r2] = await collectFilesInto({ database: t, fingerprint }, [writeDir(tmp, 'run2', RUN2)], { cluster: C, namespace: 'default', quiet: true, complete: true });
     expect(r2!.summary.status).toBe('succeeded');
   });
   afterAll(async () => {

@@ -60,9 +60,10 @@ interface Case {
   name: string;
   file: string;
   content: string | Buffer;
-  /** Expected: an error naming the file (`error`), or the run stores it (`stored`). */
-  expect: 'error' | 'stored';
-  /** The error message must match. */
+  /** Expected: an error naming the file (`error`), the run stores it (`stored`), or the run reports its documents as
+   * skipped (`skipped`: not mapped, reported with the run, which stays succeeded). */
+  expect: 'error' | 'stored' | 'skipped';
+  /** The error (or skipped-document) message must match. */
   message?: RegExp;
 }
 
@@ -94,7 +95,7 @@ const CASES: Case[] = [
     content: `apiVersion: v1\nkind: Secret\nmetadata:\n  name: '${XSS_NAME}'\n  namespace: app\n  labels: {team: '<b>x</b>'}\n  annotations:\n    note: '${XSS_TEXT}'\ntype: Opaque\ndata: {k: ${Buffer.from('v').toString('base64')}}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: xss-user\n  namespace: app\n  annotations: {note: '${XSS_TEXT}'}\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: 'i:1'\n        envFrom: [{secretRef: {name: '${XSS_NAME}'}}]\n`,
   },
   {
-    name: 'path traversal in names', file: 'traversal.yaml', expect: 'error', message: /without a usable metadata.name/,
+    name: 'path traversal in names', file: 'traversal.yaml', expect: 'skipped', message: /without a usable metadata\.name|namespace/,
     content: `apiVersion: v1\nkind: Secret\nmetadata: {name: ../../etc/passwd, namespace: app}\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: .., namespace: ..}\n`,
   },
   {
@@ -176,6 +177,13 @@ describe('hostile input', () => {
         expect(errors.length, JSON.stringify(s.errors)).toBeGreaterThan(0);
         for (const e of errors) expect(e.message).toMatch(c.message!);
         expect(s.nodes.removed + s.edges.removed).toBe(0);
+      } else if (c.expect === 'skipped') {
+        expect(errors).toEqual([]);
+        expect(s.status).toBe('succeeded');
+        const skipped = s.skipped.filter((x) => x.where.startsWith(file));
+        expect(skipped.length).toBeGreaterThan(0);
+        for (const x of skipped) expect(x.message).toMatch(c.message!);
+        expect(JSON.stringify(s.skipped)).not.toContain(CANARY);
       } else {
         expect(errors).toEqual([]);
         expect(s.status).toBe('succeeded');
@@ -192,7 +200,7 @@ describe('hostile input', () => {
         input: c.name,
         'alone': alone,
         'with good set': s.status,
-        outcome: errors.length ? errors[0]!.message.slice(0, 90) : 'stored',
+        outcome: errors.length ? errors[0]!.message.slice(0, 90) : c.expect === 'skipped' ? `skipped: ${s.skipped.find((x) => x.where.startsWith(file))?.message.slice(0, 80)}` : 'stored',
         'good set': 'intact',
       });
     });
