@@ -317,6 +317,79 @@ describe('collectKubernetesLive against the fake API server', () => {
     }
   });
 
+  it('ReplicationControllers, Roles, ClusterRoles (cluster-wide, also with `namespaces`) and OpenShift DeploymentConfigs', async () => {
+    const s = await FakeApiServer.start({ token: TOKEN, crds: [] });
+    const s2 = await FakeApiServer.start({ token: TOKEN, crds: ['apps.openshift.io/v1'] });
+    try {
+      const objects: KubeObject[] = [
+        { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'registry-creds', namespace: 'team-a' }, data: {} },
+        { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'registry-creds', namespace: 'team-b' }, data: {} },
+        {
+          apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'legacy', namespace: 'team-a' },
+          spec: { replicas: 1, template: { spec: { serviceAccountName: 'legacy', automountServiceAccountToken: false, containers: [{ name: 'c', image: 'i', envFrom: [{ secretRef: { name: 'legacy-env' } }] }] } } },
+        },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'reader', namespace: 'team-a' },
+          rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: ['registry-creds'], verbs: ['get'] }],
+        },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'ci' },
+          rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: ['registry-creds'], verbs: ['get', 'list'] }],
+        },
+        {
+          apiVersion: 'apps.openshift.io/v1', kind: 'DeploymentConfig', metadata: { name: 'web', namespace: 'team-a' },
+          spec: { template: { spec: { containers: [{ name: 'c', image: 'i', env: [{ name: 'K', valueFrom: { secretKeyRef: { name: 'web-key', key: 'k' } } }] }] } } },
+        },
+      ];
+      s.addAll(objects);
+      s2.addAll(objects);
+      const kc = path.join(tmp, 'kc-rbac');
+      writeFileSync(kc, kubeconfigYaml([{ name: 'plain', server: s.url, token: TOKEN }, { name: 'openshift', server: s2.url, token: TOKEN }], 'plain'));
+
+      // Not OpenShift: deploymentconfigs answer 404, which is "not installed" (complete, 0), never an error.
+      const r = await collectKubernetesLive({ ...opts(), kubeconfig: kc, context: 'plain' });
+      expect(r.errors).toEqual([]);
+      expect(r.coverage['k8s:DeploymentConfig']).toEqual({ complete: true, count: 0 });
+      expect(r.coverage['k8s:ReplicationController']).toEqual({ complete: true, count: 1 });
+      expect(r.coverage['k8s:Role']).toEqual({ complete: true, count: 1 });
+      expect(r.coverage['k8s:ClusterRole']).toEqual({ complete: true, count: 1 });
+      expect(s.requestsTo('/apis/apps.openshift.io/v1/deploymentconfigs')[0]?.outcome).toBe(404);
+      const edge = (from: string, kind: string) => r.edges.filter((e) => e.from === from && e.kind === kind).map((e) => e.to).sort();
+      expect(edge('k8s:plain/team-a/ReplicationController/legacy', 'USES_SECRET')).toEqual(['k8s:plain/team-a/Secret/legacy-env']);
+      expect(r.nodes.find((n) => n.id === 'k8s:plain/team-a/ReplicationController/legacy')?.properties.automountServiceAccountToken).toBe(false);
+      expect(edge('k8s:plain/team-a/Role/reader', 'MENTIONS')).toEqual(['k8s:plain/team-a/Secret/registry-creds']);
+      expect(edge('k8s:plain/ClusterRole/ci', 'MENTIONS')).toEqual(['k8s:plain/team-a/Secret/registry-creds', 'k8s:plain/team-b/Secret/registry-creds']);
+
+      // With `namespaces`, ClusterRoles are still listed once, cluster-wide (no /namespaces/NS/clusterroles path exists).
+      s.reset();
+      const rn = await collectKubernetesLive({ ...opts(), kubeconfig: kc, context: 'plain', namespaces: ['team-a'] });
+      expect(s.requests.filter((q) => q.path.includes('clusterroles')).map((q) => `${q.path} ${q.outcome}`)).toEqual([
+        '/apis/rbac.authorization.k8s.io/v1/clusterroles 200',
+      ]);
+      expect(rn.coverage['k8s:ClusterRole']).toEqual({ complete: true, count: 1 });
+      expect(s.requestsTo('/apis/rbac.authorization.k8s.io/v1/namespaces/team-a/roles')[0]?.outcome).toBe(200);
+
+      // OpenShift: the DeploymentConfig's template is read like any workload.
+      const ro = await collectKubernetesLive({ ...opts(), kubeconfig: kc, context: 'openshift' });
+      expect(ro.coverage['k8s:DeploymentConfig']).toEqual({ complete: true, count: 1 });
+      expect(ro.edges.filter((e) => e.from === 'k8s:openshift/team-a/DeploymentConfig/web' && e.kind === 'USES_SECRET').map((e) => [e.to, e.properties.keys])).toEqual([
+        ['k8s:openshift/team-a/Secret/web-key', ['k']],
+      ]);
+    } finally {
+      await s.close();
+      await s2.close();
+    }
+  });
+
+  it('403 on roles and clusterroles (an older rbac.yaml): those kinds incomplete with forbidden, the rest complete', async () => {
+    server.fault({ path: '/apis/rbac.authorization.k8s.io/v1/roles', fault: { type: 'status', code: 403 } });
+    server.fault({ path: '/apis/rbac.authorization.k8s.io/v1/clusterroles', fault: { type: 'status', code: 403 } });
+    const r = await collectKubernetesLive(opts());
+    expect(r.coverage['k8s:Role']).toMatchObject({ complete: false, count: 0 });
+    expect(r.coverage['k8s:ClusterRole']?.error).toMatch(/^forbidden: GET \/apis\/rbac.authorization.k8s.io\/v1\/clusterroles: 403/);
+    expect(r.coverage['k8s:Secret']?.complete).toBe(true);
+  });
+
   it('metadata-only Secrets: sends the PartialObjectMetadataList Accept header and feeds no data', async () => {
     const r = await collectKubernetesLive(opts({ metadataOnlySecrets: true }));
     const total = server.count('secrets');
@@ -412,5 +485,25 @@ describe('collectKubernetesLive against the fake API server', () => {
     }
     for (const v of values) expect(text.includes(v), `value leaked (${v.length} chars)`).toBe(false);
     expect(fed.withData).toBeGreaterThan(0); // values were served and read
+  });
+});
+
+describe('rbac.yaml', () => {
+  it('both ClusterRoles grant list on every kind the live collector lists (cluster-scoped ones included)', async () => {
+    const { parseAllDocuments } = await import('yaml');
+    const { readFileSync } = await import('node:fs');
+    const docs = parseAllDocuments(readFileSync(path.join(here, 'rbac.yaml'), 'utf8')).map((d) => d.toJS() as {
+      kind?: string; metadata?: { name?: string }; rules?: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>;
+    });
+    const roles = docs.filter((d) => d.kind === 'ClusterRole');
+    expect(roles.map((r) => r.metadata?.name)).toEqual(['keygraph-reader', 'keygraph-reader-metadata-only']);
+    for (const role of roles) {
+      for (const k of LIVE_KINDS) {
+        const ok = role.rules!.some((r) => r.apiGroups.includes(k.group) && r.resources.includes(k.resource) && r.verbs.includes('list'));
+        expect(ok, `${role.metadata?.name}: list ${k.group || 'core'}/${k.resource}`).toBe(true);
+      }
+      // read-only: no rule grants a write verb
+      expect(role.rules!.flatMap((r) => r.verbs).every((v) => v === 'get' || v === 'list')).toBe(true);
+    }
   });
 });

@@ -15,17 +15,21 @@
  * (client certificates, custom CA, proxy).
  *
  * API paths requested (`?limit=N[&continue=TOKEN]`; cluster-wide, or per namespace with `namespaces`):
- * - `/api/v1/secrets`, `/api/v1/serviceaccounts`, `/api/v1/pods` (or `/api/v1/namespaces/NS/…`)
+ * - `/api/v1/secrets`, `/api/v1/serviceaccounts`, `/api/v1/pods`, `/api/v1/replicationcontrollers` (or
+ *   `/api/v1/namespaces/NS/…`)
  * - `/apis/apps/v1/{deployments,statefulsets,daemonsets,replicasets}`
  * - `/apis/batch/v1/{jobs,cronjobs}`, `/apis/networking.k8s.io/v1/ingresses`
- * - CRDs: `/apis/cert-manager.io/v1/certificates`, `/apis/external-secrets.io/v1/externalsecrets` (then
- *   `v1beta1` on 404), `/apis/bitnami.com/v1alpha1/sealedsecrets`
+ * - `/apis/rbac.authorization.k8s.io/v1/roles`, and `/apis/rbac.authorization.k8s.io/v1/clusterroles` (cluster-scoped:
+ *   always listed cluster-wide, also with `namespaces`)
+ * - CRDs / optional APIs: `/apis/cert-manager.io/v1/certificates`, `/apis/external-secrets.io/v1/externalsecrets`
+ *   (then `v1beta1` on 404), `/apis/bitnami.com/v1alpha1/sealedsecrets`, OpenShift
+ *   `/apis/apps.openshift.io/v1/deploymentconfigs` (404 on clusters that are not OpenShift: complete, 0 objects)
  */
 import http from 'node:http';
 import https from 'node:https';
 import { createGunzip } from 'node:zlib';
 import { KubeConfig } from '@kubernetes/client-node';
-import type { CollectionError, CollectionResult, KindCoverage } from '../../lib/graph/records';
+import type { CollectionError, CollectionResult, CollectionSkip, KindCoverage } from '../../lib/graph/records';
 import type { NodeKindKey } from '../../lib/graph/model';
 import type { Fingerprinter } from '../../lib/secrets/fingerprint';
 import { createKubernetesMapper } from './mapper';
@@ -72,8 +76,11 @@ export interface LiveKind {
   versions: string[];
   /** Plural resource name in the path. */
   resource: string;
-  /** Custom resource: a 404 for every version means "not installed", i.e. complete with 0 objects. */
+  /** Custom resource (or an optional API such as OpenShift's): a 404 for every version means "not installed", i.e.
+   * complete with 0 objects. */
   crd: boolean;
+  /** Cluster-scoped resource: listed cluster-wide even when `namespaces` is given (no `/namespaces/NS/` path). */
+  clusterScoped?: true;
 }
 
 /** The kinds listed, in order. */
@@ -88,9 +95,14 @@ export const LIVE_KINDS: readonly LiveKind[] = [
   { kindKey: 'k8s:Job', kind: 'Job', group: 'batch', versions: ['v1'], resource: 'jobs', crd: false },
   { kindKey: 'k8s:CronJob', kind: 'CronJob', group: 'batch', versions: ['v1'], resource: 'cronjobs', crd: false },
   { kindKey: 'k8s:Ingress', kind: 'Ingress', group: 'networking.k8s.io', versions: ['v1'], resource: 'ingresses', crd: false },
+  { kindKey: 'k8s:ReplicationController', kind: 'ReplicationController', group: '', versions: ['v1'], resource: 'replicationcontrollers', crd: false },
+  { kindKey: 'k8s:Role', kind: 'Role', group: 'rbac.authorization.k8s.io', versions: ['v1'], resource: 'roles', crd: false },
+  { kindKey: 'k8s:ClusterRole', kind: 'ClusterRole', group: 'rbac.authorization.k8s.io', versions: ['v1'], resource: 'clusterroles', crd: false, clusterScoped: true },
   { kindKey: 'k8s:Certificate', kind: 'Certificate', group: 'cert-manager.io', versions: ['v1'], resource: 'certificates', crd: true },
   { kindKey: 'k8s:ExternalSecret', kind: 'ExternalSecret', group: 'external-secrets.io', versions: ['v1', 'v1beta1'], resource: 'externalsecrets', crd: true },
   { kindKey: 'k8s:SealedSecret', kind: 'SealedSecret', group: 'bitnami.com', versions: ['v1alpha1'], resource: 'sealedsecrets', crd: true },
+  // OpenShift only: elsewhere the group is not served (404), which is "not installed", not a failure.
+  { kindKey: 'k8s:DeploymentConfig', kind: 'DeploymentConfig', group: 'apps.openshift.io', versions: ['v1'], resource: 'deploymentconfigs', crd: true },
 ];
 
 /** Accept header of metadata-only Secret lists. */
@@ -122,6 +134,8 @@ const USER_AGENT = 'keygraph-collector';
  * Errors (`errors[]`, also in `coverage[…].error`) name the API path (without query) and the HTTP status and
  * `Status.message`; they never contain a response body.
  *
+ * `skipped`: objects the mapper did not map (invalid namespace or name, duplicate id), with the API path as `where`.
+ *
  * Throws (nothing collected) when the configuration cannot be used: unreadable kubeconfig, unknown `context`,
  * no kubeconfig and not in a cluster, or an authentication plugin failure.
  */
@@ -130,7 +144,12 @@ export async function collectKubernetesLive(opts: LiveCollectOptions): Promise<C
   const server = kc.getCurrentCluster()?.server;
   if (!server) throw new Error(`kubeconfig context "${kc.getCurrentContext()}" has no cluster server`);
   const client = new ApiClient(kc, server, opts);
-  const mapper = createKubernetesMapper({ cluster, fingerprint: opts.fingerprint });
+  const skipped: CollectionSkip[] = [];
+  let where = '';
+  const mapper = createKubernetesMapper({
+    cluster, fingerprint: opts.fingerprint,
+    onSkipped: (s) => skipped.push({ where, kind: s.kind, ...(s.name !== undefined && { name: s.name }), ...(s.namespace !== undefined && { namespace: s.namespace }), reason: s.reason, message: s.message }),
+  });
   const coverage: Partial<Record<NodeKindKey, KindCoverage>> = {};
   const errors: CollectionError[] = [];
   const pageSize = Math.max(1, Math.floor(opts.pageSize ?? 500));
@@ -148,7 +167,7 @@ export async function collectKubernetesLive(opts: LiveCollectOptions): Promise<C
       listed++;
       mapper.add(obj, k.kind);
     };
-    const targets: Array<string | null> = opts.namespaces?.length ? [...new Set(opts.namespaces)] : [null];
+    const targets: Array<string | null> = opts.namespaces?.length && !k.clusterScoped ? [...new Set(opts.namespaces)] : [null];
     let failure: { where: string; message: string; forbidden: boolean } | null = null;
     let version: string | null = null; // resolved on the first target
     let absent = false;
@@ -156,6 +175,7 @@ export async function collectKubernetesLive(opts: LiveCollectOptions): Promise<C
       const candidates: readonly string[] = version ? [version] : k.versions;
       let outcome: ListOutcome | null = null;
       for (const v of candidates) {
+        where = apiPath(k, v, ns);
         outcome = await listAll(client, apiPath(k, v, ns), pageSize, metadataOnly, (item) => feed(item, groupVersion(k, v)), () =>
           opts.onProgress?.({ kind: k.kind, listed }),
         );
@@ -185,7 +205,7 @@ export async function collectKubernetesLive(opts: LiveCollectOptions): Promise<C
   }
 
   const { nodes, edges } = mapper.finish();
-  return { cluster, nodes, edges, coverage, errors };
+  return { cluster, nodes, edges, coverage, errors, ...(skipped.length ? { skipped } : {}) };
 }
 
 /**

@@ -3,11 +3,13 @@
  * requests the way kube-apiserver does, with programmable faults.
  *
  * What it serves (GET only):
- * - `/api/v1/{secrets,serviceaccounts,pods}` and `/api/v1/namespaces/NS/RESOURCE`
+ * - `/api/v1/{secrets,serviceaccounts,pods,replicationcontrollers}` and `/api/v1/namespaces/NS/RESOURCE`
  * - `/apis/apps/v1/{deployments,statefulsets,daemonsets,replicasets}`, `/apis/batch/v1/{jobs,cronjobs}`,
- *   `/apis/networking.k8s.io/v1/ingresses` (cluster-wide and `/namespaces/NS/…`)
+ *   `/apis/networking.k8s.io/v1/ingresses`, `/apis/rbac.authorization.k8s.io/v1/roles` (cluster-wide and
+ *   `/namespaces/NS/…`); `/apis/rbac.authorization.k8s.io/v1/clusterroles` (cluster-scoped: cluster-wide only)
  * - CRDs, only for the group/versions passed in `crds` (default: all of `cert-manager.io/v1`,
- *   `external-secrets.io/v1`, `external-secrets.io/v1beta1`, `bitnami.com/v1alpha1`); any other path gets a 404
+ *   `external-secrets.io/v1`, `external-secrets.io/v1beta1`, `bitnami.com/v1alpha1`; OpenShift's
+ *   `apps.openshift.io/v1` only when asked for); any other path gets a 404
  *   `Status` ("the server could not find the requested resource"), as for a CRD that is not installed.
  *
  * Real shapes: `{apiVersion, kind: 'SecretList', metadata: {resourceVersion, continue?, remainingItemCount?},
@@ -48,6 +50,8 @@ export interface FakeResource {
   kind: string;
   listKind: string;
   crd: boolean;
+  /** Cluster-scoped: objects keep no namespace and `/namespaces/NS/…` paths are not served. */
+  clusterScoped?: true;
 }
 
 /** Resources served (CRDs only when their group/version is in `crds`). */
@@ -65,6 +69,10 @@ export const FAKE_RESOURCES: FakeResource[] = [
   { group: 'cert-manager.io', versions: ['v1'], resource: 'certificates', kind: 'Certificate', listKind: 'CertificateList', crd: true },
   { group: 'external-secrets.io', versions: ['v1', 'v1beta1'], resource: 'externalsecrets', kind: 'ExternalSecret', listKind: 'ExternalSecretList', crd: true },
   { group: 'bitnami.com', versions: ['v1alpha1'], resource: 'sealedsecrets', kind: 'SealedSecret', listKind: 'SealedSecretList', crd: true },
+  { group: '', versions: ['v1'], resource: 'replicationcontrollers', kind: 'ReplicationController', listKind: 'ReplicationControllerList', crd: false },
+  { group: 'rbac.authorization.k8s.io', versions: ['v1'], resource: 'roles', kind: 'Role', listKind: 'RoleList', crd: false },
+  { group: 'rbac.authorization.k8s.io', versions: ['v1'], resource: 'clusterroles', kind: 'ClusterRole', listKind: 'ClusterRoleList', crd: false, clusterScoped: true },
+  { group: 'apps.openshift.io', versions: ['v1'], resource: 'deploymentconfigs', kind: 'DeploymentConfig', listKind: 'DeploymentConfigList', crd: true },
 ];
 
 const DEFAULT_CRDS = ['cert-manager.io/v1', 'external-secrets.io/v1', 'external-secrets.io/v1beta1', 'bitnami.com/v1alpha1'];
@@ -172,7 +180,8 @@ export class FakeApiServer {
     const o = structuredClone(obj);
     const meta = (o.metadata ??= {});
     if (typeof meta.name !== 'string' || !meta.name) return false;
-    if (typeof meta.namespace !== 'string' || !meta.namespace) meta.namespace = 'default';
+    if (res.clusterScoped) delete meta.namespace;
+    else if (typeof meta.namespace !== 'string' || !meta.namespace) meta.namespace = 'default';
     meta.uid ??= randomUUID();
     meta.resourceVersion = String(++this.rv);
     meta.creationTimestamp ??= '2024-01-01T00:00:00Z';
@@ -186,7 +195,7 @@ export class FakeApiServer {
     }
     let m = this.store.get(res.resource);
     if (!m) this.store.set(res.resource, (m = new Map()));
-    m.set(`${meta.namespace}/${meta.name}`, o);
+    m.set(`${meta.namespace ?? ''}/${meta.name}`, o);
     return true;
   }
 
@@ -311,6 +320,7 @@ export class FakeApiServer {
     const res = FAKE_RESOURCES.find((r) => r.group === group && r.resource === m[5] && r.versions.includes(version));
     if (!res) return null;
     if (res.crd && !this.crds.has(`${group}/${version}`)) return null;
+    if (res.clusterScoped && m[4]) return null;
     return { res, version, namespace: m[4] ?? null };
   }
 }
