@@ -4,7 +4,7 @@ import { RULES } from '@/lib/analysis/findings';
 import type { Severity } from '@/lib/analysis/severity';
 import { parseId } from '@/lib/graph/ids';
 import { KindBadge } from './badges';
-import { NodeLink } from './NodeLink';
+import { DisplayName, NodeLink } from './NodeLink';
 
 /** Mantine colour per severity. */
 export const SEVERITY_COLOR: Record<Severity, string> = { critical: 'red', high: 'orange', medium: 'yellow', low: 'blue', info: 'gray' };
@@ -46,7 +46,7 @@ export function FindingsList({ findings, maxObjects = 8, asOf }: { findings: Fin
                 {RULES[f.rule]?.title ?? f.rule}
               </Badge>
               <Text fw={500} size="sm" style={{ flex: 1 }}>
-                {f.title}
+                <DisplayName text={f.title} />
               </Text>
             </Group>
             <Group gap="md" wrap="wrap">
@@ -63,7 +63,7 @@ export function FindingsList({ findings, maxObjects = 8, asOf }: { findings: Fin
               <Text span fw={600} size="sm">
                 Fix:{' '}
               </Text>
-              {f.fix}
+              <DisplayName text={f.fix} />
             </Text>
             <details>
               <summary style={{ cursor: 'pointer', fontSize: 'var(--mantine-font-size-xs)', color: 'var(--mantine-color-dimmed)' }}>

@@ -8,6 +8,7 @@
  * manifests folder). `--as-of` takes any form of lib/time.ts (ISO 8601, `run:N`, `24h`, `yesterday`…). `--json` prints `{ asOf, threshold, failed, counts, findings }` (or, for the gate, also
  * `documents`, `objects`, `errors`, `inventory`).
  */
+import { displayText } from '../graph/describe';
 import { computeFindings, RULE_IDS, type Finding, type RuleId } from '../analysis/findings';
 import { checkManifests } from '../analysis/manifests';
 import { atLeast, isSeverity, SEVERITIES, type Severity } from '../analysis/severity';
@@ -39,10 +40,11 @@ export function formatFindings(list: Finding[], threshold: Severity): string {
   const counts = countBySeverity(list);
   out.push(`${list.length} finding(s): ${[...SEVERITIES].reverse().map((s) => `${counts[s]} ${s}`).join(', ')} (fail on ${threshold} and above)`);
   for (const f of list) {
-    out.push('', `[${f.severity.toUpperCase()}] ${f.rule}: ${f.title}`);
-    for (const o of f.objects.slice(0, 12)) out.push(`    ${o}`);
+    // Titles, ids and fixes name objects: hidden and bidi characters shown escaped (lib/graph/describe.ts displayText).
+    out.push('', `[${f.severity.toUpperCase()}] ${f.rule}: ${displayText(f.title)}`);
+    for (const o of f.objects.slice(0, 12)) out.push(`    ${displayText(o)}`);
     if (f.objects.length > 12) out.push(`    … and ${f.objects.length - 12} more`);
-    out.push(`  fix: ${f.fix}`);
+    out.push(`  fix: ${displayText(f.fix)}`);
     out.push(`  id: ${f.id}`);
   }
   return out.join('\n') + '\n';

@@ -29,6 +29,8 @@ const DOTS_ID = k8sId(CLUSTER, 'app', 'Secret', DOTS);
 /** Displays as "evilexe.png" when the U+202E override is rendered. */
 const SPOOF = 'evil\u202egnp.exe';
 const SPOOF_ID = k8sId(CLUSTER, 'app', 'Secret', SPOOF);
+/** A reference to a Secret that does not exist, with a spoofing name: a finding names it. */
+const GONE = 'gone\u202etxt.exe';
 
 const MANIFESTS = `apiVersion: v1
 kind: Secret
@@ -49,7 +51,7 @@ spec:
       containers:
       - name: api
         image: api:1
-        envFrom: [{secretRef: {name: "${SPOOF}"}}]
+        envFrom: [{secretRef: {name: "${SPOOF}"}}, {secretRef: {name: "${GONE}"}}]
 `;
 
 const u = (p: string) => new URL(p, 'http://127.0.0.1');
@@ -162,6 +164,12 @@ describe('bad input through the API', () => {
     const api = await runCli(['show', 'k8s:bad/app/Deployment/api'], { DATABASE_URL: t.url, KEYGRAPH_DATA_DIR: path.join(tmp, 'data') });
     expect(api.stdout).toContain('evil⟦U+202E⟧gnp.exe');
     expect(api.stdout).not.toContain('\u202e');
+    // `keygraph check` text: the finding about the missing spoofing Secret names it escaped.
+    const check = await runCli(['check', '--fail-on', 'critical'], { DATABASE_URL: t.url, KEYGRAPH_DATA_DIR: path.join(tmp, 'data') });
+    expect(check.stdout).toContain('gone⟦U+202E⟧txt.exe');
+    expect(check.stdout).not.toContain('\u202e');
+    const checkJson = await runCli(['check', '--json', '--fail-on', 'critical'], { DATABASE_URL: t.url, KEYGRAPH_DATA_DIR: path.join(tmp, 'data') });
+    expect(checkJson.stdout).toContain(JSON.stringify(k8sId(CLUSTER, 'app', 'Secret', GONE)).slice(1, -1)); // stored id as is
     // --json keeps the stored id, byte for byte.
     const json = await runCli(['show', SPOOF_ID, '--json'], { DATABASE_URL: t.url, KEYGRAPH_DATA_DIR: path.join(tmp, 'data') });
     expect(JSON.parse(json.stdout).node.id).toBe(SPOOF_ID);
