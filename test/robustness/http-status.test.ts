@@ -98,7 +98,11 @@ describe('HTTP status of the web app', () => {
         expect(JSON.parse(api.body).error.code).toBe('invalid_request');
       }
     }
-    for (const p of ['/findings?realm=a%00', '/findings?namespace=%00', '/api/v1/findings?kind=%00', '/api/v1/export?what=nodes&format=csv&namespace=%00']) {
+    for (const p of [
+      '/findings?realm=a%00', '/findings?namespace=%00', '/diff?cluster=a%00', '/diff?kind=a%00', '/diff?from=a%00',
+      '/exports?namespace=a%00', '/explorer?id=k8s%3Ast%2Fapp%2FSecret%2Fx%00', '/node?id=k8s%3Ast%2Fapp%2FSecret%2Fx%00',
+      '/api/v1/findings?kind=%00', '/api/v1/export?what=nodes&format=csv&namespace=%00',
+    ]) {
       const r = await get(`${web!.url}${p}`);
       expect(r.status, p).toBeLessThan(500);
     }
