@@ -73,6 +73,7 @@ const orNoData = (description: string, id: string, noData = 'NoData') => ({
 const errors = {
   '400': json('Invalid request (a parameter, or an `asOf` that does not resolve: malformed, out of range, future, unknown run): `{error: {code: "invalid_request", message, issues}}`.', 'Error'),
   '500': json('Internal error (no details).', 'Error'),
+  '503': json('The database cannot be reached: `{error: {code: "unavailable", message}}`; retry (GET /readyz says why).', 'Error'),
 };
 
 /** Builds the document (pure; cheap enough to build per request, cached by the route). */
