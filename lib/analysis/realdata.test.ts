@@ -84,7 +84,8 @@ describe.skipIf(!present)('realdata peer expectations', () => {
   });
 
   // kor and clusterlint build their fixtures in Go; EXPECTED.md describes them, so they are written here as YAML and
-  // collected into the inventory (unused-Secret is an inventory rule: it needs complete listings).
+  // collected into the inventory (unused-Secret is an inventory rule: it needs complete listings; the fixtures are whole
+  // clusters, so they are collected with --complete).
   function writeYaml(name: string, docs: string[]): string {
     const d = path.join(tmp, name);
     mkdirSync(d, { recursive: true });
@@ -108,7 +109,7 @@ describe.skipIf(!present)('realdata peer expectations', () => {
       pod('pod-6', '  containers: [{name: c, image: i}]\n  imagePullSecrets: [{name: test-secret1}, {name: test-secret2}]'),
       pod('pod-7', '  containers: [{name: c, image: i}]\n  initContainers: [{name: i, image: i, envFrom: [{secretRef: {name: test-secret6}}]}]'),
     ]);
-    await collectFilesInto({ database: t, fingerprint: fp }, [dir], { cluster: 'kor', namespace: 'kor-ns', quiet: true });
+    await collectFilesInto({ database: t, fingerprint: fp }, [dir], { cluster: 'kor', namespace: 'kor-ns', quiet: true, complete: true });
     const { findings } = await computeFindings(t, { rules: ['unused-secret'] });
     const unused = findings.filter((f) => f.realm === 'kor').map((f) => f.objects[0]).sort();
     // Disagreement: kor's `kor/used` labels are kor's own exceptions. keygraph reports by references only, so
@@ -123,7 +124,7 @@ describe.skipIf(!present)('realdata peer expectations', () => {
       `apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: default\nsecrets: [{name: sa_secret}]\nimagePullSecrets: [{name: sa_pull}]`,
       pod('pod_foo', '  containers: [{name: c, image: i}]\n  volumes: [{name: p, projected: {sources: [{secret: {name: projected}}]}}, {name: v, secret: {secretName: vol}}]'),
     ]);
-    await collectFilesInto({ database: t, fingerprint: fp }, [dir], { cluster: 'clusterlint', namespace: 'k8s', quiet: true });
+    await collectFilesInto({ database: t, fingerprint: fp }, [dir], { cluster: 'clusterlint', namespace: 'k8s', quiet: true, complete: true });
     const { findings } = await computeFindings(t, { rules: ['unused-secret'] });
     // Exactly one, as clusterlint: `Unused secret` on k8s/secret_foo (underscored names are accepted, not crashed on).
     expect(findings.filter((f) => f.realm === 'clusterlint').map((f) => f.objects[0])).toEqual([k8sId('clusterlint', 'k8s', 'Secret', 'secret_foo')]);

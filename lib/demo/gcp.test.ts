@@ -15,7 +15,7 @@ import { impactOf } from '../analysis/impact';
 import { gcpKeyId, gcpServiceAccountId, k8sId } from '../graph/ids';
 import { createFingerprinter } from '../secrets/fingerprint';
 import { getEdges, getNode } from '../store/read';
-import { DEMO_KEY_FILES, buildGcpDay, renderGcpFile, type Day } from './build';
+import { DEMO_COLLECT_OPTIONS, DEMO_KEY_FILES, buildGcpDay, renderGcpFile, type Day } from './build';
 
 const dir = path.dirname(new URL(import.meta.url).pathname);
 const gcpDir = (day: Day) => path.join(dir, 'gcp', `day${day}`);
@@ -71,7 +71,8 @@ describe('the full demo (cluster days, then GCP days)', () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     const rt = { database: t, fingerprint };
-    for (const d of ['day1', 'day2']) await collectFilesInto(rt, [path.join(dir, d)], { cluster: 'demo', namespace: 'default', quiet: true });
+    // As `keygraph demo` loads them: each cluster day is a whole-cluster dump (--complete).
+    for (const d of ['day1', 'day2']) await collectFilesInto(rt, [path.join(dir, d)], { ...DEMO_COLLECT_OPTIONS, quiet: true });
     for (const d of [1, 2] as const) await collectFilesInto(rt, [gcpDir(d)], { cluster: 'demo', namespace: 'default', quiet: true });
     findings = (await computeFindings(t)).findings;
   });
