@@ -18,7 +18,7 @@ import {
   Title,
 } from '@mantine/core';
 import type { ReactNode } from 'react';
-import { EDGE_KINDS, type EdgeKind } from '@/lib/graph/model';
+import { edgeKindSpec } from '@/lib/graph/model';
 import { parseId } from '@/lib/graph/ids';
 import type { DiffEdge, DiffNode, GraphDiff } from '@/lib/store/history';
 import { edgeDetails, kindStyle, nodeHref, viaLabel } from '@/lib/ui/format';
@@ -235,7 +235,7 @@ export function DiffTables({
               </TableThead>
               <TableTbody>
                 {edges.slice(0, rows).map((e, i) => {
-                  const spec = EDGE_KINDS[e.kind as EdgeKind];
+                  const spec = edgeKindSpec(e.kind);
                   const via = typeof e.properties.via === 'string' ? e.properties.via : undefined;
                   const details = edgeDetails(e.properties);
                   return (

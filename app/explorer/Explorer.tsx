@@ -32,7 +32,7 @@ import {
   Title,
   UnstyledButton,
 } from '@mantine/core';
-import { EDGE_KINDS, type EdgeKind } from '@/lib/graph/model';
+import { edgeKindSpec } from '@/lib/graph/model';
 import {
   groupNodeId,
   impactOver,
@@ -478,7 +478,7 @@ export function Explorer({ initialState, initial }: Props) {
               Edge kinds
             </Text>
             {[...view.edgeKinds].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, n]) => {
-              const spec = EDGE_KINDS[k];
+              const spec = edgeKindSpec(k);
               const shown = !state.hiddenEdgeKinds.includes(k);
               return (
                 <Chip key={k} size="xs" checked={shown} onChange={(c) => toggleHidden('hiddenEdgeKinds', k, c)} variant="outline" wrapperProps={{ 'data-testid': `filter-edge-${k}` }}>
@@ -657,7 +657,7 @@ function GroupPanel(p: {
   onClose(): void;
 }) {
   const { group: g, page } = p;
-  const spec = EDGE_KINDS[g.edgeKind];
+  const spec = edgeKindSpec(g.edgeKind);
   const parsed = parseGroupKey(g.key);
   const size = page?.pageSize ?? p.pageSize;
   const pages = Math.ceil(g.count / size);
@@ -773,7 +773,7 @@ function ListView(p: {
             </TableTd>
             <TableTd>
               <Text size="xs" c="dimmed">
-                {g.dir === 'in' ? `${EDGE_KINDS[g.edgeKind].forward} ${name(g.anchor)}` : `${name(g.anchor)} ${EDGE_KINDS[g.edgeKind].forward}`}
+                {g.dir === 'in' ? `${edgeKindSpec(g.edgeKind).forward} ${name(g.anchor)}` : `${name(g.anchor)} ${edgeKindSpec(g.edgeKind).forward}`}
               </Text>
             </TableTd>
             <TableTd />
@@ -784,7 +784,7 @@ function ListView(p: {
         {[...p.view.edges].sort((a, b) => (name(a.from) + a.kind + name(a.to) < name(b.from) + b.kind + name(b.to) ? -1 : 1)).map((e) => (
           <TableTr key={e.id} data-edge-kind={e.kind}>
             <TableTd>{name(e.from)}</TableTd>
-            <TableTd>{EDGE_KINDS[e.kind as EdgeKind].forward}</TableTd>
+            <TableTd>{edgeKindSpec(e.kind).forward}</TableTd>
             <TableTd>{name(e.to)}</TableTd>
             <TableTd>
               <Text size="xs" c="dimmed">

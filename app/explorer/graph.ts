@@ -3,7 +3,7 @@
  * filters, the directed layered layout, placing new nodes around the node they grew from, the cytoscape style
  * built from the graph model, and the SVG serialisation of a drawn view.
  */
-import { EDGE_KINDS, NODE_KINDS, type EdgeKind } from '@/lib/graph/model';
+import { NODE_KINDS, edgeKindSpec, type EdgeKind } from '@/lib/graph/model';
 import {
   groupEdgeId,
   groupNodeId,
@@ -173,7 +173,7 @@ export function toElements(
     if (v.pages.has(g.key)) classes.push('open');
     if (imp) classes.push(imp.nodes.has(id) ? 'impacted' : 'faded');
     out.push({ group: 'nodes', data: { id, label: groupLabel(g, v.pages.get(g.key)), color: look.color, shape: look.shape, kk: g.otherKind, count: g.count }, classes });
-    const spec = EDGE_KINDS[g.edgeKind];
+    const spec = edgeKindSpec(g.edgeKind);
     const eid = groupEdgeId(g.key);
     out.push({
       group: 'edges',
@@ -182,7 +182,7 @@ export function toElements(
     });
   }
   for (const e of v.edges) {
-    const spec = EDGE_KINDS[e.kind];
+    const spec = edgeKindSpec(e.kind);
     const classes: string[] = [];
     if (e.optional) classes.push('optional');
     if (imp) classes.push(imp.edges.has(e.id) ? 'impact-path' : 'faded');

@@ -177,6 +177,19 @@ export const EDGE_KINDS = {
 export type EdgeKind = keyof typeof EDGE_KINDS;
 export const EDGE_KIND_KEYS = Object.keys(EDGE_KINDS) as EdgeKind[];
 
+/**
+ * The spec of any edge kind, total: the declared spec, else a neutral grey dotted fallback whose wording is the raw
+ * kind (an edge written by a newer collector). `dependent` of the fallback is `from` (the conservative reading for
+ * impact). Use it wherever a stored kind is looked up for display.
+ */
+export function edgeKindSpec(kind: string): EdgeKindSpec {
+  if (Object.prototype.hasOwnProperty.call(EDGE_KINDS, kind)) return EDGE_KINDS[kind as EdgeKind];
+  return {
+    forward: kind, inverse: kind, outHeading: kind, inHeading: kind, dependent: 'from', color: '#868e96', lineStyle: 'dotted',
+    description: `An edge kind this version of keygraph does not know (${kind}).`,
+  };
+}
+
 /** How a USES_SECRET reference is made (property `via`). */
 export const SECRET_VIAS = [
   'env', 'envFrom', 'volume', 'projected', 'imagePullSecret', 'csi', 'inTreeVolume',

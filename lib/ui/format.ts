@@ -192,7 +192,7 @@ export function edgeDetails(props: Record<string, unknown>): EdgeDetail[] {
   push('client email', strs([props.clientEmail]));
   const known = new Set([
     'via', 'optional', 'container', 'envVar', 'volume', 'volumeType', 'mountPaths', 'keys', 'dataKey', 'hosts', 'driver',
-    'clientEmail', 'controller', 'implicit', 'deprecatedField', 'annotation', 'binding',
+    'clientEmail', 'controller', 'implicit', 'deprecatedField', 'annotation', 'binding', 'required',
   ]);
   for (const [k, v] of Object.entries(props)) {
     if (known.has(k)) continue;
@@ -216,6 +216,11 @@ export function edgeFlags(kind: EdgeKind, props: Record<string, unknown>): { lab
   }
   if (props.deprecatedField === true) {
     flags.push({ label: 'deprecated field', color: 'yellow', tip: 'Named with the deprecated spec.serviceAccount field' });
+  }
+  if (kind === 'MENTIONS') {
+    flags.push(props.required === true
+      ? { label: 'required', color: 'orange', tip: 'The field is known to be required: the mentioning object stops working without it' }
+      : { label: 'mention', color: 'gray', tip: 'Named by field-name convention in an object keygraph does not model: evidence of use, not proof' });
   }
   if (kind === 'ACTS_AS') {
     if (props.annotation === true) flags.push({ label: 'annotation', color: 'grape', tip: 'The KSA carries the iam.gke.io/gcp-service-account annotation' });
