@@ -39,6 +39,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
   const [counts, runs] = await Promise.all([countByKind(database, opts), listRuns(database, { limit: 5 })]);
   const total = counts.reduce((a, c) => a + c.total, 0);
   const missing = counts.reduce((a, c) => a + c.missing, 0);
+  const pending = counts.reduce((a, c) => a + c.pending, 0);
 
   if (total === 0 && runs.length === 0) return <NoData />;
 
@@ -77,8 +78,13 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
               <Text size="sm" c="dimmed" maw={620}>
                 {missing
                   ? 'Referenced but not observed. Pods that need them keep running, and fail at their next start.'
-                  : 'Every referenced Secret, ServiceAccount and key was observed.'}
+                  : 'Every referenced Secret, ServiceAccount and key was observed in what keygraph collected (the Findings page lists references it could not check).'}
               </Text>
+              {pending ? (
+                <Text size="sm" data-testid="pending-count">
+                  {pending} more {pending === 1 ? 'is' : 'are'} pending: a Certificate, ExternalSecret or SealedSecret will create {pending === 1 ? 'it' : 'them'}.
+                </Text>
+              ) : null}
             </Stack>
           </Group>
           {missingKinds.length ? (

@@ -10,7 +10,7 @@ import { NodeLink } from './NodeLink';
 const VERDICT: Record<ImpactResult['verdict'], { color: string; label: string; text: string }> = {
   safe: { color: 'green', label: 'Safe', text: 'Nothing depends on it (and the data is complete and fresh).' },
   breaks: { color: 'red', label: 'Breaks', text: 'These objects fail at their next start or lose access.' },
-  unknown: { color: 'yellow', label: 'Unknown', text: 'Some source that could hold a dependant is partial or stale: not safe to assume.' },
+  unknown: { color: 'yellow', label: 'Unknown', text: 'Nothing found breaks, but the data could hide a dependant (see why): not safe to assume.' },
 };
 
 /**
@@ -56,7 +56,7 @@ export async function ImpactPanel({
           {v.text} Same answer as <span className="kg-mono">keygraph impact {id} --action {action}</span>.
         </Text>
         {r.reasons.length ? (
-          <Alert color="yellow" title="Why unknown">
+          <Alert color="yellow" title={r.verdict === 'unknown' ? 'Why unknown' : 'The list may be incomplete'}>
             <Stack gap={2}>
               {r.reasons.map((x) => (
                 <Text key={x} size="sm">
@@ -89,7 +89,7 @@ export async function ImpactPanel({
                       <NodeLink id={a.node.id} asOf={asOfSpec}>
                         <span style={{ overflowWrap: 'anywhere' }}>{a.node.namespace ? `${a.node.namespace}/${a.node.name}` : a.node.name}</span>
                       </NodeLink>
-                      {a.node.missing ? <MissingBadge size="xs" /> : null}
+                      {a.node.missing && !(r.targetPending && a.node.id === r.target.id) ? <MissingBadge size="xs" /> : null}
                     </Group>
                   </TableTd>
                   <TableTd>

@@ -80,11 +80,12 @@ describe('demo cluster', () => {
     expect(r.affected.map((a) => a.node.id)).toContain(id('ota', 'Deployment', 'ota-campaign-scheduler'));
   });
 
-  it('impact on a GCP key held in a Secret is unknown while the project was never collected', async () => {
+  it('impact on a GCP key held in a Secret that workloads use breaks, even while the project was never collected (the reasons say the list may be incomplete)', async () => {
     const holds = await t.pool.query(`SELECT to_id FROM edge_versions WHERE kind = 'HOLDS_KEY' AND valid_to IS NULL LIMIT 1`);
     const key = holds.rows[0].to_id as string;
     const r = (await impactOf(t, key))!;
-    expect(r.verdict).toBe('unknown');
+    expect(r.verdict).toBe('breaks');
+    expect(r.breaking.length).toBeGreaterThan(0);
     expect(r.reasons.join(' ')).toMatch(/never been collected/);
     expect(r.affected.some((a) => a.node.kind === 'Secret')).toBe(true);
     const rotate = (await impactOf(t, key, { action: 'rotate' }))!;

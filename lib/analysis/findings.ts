@@ -5,28 +5,37 @@
  * best current (or as-of) version of every node (`kg_n`: observed beats placeholder, then most recent) and of every
  * edge (`kg_e`, one row per edge key). History rules (renamed Secret, pod started before the Secret changed, TLS
  * re-issue rate) read `node_versions` directly. Rules that need evidence of absence (dangling references, unused
- * objects, keys GCP no longer lists) only fire for realms whose latest runs listed the relevant kinds completely
- * (lib/analysis/freshness.ts `completeKindsByRealm`).
+ * objects, keys GCP no longer lists) only fire where the latest runs listed the relevant kinds completely, per realm
+ * and namespace (lib/analysis/freshness.ts `coverageRows`).
  *
  * Rules (`rule` ids are stable; scripts may filter on them):
- * - `dangling-reference`: a USES_SECRET / RUNS_AS reference to a Secret / ServiceAccount that does not exist.
- *   critical when pods making the reference run now (they fail at their next restart: the time bomb), high
- *   otherwise, low when every reference is `optional`.
- * - `missing-data-key`: a reference to data keys the Secret does not have (same severities).
+ * - `dangling-reference`: a USES_SECRET / RUNS_AS reference to a Secret / ServiceAccount that does not exist, where
+ *   its kind was listed completely in the target's namespace. critical when pods making the reference run now (they
+ *   fail at their next restart: the time bomb), high otherwise, low when every reference is `optional`; image pull
+ *   secrets at most medium (a public image pulls without them) and a ServiceAccount's `secrets` entry at most low.
+ *   A Secret that an observed producer writes (PRODUCES) is pending, not dangling.
+ * - `unverified-reference` (info): the same where the input did not list that namespace's Secrets / ServiceAccounts
+ *   (a files run vouches only for what it holds): it may exist.
+ * - `producer-failed`: a producer whose `status.conditions[Ready]` is False while the Secret it writes is used.
+ * - `missing-data-key`: a reference to data keys the Secret does not have (same severities); for a pending Secret of a
+ *   SealedSecret, the keys of its `encryptedData`.
  * - `workload-identity-half-configured`: KSA annotated `iam.gke.io/gcp-service-account` but the GSA has no
  *   `roles/iam.workloadIdentityUser` member `serviceAccount:POOL.svc.id.goog[NS/KSA]` (GSA node property
  *   `workloadIdentityMembers`, ACTS_AS edge property `binding`), or the binding exists without the annotation, or
  *   the annotation names a GSA its (collected) project does not have. medium.
  * - `secret-holds-dead-key`: a Secret holds a GCP key (HOLDS_KEY) that its collected project no longer lists, or
- *   that is disabled (key property `disabled`). high.
+ *   that is disabled (key property `disabled`). high; critical when running pods read that Secret.
  * - `key-too-old`: user-managed key (`keyType` USER_MANAGED) whose `validAfterTime` is older than the limit (90
  *   days). medium. `key-unused`: user-managed key older than the unused limit and not used for 90 days
  *   (`lastAuthenticatedAt`), only when `lastUseCovered` is true. low.
  * - `unused-secret` (low) / `unused-service-account` (info): nothing keygraph knows of refers to it (no template,
- *   pod, ServiceAccount, Ingress, producer or token; for a ServiceAccount no workload, pod, token Secret or
- *   workloadIdentityUser binding), and the cluster's latest runs listed every referencing kind completely.
- *   Excluded: service-account-token Secrets of existing ServiceAccounts, Helm release and bootstrap-token Secrets,
- *   `default` ServiceAccounts, implicit ones, and ServiceAccounts in `kube-system` (controllers use them by token).
+ *   pod, ServiceAccount, Ingress, producer, token or mention by an object it does not model, such as a Role's
+ *   `resourceNames` or a SecretStore's `secretRef`; for a ServiceAccount no workload, pod, token Secret, mention or
+ *   workloadIdentityUser binding), and the cluster's latest runs listed every referencing kind completely in its
+ *   namespace. Excluded: service-account-token Secrets of existing ServiceAccounts, Helm release and bootstrap-token
+ *   Secrets, `default` ServiceAccounts, implicit ones, and ServiceAccounts in `kube-system` (controllers use them by token).
+ * - `unused-data-key` (low): an Opaque Secret's data key that no consumer names while every consumer reads it key by
+ *   key (popeye's POP-401).
  * - `pod-env-stale`: a Running pod reads a Secret through env/envFrom, and a version of that Secret observed after
  *   the pod's `startTime` changed the fingerprint of a key it reads. medium.
  * - `renamed-secret`: a Secret disappeared while another with identical fingerprints (same realm and namespace)
@@ -43,13 +52,18 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Database } from '../db';
 import { parseId } from '../graph/ids';
-import { completeKindsByRealm, latestRuns } from './freshness';
-import { atLeast, type Severity } from './severity';
+import { EDGE_KIND_KEYS, NODE_KINDS, type NodeKindKey } from '../graph/model';
+import { EDGE_ENDPOINTS } from './dependents';
+import type { EdgeRecord, NodeRecord } from '../graph/records';
+import { coverageRows, latestRuns, type CoverageRow } from './freshness';
+import { atLeast, severityRank, type Severity } from './severity';
 import { asOfPg, livePg } from '../store/time-sql';
 
 /** Every rule id with its human title and what it protects against. */
 export const RULES = {
   'dangling-reference': { title: 'Dangling reference', description: 'References a Secret or ServiceAccount that does not exist: the next pod start fails.' },
+  'unverified-reference': { title: 'Reference not in the input', description: 'References a Secret or ServiceAccount that the collected input did not list (it may exist): collect the namespace to know.' },
+  'producer-failed': { title: 'Producer failed', description: 'A Certificate, ExternalSecret or SealedSecret that should create a used Secret reports that it failed.' },
   'missing-data-key': { title: 'Missing data key', description: 'References data keys the Secret does not have: the next pod start fails.' },
   'workload-identity-half-configured': { title: 'Workload Identity half-configured', description: 'Only one of the KSA annotation and the workloadIdentityUser binding exists.' },
   'secret-holds-dead-key': { title: 'Secret holds a deleted or disabled key', description: 'A Secret holds a GCP key that GCP no longer lists or has disabled.' },
@@ -57,6 +71,7 @@ export const RULES = {
   'key-unused': { title: 'Unused key', description: 'A user-managed GCP key not used for the unused limit.' },
   'unused-secret': { title: 'Unused Secret', description: 'Nothing keygraph knows of refers to the Secret.' },
   'unused-service-account': { title: 'Unused ServiceAccount', description: 'No workload, pod, token or binding refers to the ServiceAccount.' },
+  'unused-data-key': { title: 'Unused data key', description: 'A data key of a Secret that no consumer reads, while every consumer reads it key by key.' },
   'pod-env-stale': { title: 'Pod holds an old Secret value', description: 'A running pod started before a Secret it reads through env changed.' },
   'renamed-secret': { title: 'Renamed Secret', description: 'A Secret disappeared while another with identical content appeared.' },
   'tls-expiring': { title: 'TLS certificate near expiry', description: 'A kubernetes.io/tls certificate expires soon.' },
@@ -99,6 +114,19 @@ export interface FindingsOptions {
   /** Only these rules (default all). */
   rules?: RuleId[];
   limits?: Partial<FindingLimits>;
+  /**
+   * Records laid over the stored graph for this computation only (the pre-deploy gate, lib/analysis/manifests.ts):
+   * each overlay node replaces the stored node of its id, the edges read from an overlay object replace that object's
+   * stored edges (OWNS: the child's), and `coverage` adds what the overlay lists completely. Nothing is written.
+   */
+  overlay?: FindingsOverlay;
+}
+
+/** See {@link FindingsOptions.overlay}. */
+export interface FindingsOverlay {
+  nodes: NodeRecord[];
+  edges: EdgeRecord[];
+  coverage: CoverageRow[];
 }
 
 export interface FindingsResult {
@@ -134,9 +162,25 @@ const name = (id: string) => {
 };
 const kindOf = (id: string) => parseId(id)?.kind ?? '?';
 
-/** Kinds whose complete listing is the evidence that nothing else refers to a Secret / ServiceAccount. */
-const SECRET_REFERRERS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod', 'ServiceAccount', 'Ingress', 'Certificate', 'ExternalSecret', 'SealedSecret', 'Secret'];
-const SA_REFERRERS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod', 'Secret', 'ServiceAccount'];
+/**
+ * API kinds whose complete listing (in the object's namespace) is the evidence that nothing else refers to an object
+ * of `kind`: the kind itself and every modelled kind at the other end of an edge kind pointing at it
+ * (lib/analysis/dependents.ts EDGE_ENDPOINTS), so a newly modelled referrer is required here without an edit.
+ */
+function referrerKinds(kind: NodeKindKey): string[] {
+  const out = new Set<string>([kind]);
+  for (const k of EDGE_KIND_KEYS) {
+    if ((EDGE_ENDPOINTS[k].to as string[]).includes(kind)) for (const f of EDGE_ENDPOINTS[k].from) out.add(f);
+  }
+  return [...out].filter((k) => k.startsWith('k8s:') && k in NODE_KINDS).map((k) => k.slice(4)).sort();
+}
+const SECRET_REFERRERS = referrerKinds('k8s:Secret');
+const SA_REFERRERS = referrerKinds('k8s:ServiceAccount');
+
+/** SQL: every kind of `$1::text[]` was listed completely in realm `n.realm`, namespace `n.namespace` (alias `n`). */
+const allListedIn = (n: string) =>
+  `(SELECT count(DISTINCT c.kind) FROM kg_cov c WHERE c.provider = 'k8s' AND c.realm = ${n}.realm AND c.kind = ANY($1::text[])
+      AND (c.namespace IS NULL OR c.namespace = ${n}.namespace)) = cardinality($1::text[])`;
 
 /**
  * Computes all findings (or the selected rules) over the whole graph, as of now or `asOf`. Runs in one read
@@ -156,12 +200,7 @@ export async function computeFindings(database: Database, opts: FindingsOptions 
   };
 
   const runs = await latestRuns(database, asOf);
-  const complete = completeKindsByRealm(runs);
-  const covRows: [string, string, string][] = [];
-  for (const [realmKey, kinds] of complete) {
-    const [provider, ...rest] = realmKey.split(':');
-    for (const k of kinds) covRows.push([provider!, rest.join(':'), k.slice(k.indexOf(':') + 1)]);
-  }
+  const covRows = [...coverageRows(runs), ...(opts.overlay?.coverage ?? [])];
 
   const client = await database.pool.connect();
   const findings: Finding[] = [];
@@ -176,10 +215,11 @@ export async function computeFindings(database: Database, opts: FindingsOptions 
       SELECT DISTINCT ON (v.edge_key) v.kind, v.from_id, v.to_id, v.properties
       FROM edge_versions v WHERE ${liveAt1('v', asOf)}
       ORDER BY v.edge_key, v.valid_from DESC`, asOfParams(asOf));
-    await client.query(`CREATE TEMP TABLE kg_cov (provider text, realm text, kind text) ON COMMIT DROP`);
+    // Coverage: (provider, realm, kind) listed completely, in one namespace or (namespace NULL) in all of them.
+    await client.query(`CREATE TEMP TABLE kg_cov (provider text, realm text, kind text, namespace text) ON COMMIT DROP`);
     if (covRows.length) {
-      await client.query(`INSERT INTO kg_cov SELECT * FROM unnest($1::text[], $2::text[], $3::text[])`, [
-        covRows.map((r) => r[0]), covRows.map((r) => r[1]), covRows.map((r) => r[2]),
+      await client.query(`INSERT INTO kg_cov SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])`, [
+        covRows.map((r) => r.provider), covRows.map((r) => r.realm), covRows.map((r) => r.kind), covRows.map((r) => r.namespace),
       ]);
     }
     await client.query(`CREATE UNIQUE INDEX ON kg_n (node_id)`);
@@ -187,10 +227,11 @@ export async function computeFindings(database: Database, opts: FindingsOptions 
     // Lookups by from_id only ever ask for ACTS_AS / TOKEN_FOR edges (unused ServiceAccounts and token Secrets,
     // Workload Identity): a partial index over those few rows instead of all of them.
     await client.query(`CREATE INDEX ON kg_e (from_id) WHERE kind IN ('ACTS_AS', 'TOKEN_FOR')`);
+    if (opts.overlay) await applyOverlay(client, opts.overlay);
     await client.query(`ANALYZE kg_n; ANALYZE kg_e; ANALYZE kg_cov`);
     phase('build');
 
-    const ctx: RuleContext = { client, at, asOf, limits, complete };
+    const ctx: RuleContext = { client, at, asOf, limits };
     for (const { rules, impl } of IMPL) {
       if (!rules.some((r) => want.has(r))) continue;
       findings.push(...(await impl(ctx)));
@@ -211,6 +252,34 @@ export async function computeFindings(database: Database, opts: FindingsOptions 
   return { asOf: at.toISOString(), findings: out, timings };
 }
 
+/** Lays `o` over kg_n / kg_e / kg_cov (see FindingsOptions.overlay). */
+async function applyOverlay(client: pg.PoolClient, o: FindingsOverlay): Promise<void> {
+  const ids = o.nodes.map((n) => n.id);
+  // Applying the manifests rolls their controllers out: what they own now (ReplicaSets, pods, Jobs; OWNS, up to 3
+  // levels) is replaced, so its stored references do not count.
+  await client.query(`CREATE INDEX ON kg_e (from_id) WHERE kind = 'OWNS'`);
+  await client.query(
+    `WITH RECURSIVE owned(id, depth) AS (
+       SELECT e.to_id, 1 FROM kg_e e WHERE e.kind = 'OWNS' AND e.from_id = ANY($1::text[])
+       UNION SELECT e.to_id, o.depth + 1 FROM kg_e e JOIN owned o ON e.from_id = o.id WHERE e.kind = 'OWNS' AND o.depth < 3)
+     DELETE FROM kg_e WHERE kind <> 'OWNS' AND from_id IN (SELECT id FROM owned)`,
+    [ids],
+  );
+  await client.query(`DELETE FROM kg_n WHERE node_id = ANY($1::text[])`, [ids]);
+  await client.query(
+    `INSERT INTO kg_n (node_id, provider, kind, realm, namespace, name, missing, properties)
+     SELECT x.id, x.provider, x.kind, x.realm, x.namespace, x.name, false, x.properties
+     FROM jsonb_to_recordset($1::jsonb) AS x(id text, provider text, kind text, realm text, namespace text, name text, properties jsonb)`,
+    [JSON.stringify(o.nodes)],
+  );
+  await client.query(`DELETE FROM kg_e WHERE CASE kind WHEN 'OWNS' THEN to_id ELSE from_id END = ANY($1::text[])`, [ids]);
+  await client.query(
+    `INSERT INTO kg_e (kind, from_id, to_id, properties)
+     SELECT x.kind, x."from", x."to", x.properties FROM jsonb_to_recordset($1::jsonb) AS x(kind text, "from" text, "to" text, properties jsonb)`,
+    [JSON.stringify(o.edges.map((e) => ({ kind: e.kind, from: e.from, to: e.to, properties: e.properties })))],
+  );
+}
+
 const severityOrder = (s: Severity) => ['info', 'low', 'medium', 'high', 'critical'].indexOf(s);
 
 interface RuleContext {
@@ -218,14 +287,13 @@ interface RuleContext {
   at: Date;
   asOf?: Date;
   limits: FindingLimits;
-  complete: Map<string, Set<string>>;
 }
 type RuleImpl = (ctx: RuleContext) => Promise<Finding[]>;
 
 // ------------------------------------------------------------------ references: dangling, missing data keys
 
 interface RefRow {
-  problem: 'dangling' | 'missing-key';
+  problem: Problem;
   edge_kind: string;
   from_id: string;
   to_id: string;
@@ -238,21 +306,30 @@ interface RefRow {
 }
 
 /** Reference problems (one row per edge) with the root controller of the referencing object (OWNS, 2 levels). */
-async function referenceProblems(ctx: RuleContext, problems: ('dangling' | 'missing-key')[]): Promise<RefRow[]> {
+type Problem = 'dangling' | 'unverified' | 'missing-key';
+
+async function referenceProblems(ctx: RuleContext, problems: Problem[]): Promise<RefRow[]> {
   const { rows } = await ctx.client.query<RefRow>(
     `WITH dangling AS MATERIALIZED (
        -- Materialised so that the target check is one hash join over all references (the coverage test below
        -- otherwise makes the planner expect a few rows and probe kg_n once per reference).
-       SELECT e.kind, e.from_id, e.to_id, e.properties
+       -- A Secret that an observed producer (Certificate, ExternalSecret, SealedSecret) writes is pending, not missing.
+       SELECT e.kind, e.from_id, e.to_id, e.properties,
+              coalesce(t.realm, kg_id_realm(e.to_id)) AS realm, coalesce(t.namespace, kg_id_namespace(e.to_id)) AS namespace
        FROM kg_e e LEFT JOIN kg_n t ON t.node_id = e.to_id
-       WHERE 'dangling' = ANY($1::text[]) AND e.kind IN ('USES_SECRET', 'RUNS_AS') AND (t.node_id IS NULL OR t.missing)),
+       WHERE ('dangling' = ANY($1::text[]) OR 'unverified' = ANY($1::text[])) AND e.kind IN ('USES_SECRET', 'RUNS_AS') AND (t.node_id IS NULL OR t.missing)
+         AND NOT EXISTS (SELECT 1 FROM kg_e pr JOIN kg_n pn ON pn.node_id = pr.from_id AND NOT pn.missing
+                         WHERE pr.kind = 'PRODUCES' AND pr.to_id = e.to_id)),
      p AS (
-       SELECT 'dangling'::text AS problem, e.kind AS edge_kind, e.from_id, e.to_id, e.properties,
+       -- Absence is evidence only where the target's kind was listed completely in the target's namespace; elsewhere
+       -- the reference is unverified (the input did not list that namespace's Secrets / ServiceAccounts).
+       SELECT CASE WHEN EXISTS (SELECT 1 FROM kg_cov c WHERE c.provider = 'k8s' AND c.realm = e.realm
+                                  AND c.kind = CASE e.kind WHEN 'USES_SECRET' THEN 'Secret' ELSE 'ServiceAccount' END
+                                  AND (c.namespace IS NULL OR c.namespace = e.namespace))
+                   THEN 'dangling' ELSE 'unverified' END::text AS problem,
+              e.kind AS edge_kind, e.from_id, e.to_id, e.properties,
               NULL::text[] AS missing_keys, NULL::text[] AS data_keys
        FROM dangling e
-       WHERE EXISTS (SELECT 1 FROM kg_cov c WHERE c.provider = 'k8s'
-               AND c.realm = split_part(substr(e.to_id, 5), '/', 1)
-               AND c.kind = CASE e.kind WHEN 'USES_SECRET' THEN 'Secret' ELSE 'ServiceAccount' END)
        UNION ALL
        SELECT 'missing-key', e.kind, e.from_id, e.to_id, e.properties,
               ARRAY(SELECT k FROM jsonb_array_elements_text(e.properties->'keys') k WHERE NOT (t.properties->'dataKeys') ? k ORDER BY k),
@@ -260,7 +337,19 @@ async function referenceProblems(ctx: RuleContext, problems: ('dangling' | 'miss
        FROM kg_e e JOIN kg_n t ON t.node_id = e.to_id AND NOT t.missing
        WHERE 'missing-key' = ANY($1::text[]) AND e.kind = 'USES_SECRET'
          AND jsonb_typeof(e.properties->'keys') = 'array' AND jsonb_typeof(t.properties->'dataKeys') = 'array'
-         AND NOT (t.properties->'dataKeys') @> (e.properties->'keys'))
+         AND NOT (t.properties->'dataKeys') @> (e.properties->'keys')
+       UNION ALL
+       -- A pending Secret a SealedSecret will create has the SealedSecret's encryptedData keys.
+       SELECT 'missing-key', e.kind, e.from_id, e.to_id, e.properties,
+              ARRAY(SELECT k FROM jsonb_array_elements_text(e.properties->'keys') k WHERE NOT (pn.properties->'encryptedKeys') ? k ORDER BY k),
+              ARRAY(SELECT k FROM jsonb_array_elements_text(pn.properties->'encryptedKeys') k ORDER BY k)
+       FROM kg_e e
+       JOIN kg_e pr ON pr.kind = 'PRODUCES' AND pr.to_id = e.to_id
+       JOIN kg_n pn ON pn.node_id = pr.from_id AND NOT pn.missing AND pn.kind = 'SealedSecret'
+       LEFT JOIN kg_n t ON t.node_id = e.to_id
+       WHERE 'missing-key' = ANY($1::text[]) AND e.kind = 'USES_SECRET' AND (t.node_id IS NULL OR t.missing)
+         AND jsonb_typeof(e.properties->'keys') = 'array' AND jsonb_typeof(pn.properties->'encryptedKeys') = 'array'
+         AND NOT (pn.properties->'encryptedKeys') @> (e.properties->'keys'))
      SELECT p.*, coalesce(o2.from_id, o1.from_id, p.from_id) AS root_id, f.kind AS from_kind,
             (f.kind = 'Pod' AND NOT f.missing AND f.properties->>'phase' = 'Running') AS running
      FROM p
@@ -290,17 +379,53 @@ function groupRefs(rows: RefRow[], key: (r: RefRow) => string): Map<string, RefR
   return m;
 }
 
+/** References that a pod does not need to start: image pull secrets (a public image pulls without them; the kubelet
+ * only logs FailedToRetrieveImagePullSecret) and a ServiceAccount's `secrets` list (legacy token references). */
+const SOFT_VIAS: Record<string, { cap: Severity; why: string }> = {
+  imagePullSecret: { cap: 'medium', why: 'image pull secret: pods still start when the image is public; a private image fails with ImagePullBackOff' },
+  serviceAccountImagePullSecret: { cap: 'medium', why: 'image pull secret of the ServiceAccount: pods still start when the image is public; a private image fails with ImagePullBackOff' },
+  serviceAccountSecret: { cap: 'low', why: "listed in the ServiceAccount's secrets: pods do not need it to start (tokens are projected since Kubernetes 1.24)" },
+};
+
+/**
+ * Severity of one reference problem (one target, one root): low when every reference is optional; otherwise
+ * critical when pods making a required reference run now (the time bomb), high when none run; capped by the softest
+ * way the required references are made ({@link SOFT_VIAS}) when all of them are soft.
+ */
+function referenceSeverity(group: RefRow[]): { severity: Severity; required: RefRow[]; runningPods: string[]; why: string } {
+  const required = group.filter((r) => r.properties.optional !== true);
+  const runningPods = [...new Set(required.filter((r) => r.running).map((r) => r.from_id))].sort();
+  if (!required.length) return { severity: 'low', required, runningPods, why: 'every reference is optional: pods start without it' };
+  const hard = required.filter((r) => !SOFT_VIAS[String(r.properties.via ?? '')]);
+  const severity: Severity = runningPods.length ? 'critical' : 'high';
+  if (hard.length || required[0]!.edge_kind !== 'USES_SECRET') {
+    return { severity, required, runningPods, why: runningPods.length ? 'pods that need it run now and fail at their next restart' : 'the next pod start fails' };
+  }
+  const soft = required.map((r) => SOFT_VIAS[String(r.properties.via)]!).sort((a, b) => severityRank(b.cap) - severityRank(a.cap))[0]!;
+  return { severity: severityRank(soft.cap) < severityRank(severity) ? soft.cap : severity, required, runningPods, why: soft.why };
+}
+
 const referenceRules: RuleImpl = async (ctx) => {
-  const rows = await referenceProblems(ctx, ['dangling', 'missing-key']);
+  const rows = await referenceProblems(ctx, ['dangling', 'unverified', 'missing-key']);
   const out: Finding[] = [];
   for (const [, group] of groupRefs(rows, (r) => `${r.problem}|${r.to_id}|${r.root_id}`)) {
     const first = group[0]!;
-    const required = group.filter((r) => r.properties.optional !== true);
-    const runningPods = [...new Set(required.filter((r) => r.running).map((r) => r.from_id))].sort();
-    const severity: Severity = required.length === 0 ? 'low' : runningPods.length ? 'critical' : 'high';
     const referrers = [...new Set(group.map((r) => r.from_id))].sort((a, b) => (a === first.root_id ? -1 : b === first.root_id ? 1 : a.localeCompare(b)));
     const targetKind = kindOf(first.to_id);
     const root = first.root_id;
+    if (first.problem === 'unverified') {
+      const ns = parseId(first.to_id)?.namespace;
+      out.push(make(
+        'unverified-reference', 'info',
+        `${kindOf(root)} ${name(root)} references ${targetKind} ${name(first.to_id)}, which is not in the collected input (it did not list the ${targetKind}s of namespace ${ns ?? '(cluster)'})`,
+        [first.to_id, root, ...referrers],
+        { target: first.to_id, targetKind, root, references: group.map(refView), reason: 'kind not listed completely in this namespace' },
+        `Collect namespace ${ns ?? ''} (keygraph collect k8s, or collect files with its ${targetKind}s, or --complete when the input holds every object) to know whether it exists.`,
+        [first.to_id, root],
+      ));
+      continue;
+    }
+    const { severity, required, runningPods, why } = referenceSeverity(group);
     const bomb = runningPods.length ? `; ${runningPods.length} pod(s) referencing it run now and fail at their next restart` : '';
     if (first.problem === 'dangling') {
       out.push(make(
@@ -308,7 +433,7 @@ const referenceRules: RuleImpl = async (ctx) => {
         `${kindOf(root)} ${name(root)} references missing ${targetKind} ${name(first.to_id)}${required.length ? '' : ' (optional)'}${bomb}`,
         [first.to_id, root, ...referrers],
         {
-          target: first.to_id, targetKind, root, optional: required.length === 0, runningPods,
+          target: first.to_id, targetKind, root, optional: required.length === 0, runningPods, severityReason: why,
           references: group.map(refView),
         },
         required.length === 0
@@ -324,7 +449,7 @@ const referenceRules: RuleImpl = async (ctx) => {
         'missing-data-key', severity,
         `${kindOf(root)} ${name(root)} reads key${missingKeys.length > 1 ? 's' : ''} ${missingKeys.join(', ')} that Secret ${name(first.to_id)} does not have${bomb}`,
         [first.to_id, root, ...referrers],
-        { target: first.to_id, root, missingKeys, dataKeys: first.data_keys ?? [], optional: required.length === 0, runningPods, references: group.map(refView) },
+        { target: first.to_id, root, missingKeys, dataKeys: first.data_keys ?? [], optional: required.length === 0, runningPods, severityReason: why, references: group.map(refView) },
         `Add key ${missingKeys.join(', ')} to Secret ${name(first.to_id)} or change the key the reference names (existing keys: ${(first.data_keys ?? []).join(', ') || 'none'}).`,
         [first.to_id, root, missingKeys.join(',')],
       ));
@@ -341,7 +466,7 @@ const referenceRules: RuleImpl = async (ctx) => {
  * (`serviceAccount:POOL.svc.id.goog[NS/KSA]`, `principal://…/subject/ns/NS/sa/KSA`).
  */
 const WI_MEMBERS = `
-  SELECT g.node_id AS gsa, lower(split_part(g.node_id, '/', 3)) AS email, x.ns, x.ksa, x.member
+  SELECT g.node_id AS gsa, lower(g.name) AS email, x.ns, x.ksa, x.member
   FROM kg_n g
   CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(g.properties->'workloadIdentityMembers') = 'array'
                                                THEN g.properties->'workloadIdentityMembers' ELSE '[]'::jsonb END) AS m(el)
@@ -371,7 +496,7 @@ const workloadIdentity: RuleImpl = async (ctx) => {
      WHERE a.annotation AND NOT a.binding
        AND (
          ((g.node_id IS NULL OR g.missing) AND EXISTS (SELECT 1 FROM kg_cov c WHERE c.provider = 'gcp' AND c.kind = 'ServiceAccount'
-              AND c.realm = split_part(substr(a.to_id, 5), '/', 1)))
+              AND c.realm = kg_id_realm(a.to_id)))
          OR (NOT g.missing AND jsonb_typeof(g.properties->'workloadIdentityMembers') = 'array' AND NOT EXISTS (
               SELECT 1 FROM wim WHERE wim.gsa = g.node_id AND wim.ns = k.namespace AND wim.ksa = k.name)))`,
   );
@@ -407,7 +532,7 @@ const workloadIdentity: RuleImpl = async (ctx) => {
      WHERE e.kind = 'ACTS_AS' AND coalesce(e.properties->>'binding', '') = 'true'
        AND NOT EXISTS (SELECT 1 FROM kg_e x WHERE x.kind = 'ACTS_AS' AND x.from_id = e.from_id AND x.to_id = e.to_id
                        AND coalesce(x.properties->>'annotation', '') = 'true')
-       AND lower(coalesce(k.properties->>'gcpServiceAccount', '')) <> lower(split_part(g.node_id, '/', 3))`,
+       AND lower(coalesce(k.properties->>'gcpServiceAccount', '')) <> lower(g.name)`,
   );
   const seen = new Set<string>();
   for (const r of b.rows) {
@@ -429,23 +554,27 @@ const workloadIdentity: RuleImpl = async (ctx) => {
 // ------------------------------------------------------------------ GCP keys
 
 const deadKeys: RuleImpl = async (ctx) => {
-  const { rows } = await ctx.client.query<{ secret: string; key: string; state: string; data_key: string | null; client_email: string | null }>(
+  const { rows } = await ctx.client.query<{ secret: string; key: string; state: string; data_key: string | null; client_email: string | null; running: string[] }>(
     `SELECT e.from_id AS secret, e.to_id AS key,
             CASE WHEN k.node_id IS NULL OR k.missing THEN 'deleted' ELSE 'disabled' END AS state,
-            e.properties->>'dataKey' AS data_key, e.properties->>'clientEmail' AS client_email
+            e.properties->>'dataKey' AS data_key, e.properties->>'clientEmail' AS client_email,
+            ARRAY(SELECT DISTINCT u.from_id FROM kg_e u JOIN kg_n p ON p.node_id = u.from_id AND NOT p.missing
+                  WHERE u.kind = 'USES_SECRET' AND u.to_id = e.from_id AND p.kind = 'Pod' AND p.properties->>'phase' = 'Running'
+                    AND coalesce(u.properties->>'optional', '') <> 'true' ORDER BY 1) AS running
      FROM kg_e e
      JOIN kg_n s ON s.node_id = e.from_id AND NOT s.missing
      LEFT JOIN kg_n k ON k.node_id = e.to_id
      WHERE e.kind = 'HOLDS_KEY' AND (
        ((k.node_id IS NULL OR k.missing) AND EXISTS (SELECT 1 FROM kg_cov c WHERE c.provider = 'gcp' AND c.kind = 'ServiceAccountKey'
-            AND c.realm = split_part(substr(e.to_id, 5), '/', 1)))
+            AND c.realm = kg_id_realm(e.to_id)))
        OR (NOT k.missing AND coalesce(k.properties->>'disabled', '') = 'true'))`,
   );
+  // Critical when running pods read the Secret: they authenticate with a key that no longer works.
   return rows.map((r) => make(
-    'secret-holds-dead-key', 'high',
-    `Secret ${name(r.secret)} holds GCP key ${parseId(r.key)?.name} (${r.client_email ?? 'unknown account'}), which is ${r.state === 'deleted' ? 'no longer listed by GCP' : 'disabled'}`,
-    [r.secret, r.key],
-    { state: r.state, dataKey: r.data_key, clientEmail: r.client_email },
+    'secret-holds-dead-key', r.running.length ? 'critical' : 'high',
+    `Secret ${name(r.secret)} holds GCP key ${parseId(r.key)?.name} (${r.client_email ?? 'unknown account'}), which is ${r.state === 'deleted' ? 'no longer listed by GCP' : 'disabled'}${r.running.length ? `; ${r.running.length} running pod(s) use it` : ''}`,
+    [r.secret, r.key, ...r.running],
+    { state: r.state, dataKey: r.data_key, clientEmail: r.client_email, runningPods: r.running },
     `Put a valid key of ${r.client_email ?? 'the service account'} into Secret ${name(r.secret)} (data key ${r.data_key ?? '?'}) and restart its consumers, or move them to Workload Identity.`,
   ));
 };
@@ -503,8 +632,8 @@ const unusedSecrets: RuleImpl = async (ctx) => {
      FROM kg_n s
      WHERE s.provider = 'k8s' AND s.kind = 'Secret' AND NOT s.missing
        AND coalesce(s.properties->>'type', '') NOT IN ('helm.sh/release.v1', 'bootstrap.kubernetes.io/token')
-       AND (SELECT count(*) FROM kg_cov c WHERE c.provider = 'k8s' AND c.realm = s.realm AND c.kind = ANY($1::text[])) = cardinality($1::text[])
-       AND NOT EXISTS (SELECT 1 FROM kg_e e WHERE e.to_id = s.node_id AND e.kind IN ('USES_SECRET', 'PRODUCES', 'OWNS'))
+       AND ${allListedIn('s')}
+       AND NOT EXISTS (SELECT 1 FROM kg_e e WHERE e.to_id = s.node_id AND e.kind IN ('USES_SECRET', 'PRODUCES', 'OWNS', 'MENTIONS'))
        AND NOT (coalesce(s.properties->>'type', '') = 'kubernetes.io/service-account-token' AND EXISTS (
              SELECT 1 FROM kg_e t JOIN kg_n sa ON sa.node_id = t.to_id AND NOT sa.missing
              WHERE t.kind = 'TOKEN_FOR' AND t.from_id = s.node_id))`,
@@ -512,7 +641,7 @@ const unusedSecrets: RuleImpl = async (ctx) => {
   );
   return rows.map((r) => make(
     'unused-secret', 'low',
-    `Secret ${name(r.id)} is not referenced by any workload, pod, ServiceAccount, Ingress or producer`,
+    `Secret ${name(r.id)} is not referenced by any workload, pod, ServiceAccount, Ingress, producer or other object`,
     [r.id],
     { type: r.type, checkedReferrerKinds: SECRET_REFERRERS },
     `Check that nothing reads it through the Kubernetes API (operators, CI) and delete it; keygraph impact ${r.id} confirms nothing in the graph depends on it.`,
@@ -525,8 +654,8 @@ const unusedServiceAccounts: RuleImpl = async (ctx) => {
      FROM kg_n a
      WHERE a.provider = 'k8s' AND a.kind = 'ServiceAccount' AND NOT a.missing
        AND a.name <> 'default' AND coalesce(a.namespace, '') <> 'kube-system' AND coalesce(a.properties->>'implicit', '') <> 'true'
-       AND (SELECT count(*) FROM kg_cov c WHERE c.provider = 'k8s' AND c.realm = a.realm AND c.kind = ANY($1::text[])) = cardinality($1::text[])
-       AND NOT EXISTS (SELECT 1 FROM kg_e e WHERE e.to_id = a.node_id AND e.kind IN ('RUNS_AS', 'TOKEN_FOR'))
+       AND ${allListedIn('a')}
+       AND NOT EXISTS (SELECT 1 FROM kg_e e WHERE e.to_id = a.node_id AND e.kind IN ('RUNS_AS', 'TOKEN_FOR', 'MENTIONS'))
        AND NOT EXISTS (SELECT 1 FROM kg_e e WHERE e.from_id = a.node_id AND e.kind = 'ACTS_AS' AND coalesce(e.properties->>'binding', '') = 'true')`,
     [SA_REFERRERS],
   );
@@ -536,6 +665,69 @@ const unusedServiceAccounts: RuleImpl = async (ctx) => {
     [r.id],
     { checkedReferrerKinds: SA_REFERRERS },
     `Check RoleBindings and external token users (kubectl create token), then delete it.`,
+  ));
+};
+
+/**
+ * Data keys of an Opaque Secret that no consumer names, when every consumer reads it key by key (env secretKeyRef,
+ * volume `items`, a mention with its key): no envFrom, whole-volume mount or keyless mention, no producer writing
+ * it, and the referencing kinds listed completely in its namespace.
+ */
+const unusedDataKeys: RuleImpl = async (ctx) => {
+  const { rows } = await ctx.client.query<{ id: string; unused: string[]; used: string[]; consumers: string[] }>(
+    `WITH cands AS (
+       SELECT s.node_id, s.properties->'dataKeys' AS data_keys
+       FROM kg_n s
+       WHERE s.provider = 'k8s' AND s.kind = 'Secret' AND NOT s.missing AND coalesce(s.properties->>'type', 'Opaque') = 'Opaque'
+         AND jsonb_typeof(s.properties->'dataKeys') = 'array' AND ${allListedIn('s')}
+         AND EXISTS (SELECT 1 FROM kg_e u WHERE u.to_id = s.node_id AND u.kind = 'USES_SECRET')
+         AND NOT EXISTS (SELECT 1 FROM kg_e u WHERE u.to_id = s.node_id AND (u.kind IN ('PRODUCES', 'OWNS')
+               OR (u.kind IN ('USES_SECRET', 'MENTIONS') AND coalesce(jsonb_typeof(u.properties->'keys'), '') <> 'array'))))
+     SELECT c.node_id AS id,
+            ARRAY(SELECT k FROM jsonb_array_elements_text(c.data_keys) k WHERE NOT EXISTS (
+                  SELECT 1 FROM kg_e u WHERE u.to_id = c.node_id AND u.kind IN ('USES_SECRET', 'MENTIONS') AND u.properties->'keys' ? k) ORDER BY k) AS unused,
+            ARRAY(SELECT DISTINCT k FROM kg_e u, jsonb_array_elements_text(u.properties->'keys') k
+                  WHERE u.to_id = c.node_id AND u.kind IN ('USES_SECRET', 'MENTIONS') ORDER BY 1) AS used,
+            ARRAY(SELECT DISTINCT u.from_id FROM kg_e u WHERE u.to_id = c.node_id AND u.kind IN ('USES_SECRET', 'MENTIONS') ORDER BY 1) AS consumers
+     FROM cands c`,
+    [SECRET_REFERRERS],
+  );
+  return rows.filter((r) => r.unused.length).map((r) => make(
+    'unused-data-key', 'low',
+    `Secret ${name(r.id)} has data key${r.unused.length > 1 ? 's' : ''} ${r.unused.join(', ')} that no consumer reads`,
+    [r.id, ...r.consumers],
+    { unusedKeys: r.unused, usedKeys: r.used, consumers: r.consumers, checkedReferrerKinds: SECRET_REFERRERS },
+    `Every consumer reads Secret ${name(r.id)} key by key and none reads ${r.unused.join(', ')}: check external readers (operators, CI), then remove the key${r.unused.length > 1 ? 's' : ''}.`,
+    [r.id],
+  ));
+};
+
+/**
+ * A producer (Certificate, ExternalSecret, SealedSecret) whose status says it is not Ready (`properties.ready`
+ * false, from `status.conditions[type=Ready]`) while the Secret it writes is used: high when the Secret does not exist
+ * yet (critical when running pods need it), medium when it exists (it is no longer refreshed).
+ */
+const producerFailed: RuleImpl = async (ctx) => {
+  const { rows } = await ctx.client.query<{ producer: string; secret: string; exists: boolean; reason: string | null; users: string[]; running: string[] }>(
+    `SELECT pr.from_id AS producer, pr.to_id AS secret, (t.node_id IS NOT NULL AND NOT t.missing) AS exists,
+            p.properties->>'readyReason' AS reason,
+            ARRAY(SELECT DISTINCT u.from_id FROM kg_e u WHERE u.to_id = pr.to_id AND u.kind IN ('USES_SECRET', 'MENTIONS') ORDER BY 1) AS users,
+            ARRAY(SELECT DISTINCT u.from_id FROM kg_e u JOIN kg_n q ON q.node_id = u.from_id AND NOT q.missing
+                  WHERE u.to_id = pr.to_id AND u.kind = 'USES_SECRET' AND q.kind = 'Pod' AND q.properties->>'phase' = 'Running'
+                    AND coalesce(u.properties->>'optional', '') <> 'true' ORDER BY 1) AS running
+     FROM kg_e pr JOIN kg_n p ON p.node_id = pr.from_id AND NOT p.missing
+     LEFT JOIN kg_n t ON t.node_id = pr.to_id
+     WHERE pr.kind = 'PRODUCES' AND p.properties->>'ready' = 'false'
+       AND EXISTS (SELECT 1 FROM kg_e u WHERE u.to_id = pr.to_id AND u.kind IN ('USES_SECRET', 'MENTIONS'))`,
+  );
+  return rows.map((r) => make(
+    'producer-failed', r.exists ? 'medium' : r.running.length ? 'critical' : 'high',
+    r.exists
+      ? `${kindOf(r.producer)} ${name(r.producer)} is not Ready${r.reason ? ` (${r.reason})` : ''}: Secret ${name(r.secret)} is no longer refreshed`
+      : `${kindOf(r.producer)} ${name(r.producer)} is not Ready${r.reason ? ` (${r.reason})` : ''}: Secret ${name(r.secret)}, used by ${r.users.length} object(s), has not been created`,
+    [r.producer, r.secret, ...r.users],
+    { producer: r.producer, secret: r.secret, secretExists: r.exists, readyReason: r.reason, users: r.users, runningPods: r.running },
+    `kubectl describe ${kindOf(r.producer).toLowerCase()} -n ${parseId(r.producer)?.namespace} ${parseId(r.producer)?.name}: fix what its status reports (issuer, store credentials, sealing key).`,
   ));
 };
 
@@ -695,13 +887,15 @@ const tlsReissue: RuleImpl = async (ctx) => {
 
 /** Implementations, each covering one or more rules. */
 const IMPL: { rules: RuleId[]; impl: RuleImpl }[] = [
-  { rules: ['dangling-reference', 'missing-data-key'], impl: referenceRules },
+  { rules: ['dangling-reference', 'unverified-reference', 'missing-data-key'], impl: referenceRules },
   { rules: ['workload-identity-half-configured'], impl: workloadIdentity },
   { rules: ['secret-holds-dead-key'], impl: deadKeys },
   { rules: ['key-too-old'], impl: keyAge },
   { rules: ['key-unused'], impl: keyUnused },
   { rules: ['unused-secret'], impl: unusedSecrets },
   { rules: ['unused-service-account'], impl: unusedServiceAccounts },
+  { rules: ['unused-data-key'], impl: unusedDataKeys },
+  { rules: ['producer-failed'], impl: producerFailed },
   { rules: ['pod-env-stale'], impl: podEnvStale },
   { rules: ['renamed-secret'], impl: renamedSecrets },
   { rules: ['tls-expiring'], impl: tlsExpiring },

@@ -14,13 +14,18 @@
  * bound (`maxDepth`, default 12), leaf kinds (Pod, Ingress: nothing depends on them) not expanded, and a row bound (`maxRows`, default 20,000 path rows; `truncated` says when hit).
  *
  * Verdict:
- * - `unknown` when any relevant source/scope is partial for the relevant kinds or older than the freshness limit
- *   (lib/analysis/freshness.ts), or the walk was truncated with nothing non-optional found: never `safe` on
- *   incomplete data. The affected list is still returned.
- * - `breaks` when a non-optional dependant exists (for `rotate`: something must be updated or restarted);
+ * - `breaks` when a dependant breaks: not optional and not only mentioned (for `rotate`: something must be updated
+ *   or restarted). A definite break stays `breaks` on incomplete data; `reasons` then say why the list may be
+ *   incomplete.
+ * - `unknown` when nothing breaks but the data could hide something: a relevant source/scope is partial for the
+ *   relevant kinds (in the target's namespace) or older than the freshness limit (lib/analysis/freshness.ts), the walk
+ *   was truncated, or an object keygraph does not model mentions the target (MENTIONS, named in `reasons`). Never
+ *   `safe` on incomplete data.
  * - `safe` otherwise; optional-only dependants are reported in `notes`.
- * A missing target (referenced, not observed) is already broken: its dependants are listed and the verdict is
- * `breaks` (with `targetMissing: true`) unless the data is incomplete.
+ * A missing target (referenced, not observed) is already broken: its dependants are listed with `targetMissing:
+ * true`; one an observed producer will create is `targetPending` (`producedBy` names the producers). A token Secret
+ * listed in a ServiceAccount's `secrets` only affects the pods that automount the token (`automountServiceAccountToken`,
+ * pod over ServiceAccount).
  */
 import type { Database } from '../db';
 import { loadConfig } from '../config';
@@ -60,6 +65,10 @@ export interface AffectedNode {
   path: PathStep[];
   /** True when every path to it goes through an optional reference (it still starts without the target). */
   optional: boolean;
+  /** True when every path to it ends in a MENTIONS edge (an object keygraph does not model names the target in a
+   * field such as `secretRef.name`): it may need the target, keygraph cannot tell. Not in `breaking`; the verdict is
+   * at best `unknown`. */
+  mentioned: boolean;
   /** Pod phase (`Running`, `Pending`…) when the node is a Pod. */
   phase?: string;
   /** Running pods among this node and what it owns (OWNS, transitively) that are also affected. */
@@ -68,15 +77,19 @@ export interface AffectedNode {
    * What the action means for it: `breaks` (fails at its next start / loses access), `optional` (starts without
    * it), `update` (rotate: a Secret holding the key must get the new one), `restart` (rotate: reads the value at
    * start: env, envFrom, credentials file), `reload` (rotate: mounted files are refreshed by the kubelet; the
-   * process must re-read them).
+   * process must re-read them), `mentioned` (named in a field keygraph does not model: may need it).
    */
-  role: 'breaks' | 'optional' | 'update' | 'restart' | 'reload';
+  role: 'breaks' | 'optional' | 'mentioned' | 'update' | 'restart' | 'reload';
 }
 
 export interface ImpactResult {
   target: NodeSummary;
   /** True when only placeholders assert the target: it is referenced but does not exist (already broken). */
   targetMissing: boolean;
+  /** Observed producers (Certificate, ExternalSecret, SealedSecret) that write the target (PRODUCES edges). */
+  producedBy: string[];
+  /** True when the target does not exist yet but an observed producer will create it (`producedBy` non-empty). */
+  targetPending: boolean;
   action: ImpactAction;
   verdict: Verdict;
   /** Why the verdict is `unknown` (stale or partial sources, truncation). */
@@ -84,7 +97,7 @@ export interface ImpactResult {
   /** Additional remarks (optional dependants, missing target…). */
   notes: string[];
   affected: AffectedNode[];
-  /** Non-optional dependants (the `breaks` list): ids. */
+  /** Dependants that break (not optional, not only mentioned): ids. */
   breaking: string[];
   /** The walk hit `maxDepth` or `maxRows`. */
   truncated: boolean;
@@ -111,6 +124,7 @@ interface AggRow {
   node_id: string | null;
   depth: number;
   optional: boolean;
+  mention: boolean;
   owners: string[] | null;
   parent_id: string | null;
   kind: string | null;
@@ -153,6 +167,8 @@ interface Hop {
   kind: string;
   texts: string[];
   optional: boolean;
+  /** Every parallel edge of the hop is a MENTIONS edge without `required: true`. */
+  mention: boolean;
 }
 
 /** One row of the walk (one path to a node); the path is the parent chain. */
@@ -162,6 +178,7 @@ interface WalkRow {
   hop: Hop | null;
   depth: number;
   pathOptional: boolean;
+  pathMention: boolean;
 }
 
 const leafOf = (id: string) => {
@@ -172,6 +189,11 @@ const LEAF_SET = new Set(LEAVES);
 
 /** Parsed edge properties by jsonb text, `optional` true only when the property is `true`. */
 type PropsCache = Map<string, { props: Record<string, unknown>; optional: boolean }>;
+
+/** Edge kinds ordered for folding parallel edges into one hop: a modelled reference explains a hop better than a mention. */
+const foldRank = (kind: string) => (kind === 'MENTIONS' ? 1 : 0);
+const better = (a: string, b: string) => foldRank(a) < foldRank(b) || (foldRank(a) === foldRank(b) && a < b);
+const isMention = (kind: string, props: Record<string, unknown>) => kind === 'MENTIONS' && props.required !== true;
 function propsOf(cache: PropsCache, text: string) {
   let p = cache.get(text);
   if (!p) {
@@ -205,13 +227,15 @@ async function expand(database: Database, ids: string[], asOf: Date | undefined,
   for (const n of ids) bySrc.set(n, new Map());
   for (const [src, node, kind, text] of rows) {
     const hops = bySrc.get(src)!;
-    const optional = propsOf(cache, text).optional;
+    const { optional, props } = propsOf(cache, text);
+    const mention = isMention(kind, props);
     const hop = hops.get(node);
-    if (!hop) hops.set(node, { node, kind, texts: [text], optional });
+    if (!hop) hops.set(node, { node, kind, texts: [text], optional, mention });
     else {
-      if (kind < hop.kind) hop.kind = kind;
+      if (better(kind, hop.kind)) hop.kind = kind;
       if (!hop.texts.includes(text)) hop.texts.push(text);
       hop.optional &&= optional;
+      hop.mention &&= mention;
     }
   }
   for (const [src, hops] of bySrc) into.set(src, [...hops.values()]);
@@ -263,6 +287,23 @@ async function nodeRows(database: Database, ids: string[], asOf: Date | undefine
 }
 
 /**
+ * `automountServiceAccountToken`: a token Secret listed in a ServiceAccount's `secrets` (hop `into`, USES_SECRET via
+ * `serviceAccountSecret`) is only mounted into the pods running as it (hop `out`, RUNS_AS) when automounting is on:
+ * the pod spec's `automountServiceAccountToken` (RUNS_AS edge property) overrides the ServiceAccount's (property of
+ * its `serviceAccountSecret` edge); both absent means on. False when the hop `out` does not depend on the token.
+ */
+function mountsTokenSecret(into: Hop | null, out: Hop, cache: PropsCache): boolean {
+  if (!into || out.kind !== 'RUNS_AS' || into.kind !== 'USES_SECRET') return true;
+  const intoProps = into.texts.map((t) => propsOf(cache, t).props);
+  if (!intoProps.every((p) => p.via === 'serviceAccountSecret')) return true; // also an image pull secret: needed regardless
+  const saSetting = intoProps.map((p) => p.automountServiceAccountToken).find((v) => typeof v === 'boolean');
+  return out.texts.some((t) => {
+    const podSetting = propsOf(cache, t).props.automountServiceAccountToken;
+    return (typeof podSetting === 'boolean' ? podSetting : saSetting ?? true) === true;
+  });
+}
+
+/**
  * The walk, level by level: each level's frontier is expanded with one query (each node's hops are fetched once,
  * however many paths reach it), and the paths (walk rows) are enumerated in memory: no node twice on a path, depth
  * bound, leaf kinds not expanded, and the first `maxRows + 1` rows in breadth-first order kept. Node versions of
@@ -273,9 +314,9 @@ async function walk(database: Database, id: string, opts: { asOf?: Date; maxDept
   const limit = opts.maxRows + 1;
   const adjacency = new Map<string, Hop[]>();
   const cache: PropsCache = new Map();
-  const agg = new Map<string, { depth: number; optional: boolean; owners: Set<string>; best: WalkRow }>();
+  const agg = new Map<string, { depth: number; optional: boolean; mention: boolean; owners: Set<string>; best: WalkRow }>();
   const nodeBatches: Promise<NodeRow[]>[] = [];
-  let level: WalkRow[] = [{ node: id, parent: null, hop: null, depth: 0, pathOptional: false }];
+  let level: WalkRow[] = [{ node: id, parent: null, hop: null, depth: 0, pathOptional: false, pathMention: false }];
   let total = 1;
   let maxDepth = 0;
   const onPath = (r: WalkRow, n: string) => {
@@ -291,16 +332,21 @@ async function walk(database: Database, id: string, opts: { asOf?: Date; maxDept
     outer: for (const r of expandable) {
       for (const hop of adjacency.get(r.node)!) {
         if (onPath(r, hop.node)) continue;
-        const row: WalkRow = { node: hop.node, parent: r, hop, depth: r.depth + 1, pathOptional: r.pathOptional || hop.optional };
+        if (!mountsTokenSecret(r.hop, hop, cache)) continue;
+        const row: WalkRow = {
+          node: hop.node, parent: r, hop, depth: r.depth + 1,
+          pathOptional: r.pathOptional || hop.optional, pathMention: r.pathMention || hop.mention,
+        };
         next.push(row);
         total++;
         if (row.depth > maxDepth) maxDepth = row.depth;
         const a = agg.get(row.node);
         if (!a) {
-          agg.set(row.node, { depth: row.depth, optional: row.pathOptional, owners: new Set(hop.kind === 'OWNS' ? [r.node] : []), best: row });
+          agg.set(row.node, { depth: row.depth, optional: row.pathOptional, mention: row.pathMention, owners: new Set(hop.kind === 'OWNS' ? [r.node] : []), best: row });
           fresh.push(row.node);
         } else {
           a.optional &&= row.pathOptional;
+          a.mention &&= row.pathMention;
           if (hop.kind === 'OWNS') a.owners.add(r.node);
           // DISTINCT ON (node_id) … ORDER BY node_id, depth, parent_id
           if (row.depth < a.best.depth || (row.depth === a.best.depth && r.node < a.best.parent!.node)) a.best = row;
@@ -324,13 +370,27 @@ async function walk(database: Database, id: string, opts: { asOf?: Date; maxDept
     const n = nodes.get(nodeId);
     const hop = a.best.hop!;
     rows.push({
-      node_id: nodeId, depth: a.depth, optional: a.optional, owners: a.owners.size ? [...a.owners] : null,
+      node_id: nodeId, depth: a.depth, optional: a.optional, mention: a.mention, owners: a.owners.size ? [...a.owners] : null,
       parent_id: a.best.parent!.node, kind: hop.kind, props: references.get(hop)!, hop_optional: hop.optional,
       provider: n?.provider ?? null, node_kind: n?.kind ?? null, realm: n?.realm ?? null, namespace: n?.namespace ?? null,
       name: n?.name ?? null, missing: n ? n.missing : true, phase: n?.phase ?? null, total_rows: total, max_depth: maxDepth,
     });
   }
   return { rows, totalRows: total, maxDepth };
+}
+
+/** Observed producers writing `id` (PRODUCES edges into it whose producer is observed), sorted. */
+async function producersOf(database: Database, id: string, asOf: Date | undefined): Promise<string[]> {
+  const params: unknown[] = [id];
+  if (asOf) params.push(asOf);
+  const { rows } = await database.pool.query<{ from_id: string }>(
+    `SELECT DISTINCT e.from_id FROM edge_versions e
+     WHERE e.to_id = $1 AND e.kind = 'PRODUCES' AND ${liveParam('e', 2, asOf)}
+       AND EXISTS (SELECT 1 FROM node_versions v WHERE v.node_id = e.from_id AND NOT v.missing AND ${liveParam('v', 2, asOf)})
+     ORDER BY 1`,
+    params,
+  );
+  return rows.map((r) => r.from_id);
 }
 
 /**
@@ -351,7 +411,7 @@ export async function impactOf(database: Database, id: string, opts: ImpactOptio
   const kinds = relevantKinds(`${parsed.provider}:${parsed.kind}`);
   const assessing = assessScopes(
     database,
-    parsed.provider === 'k8s' ? { clusters: parsed.realm, project: null } : { clusters: '*', project: parsed.realm },
+    parsed.provider === 'k8s' ? { clusters: parsed.realm, project: null, namespace: parsed.namespace } : { clusters: '*', project: parsed.realm },
     kinds,
     { asOf: opts.asOf, freshnessHours },
   );
@@ -413,10 +473,15 @@ export async function impactOf(database: Database, id: string, opts: ImpactOptio
   const affected: AffectedNode[] = ids.map((n) => {
     const b = best.get(n)!;
     const summary = summaryOf(n, nodes.get(n));
-    const optional = b.optional;
     const path = pathTo(n);
-    let role: AffectedNode['role'] = optional ? 'optional' : 'breaks';
-    if (action === 'rotate' && !optional) {
+    // A ServiceAccount only listing the target in its `secrets` (a legacy token reference) keeps working without it;
+    // the pods running as it are judged on their own (automountServiceAccountToken).
+    const lastRefs = b.depth === 1 ? path[0]?.references ?? [] : [];
+    const listsToken = nodes.get(n)?.kind === 'ServiceAccount' && lastRefs.length > 0 && lastRefs.every((p) => p.via === 'serviceAccountSecret');
+    const optional = b.optional || listsToken;
+    const mentioned = b.mention && !optional;
+    let role: AffectedNode['role'] = optional ? 'optional' : mentioned ? 'mentioned' : 'breaks';
+    if (action === 'rotate' && role === 'breaks') {
       const lastHop = path[path.length - 1];
       const vias = (lastHop?.references ?? []).map((p) => String(p.via ?? ''));
       if (b.kind === 'HOLDS_KEY' || summary.kind === 'Secret') role = 'update';
@@ -425,7 +490,7 @@ export async function impactOf(database: Database, id: string, opts: ImpactOptio
     }
     const row = nodes.get(n);
     return {
-      node: summary, depth: b.depth, path, optional,
+      node: summary, depth: b.depth, path, optional, mentioned,
       phase: row?.kind === 'Pod' ? row.phase ?? undefined : undefined,
       runningPods: runningUnder(n).size,
       role,
@@ -437,25 +502,35 @@ export async function impactOf(database: Database, id: string, opts: ImpactOptio
 
   const assessment = await assessing;
 
-  const breaking = affected.filter((a) => !a.optional).map((a) => a.node.id);
+  const producedBy = await producersOf(database, id, opts.asOf);
+  const targetPending = target.missing && producedBy.length > 0;
+  const breaking = affected.filter((a) => !a.optional && !a.mentioned).map((a) => a.node.id);
+  const mentions = affected.filter((a) => a.mentioned);
   const reasons = [...assessment.reasons];
   const notes: string[] = [];
   if (truncated) reasons.push(`the dependency walk was cut at ${maxDepth} hops / ${maxRows} paths; more dependants may exist`);
-  if (target.missing) notes.push(`${id} does not exist (referenced but not observed): everything listed is already broken and fails at its next start`);
+  for (const m of mentions.slice(0, 20)) {
+    const fields = [...new Set(m.path[m.path.length - 1]?.references.map((r) => String(r.field ?? '?')) ?? [])].join(', ');
+    reasons.push(`${m.node.kind} ${m.node.namespace ? `${m.node.namespace}/` : ''}${m.node.name} mentions it (${fields}); keygraph does not model that kind and cannot tell whether it needs it`);
+  }
+  if (mentions.length > 20) reasons.push(`… and ${mentions.length - 20} more objects mention it`);
+  if (targetPending) notes.push(`${id} does not exist yet: ${producedBy.join(', ')} will create it (pending)`);
+  else if (target.missing) notes.push(`${id} does not exist (referenced but not observed): everything listed is already broken and fails at its next start`);
+  if (producedBy.length && !target.missing && action !== 'rotate') notes.push(`created by ${producedBy.join(', ')}: it re-creates the object after a delete, but consumers that start in between fail`);
   const optionalOnly = affected.filter((a) => a.optional);
   if (optionalOnly.length) notes.push(`${optionalOnly.length} dependant(s) reference it optionally and start without it`);
   if (action === 'disable' && parsed.provider === 'k8s') notes.push('Kubernetes objects cannot be disabled: treated as delete');
   if (action === 'rotate') notes.push('rotate: Secrets holding it must be updated; workloads reading it through env, envFrom or a credentials file must restart');
 
-  let verdict: Verdict;
-  if (reasons.length) verdict = 'unknown';
-  else if (breaking.length) verdict = 'breaks';
-  else verdict = 'safe';
-  if (verdict === 'unknown' && truncated && breaking.length && assessment.complete) verdict = 'breaks';
+  // A definite non-optional dependant is a definite break, however incomplete the rest of the data is (the reasons
+  // then say why the list may be incomplete); `unknown` is for "nothing found, and the data could hide something".
+  const verdict: Verdict = breaking.length ? 'breaks' : reasons.length ? 'unknown' : 'safe';
 
   return {
     target: { id: target.id, provider: target.provider, kind: target.kind, realm: target.realm, namespace: target.namespace, name: target.name, missing: target.missing },
     targetMissing: target.missing,
+    producedBy,
+    targetPending,
     action,
     verdict,
     reasons,

@@ -141,8 +141,10 @@ const SourceStateSchema = z.object({
 export const ImpactResponse = z.object({
   target: NodeSummarySchema,
   targetMissing: z.boolean(),
+  producedBy: z.array(z.string()).meta({ description: 'Observed producers (Certificate, ExternalSecret, SealedSecret) that write the target.' }),
+  targetPending: z.boolean().meta({ description: 'The target does not exist yet, but a producer will create it.' }),
   action: z.enum(IMPACT_ACTIONS),
-  verdict: z.enum(['safe', 'breaks', 'unknown']).meta({ description: 'safe (exit 0), breaks (2), unknown (3: a relevant source is partial or stale).' }),
+  verdict: z.enum(['safe', 'breaks', 'unknown']).meta({ description: 'breaks (exit 2): a dependant breaks, even when the data is incomplete (`reasons` say why the list may be incomplete); unknown (3): nothing breaks but a relevant source is partial or stale, or an object keygraph does not model mentions the target; safe (0) otherwise.' }),
   reasons: z.array(z.string()),
   notes: z.array(z.string()),
   affected: z.array(z.object({
@@ -153,9 +155,10 @@ export const ImpactResponse = z.object({
       references: z.array(z.record(z.string(), z.unknown())), optional: z.boolean(),
     })),
     optional: z.boolean(),
+    mentioned: z.boolean().meta({ description: 'Only named in a field keygraph does not model (MENTIONS): may need it.' }),
     phase: z.string().optional(),
     runningPods: z.number().int(),
-    role: z.enum(['breaks', 'optional', 'update', 'restart', 'reload']),
+    role: z.enum(['breaks', 'optional', 'mentioned', 'update', 'restart', 'reload']),
   })),
   breaking: z.array(z.string()),
   truncated: z.boolean(),

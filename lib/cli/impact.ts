@@ -66,17 +66,18 @@ export async function noDataExit(database: Database, at: Date | undefined, json?
 export function formatImpact(r: ImpactResult): string {
   const out: string[] = [];
   const verdictText = { safe: 'SAFE', breaks: 'BREAKS', unknown: 'UNKNOWN' }[r.verdict];
-  out.push(`${r.action} ${r.target.kind} ${qualifiedName(r.target)}${r.targetMissing ? '  [MISSING: referenced but not observed]' : ''}`);
+  out.push(`${r.action} ${r.target.kind} ${qualifiedName(r.target)}${r.targetPending ? '  [PENDING: a producer will create it]' : r.targetMissing ? '  [MISSING: referenced but not observed]' : ''}`);
   out.push(`  id: ${r.target.id}`);
   out.push(`verdict: ${verdictText}${r.verdict === 'breaks' ? ` (${r.breaking.length} dependant(s) break)` : ''}`);
-  for (const why of r.reasons) out.push(`  unknown because: ${why}`);
+  for (const why of r.reasons) out.push(`  ${r.verdict === 'unknown' ? 'unknown because' : 'the list may be incomplete'}: ${why}`);
+  if (r.producedBy.length) out.push(`  created by: ${r.producedBy.join(', ')}${r.targetPending ? ' (pending: not created yet)' : ''}`);
   for (const n of r.notes) out.push(`  note: ${n}`);
   out.push('', `Affected (${r.affected.length})${r.truncated ? ' [truncated]' : ''}`);
   if (!r.affected.length) out.push('  (nothing depends on it)');
   for (const a of r.affected) {
     const flags = [
       a.role !== 'breaks' ? a.role : '',
-      a.node.missing ? 'MISSING' : '',
+      a.node.missing ? (r.targetPending && a.node.id === r.target.id ? 'PENDING' : 'MISSING') : '',
       a.phase ? a.phase : '',
       a.runningPods && a.node.kind !== 'Pod' ? `${a.runningPods} running pod(s)` : '',
     ].filter(Boolean);

@@ -10,6 +10,7 @@
 import { Prisma } from '../generated/prisma/client';
 import type { Database } from '../db';
 import { parseId } from '../graph/ids';
+import type { CollectionSkip } from '../graph/records';
 import { EDGE_KINDS, type EdgeKind } from '../graph/model';
 import { live } from './time-sql';
 
@@ -247,17 +248,28 @@ export async function searchNodes(database: Database, q: string, opts: SearchOpt
   return { total: rows.length ? Number(rows[0]!.total) : 0, capped: !!rows[0]?.capped, nodes: rows.map(summary) };
 }
 
-/** Count of current (or as-of) nodes per provider:kind, with how many are missing. */
+/**
+ * Count of current (or as-of) nodes per provider:kind, with how many are missing (referenced, not observed) and how
+ * many of those are pending instead: an observed producer (PRODUCES edge from a Certificate, ExternalSecret or
+ * SealedSecret) will create them. `missing` excludes the pending ones.
+ */
 export async function countByKind(
   database: Database,
   opts: ReadOptions = {},
-): Promise<{ provider: string; kind: string; total: number; missing: number }[]> {
-  const rows = await database.prisma.$queryRaw<{ provider: string; kind: string; total: bigint; missing: bigint }[]>(Prisma.sql`
-    WITH b AS (SELECT DISTINCT ON (v.node_id) v.provider, v.kind, v.missing FROM node_versions v
-               WHERE ${live('v', opts.asOf)} ORDER BY v.node_id, v.missing ASC, v.valid_from DESC)
-    SELECT provider, kind, count(*) AS total, count(*) FILTER (WHERE missing) AS missing FROM b
-    GROUP BY provider, kind ORDER BY provider, kind`);
-  return rows.map((r) => ({ provider: r.provider, kind: r.kind, total: Number(r.total), missing: Number(r.missing) }));
+): Promise<{ provider: string; kind: string; total: number; missing: number; pending: number }[]> {
+  const rows = await database.prisma.$queryRaw<{ provider: string; kind: string; total: bigint; missing: bigint; pending: bigint }[]>(Prisma.sql`
+    WITH b AS (SELECT DISTINCT ON (v.node_id) v.node_id, v.provider, v.kind, v.missing FROM node_versions v
+               WHERE ${live('v', opts.asOf)} ORDER BY v.node_id, v.missing ASC, v.valid_from DESC),
+    m AS (SELECT b.node_id, EXISTS (
+            SELECT 1 FROM edge_versions e JOIN node_versions p ON p.node_id = e.from_id AND NOT p.missing AND ${live('p', opts.asOf)}
+            WHERE e.to_id = b.node_id AND e.kind = 'PRODUCES' AND ${live('e', opts.asOf)}) AS pending
+          FROM b WHERE b.missing)
+    SELECT b.provider, b.kind, count(*) AS total,
+           count(*) FILTER (WHERE b.missing AND NOT coalesce(m.pending, false)) AS missing,
+           count(*) FILTER (WHERE coalesce(m.pending, false)) AS pending
+    FROM b LEFT JOIN m ON m.node_id = b.node_id
+    GROUP BY b.provider, b.kind ORDER BY b.provider, b.kind`);
+  return rows.map((r) => ({ provider: r.provider, kind: r.kind, total: Number(r.total), missing: Number(r.missing), pending: Number(r.pending) }));
 }
 
 export interface RunView {
@@ -268,9 +280,11 @@ export interface RunView {
   startedAt: Date;
   finishedAt: Date | null;
   committedAt: Date | null;
-  coverage: Record<string, { complete: boolean; count: number; error?: string }>;
+  coverage: Record<string, { complete: boolean; count: number; error?: string; namespaces?: string[] }>;
   counts: Record<string, unknown>;
   errors: { where: string; message: string }[];
+  /** Input documents the run did not map, and why (lib/graph/records.ts CollectionSkip; first 10,000). */
+  skipped: CollectionSkip[];
   inputs: Record<string, unknown>;
 }
 
@@ -288,6 +302,7 @@ function toRunView(r: RunRow): RunView {
     coverage: r.coverage as RunView['coverage'],
     counts: r.counts as RunView['counts'],
     errors: r.errors as RunView['errors'],
+    skipped: Array.isArray(r.skipped) ? (r.skipped as unknown as RunView['skipped']) : [],
     inputs: r.inputs as RunView['inputs'],
   };
 }
