@@ -45,9 +45,11 @@ export interface KubernetesMapperOptions {
 export interface KubernetesMapper {
   /**
    * Adds one object. Secret values are read here (fingerprints, key files, certificates) and dropped at once.
-   * Returns false when the object is not of a kind keygraph maps, or is not a valid object of such a kind (no
-   * `metadata.name`, non-object): it is ignored, never thrown about (see `onWarning`). A `*List` object with
-   * `items` is added item by item (true when any item was mapped).
+   * Returns true when the object became a node: an object of a mapped kind, or of another kind that mentions a
+   * Secret / ServiceAccount (a generic node). Returns false when it was not mapped (a kind not read, no usable
+   * `metadata.name`, an invalid namespace, a non-object): it is reported through `onSkipped` (non-objects and
+   * objects without `kind` are not Kubernetes objects and are not reported), never thrown about. A `*List` object
+   * with `items` is added item by item (true when any item was mapped).
    *
    * @param asKind optional: map the object as this kind. Use it for `PartialObjectMetadata` (metadata-only
    *   listings carry kind `PartialObjectMetadata`): `add(item, 'Secret')`. A Secret whose kind is
