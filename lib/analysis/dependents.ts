@@ -31,7 +31,7 @@ export const INBOUND_DEPENDENCY_KINDS: EdgeKind[] = EDGE_KIND_KEYS.filter((k) =>
 export const OUTBOUND_DEPENDENCY_KINDS: EdgeKind[] = EDGE_KIND_KEYS.filter((k) => EDGE_KINDS[k].dependent === 'to');
 
 /**
- * Kinds nothing can depend on (never the depended-on end of any edge kind): Pod, Ingress. Impact does not expand
+ * Kinds nothing can depend on (never the depended-on end of any edge kind): Pod, Ingress, Role, ClusterRole. Impact does not expand
  * them (they are leaves), which keeps the walk cheap where thousands of pods are reached.
  */
 export function leafKinds(): string[] {
