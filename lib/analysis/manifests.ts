@@ -11,12 +11,14 @@
  * `unverified-reference`, `missing-data-key`, `producer-failed`), computed over the stored graph with the manifests
  * laid over it (`overlay`: a manifest object replaces the stored one and its references), and kept when they involve
  * an object of the manifests (`evidence.source = 'manifests'`, `evidence.file`). The manifests vouch for a kind in a
- * namespace where they hold objects of it, as `keygraph collect files` does; the inventory's coverage counts too.
+ * namespace where they hold objects of it, as `keygraph collect files` does (with `complete`, everywhere); the
+ * inventory's coverage counts too.
  */
 import { randomBytes } from 'node:crypto';
 import { Prisma } from '../generated/prisma/client';
 import type { Database } from '../db';
 import { createKubernetesMapper } from '../../collectors/kubernetes/mapper';
+import { kubernetesFileCoverage } from '../../collectors/kubernetes/files';
 import { readDocuments } from '../input/documents';
 import { k8sId } from '../graph/ids';
 import { createFingerprinter } from '../secrets/fingerprint';
@@ -31,6 +33,11 @@ export interface ManifestCheckOptions {
   /** Namespace for objects that carry none (default `default`). */
   namespace?: string;
   asOf?: Date;
+  /**
+   * The manifests (with the inventory) are the whole cluster (`check --manifests … --complete`): every kind counts as
+   * listed in every namespace, so a reference to an object neither holds is dangling rather than unverified.
+   */
+  complete?: boolean;
 }
 
 export interface ManifestCheckResult {
@@ -76,14 +83,15 @@ export async function checkManifests(database: Database, paths: string[], opts: 
     SELECT count(*) AS n FROM runs WHERE scope = ${opts.cluster} AND source IN ('k8s', 'files') AND committed_at IS NOT NULL`);
   const inventory = Number(runCount[0]?.n ?? 0) > 0;
 
-  const coverage = new Map<string, CoverageRow>();
-  for (const n of nodes) {
-    if (n.properties.implicit === true) continue;
-    coverage.set(`${n.kind}|${n.namespace}`, { provider: 'k8s', realm: opts.cluster, kind: n.kind, namespace: n.namespace });
-  }
+  const covered = kubernetesFileCoverage(nodes, opts.complete === true);
+  const row = (key: string, namespace: string | null): CoverageRow => ({ provider: 'k8s', realm: opts.cluster, kind: key.slice('k8s:'.length), namespace });
+  const coverage = [
+    ...covered.coveredKinds.map((k) => row(k, null)),
+    ...Object.entries(covered.coveredInNamespaces ?? {}).flatMap(([k, nss]) => nss.map((n) => row(k, n))),
+  ];
   const ours = new Set(nodes.filter((n) => n.properties.implicit !== true).map((n) => n.id));
   const { findings } = await computeFindings(database, {
-    asOf: opts.asOf, rules: GATE_RULES, overlay: { nodes, edges, coverage: [...coverage.values()] },
+    asOf: opts.asOf, rules: GATE_RULES, overlay: { nodes, edges, coverage },
   });
   const mine: Finding[] = findings
     .filter((f) => f.objects.some((o) => ours.has(o)))

