@@ -18,7 +18,7 @@ const secret = (ns: string, n: string) => `k8s:${C}/${ns}/Secret/${n}`;
 /** Every object the folder names somewhere (by a workload, a Role, a SecretStore, a prometheus-operator resource…). */
 const NAMED = [
   secret('shop', 'cart-db'), secret('shop', 'billing-stripe'), secret('shop', 'reporting-export-key'),
-  secret('shop', 'vault-token'), secret('shop', 'example'), secret('shop', 'shop-tls'), secret('shop', 'legacy-token'),
+  secret('shop', 'vault-token'), secret('shop', 'example'), secret('shop', 'checkout-env'), secret('shop', 'worker-env'), secret('shop', 'shop-tls'), secret('shop', 'legacy-token'),
   secret('monitoring', 'scrape-extra'), secret('monitoring', 'alertmanager-smtp'),
   `k8s:${C}/monitoring/ServiceAccount/prometheus-k8s`, `k8s:${C}/shop/ServiceAccount/frontend`,
   `k8s:${C}/shop/ServiceAccount/no-automount`,
@@ -65,6 +65,14 @@ describe('a GitOps folder with consumers keygraph does not model in detail', () 
     const unused = findings.filter((f) => f.rule === 'unused-secret' || f.rule === 'unused-service-account').map((f) => f.objects[0]);
     for (const id of NAMED) expect(unused, id).not.toContain(id);
     expect(unused).toContain(secret('shop', 'old-unused'));
+  });
+
+  it('reports a data key no consumer reads when every consumer reads by key, and none where one takes the whole Secret', () => {
+    const keys = findings.filter((f) => f.rule === 'unused-data-key');
+    expect(keys.map((f) => [f.objects[0], f.severity, f.evidence.unusedKeys, f.evidence.usedKeys])).toEqual([
+      [secret('shop', 'checkout-env'), 'low', ['OLD_API_TOKEN'], ['DB_PASSWORD', 'DB_USER']],
+    ]);
+    expect(keys[0]!.objects).toContain(`k8s:${C}/shop/Deployment/checkout`);
   });
 
   it('does not call Secrets that a SealedSecret or a Certificate creates dangling', () => {

@@ -74,9 +74,8 @@ function edgeOf(r: HopRow, dir: Direction): GraphEdge | null {
   return { id: edgeId(from, r.kind, to), kind: r.kind, from, to, optional: r.optional, count: r.n, vias: (r.vias ?? []).sort() };
 }
 
-/** SQL: `PROVIDER:KIND` of a node id (the segment before the name), without reading its row. */
-const kindOfIdSql = (col: Prisma.Sql) =>
-  Prisma.sql`split_part(${col}, ':', 1) || ':' || reverse(split_part(reverse(${col}), '/', 2))`;
+/** SQL: `PROVIDER:KIND` of a node id, without reading its row (the id format's SQL parser, migration id_functions). */
+const kindOfIdSql = (col: Prisma.Sql) => Prisma.sql`kg_id_kind_key(${col})`;
 
 /** Folded edges of `v` (edge_versions) rows matching `where`, grouped per (from, kind, to). */
 const foldedEdgesSql = (where: Prisma.Sql) => Prisma.sql`
