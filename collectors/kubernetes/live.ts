@@ -30,7 +30,7 @@ import https from 'node:https';
 import { createGunzip } from 'node:zlib';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { CollectionError, CollectionResult, CollectionSkip, KindCoverage } from '../../lib/graph/records';
-import type { NodeKindKey } from '../../lib/graph/model';
+import { NODE_KIND_KEYS, NODE_KINDS, type NodeKindKey, type NodeKindSpec } from '../../lib/graph/model';
 import type { Fingerprinter } from '../../lib/secrets/fingerprint';
 import { createKubernetesMapper } from './mapper';
 import { backoffMs, DEFAULT_RETRY, networkMessage, parseRetryAfter, sleep, type RetryPolicy } from '../http';
@@ -83,27 +83,13 @@ export interface LiveKind {
   clusterScoped?: true;
 }
 
-/** The kinds listed, in order. */
-export const LIVE_KINDS: readonly LiveKind[] = [
-  { kindKey: 'k8s:Secret', kind: 'Secret', group: '', versions: ['v1'], resource: 'secrets', crd: false },
-  { kindKey: 'k8s:ServiceAccount', kind: 'ServiceAccount', group: '', versions: ['v1'], resource: 'serviceaccounts', crd: false },
-  { kindKey: 'k8s:Pod', kind: 'Pod', group: '', versions: ['v1'], resource: 'pods', crd: false },
-  { kindKey: 'k8s:Deployment', kind: 'Deployment', group: 'apps', versions: ['v1'], resource: 'deployments', crd: false },
-  { kindKey: 'k8s:StatefulSet', kind: 'StatefulSet', group: 'apps', versions: ['v1'], resource: 'statefulsets', crd: false },
-  { kindKey: 'k8s:DaemonSet', kind: 'DaemonSet', group: 'apps', versions: ['v1'], resource: 'daemonsets', crd: false },
-  { kindKey: 'k8s:ReplicaSet', kind: 'ReplicaSet', group: 'apps', versions: ['v1'], resource: 'replicasets', crd: false },
-  { kindKey: 'k8s:Job', kind: 'Job', group: 'batch', versions: ['v1'], resource: 'jobs', crd: false },
-  { kindKey: 'k8s:CronJob', kind: 'CronJob', group: 'batch', versions: ['v1'], resource: 'cronjobs', crd: false },
-  { kindKey: 'k8s:Ingress', kind: 'Ingress', group: 'networking.k8s.io', versions: ['v1'], resource: 'ingresses', crd: false },
-  { kindKey: 'k8s:ReplicationController', kind: 'ReplicationController', group: '', versions: ['v1'], resource: 'replicationcontrollers', crd: false },
-  { kindKey: 'k8s:Role', kind: 'Role', group: 'rbac.authorization.k8s.io', versions: ['v1'], resource: 'roles', crd: false },
-  { kindKey: 'k8s:ClusterRole', kind: 'ClusterRole', group: 'rbac.authorization.k8s.io', versions: ['v1'], resource: 'clusterroles', crd: false, clusterScoped: true },
-  { kindKey: 'k8s:Certificate', kind: 'Certificate', group: 'cert-manager.io', versions: ['v1'], resource: 'certificates', crd: true },
-  { kindKey: 'k8s:ExternalSecret', kind: 'ExternalSecret', group: 'external-secrets.io', versions: ['v1', 'v1beta1'], resource: 'externalsecrets', crd: true },
-  { kindKey: 'k8s:SealedSecret', kind: 'SealedSecret', group: 'bitnami.com', versions: ['v1alpha1'], resource: 'sealedsecrets', crd: true },
-  // OpenShift only: elsewhere the group is not served (404), which is "not installed", not a failure.
-  { kindKey: 'k8s:DeploymentConfig', kind: 'DeploymentConfig', group: 'apps.openshift.io', versions: ['v1'], resource: 'deploymentconfigs', crd: true },
-];
+/** The kinds listed, in the model's order: every Kubernetes kind of lib/graph/model.ts that declares its `api`. */
+export const LIVE_KINDS: readonly LiveKind[] = NODE_KIND_KEYS.flatMap((kindKey): LiveKind[] => {
+  const spec: NodeKindSpec = NODE_KINDS[kindKey];
+  if (spec.provider !== 'k8s' || !spec.api) return [];
+  const { group, versions, resource, optional } = spec.api;
+  return [{ kindKey, kind: spec.kind, group, versions: [...versions], resource, crd: optional === true, ...(!spec.namespaced && { clusterScoped: true as const }) }];
+});
 
 /** Accept header of metadata-only Secret lists. */
 export const METADATA_ONLY_ACCEPT = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';

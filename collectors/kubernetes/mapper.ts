@@ -18,7 +18,7 @@
 import { X509Certificate } from 'node:crypto';
 import type { CollectionResult, EdgeProperties, EdgeRecord, NodeRecord, SkippedObject } from '../../lib/graph/records';
 import { edgeKey } from '../../lib/graph/records';
-import { NODE_KINDS, WORKLOAD_KIND_KEYS, nodeKindKey, type EdgeKind, type NodeKindKey } from '../../lib/graph/model';
+import { NODE_KIND_KEYS, NODE_KINDS, WORKLOAD_KIND_KEYS, nodeKindKey, type EdgeKind, type NodeKindKey, type NodeKindSpec } from '../../lib/graph/model';
 import { gcpKeyId, gcpServiceAccountId, k8sId } from '../../lib/graph/ids';
 import type { Fingerprinter } from '../../lib/secrets/fingerprint';
 
@@ -103,27 +103,13 @@ function apiGroup(apiVersion: unknown): string | undefined {
   return i < 0 ? '' : apiVersion.slice(0, i);
 }
 
-/** Accepted API groups per mapped kind. */
-const KIND_GROUPS: Record<string, readonly string[]> = {
-  Secret: ['', 'meta.k8s.io'],
-  ServiceAccount: [''],
-  Pod: [''],
-  Deployment: ['apps', 'extensions'],
-  StatefulSet: ['apps'],
-  DaemonSet: ['apps', 'extensions'],
-  ReplicaSet: ['apps', 'extensions'],
-  Job: ['batch'],
-  CronJob: ['batch'],
-  Ingress: ['networking.k8s.io', 'extensions'],
-  Certificate: ['cert-manager.io', 'certmanager.k8s.io'],
-  ExternalSecret: ['external-secrets.io'],
-  SealedSecret: ['bitnami.com'],
-  ReplicationController: [''],
-  // OpenShift 3 templates write DeploymentConfig with the legacy `apiVersion: v1`.
-  DeploymentConfig: ['apps.openshift.io', ''],
-  Role: ['rbac.authorization.k8s.io'],
-  ClusterRole: ['rbac.authorization.k8s.io'],
-};
+/** Accepted API groups per mapped kind: the model's `api.group` and `api.legacyGroups` (lib/graph/model.ts). */
+const KIND_GROUPS: Record<string, readonly string[]> = Object.fromEntries(
+  NODE_KIND_KEYS.flatMap((k) => {
+    const spec: NodeKindSpec = NODE_KINDS[k];
+    return spec.provider === 'k8s' && spec.api ? [[spec.kind, [spec.api.group, ...(spec.api.legacyGroups ?? [])]]] : [];
+  }),
+);
 
 /** API kinds with a pod template (lib/graph/model.ts `workload: true`). */
 const WORKLOAD_KINDS = new Set<string>(WORKLOAD_KIND_KEYS.map((k) => NODE_KINDS[k].kind));

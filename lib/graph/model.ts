@@ -30,10 +30,30 @@ export interface NodeKindSpec {
   workload?: true;
   /** True for kinds keygraph does not model: the neutral fallback of {@link nodeKindSpec}. */
   generic?: true;
+  /** Where the source's API serves the kind (Kubernetes: `/api/v1/RESOURCE` for group `''`, else
+   * `/apis/GROUP/VERSION/RESOURCE`). Kinds without `api` are not listed by a live collector. */
+  api?: KindApi;
   /** UI style: fill colour (hex) and cytoscape shape. */
   color: string;
   shape: 'ellipse' | 'round-rectangle' | 'diamond' | 'hexagon' | 'tag' | 'barrel' | 'octagon' | 'rhomboid';
 }
+
+/** The API facts of a kind (see {@link NodeKindSpec.api}). */
+export interface KindApi {
+  /** API group, `''` for core. */
+  group: string;
+  /** Versions a live collector tries in order (the next one when a version answers 404). */
+  versions: readonly string[];
+  /** Plural resource name in the path. */
+  resource: string;
+  /** Older groups whose documents are read as this kind too (`extensions` Deployments in old manifests). */
+  legacyGroups?: readonly string[];
+  /** A custom resource or an API not every cluster serves (OpenShift): a 404 for every version is "not installed"
+   * (complete, 0 objects), not a failure. */
+  optional?: true;
+}
+
+const api = (group: string, resource: string, versions: readonly string[] = ['v1'], more: Partial<KindApi> = {}): KindApi => ({ group, versions, resource, ...more });
 
 const k8s = (
   kind: string,
@@ -41,35 +61,38 @@ const k8s = (
   category: NodeCategory,
   color: string,
   shape: NodeKindSpec['shape'],
-): NodeKindSpec => ({ provider: 'k8s', kind, label: kind, plural, namespaced: true, category, color, shape });
+  kindApi?: KindApi,
+): NodeKindSpec => ({ provider: 'k8s', kind, label: kind, plural, namespaced: true, category, color, shape, ...(kindApi && { api: kindApi }) });
 /** A Kubernetes kind with a pod template (see {@link NodeKindSpec.workload}). */
-const workload = (kind: string, plural: string, color: string): NodeKindSpec => ({
-  ...k8s(kind, plural, 'workload', color, 'round-rectangle'), workload: true,
+const workload = (kind: string, plural: string, color: string, kindApi: KindApi): NodeKindSpec => ({
+  ...k8s(kind, plural, 'workload', color, 'round-rectangle', kindApi), workload: true,
 });
 
 /** Every node kind keyed `PROVIDER:KIND`. */
 export const NODE_KINDS = {
-  'k8s:Secret': k8s('Secret', 'Secrets', 'secret', '#e8590c', 'diamond'),
-  'k8s:ServiceAccount': k8s('ServiceAccount', 'ServiceAccounts', 'identity', '#7048e8', 'hexagon'),
-  'k8s:Deployment': workload('Deployment', 'Deployments', '#1c7ed6'),
-  'k8s:StatefulSet': workload('StatefulSet', 'StatefulSets', '#1c7ed6'),
-  'k8s:DaemonSet': workload('DaemonSet', 'DaemonSets', '#1c7ed6'),
-  'k8s:ReplicaSet': workload('ReplicaSet', 'ReplicaSets', '#4dabf7'),
-  'k8s:Job': workload('Job', 'Jobs', '#1098ad'),
-  'k8s:CronJob': workload('CronJob', 'CronJobs', '#1098ad'),
+  // Metadata-only lists answer PartialObjectMetadata of group meta.k8s.io.
+  'k8s:Secret': k8s('Secret', 'Secrets', 'secret', '#e8590c', 'diamond', api('', 'secrets', ['v1'], { legacyGroups: ['meta.k8s.io'] })),
+  'k8s:ServiceAccount': k8s('ServiceAccount', 'ServiceAccounts', 'identity', '#7048e8', 'hexagon', api('', 'serviceaccounts')),
+  'k8s:Deployment': workload('Deployment', 'Deployments', '#1c7ed6', api('apps', 'deployments', ['v1'], { legacyGroups: ['extensions'] })),
+  'k8s:StatefulSet': workload('StatefulSet', 'StatefulSets', '#1c7ed6', api('apps', 'statefulsets')),
+  'k8s:DaemonSet': workload('DaemonSet', 'DaemonSets', '#1c7ed6', api('apps', 'daemonsets', ['v1'], { legacyGroups: ['extensions'] })),
+  'k8s:ReplicaSet': workload('ReplicaSet', 'ReplicaSets', '#4dabf7', api('apps', 'replicasets', ['v1'], { legacyGroups: ['extensions'] })),
+  'k8s:Job': workload('Job', 'Jobs', '#1098ad', api('batch', 'jobs')),
+  'k8s:CronJob': workload('CronJob', 'CronJobs', '#1098ad', api('batch', 'cronjobs')),
   /** core/v1 ReplicationController (`spec.template`), the predecessor of ReplicaSet. */
-  'k8s:ReplicationController': workload('ReplicationController', 'ReplicationControllers', '#4dabf7'),
+  'k8s:ReplicationController': workload('ReplicationController', 'ReplicationControllers', '#4dabf7', api('', 'replicationcontrollers')),
   /** OpenShift apps.openshift.io/v1 DeploymentConfig (`spec.template`); it owns ReplicationControllers. */
-  'k8s:DeploymentConfig': workload('DeploymentConfig', 'DeploymentConfigs', '#1c7ed6'),
-  'k8s:Pod': k8s('Pod', 'Pods', 'pod', '#74c0fc', 'ellipse'),
-  'k8s:Ingress': k8s('Ingress', 'Ingresses', 'network', '#37b24d', 'tag'),
-  'k8s:Certificate': k8s('Certificate', 'Certificates', 'producer', '#f08c00', 'barrel'),
-  'k8s:ExternalSecret': k8s('ExternalSecret', 'ExternalSecrets', 'producer', '#f08c00', 'barrel'),
-  'k8s:SealedSecret': k8s('SealedSecret', 'SealedSecrets', 'producer', '#f08c00', 'barrel'),
+  // OpenShift 3 templates write DeploymentConfig with the legacy `apiVersion: v1`; other clusters do not serve the group.
+  'k8s:DeploymentConfig': workload('DeploymentConfig', 'DeploymentConfigs', '#1c7ed6', api('apps.openshift.io', 'deploymentconfigs', ['v1'], { legacyGroups: [''], optional: true })),
+  'k8s:Pod': k8s('Pod', 'Pods', 'pod', '#74c0fc', 'ellipse', api('', 'pods')),
+  'k8s:Ingress': k8s('Ingress', 'Ingresses', 'network', '#37b24d', 'tag', api('networking.k8s.io', 'ingresses', ['v1'], { legacyGroups: ['extensions'] })),
+  'k8s:Certificate': k8s('Certificate', 'Certificates', 'producer', '#f08c00', 'barrel', api('cert-manager.io', 'certificates', ['v1'], { legacyGroups: ['certmanager.k8s.io'], optional: true })),
+  'k8s:ExternalSecret': k8s('ExternalSecret', 'ExternalSecrets', 'producer', '#f08c00', 'barrel', api('external-secrets.io', 'externalsecrets', ['v1', 'v1beta1'], { optional: true })),
+  'k8s:SealedSecret': k8s('SealedSecret', 'SealedSecrets', 'producer', '#f08c00', 'barrel', api('bitnami.com', 'sealedsecrets', ['v1alpha1'], { optional: true })),
   /** rbac.authorization.k8s.io/v1 Role: `rules` kept as properties; `resourceNames` on secrets/serviceaccounts → MENTIONS. */
-  'k8s:Role': k8s('Role', 'Roles', 'access', '#5c940d', 'tag'),
+  'k8s:Role': k8s('Role', 'Roles', 'access', '#5c940d', 'tag', api('rbac.authorization.k8s.io', 'roles')),
   /** Cluster-scoped (`k8s:CLUSTER/ClusterRole/NAME`); its `resourceNames` mention every Secret / ServiceAccount of that name. */
-  'k8s:ClusterRole': { ...k8s('ClusterRole', 'ClusterRoles', 'access', '#5c940d', 'tag'), namespaced: false },
+  'k8s:ClusterRole': { ...k8s('ClusterRole', 'ClusterRoles', 'access', '#5c940d', 'tag', api('rbac.authorization.k8s.io', 'clusterroles')), namespaced: false },
   'gcp:ServiceAccount': {
     provider: 'gcp', kind: 'ServiceAccount', label: 'GCP service account', plural: 'GCP service accounts',
     namespaced: false, category: 'identity', color: '#ae3ec9', shape: 'octagon',
