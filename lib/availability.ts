@@ -3,8 +3,9 @@
  * does not, pages answer 503 with a short readable page and the API 503 `{error: {code: 'unavailable'}}`, instead
  * of 200 with an empty shell or a 500.
  *
- * {@link readinessProbe} runs a cheap probe (`SELECT 1` on the process's pool) at most once per `ttlMs` (250 ms) and
- * shares it between concurrent requests, so a page that renders right after the database stopped is already refused.
+ * {@link readinessProbe} runs a cheap probe (`SELECT 1` on the process's pool), reuses an "up" answer for `ttlMs`
+ * (250 ms) and shares a probe in flight between concurrent requests, so a page that renders right after the database
+ * stopped is already refused, and one right after it came back is served.
  * Only an error that says the database cannot be reached ({@link isUnavailableError}: connection refused, reset,
  * shut down…) counts as down: a probe that is merely slow (a pool busy with heavy pages) lets the request through,
  * so load never turns into 503s. {@link isUnavailableError} also lets the API map such errors to 503.
@@ -12,7 +13,7 @@
 
 /** Options of {@link readinessProbe}. */
 export interface ReadinessOptions {
-  /** How long one answer is reused (ms; default 250). */
+  /** How long an "up" answer is reused (ms; default 250); a "down" answer is not reused. */
   ttlMs?: number;
   /** How long to wait for a probe (ms; default 2,000); a slower probe counts as "not known down". */
   timeoutMs?: number;
@@ -20,7 +21,7 @@ export interface ReadinessOptions {
   now?: () => number;
 }
 
-/** `up()`: false only when the last probe (at most `ttlMs` old) failed with a "cannot reach the database" error. */
+/** `up()`: false only when the latest probe failed with a "cannot reach the database" error. */
 export interface Readiness {
   up(): Promise<boolean>;
 }
@@ -59,7 +60,9 @@ export function readinessProbe(probe: () => Promise<unknown>, opts: ReadinessOpt
   };
   return {
     async up() {
-      if (state && now() - state.at < ttl) return state.up;
+      // Only "up" is reused: a down database is asked again at the next request (it refuses at once), so pages
+      // recover the moment /readyz does.
+      if (state?.up && now() - state.at < ttl) return true;
       return run();
     },
   };

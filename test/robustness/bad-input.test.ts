@@ -213,9 +213,13 @@ describe('bad input through the API', () => {
     expect(await r.up()).toBe(true); // cached
     clock = 300;
     expect(await r.up()).toBe(false); // stale: probed again, refused
+    const before = calls;
+    clock = 310;
+    expect(await r.up()).toBe(false); // a down answer is not reused: asked again
+    expect(calls).toBe(before + 1);
     fail = null;
-    clock = 600;
-    expect(await r.up()).toBe(true); // back
+    clock = 320;
+    expect(await r.up()).toBe(true); // back at the next request, as /readyz sees it
     // An error that is not about reaching the database (a bad query) does not turn pages into 503.
     fail = new Error('syntax error at or near "x"');
     clock = 900;
