@@ -1,6 +1,11 @@
+'use client';
+
+import { useSearchParams } from 'next/navigation';
+import { parseId } from '@/lib/graph/ids';
 import { NodeNotFound } from './NodeNotFound';
 
-/** A well-formed id that no source knows. */
+/** The 404 of the node page: an id no source knows, or a text that is not a node id (`?id=` read in the browser). */
 export default function NodeNotFoundPage() {
-  return <NodeNotFound />;
+  const id = useSearchParams().get('id') ?? undefined;
+  return <NodeNotFound id={id} malformed={!!id && !parseId(id)} />;
 }

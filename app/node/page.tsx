@@ -37,7 +37,6 @@ import { AppLink, DisplayName } from '../_components/NodeLink';
 import { displayText } from '@/lib/graph/describe';
 import { TimeText } from '../_components/TimeText';
 import { IconAlert } from '../_components/icons';
-import { NodeNotFound } from './NodeNotFound';
 import { PropertyTable, propertyRows } from './Properties';
 import { RelationSection } from './Relations';
 import { AnchorLink, ButtonLink } from '../_components/links';
@@ -64,7 +63,8 @@ export default async function NodePage({ searchParams }: PageArgs) {
   const sp = await searchParams;
   const id = param(sp, 'id');
   if (!id) redirect('/search');
-  if (!parseId(id)) return <NodeNotFound id={id} malformed />;
+  // Not an id at all: a real 404 (not-found.tsx tells a malformed id from an unknown one).
+  if (!parseId(id)) notFound();
 
   const asOf = await pageAsOf(sp);
   const banner = <AsOfBanner asOf={asOf} nowHref={nodeHref(id)} />;

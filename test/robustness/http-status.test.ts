@@ -1,7 +1,7 @@
 /**
  * Issue 11, items 8–10, through the real web app (`keygraph serve`, lib/server.ts; skipped with a printed reason when
  * there is no production build): the HTTP status a browser or script sees.
- * - an unknown node or run answers a real 404 (no root loading boundary streams a 200 first), a known one 200;
+ * - an unknown or malformed node id or an unknown run answers a real 404 (no root loading boundary streams a 200 first), a known one 200;
  * - a control character in the search page's filters shows the page's inline error (never a 500), and the API a 400;
  * - `/api/v1/nodes/{id}` through the Next.js router agrees with `?id=` for a node named `%2e%2e`;
  * - a name with a bidi override is shown escaped and marked on the node and search pages; links keep the stored id.
@@ -77,6 +77,9 @@ describe('HTTP status of the web app', () => {
     const unknown = await get(`${web!.url}${nodeHref(k8sId(CLUSTER, 'app', 'Secret', 'no-such-secret'))}`);
     expect(unknown.status).toBe(404);
     expect(unknown.body).toMatch(/No such node/);
+    // Not an id at all: 404 too, and the page says what ids look like.
+    const malformed = await get(`${web!.url}/node?id=not-an-id`);
+    expect(malformed.status).toBe(404);
     expect((await get(`${web!.url}/runs/${runId}`)).status).toBe(200);
     for (const p of [`/runs/${runId + 1000}`, '/runs/abc', '/runs/0']) {
       const r = await get(`${web!.url}${p}`);

@@ -12,13 +12,13 @@ import { countByKind, listRuns } from '@/lib/store/read';
 import { NODE_KIND_KEYS, NODE_KINDS } from '@/lib/graph/model';
 import { kindStyle, providerLabel, searchHref } from '@/lib/ui/format';
 import { hidesData, readOptionsFrom, withAsOf, type SearchParams } from '@/lib/ui/params';
-import { AppLink } from './_components/NodeLink';
-import { EmptyState } from './_components/EmptyState';
-import { PageTitle } from './_components/PageTitle';
-import { RunsTable } from './_components/RunsTable';
-import { IconAlert } from './_components/icons';
-import { CardLink } from './_components/links';
-import { AsOfBanner, pageAsOf } from './_components/AsOfBanner';
+import { AppLink } from '../_components/NodeLink';
+import { EmptyState } from '../_components/EmptyState';
+import { PageTitle } from '../_components/PageTitle';
+import { RunsTable } from '../_components/RunsTable';
+import { IconAlert } from '../_components/icons';
+import { CardLink } from '../_components/links';
+import { AsOfBanner, pageAsOf } from '../_components/AsOfBanner';
 
 export const dynamic = 'force-dynamic';
 
