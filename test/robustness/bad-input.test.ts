@@ -19,40 +19,15 @@ import { handleFindings, handleNode, handleSearch, handleImpact } from '../../li
 import { openDatabase, closeDatabase } from '../../lib/db';
 import { displayText, qualifiedName } from '../../lib/graph/describe';
 import { isUnavailableError, readinessProbe } from '../../lib/availability';
-import { freePort, runCli } from './support';
+import { DOTS, freePort, hostileNameManifests, runCli, SPOOF } from './support';
 
 const fingerprint = createFingerprinter(Buffer.alloc(32, 7));
 const CLUSTER = 'bad';
-/** A node literally named `%2e%2e` (the mapper accepts any name without `/` or whitespace). */
-const DOTS = '%2e%2e';
 const DOTS_ID = k8sId(CLUSTER, 'app', 'Secret', DOTS);
-/** Displays as "evilexe.png" when the U+202E override is rendered. */
-const SPOOF = 'evil\u202egnp.exe';
 const SPOOF_ID = k8sId(CLUSTER, 'app', 'Secret', SPOOF);
 /** A reference to a Secret that does not exist, with a spoofing name: a finding names it. */
 const GONE = 'gone\u202etxt.exe';
-
-const MANIFESTS = `apiVersion: v1
-kind: Secret
-metadata: {name: '${DOTS}', namespace: app}
-data: {k: dg==}
----
-apiVersion: v1
-kind: Secret
-metadata: {name: "${SPOOF}", namespace: app}
-data: {k: dg==}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: api, namespace: app}
-spec:
-  template:
-    spec:
-      containers:
-      - name: api
-        image: api:1
-        envFrom: [{secretRef: {name: "${SPOOF}"}}, {secretRef: {name: "${GONE}"}}]
-`;
+const MANIFESTS = hostileNameManifests([GONE]);
 
 const u = (p: string) => new URL(p, 'http://127.0.0.1');
 const call = async (p: Promise<Response>) => {

@@ -16,32 +16,12 @@ import { createFingerprinter } from '../../lib/secrets/fingerprint';
 import { collectFilesInto } from '../../lib/cli/collect';
 import { k8sId } from '../../lib/graph/ids';
 import { nodeHref } from '../../lib/ui/format';
-import { get, killChildren, NO_BUILD, startWebApp, webBuildReady, type WebApp } from './support';
+import { DOTS, get, hostileNameManifests, killChildren, NO_BUILD, SPOOF, startWebApp, webBuildReady, type WebApp } from './support';
 
 const CLUSTER = 'st';
-const DOTS = '%2e%2e';
 const DOTS_ID = k8sId(CLUSTER, 'app', 'Secret', DOTS);
-const SPOOF = 'evil\u202egnp.exe';
 const SPOOF_ID = k8sId(CLUSTER, 'app', 'Secret', SPOOF);
-const MANIFESTS = `apiVersion: v1
-kind: Secret
-metadata: {name: '${DOTS}', namespace: app}
-data: {k: dg==}
----
-apiVersion: v1
-kind: Secret
-metadata: {name: "${SPOOF}", namespace: app}
-data: {k: dg==}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: api, namespace: app}
-spec:
-  template:
-    spec:
-      containers:
-      - {name: api, image: 'api:1', envFrom: [{secretRef: {name: "${SPOOF}"}}]}
-`;
+const MANIFESTS = hostileNameManifests();
 
 describe('HTTP status of the web app', () => {
   let t: TestDatabase;

@@ -221,3 +221,35 @@ export function markdownTable(rows: Record<string, unknown>[]): string {
     ...rows.map((r) => `| ${cols.map((c) => cell(r[c])).join(' | ')} |`),
   ].join('\n');
 }
+
+/** A Secret name literally `%2e%2e` (the mapper accepts any name without `/` or whitespace): decoded twice it is `..`. */
+export const DOTS = '%2e%2e';
+/** A Secret name with a U+202E override: displays as "evilexe.png" when rendered as is. */
+export const SPOOF = 'evil\u202egnp.exe';
+
+/**
+ * Manifests of namespace `app` with hostile names: Secrets {@link DOTS} and {@link SPOOF}, and a Deployment `api`
+ * that reads SPOOF and the Secrets named in `alsoReads` (which need not exist) through envFrom.
+ */
+export function hostileNameManifests(alsoReads: string[] = []): string {
+  const refs = [SPOOF, ...alsoReads].map((n) => `{secretRef: {name: "${n}"}}`).join(', ');
+  return `apiVersion: v1
+kind: Secret
+metadata: {name: '${DOTS}', namespace: app}
+data: {k: dg==}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: "${SPOOF}", namespace: app}
+data: {k: dg==}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: app}
+spec:
+  template:
+    spec:
+      containers:
+      - {name: api, image: 'api:1', envFrom: [${refs}]}
+`;
+}
