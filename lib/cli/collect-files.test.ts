@@ -1,6 +1,7 @@
 /**
  * `keygraph collect files` through the CLI entry against a real PostgreSQL: a kubectl List with one Pod and no
- * Secrets vouches for Pods of that namespace only; `--complete` (named in --help) vouches for every kind everywhere;
+ * Secrets vouches for Pods of that namespace only (its Secret reference is "not in the input", info); `--complete`
+ * (named in --help) vouches for every kind everywhere (the same reference is a critical dangling one);
  * documents the mapper skipped are printed grouped by reason (first 20 listed), are all in `--json`, are stored with
  * the run, and do not make the run partial (exit 0, not 4).
  */
@@ -43,6 +44,12 @@ describe('keygraph collect files', () => {
     expect(row.coverage['k8s:Pod']).toEqual({ complete: true, count: 1, namespaces: ['payments'] });
     expect(row.coverage['k8s:Secret']).toBeUndefined();
     expect(row.coverage['k8s:ServiceAccount']).toBeUndefined(); // only the implicit default one
+    // What a user sees: the running pod's Secret is "not in the input" (info), never a critical dangling reference.
+    const check = await cli('check', '--json', '--fail-on', 'low');
+    expect(check.code, check.err).toBe(0);
+    const findings = JSON.parse(check.out).findings as { rule: string; severity: string; objects: string[] }[];
+    const stripe = findings.filter((f) => f.objects[0] === 'k8s:prod/payments/Secret/stripe-key');
+    expect(stripe.map((f) => [f.rule, f.severity])).toEqual([['unverified-reference', 'info']]);
   });
 
   it('--complete: every kind complete in every namespace', async () => {
@@ -51,6 +58,11 @@ describe('keygraph collect files', () => {
     const row = await coverage(JSON.parse(r.out)[0].runId);
     expect(row.coverage['k8s:Secret']).toEqual({ complete: true, count: 0 });
     expect(row.coverage['k8s:Pod']).toEqual({ complete: true, count: 1 });
+    // Now the input vouches that payments has no Secret stripe-key: the running pod fails at its next restart.
+    const check = await cli('check', '--json', '--rule', 'dangling-reference');
+    expect(check.code).toBe(2);
+    const [f] = JSON.parse(check.out).findings as { rule: string; severity: string; objects: string[] }[];
+    expect([f!.objects[0], f!.severity]).toEqual(['k8s:prod/payments/Secret/stripe-key', 'critical']);
   });
 
   it('skipped documents: printed by reason (first 20), all in --json and in the run, and the run is not partial', async () => {
