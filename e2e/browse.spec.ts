@@ -113,7 +113,7 @@ test('unknown and malformed ids, health endpoints', async ({ page, request }) =>
   await expect(page.getByTestId('node-not-found')).toBeVisible();
   await expect(page.getByTestId('node-not-found')).toContainText('No such node');
   await expect(page.getByRole('link', { name: /Search/ }).first()).toBeVisible();
-  await page.goto('/node?id=not-an-id');
+  expect((await page.goto('/node?id=not-an-id'))?.status()).toBe(404);
   await expect(page.getByTestId('node-not-found')).toBeVisible();
   await expect(page.getByTestId('node-not-found')).toContainText('not a keygraph node id');
   await shot(page, '09-malformed-id');

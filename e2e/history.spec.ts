@@ -232,3 +232,22 @@ test('a time before the first run is "no data at that time", never an all-clear'
   await page.goto(`/findings?asOf=${encodeURIComponent('run:1x')}`);
   await expect(page.getByTestId('asof-error')).toContainText('not a time');
 });
+
+test.describe('at phone width (390 px)', () => {
+  test.use({ viewport: { width: 390, height: 844 } });
+  test('the no-data state, an invalid time and a malformed id keep their answer readable', async ({ page }) => {
+    await page.goto('/findings?asOf=2001-01-01');
+    await expect(page.getByTestId('asof-nodata')).toBeVisible();
+    await shot(page, 'phone-01-nodata');
+    await page.goto(`/findings?asOf=${encodeURIComponent('run:1x')}`);
+    await expect(page.getByTestId('asof-error')).toBeVisible();
+    await shot(page, 'phone-02-asof-invalid');
+    const res = await page.goto('/node?id=not-an-id');
+    expect(res?.status()).toBe(404);
+    await expect(page.getByTestId('node-not-found')).toContainText('not a keygraph node id');
+    await shot(page, 'phone-03-malformed-id');
+    await page.goto(node(SECRET_ID));
+    await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+    await shot(page, 'phone-04-secret');
+  });
+});
