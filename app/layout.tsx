@@ -13,6 +13,7 @@ import {
   AppShellHeader,
   AppShellMain,
   Badge,
+  Box,
   ColorSchemeScript,
   Container,
   Group,
@@ -66,7 +67,11 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                       </Text>
                     </Group>
                   </Link>
-                  {signedIn ? <HeaderSearch /> : null}
+                  {signedIn ? (
+                    <Box visibleFrom="sm" style={{ flex: 1, maxWidth: 460 }}>
+                      <HeaderSearch />
+                    </Box>
+                  ) : null}
                 </Group>
                 <Group gap="sm" wrap="nowrap">
                   {signedIn ? (

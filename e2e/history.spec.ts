@@ -235,7 +235,7 @@ test('a time before the first run is "no data at that time", never an all-clear'
 
 test.describe('at phone width (390 px)', () => {
   test.use({ viewport: { width: 390, height: 844 } });
-  test('the no-data state, an invalid time and a malformed id keep their answer readable', async ({ page }) => {
+  test('the no-data state, an invalid time, a malformed id and a Secret page keep their answer readable; the menu opens', async ({ page }) => {
     await page.goto('/findings?asOf=2001-01-01');
     await expect(page.getByTestId('asof-nodata')).toBeVisible();
     await shot(page, 'phone-01-nodata');
@@ -248,6 +248,16 @@ test.describe('at phone width (390 px)', () => {
     await shot(page, 'phone-03-malformed-id');
     await page.goto(node(SECRET_ID));
     await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+    // The header fits: nothing overflows the viewport sideways, and the navigation is one tap away.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await shot(page, 'phone-04-secret');
+    await page.getByRole('button', { name: 'Open the menu' }).click();
+    const drawer = page.getByRole('dialog');
+    await expect(drawer.getByRole('link', { name: 'Findings' })).toBeVisible();
+    await expect(drawer.getByRole('textbox', { name: 'Search the inventory' })).toBeVisible();
+    await page.screenshot({ path: path.join(ARTIFACTS, 'phone-05-menu.png') });
+    await drawer.getByRole('link', { name: 'Findings' }).click();
+    await expect(page).toHaveURL(/\/findings/);
+    await expect(page.getByRole('dialog')).toHaveCount(0);
   });
 });

@@ -6,7 +6,7 @@ import { AsOfField } from './AsOfPicker';
 /** The global search box: a plain GET form to /search, works without JavaScript; keeps the time being viewed. */
 export function HeaderSearch() {
   return (
-    <form action="/search" method="get" role="search" style={{ flex: 1, maxWidth: 460 }}>
+    <form action="/search" method="get" role="search" style={{ width: '100%' }}>
       <TextInput
         name="q"
         aria-label="Search the inventory"

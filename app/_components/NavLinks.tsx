@@ -2,7 +2,9 @@
 
 import Link from 'next/link';
 import { usePathname, useSearchParams } from 'next/navigation';
-import { Group } from '@mantine/core';
+import { Burger, Drawer, Group, Stack } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { HeaderSearch } from './HeaderSearch';
 import { AS_OF_PARAM, withAsOf } from '@/lib/ui/params';
 
 const LINKS = [
@@ -16,28 +18,46 @@ const LINKS = [
   { href: '/exports', label: 'Exports', match: (p: string) => p.startsWith('/exports') },
 ];
 
-/** Header navigation; highlights the current section. Links to pages that read the graph keep `asOf`. */
+/**
+ * Header navigation; highlights the current section. Links to pages that read the graph keep `asOf`. From Mantine's
+ * `lg` breakpoint down the links (and the search box) move into a drawer opened by a menu button, so the header never
+ * overflows on a narrow screen.
+ */
 export function NavLinks() {
   const pathname = usePathname() ?? '/';
   const sp = useSearchParams();
   const missing = sp?.get('missing') === '1';
   const asOf = sp?.get(AS_OF_PARAM)?.trim() || undefined;
+  const [opened, { toggle, close }] = useDisclosure(false);
+  const links = LINKS.map((l) => {
+    const active = l.match(pathname, missing);
+    return (
+      <Link
+        key={l.href}
+        href={'timeless' in l ? l.href : withAsOf(l.href, asOf)}
+        className="kg-nav-link"
+        data-active={active || undefined}
+        aria-current={active ? 'page' : undefined}
+        onClick={close}
+      >
+        {l.label}
+      </Link>
+    );
+  });
   return (
-    <Group gap={4} component="nav" aria-label="Main" wrap="nowrap">
-      {LINKS.map((l) => {
-        const active = l.match(pathname, missing);
-        return (
-          <Link
-            key={l.href}
-            href={'timeless' in l ? l.href : withAsOf(l.href, asOf)}
-            className="kg-nav-link"
-            data-active={active || undefined}
-            aria-current={active ? 'page' : undefined}
-          >
-            {l.label}
-          </Link>
-        );
-      })}
-    </Group>
+    <>
+      <Group gap={4} component="nav" aria-label="Main" wrap="nowrap" visibleFrom="lg">
+        {links}
+      </Group>
+      <Burger hiddenFrom="lg" size="sm" opened={opened} onClick={toggle} aria-label={opened ? 'Close the menu' : 'Open the menu'} aria-expanded={opened} />
+      <Drawer opened={opened} onClose={close} position="right" size="xs" title="keygraph" hiddenFrom="lg">
+        <Stack gap="md">
+          <HeaderSearch />
+          <Stack gap={2} component="nav" aria-label="Main">
+            {links}
+          </Stack>
+        </Stack>
+      </Drawer>
+    </>
   );
 }
