@@ -48,7 +48,7 @@ import {
   type GraphNode,
   type GraphResponse,
 } from '@/lib/graph/neighbourhood-view';
-import { nodeHref } from '@/lib/ui/format';
+import { nodeHref, realmNoun } from '@/lib/ui/format';
 import { withAsOf } from '@/lib/ui/params';
 import { KindBadge, MissingBadge } from '../_components/badges';
 import { CopyId } from '../_components/CopyId';
@@ -570,7 +570,7 @@ function NodePanel(p: {
             namespace <b>{node.namespace}</b> ·{' '}
           </>
         ) : null}
-        {node.provider === 'gcp' ? 'project' : 'cluster'} <b>{node.realm}</b>
+        {realmNoun(node.provider)} <b>{node.realm}</b>
       </Text>
       <CopyId value={node.id} />
       <Group gap={6}>
