@@ -41,7 +41,7 @@ import { NodeNotFound } from './NodeNotFound';
 import { PropertyTable, propertyRows } from './Properties';
 import { RelationSection } from './Relations';
 import { AnchorLink, ButtonLink } from '../_components/links';
-import { explorerHref } from '@/lib/graph/neighbourhood-view';
+import { explorerHref } from '@/lib/ui/neighbourhood-view';
 import { AsOfBanner, pageAsOf } from '../_components/AsOfBanner';
 import { HistoryCard } from './History';
 import { NodeFindings } from '../_components/NodeFindings';

@@ -12,9 +12,8 @@
  */
 import { Prisma } from '../generated/prisma/client';
 import type { Database } from '../db';
-import { bestNodesSql, getEdges, live, summary, type EdgeView, type NodeSummary, type NodeSummaryRow, type NodeView, type ReadOptions } from '../store/read';
-import { parseWorkloadIdentityMember } from '../../collectors/gcp-iam/mapper';
-import { parseId } from './ids';
+import { bestNodesSql, getEdges, live, summary, type EdgeView, type NodeSummary, type NodeSummaryRow, type NodeView, type ReadOptions } from './read';
+import { parseId } from '../graph/ids';
 
 /** A node with its (best current/as-of) properties; `properties` is `{}` for an id no source knows. */
 export interface NodeWithProps extends NodeSummary {
@@ -256,9 +255,11 @@ export async function serviceAccountView(
 
   const unmatchedMembers: ServiceAccountView['unmatchedMembers'] = [];
   if (policyKnown) {
+    // Stored parsed by the GCP collector (collectors/gcp-iam/mapper.ts policyProperties): {pool, namespace, ksa, member}.
     for (const m of p.workloadIdentityMembers as unknown[]) {
-      const raw = typeof m === 'string' ? m : typeof m === 'object' && m && typeof (m as { member?: unknown }).member === 'string' ? (m as { member: string }).member : null;
-      const parsed = raw ? parseWorkloadIdentityMember(raw) : null;
+      const o = typeof m === 'object' && m !== null ? (m as Record<string, unknown>) : {};
+      const raw = typeof o.member === 'string' ? o.member : null;
+      const parsed = typeof o.namespace === 'string' && typeof o.ksa === 'string' ? { namespace: o.namespace, ksa: o.ksa } : null;
       if (!raw || !parsed) continue;
       if (identities.some((i) => i.ksa.namespace === parsed.namespace && i.ksa.name === parsed.ksa && i.binding)) continue;
       unmatchedMembers.push({ member: raw, namespace: parsed.namespace, ksa: parsed.ksa });
