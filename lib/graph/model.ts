@@ -148,6 +148,11 @@ export const NODE_KINDS = {
 export type NodeKindKey = keyof typeof NODE_KINDS;
 export const NODE_KIND_KEYS = Object.keys(NODE_KINDS) as NodeKindKey[];
 
+/** Kind keys of `provider`'s declared kinds, in declaration order. */
+export function kindKeysOf(provider: Provider): NodeKindKey[] {
+  return NODE_KIND_KEYS.filter((k) => NODE_KINDS[k].provider === provider);
+}
+
 /** Kind keys of the kinds flagged `workload: true` (they hold a pod template), in declaration order. */
 export const WORKLOAD_KIND_KEYS: NodeKindKey[] = NODE_KIND_KEYS.filter((k) => (NODE_KINDS[k] as NodeKindSpec).workload === true);
 
