@@ -9,7 +9,6 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     globalSetup: ['./test/global-setup.ts'],
-    setupFiles: ['./test/setup.ts'],
     pool: 'forks',
     reporters: ['default', ['json', { outputFile: 'test-reports/vitest.json' }]],
   },

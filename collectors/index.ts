@@ -3,7 +3,7 @@
  * collectors/ (with a `source.ts`), its provider and kinds to lib/graph/model.ts, and one line here.
  *
  * Importing this module registers every source's cross-source linkers with the store (lib/store/linkers.ts): the CLI
- * (lib/cli/main.ts) and the test setup (test/setup.ts) import it before any run commits.
+ * (lib/cli/main.ts) and the test databases (test/db.ts) import it before any run commits.
  */
 import { registerLinkers } from '../lib/store/linkers';
 import type { FileCollector, Source } from './types';
