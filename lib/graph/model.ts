@@ -67,6 +67,10 @@ export interface NodeKindSpec {
   /** True for kinds whose pod template the Kubernetes mapper reads (`spec.template.spec`, CronJob's job template):
    * they run pods, take part in OWNS chains and are "workloads" for findings and impact. */
   workload?: true;
+  /** Workload kinds whose controllers create objects of this workload kind and own them (`metadata.ownerReferences`:
+   * a Deployment's ReplicaSets, a CronJob's Jobs, a DeploymentConfig's ReplicationControllers). Absent: a top-level
+   * workload, the one a user edits (UIs list those first). */
+  ownerKinds?: readonly string[];
   /** True for kinds keygraph does not model: the neutral fallback of {@link nodeKindSpec}. */
   generic?: true;
   /** Where the source's API serves the kind (Kubernetes: `/api/v1/RESOURCE` for group `''`, else
@@ -106,8 +110,8 @@ const k8s = (
   kindApi?: KindApi,
 ): NodeKindSpec => ({ provider: 'k8s', kind, label: kind, plural, namespaced: true, category, color, shape, ...(kindApi && { api: kindApi }) });
 /** A Kubernetes kind with a pod template (see {@link NodeKindSpec.workload}). */
-const workload = (kind: string, plural: string, color: string, kindApi: KindApi): NodeKindSpec => ({
-  ...k8s(kind, plural, 'workload', color, 'round-rectangle', kindApi), workload: true,
+const workload = (kind: string, plural: string, color: string, kindApi: KindApi, ownerKinds?: readonly string[]): NodeKindSpec => ({
+  ...k8s(kind, plural, 'workload', color, 'round-rectangle', kindApi), workload: true, ...(ownerKinds && { ownerKinds }),
 });
 
 /** Every node kind keyed `PROVIDER:KIND`. */
@@ -118,11 +122,11 @@ export const NODE_KINDS = {
   'k8s:Deployment': workload('Deployment', 'Deployments', '#1c7ed6', api('apps', 'deployments', ['v1'], { legacyGroups: ['extensions'] })),
   'k8s:StatefulSet': workload('StatefulSet', 'StatefulSets', '#1c7ed6', api('apps', 'statefulsets')),
   'k8s:DaemonSet': workload('DaemonSet', 'DaemonSets', '#1c7ed6', api('apps', 'daemonsets', ['v1'], { legacyGroups: ['extensions'] })),
-  'k8s:ReplicaSet': workload('ReplicaSet', 'ReplicaSets', '#4dabf7', api('apps', 'replicasets', ['v1'], { legacyGroups: ['extensions'] })),
-  'k8s:Job': workload('Job', 'Jobs', '#1098ad', api('batch', 'jobs')),
+  'k8s:ReplicaSet': workload('ReplicaSet', 'ReplicaSets', '#4dabf7', api('apps', 'replicasets', ['v1'], { legacyGroups: ['extensions'] }), ['Deployment']),
+  'k8s:Job': workload('Job', 'Jobs', '#1098ad', api('batch', 'jobs'), ['CronJob']),
   'k8s:CronJob': workload('CronJob', 'CronJobs', '#1098ad', api('batch', 'cronjobs')),
   /** core/v1 ReplicationController (`spec.template`), the predecessor of ReplicaSet. */
-  'k8s:ReplicationController': workload('ReplicationController', 'ReplicationControllers', '#4dabf7', api('', 'replicationcontrollers')),
+  'k8s:ReplicationController': workload('ReplicationController', 'ReplicationControllers', '#4dabf7', api('', 'replicationcontrollers'), ['DeploymentConfig']),
   /** OpenShift apps.openshift.io/v1 DeploymentConfig (`spec.template`); it owns ReplicationControllers. */
   // OpenShift 3 templates write DeploymentConfig with the legacy `apiVersion: v1`; other clusters do not serve the group.
   'k8s:DeploymentConfig': workload('DeploymentConfig', 'DeploymentConfigs', '#1c7ed6', api('apps.openshift.io', 'deploymentconfigs', ['v1'], { legacyGroups: [''], optional: true })),
@@ -170,6 +174,15 @@ export function impactActionsFor(provider: string, kind: string): readonly Impac
   if (!spec.generic && spec.impactActions) return spec.impactActions;
   return isProvider(provider) ? DEFAULT_IMPACT_ACTIONS[provider] : ['delete'];
 }
+
+/**
+ * Workload kind keys in the order a list of consumers shows them: top-level workloads (no {@link
+ * NodeKindSpec.ownerKinds}: what a user edits) before the ones their controllers create, each in declaration order.
+ */
+export const WORKLOAD_DISPLAY_ORDER: NodeKindKey[] = [
+  ...WORKLOAD_KIND_KEYS.filter((k) => !(NODE_KINDS[k] as NodeKindSpec).ownerKinds),
+  ...WORKLOAD_KIND_KEYS.filter((k) => (NODE_KINDS[k] as NodeKindSpec).ownerKinds),
+];
 
 /** Colour of nodes of kinds the model does not declare. */
 const GENERIC_COLOR = '#868e96';

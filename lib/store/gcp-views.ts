@@ -14,6 +14,7 @@ import { Prisma } from '../generated/prisma/client';
 import type { Database } from '../db';
 import { bestNodesSql, getEdges, live, summary, type EdgeView, type NodeSummary, type NodeSummaryRow, type NodeView, type ReadOptions } from './read';
 import { parseId } from '../graph/ids';
+import { NODE_KINDS, WORKLOAD_DISPLAY_ORDER } from '../graph/model';
 
 /** A node with its (best current/as-of) properties; `properties` is `{}` for an id no source knows. */
 export interface NodeWithProps extends NodeSummary {
@@ -86,7 +87,8 @@ export interface ServiceAccountView {
   unmatchedMembers: { member: string; namespace: string; ksa: string }[];
 }
 
-const WORKLOAD_PRIORITY = ['CronJob', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicaSet'];
+/** Consumer workloads are listed top-level first (lib/graph/model.ts WORKLOAD_DISPLAY_ORDER), by API kind. */
+const WORKLOAD_PRIORITY: string[] = WORKLOAD_DISPLAY_ORDER.map((k) => NODE_KINDS[k].kind);
 
 /** Best current/as-of properties of several nodes (one query). */
 export async function nodesWithProps(database: Database, ids: string[], opts: ReadOptions = {}): Promise<Map<string, NodeWithProps>> {
