@@ -59,9 +59,10 @@ export interface LiveCollector {
   options: readonly CliOption[];
   /**
    * The runs to make, from the parsed options (commander's camel-cased names), resolved before anything is collected
-   * so a typo fails early. Throws {@link OptionError} for bad options.
+   * so a typo fails early. Rejects with {@link OptionError} for bad options. Load API client libraries here or in
+   * `collect` (dynamic import), not at module load: the registry is imported by every CLI command and test database.
    */
-  plan(opts: Record<string, unknown>): LiveRun[];
+  plan(opts: Record<string, unknown>): Promise<LiveRun[]>;
 }
 
 /** One source keygraph collects from. */

@@ -8,7 +8,6 @@ import { kindKeysOf } from '../../lib/graph/model';
 import { OptionError, type Source } from '../types';
 import { gcpIamFiles } from './files';
 import { workloadIdentityLinker } from './links';
-import { collectGcpLive } from './live';
 
 export const gcpIamSource: Source = {
   provider: 'gcp',
@@ -17,7 +16,7 @@ export const gcpIamSource: Source = {
   live: {
     description: 'collect GCP IAM service accounts, keys, IAM policies and key last use (Application Default Credentials)',
     options: [{ flags: '--project <id>', description: 'project id (repeat for several projects)', repeatable: true }],
-    plan(raw) {
+    async plan(raw) {
       const projects = (raw as { project: string[] }).project;
       if (!projects.length) throw new OptionError('name at least one --project (a project id, not a number)');
       for (const p of projects) {
@@ -29,6 +28,7 @@ export const gcpIamSource: Source = {
         scope: project,
         inputs: { project },
         collect: async (ctx) => {
+          const { collectGcpLive } = await import('./live'); // the Google API client loads only when collecting
           const [c] = await collectGcpLive({
             projects: [project],
             onProgress: (p) => {

@@ -6,7 +6,6 @@
 import { kindKeysOf } from '../../lib/graph/model';
 import { validateName, wholeNumber, OptionError, type Source } from '../types';
 import { kubernetesFiles } from './files';
-import { collectKubernetesLive, loadKubeConfig } from './live';
 import { readKubernetesManifests } from './manifests';
 
 interface K8sOptions {
@@ -32,13 +31,14 @@ export const kubernetesSource: Source = {
       { flags: '--metadata-only', description: 'list Secrets as metadata only (no data read; no fingerprints or key links)' },
       { flags: '--page-size <n>', description: 'list page size', default: 500, parse: wholeNumber('--page-size') },
     ],
-    plan(raw) {
+    async plan(raw) {
       const opts = raw as unknown as K8sOptions;
       const contexts = opts.context.length ? opts.context : [undefined];
       if (opts.cluster && contexts.length > 1) throw new OptionError('--cluster names one cluster; with several --context, each context name is used');
       if (opts.cluster) validateName(opts.cluster, '--cluster');
       opts.namespace.forEach((n) => validateName(n, '--namespace'));
-      // Resolve every context first: a typo fails before anything is collected.
+      // Resolve every context first: a typo fails before anything is collected. The API client loads only now.
+      const { collectKubernetesLive, loadKubeConfig } = await import('./live');
       return contexts.map((context) => {
         const { cluster } = loadKubeConfig({ kubeconfig: opts.kubeconfig, context, cluster: opts.cluster });
         return {

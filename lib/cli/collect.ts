@@ -146,7 +146,7 @@ export async function collectFilesCommand(paths: string[], opts: { cluster: stri
  */
 export async function collectLiveCommand(source: Source, opts: Record<string, unknown> & { json?: boolean }): Promise<number> {
   if (!source.live) throw new UsageError(`${source.command} has no live collector`);
-  const runs = source.live.plan(opts);
+  const runs = await source.live.plan(opts);
   return withRuntime(async (rt) => {
     const summaries: { scope: string; summary: RunSummary }[] = [];
     for (const r of runs) {
