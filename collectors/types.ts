@@ -149,6 +149,3 @@ export const wholeNumber = (flag: string) => (v: string): number => {
   if (!Number.isInteger(n) || n < 0 || n > 65535 * 1000) throw new OptionError(`${flag} must be a whole number`);
   return n;
 };
-
-/** Kind keys of the model's NODE_KINDS with `provider` (what a Source lists). */
-export { kindKeysOf } from '../lib/graph/model';
