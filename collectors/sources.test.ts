@@ -9,7 +9,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli as cli, useCliDatabase } from '../test/cli';
 import { SOURCES } from '.';
-import { PROVIDER_KEYS, PROVIDERS, NODE_KIND_KEYS, NODE_KINDS } from '../lib/graph/model';
+import { impactActionsFor, PROVIDER_KEYS, PROVIDERS, NODE_KIND_KEYS, NODE_KINDS, WORKLOAD_DISPLAY_ORDER, WORKLOAD_KIND_KEYS } from '../lib/graph/model';
+import { IMPACT_ACTIONS } from '../lib/analysis/impact';
+import { providerLabel, realmNoun } from '../lib/ui/format';
 import { parseId } from '../lib/graph/ids';
 import { SearchQuery } from '../lib/api/schemas';
 import { registeredLinkers } from '../lib/store/linkers';
@@ -69,6 +71,29 @@ describe('the source registry', () => {
     const ids = [...PROVIDER_KEYS.map((p) => `${p}:realm/Kind/name`), 'aws:realm/Kind/name'];
     const r = await env.db.pool.query<{ id: string; provider: string | null }>(`SELECT id, kg_id_provider(id) AS provider FROM unnest($1::text[]) id`, [ids]);
     expect(Object.fromEntries(r.rows.map((x) => [x.id, x.provider]))).toEqual(Object.fromEntries(ids.map((id) => [id, parseId(id)?.provider ?? null])));
+  });
+
+  it('the UI labels, realm nouns and impact actions come from the model', () => {
+    for (const p of PROVIDER_KEYS) {
+      expect(providerLabel(p)).toBe(PROVIDERS[p].label);
+      expect(realmNoun(p)).toBe(PROVIDERS[p].realmNoun);
+    }
+    expect([realmNoun('k8s'), realmNoun('gcp'), providerLabel('gcp')]).toEqual(['cluster', 'project', 'GCP']);
+    expect(impactActionsFor('k8s', 'Secret')).toEqual(['delete', 'rename', 'rotate']);
+    expect(impactActionsFor('k8s', 'Deployment')).toEqual(['delete', 'rename']);
+    expect(impactActionsFor('k8s', 'Prometheus')).toEqual(['delete', 'rename']); // a kind the model does not declare
+    expect(impactActionsFor('gcp', 'ServiceAccountKey')).toEqual(['delete', 'disable', 'rotate']);
+    expect(impactActionsFor('gcp', 'ServiceAccount')).toEqual(['delete', 'disable']);
+    // Every action a kind offers is one impact answers.
+    for (const k of NODE_KIND_KEYS) for (const a of impactActionsFor(NODE_KINDS[k].provider, NODE_KINDS[k].kind)) expect(IMPACT_ACTIONS).toContain(a);
+  });
+
+  it('workloads are listed top-level first: a controller before the kinds it creates', () => {
+    expect([...WORKLOAD_DISPLAY_ORDER].sort()).toEqual([...WORKLOAD_KIND_KEYS].sort());
+    const at = (k: string) => WORKLOAD_DISPLAY_ORDER.indexOf(`k8s:${k}` as (typeof WORKLOAD_DISPLAY_ORDER)[number]);
+    expect(at('Deployment')).toBeLessThan(at('ReplicaSet'));
+    expect(at('CronJob')).toBeLessThan(at('Job'));
+    expect(at('DeploymentConfig')).toBeLessThan(at('ReplicationController'));
   });
 
   it('the store runs every registered linker (Workload Identity, from the GCP source)', () => {
