@@ -13,7 +13,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeClusterDump, scaledDumpOptions } from './generate';
 import { createFingerprinter } from '../lib/secrets/fingerprint';
-import { collectFiles } from '../lib/collect/files';
+import { collectFiles } from '../collectors/files';
 import { startRun } from '../lib/store/write';
 import { getEdges, getNode } from '../lib/store/read';
 import type { CollectionResult, NodeRecord } from '../lib/graph/records';

@@ -7,6 +7,9 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { openDatabase, closeDatabase, type Database } from '../lib/db';
 import { migrate } from '../lib/db/migrate';
+// Registers every source (collectors/index.ts), as the CLI does at start, so runs committed by tests derive the
+// registered cross-source links (lib/store/linkers.ts) exactly as in production.
+import '../collectors';
 
 export interface TestDatabase extends Database {
   url: string;

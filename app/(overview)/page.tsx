@@ -9,7 +9,7 @@ import {
 } from '@mantine/core';
 import { db } from '@/lib/db';
 import { countByKind, listRuns } from '@/lib/store/read';
-import { NODE_KIND_KEYS, NODE_KINDS } from '@/lib/graph/model';
+import { isProvider, NODE_KIND_KEYS, NODE_KINDS, PROVIDER_KEYS } from '@/lib/graph/model';
 import { kindStyle, providerLabel, searchHref } from '@/lib/ui/format';
 import { hidesData, readOptionsFrom, withAsOf, type SearchParams } from '@/lib/ui/params';
 import { AppLink } from '../_components/NodeLink';
@@ -44,7 +44,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
   if (total === 0 && runs.length === 0) return <NoData />;
 
   // Kubernetes first, then GCP, then anything else.
-  const providerRank = (p: string) => (p === 'k8s' ? 0 : p === 'gcp' ? 1 : 2);
+  const providerRank = (p: string) => (isProvider(p) ? PROVIDER_KEYS.indexOf(p) : PROVIDER_KEYS.length);
   const providers = [...new Set(counts.map((c) => c.provider))].sort((a, b) => providerRank(a) - providerRank(b) || a.localeCompare(b));
   const missingKinds = counts.filter((c) => c.missing > 0).sort((a, b) => modelOrder(a) - modelOrder(b));
 

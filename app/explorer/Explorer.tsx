@@ -1,7 +1,7 @@
 'use client';
 
 /**
- * The graph explorer (client side): the view's state lives in the URL (lib/graph/neighbourhood-view.ts), the data
+ * The graph explorer (client side): the view's state lives in the URL (lib/ui/neighbourhood-view.ts), the data
  * in fragments (the root's depth, one per expansion, one per open group page) fetched from /api/v1/graph. Collapse
  * drops a fragment; filters, impact and the list view are computed here over what is loaded.
  *
@@ -47,8 +47,8 @@ import {
   type GraphGroup,
   type GraphNode,
   type GraphResponse,
-} from '@/lib/graph/neighbourhood-view';
-import { nodeHref } from '@/lib/ui/format';
+} from '@/lib/ui/neighbourhood-view';
+import { nodeHref, realmNoun } from '@/lib/ui/format';
 import { withAsOf } from '@/lib/ui/params';
 import { KindBadge, MissingBadge } from '../_components/badges';
 import { CopyId } from '../_components/CopyId';
@@ -570,7 +570,7 @@ function NodePanel(p: {
             namespace <b>{node.namespace}</b> ·{' '}
           </>
         ) : null}
-        {node.provider === 'gcp' ? 'project' : 'cluster'} <b>{node.realm}</b>
+        {realmNoun(node.provider)} <b>{node.realm}</b>
       </Text>
       <CopyId value={node.id} />
       <Group gap={6}>

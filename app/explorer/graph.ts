@@ -14,7 +14,7 @@ import {
   type GraphEdge,
   type GraphGroup,
   type GraphNode,
-} from '@/lib/graph/neighbourhood-view';
+} from '@/lib/ui/neighbourhood-view';
 
 export interface View {
   nodes: Map<string, GraphNode>;

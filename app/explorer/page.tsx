@@ -1,14 +1,14 @@
 /**
  * `/explorer?id=…`: a cytoscape view of a node's neighbourhood, expandable both ways (app/explorer/Explorer.tsx).
  * The first view is computed here, on the server, so the graph draws without a second round trip; later changes
- * are fetched from /api/v1/graph. URL parameters: lib/graph/neighbourhood-view.ts.
+ * are fetched from /api/v1/graph. URL parameters: lib/ui/neighbourhood-view.ts.
  */
 import type { Metadata } from 'next';
 import { Stack, Text } from '@mantine/core';
 import { db } from '@/lib/db';
 import { parseId } from '@/lib/graph/ids';
-import { neighbourhood } from '@/lib/graph/neighbourhood';
-import { parseExplorerState } from '@/lib/graph/neighbourhood-view';
+import { neighbourhood } from '@/lib/store/neighbourhood';
+import { parseExplorerState } from '@/lib/ui/neighbourhood-view';
 import { kindStyle, nodeHref } from '@/lib/ui/format';
 import { hidesData, readOptionsFrom, withAsOf, type SearchParams } from '@/lib/ui/params';
 import { AsOfBanner, pageAsOf } from '../_components/AsOfBanner';

@@ -2,11 +2,11 @@
  * Node page section for a GCP service-account key (`gcp:PROJECT/ServiceAccountKey/KEY_ID`): its account, type,
  * validity window and age, last use (Policy Analyzer; "unknown" when not read completely), status, and the Secrets
  * holding its key file with the workloads and pods that read them. Server component; data from
- * lib/graph/gcp-views.ts at the page's time.
+ * lib/store/gcp-views.ts at the page's time.
  */
 import { Alert, Badge, Card, Code, Group, Stack, Table, TableScrollContainer, TableTbody, TableTd, TableTh, TableThead, TableTr, Text, Title } from '@mantine/core';
 import { db } from '@/lib/db';
-import { keyView } from '@/lib/graph/gcp-views';
+import { keyView } from '@/lib/store/gcp-views';
 import { gcpServiceAccountId } from '@/lib/graph/ids';
 import type { EdgeView, NodeView } from '@/lib/store/read';
 import { readOptionsFrom, type AsOf } from '@/lib/ui/params';

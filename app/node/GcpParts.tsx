@@ -5,7 +5,7 @@
  */
 import { Badge, Group, Stack, Table, TableTbody, TableTd, TableTr, Text } from '@mantine/core';
 import type { ReactNode } from 'react';
-import type { LastUse, SecretConsumer } from '@/lib/graph/gcp-views';
+import type { LastUse, SecretConsumer } from '@/lib/store/gcp-views';
 import { formatRelative, viaLabel } from '@/lib/ui/format';
 import { DEFAULT_LIMITS } from '@/lib/analysis/findings';
 import { KindBadge, MissingBadge } from '../_components/badges';

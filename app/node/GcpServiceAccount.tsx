@@ -3,11 +3,11 @@
  * use: "unknown" unless Policy Analyzer data was read completely, never "unused" then), the Kubernetes
  * ServiceAccounts acting as it through GKE Workload Identity with both halves as badges (annotation on the KSA,
  * workloadIdentityUser binding on the account), the workloads running as those KSAs, and the workloads reaching it
- * through Secrets that hold its key files. Server component; data from lib/graph/gcp-views.ts at the page's time.
+ * through Secrets that hold its key files. Server component; data from lib/store/gcp-views.ts at the page's time.
  */
 import { Badge, Card, Code, Group, Stack, Table, TableScrollContainer, TableTbody, TableTd, TableTh, TableThead, TableTr, Text, Title } from '@mantine/core';
 import { db } from '@/lib/db';
-import { serviceAccountView } from '@/lib/graph/gcp-views';
+import { serviceAccountView } from '@/lib/store/gcp-views';
 import type { EdgeView, NodeView } from '@/lib/store/read';
 import { readOptionsFrom, type AsOf } from '@/lib/ui/params';
 import { NodeLink } from '../_components/NodeLink';

@@ -6,13 +6,10 @@ import { Button, Group, NativeSelect } from '@mantine/core';
 import type { ImpactAction } from '@/lib/analysis/impact';
 import { AS_OF_PARAM } from '@/lib/ui/params';
 
-/** Actions worth asking about for a node kind, the default first. */
-export function impactActionsFor(provider: string, kind: string): ImpactAction[] {
-  if (provider === 'gcp') return kind === 'ServiceAccountKey' ? ['delete', 'disable', 'rotate'] : ['delete', 'disable'];
-  return kind === 'Secret' ? ['delete', 'rename', 'rotate'] : ['delete', 'rename'];
-}
+/** Actions worth asking about for a node kind, the default first: the model's per-kind `impactActions`. */
+export { impactActionsFor } from '@/lib/graph/model';
 
-export function ImpactActionForm({ id, actions, action, asOfSpec }: { id: string; actions: ImpactAction[]; action: ImpactAction; asOfSpec?: string }) {
+export function ImpactActionForm({ id, actions, action, asOfSpec }: { id: string; actions: readonly ImpactAction[]; action: ImpactAction; asOfSpec?: string }) {
   return (
     <form method="get" action="/node#impact" data-testid="impact-form">
       <input type="hidden" name="id" value={id} />

@@ -40,7 +40,7 @@ import { IconAlert } from '../_components/icons';
 import { PropertyTable, propertyRows } from './Properties';
 import { RelationSection } from './Relations';
 import { AnchorLink, ButtonLink } from '../_components/links';
-import { explorerHref } from '@/lib/graph/neighbourhood-view';
+import { explorerHref } from '@/lib/ui/neighbourhood-view';
 import { AsOfBanner, pageAsOf } from '../_components/AsOfBanner';
 import { HistoryCard } from './History';
 import { NodeFindings } from '../_components/NodeFindings';

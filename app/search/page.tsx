@@ -19,7 +19,7 @@ import {
 import Link from 'next/link';
 import { db } from '@/lib/db';
 import { searchNodes } from '@/lib/store/read';
-import { NODE_KIND_KEYS, NODE_KINDS } from '@/lib/graph/model';
+import { NODE_KIND_KEYS, NODE_KINDS, providerOfId } from '@/lib/graph/model';
 import { parseId } from '@/lib/graph/ids';
 import { freeTextIssues } from '@/lib/api/schemas';
 import { IconAlert } from '../_components/icons';
@@ -101,7 +101,7 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
 
   const kinds = NODE_KIND_KEYS.map((k) => ({ value: k, label: NODE_KINDS[k].plural, group: providerLabel(NODE_KINDS[k].provider) }));
   const kindKey = f.kind ? `${f.provider ?? 'k8s'}:${f.kind}` : '';
-  const looksLikeId = !!f.q && /^(k8s|gcp):/.test(f.q);
+  const looksLikeId = !!f.q && providerOfId(f.q) !== null;
   const exact = f.q && nodes[0]?.id === f.q;
 
   const title = f.missing ? 'Missing objects' : 'Search';

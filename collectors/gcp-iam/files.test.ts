@@ -1,5 +1,5 @@
 /**
- * GCP IAM file collector through `collectFiles` (lib/collect/files.ts), on real gcloud/REST/fixture files from
+ * GCP IAM file collector through `collectFiles` (collectors/files.ts), on real gcloud/REST/fixture files from
  * `<repo>/../shared/realdata` (read in place, never copied into the repo) and small hand-written files in a temp
  * folder for shapes no real sample has (paginated page, activities, wrapped policy).
  */
@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { collectFiles, type FileCollection } from '../../lib/collect/files';
+import { collectFiles, type FileCollection } from '../files';
 import { createFingerprinter } from '../../lib/secrets/fingerprint';
 import { FILE_COLLECTORS } from '../index';
 import { gcpIamFiles } from './files';

@@ -30,7 +30,7 @@
  * Kubernetes Secret holding one matters, and that is the Kubernetes collector's business. Nothing of a refused
  * document is read beyond the field names that identify it, and no message quotes it.
  *
- * Coverage (which kinds a run marks gone when absent; see lib/collect/files.ts), per project P:
+ * Coverage (which kinds a run marks gone when absent; see collectors/files.ts), per project P:
  * - `gcp:ServiceAccount` when the input lists P's service accounts (any service-account form above), unless a REST
  *   `accounts` page of P carried a `nextPageToken` (the listing may be cut: reported as a warning, so the run is
  *   partial and nothing is marked gone).
@@ -236,7 +236,7 @@ export const gcpIamFiles: FileCollector = {
         return accepted;
       },
       /** Warnings of accepted documents, plus policies whose service account is not in the input (known only once
-       * everything is read: lib/collect/files.ts reads this after the last document). */
+       * everything is read: collectors/files.ts reads this after the last document). */
       get warnings() {
         const late = policies
           .filter((p) => !mapper.hasAccount(p.project, p.account))

@@ -14,12 +14,13 @@
  * a GCP object, its project's `gcp` runs and every cluster's runs (any Secret anywhere may hold a key; any
  * Kubernetes ServiceAccount may act as a GCP service account).
  *
- * Source `files` serves both providers (`keygraph collect files` of manifests: scope = cluster; of gcloud JSON:
- * scope = project). {@link runProvider} tells them apart by the kinds the run's coverage names.
+ * Source `files` serves every provider (`keygraph collect files` of manifests: scope = cluster; of gcloud JSON:
+ * scope = project): each run records the provider of its scope (`runs.provider`, lib/store/write.ts), read by
+ * {@link runProvider}.
  */
 import { Prisma } from '../generated/prisma/client';
 import type { Database } from '../db';
-import { nodeKindSpec } from '../graph/model';
+import { isProvider, nodeKindSpec, type Provider } from '../graph/model';
 
 /** The state of one source/scope as far as an answer is concerned. */
 export interface SourceState {
@@ -50,6 +51,8 @@ export interface Assessment {
 interface LatestRun {
   id: number;
   source: string;
+  /** `runs.provider`; null for runs recorded before the column existed and not backfilled. */
+  provider?: string | null;
   scope: string;
   status: string;
   committed_at: Date;
@@ -58,7 +61,7 @@ interface LatestRun {
 
 /** One kind listed completely in a realm: `namespace` null means in every namespace (see {@link coverageRows}). */
 export interface CoverageRow {
-  provider: 'k8s' | 'gcp';
+  provider: Provider;
   /** Cluster name or GCP project id. */
   realm: string;
   /** API kind, without the provider prefix (`Secret`). */
@@ -67,12 +70,12 @@ export interface CoverageRow {
 }
 
 /**
- * The provider a run's scope belongs to: `gcp` for source `gcp`, and for a `files` run whose coverage names GCP kinds
- * (gcloud JSON read by `collect files`, scope = project; collectors/gcp-iam/files.ts); `k8s` otherwise. A `files`
- * run of GCP input that covered no kind at all (keys or activities only) cannot be told apart and counts as `k8s`;
- * it vouches for nothing either way.
+ * The provider a run's scope belongs to: the run's recorded provider (`runs.provider`). For a run recorded without
+ * one (NULL), the guess made before the column existed: `gcp` for source `gcp`, and for a `files` run whose coverage
+ * names GCP kinds; `k8s` otherwise.
  */
-export function runProvider(r: { source: string; coverage?: Record<string, unknown> | null }): 'k8s' | 'gcp' {
+export function runProvider(r: { source: string; provider?: string | null; coverage?: Record<string, unknown> | null }): Provider {
+  if (isProvider(r.provider)) return r.provider;
   if (r.source === 'gcp') return 'gcp';
   if (r.source === 'files' && Object.keys(r.coverage ?? {}).some((k) => k.startsWith('gcp:'))) return 'gcp';
   return 'k8s';
@@ -82,7 +85,7 @@ export function runProvider(r: { source: string; coverage?: Record<string, unkno
 export async function latestRuns(database: Database, asOf?: Date): Promise<LatestRun[]> {
   const at = asOf ?? null;
   return database.prisma.$queryRaw<LatestRun[]>(Prisma.sql`
-    SELECT DISTINCT ON (source, scope) id, source, scope, status, committed_at, coverage
+    SELECT DISTINCT ON (source, scope) id, source, provider, scope, status, committed_at, coverage
     FROM runs
     WHERE committed_at IS NOT NULL AND status IN ('succeeded', 'partial')
       AND (${at}::timestamptz IS NULL OR committed_at <= ${at}::timestamptz)
@@ -101,7 +104,7 @@ export interface RelevantScopes {
 }
 
 /** Kind keys of `provider` that `coverage` lists completely, each with its namespaces (null = everywhere). */
-function completeKinds(coverage: LatestRun['coverage'] | null | undefined, provider: 'k8s' | 'gcp'): Map<string, string[] | null> {
+function completeKinds(coverage: LatestRun['coverage'] | null | undefined, provider: Provider): Map<string, string[] | null> {
   const out = new Map<string, string[] | null>();
   for (const [k, c] of Object.entries(coverage ?? {})) {
     if (!k.startsWith(provider + ':') || !c?.complete) continue;
@@ -128,7 +131,7 @@ export async function assessScopes(
   const states: SourceState[] = [];
   const reasons: string[] = [];
   const namespace = scopes.namespace ?? null;
-  const judge = (r: LatestRun, provider: 'k8s' | 'gcp'): SourceState => {
+  const judge = (r: LatestRun, provider: Provider): SourceState => {
     const ageHours = (now - new Date(r.committed_at).getTime()) / 3_600_000;
     const complete = completeKinds(r.coverage, provider);
     const incompleteKinds: string[] = [];
@@ -191,7 +194,7 @@ export async function assessScopes(
  * (dangling references, unused objects, keys GCP no longer lists); `runs` from {@link latestRuns}.
  */
 export function coverageRows(runs: LatestRun[]): CoverageRow[] {
-  const byRealm = new Map<string, { provider: 'k8s' | 'gcp'; realm: string; kinds: Map<string, Set<string> | null> }>();
+  const byRealm = new Map<string, { provider: Provider; realm: string; kinds: Map<string, Set<string> | null> }>();
   for (const r of runs) {
     const provider = runProvider(r);
     const key = `${provider}:${r.scope}`;

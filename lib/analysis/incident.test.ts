@@ -14,7 +14,7 @@ import { k8sId } from '../graph/ids';
 import { createFingerprinter } from '../secrets/fingerprint';
 import { computeFindings } from './findings';
 import { impactOf } from './impact';
-import { checkManifests } from './manifests';
+import { checkManifests } from '../cli/manifests';
 import { GATE_BAD, GATE_FIXED, RUN1, RUN2 } from './testing/incident';
 import { main } from '../cli/main';
 import { vi } from 'vitest';

@@ -3,9 +3,10 @@
  * against the latest inventory of the cluster PLUS what the manifests themselves define, without writing anything
  * to the database, so a CI pipeline stops before a rollout that would fail with `CreateContainerConfigError`.
  *
- * Manifests are read with lib/input/documents.ts `readDocuments` and mapped with the Kubernetes mapper
- * (collectors/kubernetes/mapper.ts, with the implicit `default` ServiceAccount per namespace). Secret values in the
- * manifests are fingerprinted under a throwaway key and dropped: nothing leaves this function but ids and key names.
+ * Manifests are read and mapped by the source that reads them (collectors/types.ts Source.readManifests: the
+ * Kubernetes source reads them with lib/input/documents.ts and its mapper, with the implicit `default` ServiceAccount
+ * per namespace); the CLI wiring (lib/cli/manifests.ts) hands the result here. Secret values in the manifests are
+ * fingerprinted under a throwaway key and dropped: nothing reaches this module but ids and key names.
  *
  * The findings are those of the whole-graph rules (lib/analysis/findings.ts: `dangling-reference`,
  * `unverified-reference`, `missing-data-key`, `producer-failed`), computed over the stored graph with the manifests
@@ -14,14 +15,10 @@
  * namespace where they hold objects of it, as `keygraph collect files` does (with `complete`, everywhere); the
  * inventory's coverage counts too.
  */
-import { randomBytes } from 'node:crypto';
 import { Prisma } from '../generated/prisma/client';
 import type { Database } from '../db';
-import { createKubernetesMapper } from '../../collectors/kubernetes/mapper';
-import { kubernetesFileCoverage } from '../../collectors/kubernetes/files';
-import { readDocuments } from '../input/documents';
-import { k8sId } from '../graph/ids';
-import { createFingerprinter } from '../secrets/fingerprint';
+import { isProvider, type Provider } from '../graph/model';
+import type { EdgeRecord, NodeRecord } from '../graph/records';
 import { computeFindings, type Finding, type RuleId } from './findings';
 import type { CoverageRow } from './freshness';
 
@@ -40,6 +37,24 @@ export interface ManifestCheckOptions {
   complete?: boolean;
 }
 
+/** Manifests read and mapped by a source (collectors/types.ts Source.readManifests). */
+export interface MappedManifests {
+  /** Provider of the objects (the realm `cluster` is one of its realms). */
+  provider: Provider;
+  nodes: NodeRecord[];
+  edges: EdgeRecord[];
+  /** Node id → `file:line` of the document that defined it (the first one). */
+  where: Map<string, string>;
+  /** Documents read. */
+  documents: number;
+  /** Files or documents that could not be read (`file:line: message`, never content). */
+  errors: string[];
+  /** Kind keys the manifests list completely everywhere, and kind key → namespaces where only there (as a files run:
+   * collectors/types.ts FileSinkOutput). */
+  coveredKinds: string[];
+  coveredInNamespaces?: Record<string, string[]>;
+}
+
 export interface ManifestCheckResult {
   findings: Finding[];
   /** Documents read and objects mapped. */
@@ -52,42 +67,23 @@ export interface ManifestCheckResult {
 }
 
 /**
- * Runs the gate. Errors: database errors; unreadable paths are reported in `errors` (and as a finding-free result
- * when nothing could be read).
+ * Runs the gate over manifests a source read (`mapped`) for cluster `opts.cluster`. Errors: database errors.
  */
-export async function checkManifests(database: Database, paths: string[], opts: ManifestCheckOptions): Promise<ManifestCheckResult> {
-  const ns = opts.namespace || 'default';
-  const mapper = createKubernetesMapper({
-    cluster: opts.cluster,
-    defaultNamespace: ns,
-    fingerprint: createFingerprinter(randomBytes(32)),
-    implicitDefaults: true,
-  });
-  const where = new Map<string, string>();
-  const errors: string[] = [];
-  let documents = 0;
-  for await (const item of readDocuments(paths)) {
-    if (item.type === 'error') {
-      errors.push(`${item.file}${item.line ? `:${item.line}` : ''}: ${item.message}`);
-      continue;
-    }
-    documents++;
-    const v = item.value as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } } | null;
-    if (mapper.add(item.value) && v && typeof v.kind === 'string' && typeof v.metadata?.name === 'string') {
-      const id = k8sId(opts.cluster, typeof v.metadata.namespace === 'string' && v.metadata.namespace ? v.metadata.namespace : ns, v.kind, v.metadata.name);
-      if (!where.has(id)) where.set(id, `${item.file}:${item.line}`);
-    }
-  }
-  const { nodes, edges } = mapper.finish();
+export async function checkMappedManifests(database: Database, mapped: MappedManifests, opts: Pick<ManifestCheckOptions, 'cluster' | 'asOf'>): Promise<ManifestCheckResult> {
+  const { nodes, edges, where, documents, errors } = mapped;
   const runCount = await database.prisma.$queryRaw<{ n: bigint }[]>(Prisma.sql`
-    SELECT count(*) AS n FROM runs WHERE scope = ${opts.cluster} AND source IN ('k8s', 'files') AND committed_at IS NOT NULL`);
+    SELECT count(*) AS n FROM runs WHERE scope = ${opts.cluster} AND committed_at IS NOT NULL
+      AND (provider = ${mapped.provider} OR (provider IS NULL AND source IN (${mapped.provider}, 'files')))`);
   const inventory = Number(runCount[0]?.n ?? 0) > 0;
 
-  const covered = kubernetesFileCoverage(nodes, opts.complete === true);
-  const row = (key: string, namespace: string | null): CoverageRow => ({ provider: 'k8s', realm: opts.cluster, kind: key.slice('k8s:'.length), namespace });
+  const row = (key: string, namespace: string | null): CoverageRow[] => {
+    const i = key.indexOf(':');
+    const provider = key.slice(0, i);
+    return isProvider(provider) ? [{ provider, realm: opts.cluster, kind: key.slice(i + 1), namespace }] : [];
+  };
   const coverage = [
-    ...covered.coveredKinds.map((k) => row(k, null)),
-    ...Object.entries(covered.coveredInNamespaces ?? {}).flatMap(([k, nss]) => nss.map((n) => row(k, n))),
+    ...mapped.coveredKinds.flatMap((k) => row(k, null)),
+    ...Object.entries(mapped.coveredInNamespaces ?? {}).flatMap(([k, nss]) => nss.flatMap((n) => row(k, n))),
   ];
   const ours = new Set(nodes.filter((n) => n.properties.implicit !== true).map((n) => n.id));
   const { findings } = await computeFindings(database, {

@@ -12,7 +12,7 @@ import { collectFilesInto } from '../cli/collect';
 import { k8sId } from '../graph/ids';
 import { createFingerprinter } from '../secrets/fingerprint';
 import { computeFindings } from './findings';
-import { checkManifests } from './manifests';
+import { checkManifests } from '../cli/manifests';
 
 const REALDATA = process.env.KEYGRAPH_REALDATA ?? '/work/shared/realdata';
 const present = existsSync(REALDATA);

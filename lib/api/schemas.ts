@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { parseId } from '../graph/ids';
+import { PROVIDER_KEYS } from '../graph/model';
 import { IMPACT_ACTIONS } from '../analysis/impact';
 import { RULE_IDS } from '../analysis/findings';
 import { SEVERITIES } from '../analysis/severity';
@@ -73,7 +74,7 @@ export const NodeQuery = z.object({ id: NodeId, asOf: AsOf.optional() });
 export const SearchQuery = z.object({
   q: freeText(300).default('').meta({ description: 'Exact id, or a substring of the name or namespace/name.' }),
   kind: freeText(64).optional().meta({ description: 'API kind (`Secret`, `Deployment`…).' }),
-  provider: z.enum(['k8s', 'gcp']).optional(),
+  provider: z.enum(PROVIDER_KEYS).optional().meta({ description: 'Provider of the nodes (lib/graph/model.ts PROVIDERS).' }),
   realm: freeText(320).optional().meta({ description: 'Cluster name or GCP project id.' }),
   namespace: freeText(320).optional(),
   missing: Flag.optional().meta({ description: 'Only missing (referenced but not observed) nodes.' }),

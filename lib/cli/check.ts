@@ -10,7 +10,7 @@
  */
 import { displayText } from '../graph/describe';
 import { computeFindings, RULE_IDS, type Finding, type RuleId } from '../analysis/findings';
-import { checkManifests } from '../analysis/manifests';
+import { checkManifests } from './manifests';
 import { atLeast, isSeverity, SEVERITIES, type Severity } from '../analysis/severity';
 import { openRuntime } from '../runtime';
 import { EXIT, UsageError } from './exit';

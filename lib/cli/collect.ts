@@ -1,10 +1,12 @@
 /**
- * `keygraph collect files|k8s`: collect, commit one run per cluster/project, print a summary.
+ * `keygraph collect files|<source>`: collect, commit one run per cluster/project, print a summary. `collect files`
+ * offers documents to every registered source's recognisers (collectors/files.ts); `collect <source>` runs that
+ * Source's live collector (collectors/types.ts), one run per scope it plans.
  * Exit 0 when every run succeeded, 4 when any finished partially (kinds/files skipped are printed), 1 on error.
  */
-import { collectFiles } from '../collect/files';
-import { collectKubernetesLive, loadKubeConfig } from '../../collectors/kubernetes/live';
-import { collectGcpLive } from '../../collectors/gcp-iam/live';
+import { collectFiles } from '../../collectors/files';
+import { validateName, type Source } from '../../collectors/types';
+import type { Provider } from '../graph/model';
 import { openRuntime, type Runtime } from '../runtime';
 import { startRun, type RunHandle, type RunSource, type RunSummary } from '../store/write';
 import type { CollectionResult, CollectionSkip } from '../graph/records';
@@ -70,8 +72,9 @@ function reportRuns(runs: { scope: string; summary: RunSummary }[], json: boolea
 }
 
 /** Starts a run of `source` over `scope`, saying on stderr when it waits for another collection of the same. */
-function startCollection(rt: Pick<Runtime, 'database'>, source: RunSource, scope: string, inputs: Record<string, unknown>): Promise<RunHandle> {
+function startCollection(rt: Pick<Runtime, 'database'>, source: RunSource, provider: Provider, scope: string, inputs: Record<string, unknown>): Promise<RunHandle> {
   return startRun(rt.database, source, scope, inputs, {
+    provider,
     onWait: () => process.stderr.write(`waiting for another collection of ${source}/${scope} to finish…\n`),
   });
 }
@@ -118,7 +121,7 @@ export async function collectFilesInto(
   }
   const out: { scope: string; summary: RunSummary }[] = [];
   for (const c of collections) {
-    const run = await startCollection(rt, c.source, c.scope, { paths, namespace: opts.namespace, ...(opts.complete && { complete: true }) });
+    const run = await startCollection(rt, c.source, c.provider, c.scope, { paths, namespace: opts.namespace, ...(opts.complete && { complete: true }) });
     out.push({ scope: c.scope, summary: await run.commit(c.result) });
   }
   return out;
@@ -137,80 +140,29 @@ export async function collectFilesCommand(paths: string[], opts: { cluster: stri
   });
 }
 
-export async function collectK8sCommand(opts: {
-  context: string[];
-  kubeconfig?: string;
-  cluster?: string;
-  namespace: string[];
-  metadataOnly?: boolean;
-  pageSize: number;
-  json?: boolean;
-}): Promise<number> {
-  const contexts = opts.context.length ? opts.context : [undefined];
-  if (opts.cluster && contexts.length > 1) throw new UsageError('--cluster names one cluster; with several --context, each context name is used');
-  if (opts.cluster) validateName(opts.cluster, '--cluster');
-  opts.namespace.forEach((n) => validateName(n, '--namespace'));
-  // Resolve every context first: a typo fails before anything is collected.
-  const targets = contexts.map((context) => ({ context, cluster: loadKubeConfig({ kubeconfig: opts.kubeconfig, context, cluster: opts.cluster }).cluster }));
+/**
+ * `keygraph collect <source.command> [options] [--json]`: plans the runs from the options (every scope resolved
+ * before anything is collected), then collects and commits them one after the other.
+ */
+export async function collectLiveCommand(source: Source, opts: Record<string, unknown> & { json?: boolean }): Promise<number> {
+  if (!source.live) throw new UsageError(`${source.command} has no live collector`);
+  const runs = await source.live.plan(opts);
   return withRuntime(async (rt) => {
     const summaries: { scope: string; summary: RunSummary }[] = [];
-    for (const t of targets) {
-      const run = await startCollection(rt, 'k8s', t.cluster, { context: t.context ?? null, namespaces: opts.namespace, metadataOnly: !!opts.metadataOnly });
+    for (const r of runs) {
+      const run = await startCollection(rt, source.command, source.provider, r.scope, r.inputs);
       const summary = await collectAndCommit(run, () =>
-        collectKubernetesLive({
-          kubeconfig: opts.kubeconfig,
-          context: t.context,
-          cluster: t.cluster,
-          namespaces: opts.namespace.length ? opts.namespace : undefined,
-          metadataOnlySecrets: opts.metadataOnly,
-          pageSize: opts.pageSize,
+        r.collect({
           fingerprint: rt.fingerprint,
-          onProgress: (p) => progress(`${t.cluster}: listed ${p.listed} ${p.kind}`),
+          progress,
+          note: (line) => {
+            endProgress();
+            process.stderr.write(`  note: ${line}\n`);
+          },
         }),
       );
-      summaries.push({ scope: t.cluster, summary });
+      summaries.push({ scope: r.scope, summary });
     }
     return reportRuns(summaries, opts.json);
   });
-}
-
-/**
- * `keygraph collect gcp --project P …`: service accounts, keys, IAM policies and (when permitted) key last use,
- * through Application Default Credentials; one run per project (scope = project id).
- */
-export async function collectGcpCommand(opts: { project: string[]; json?: boolean }): Promise<number> {
-  if (!opts.project.length) throw new UsageError('name at least one --project (a project id, not a number)');
-  for (const p of opts.project) {
-    if (!/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(p) && !/^[a-z0-9.-]+:[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(p)) {
-      throw new UsageError(`--project takes a GCP project id such as my-project-123 (got ${JSON.stringify(p.slice(0, 60))})`);
-    }
-  }
-  return withRuntime(async (rt) => {
-    const summaries: { scope: string; summary: RunSummary }[] = [];
-    for (const project of opts.project) {
-      const run = await startCollection(rt, 'gcp', project, { project });
-      const summary = await collectAndCommit(run, async () => {
-        const [c] = await collectGcpLive({
-          projects: [project],
-          onProgress: (p) => {
-            if (p.step === 'serviceAccounts') progress(`${project}: listed ${p.listed} service accounts`);
-            else if (p.step === 'keysAndPolicies') progress(`${project}: keys and policies ${p.done}/${p.total}`);
-            else if (p.step === 'activities') progress(`${project}: ${p.activityType} ${p.listed}`);
-          },
-        });
-        endProgress(); // before the notes
-        for (const n of c!.notes) process.stderr.write(`  note: ${n}\n`);
-        return c!.result;
-      });
-      summaries.push({ scope: project, summary });
-    }
-    return reportRuns(summaries, opts.json);
-  });
-}
-
-/** Cluster and namespace names become id segments: no `/`, no control characters, bounded length. */
-function validateName(v: string, flag: string): void {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,252}$/.test(v)) {
-    throw new UsageError(`${flag} must be a name of letters, digits, '.', '_', ':', '@' or '-' (got ${JSON.stringify(v.slice(0, 60))})`);
-  }
 }

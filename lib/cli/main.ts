@@ -1,12 +1,13 @@
 /**
  * The `keygraph` command line (DESIGN.md "Identifiers and the command-line contract"). Commands:
- * `collect files|k8s`, `show`, `impact`, `check`, `export`, `serve`, `demo`, `migrate`, `token create|list|revoke`. Exit codes: 0 success; 1 error (message
+ * `collect files`, `collect <source>` for every registered source (collectors/index.ts SOURCES: `k8s`, `gcp`), `show`, `impact`, `check`, `export`, `serve`, `demo`, `migrate`, `token create|list|revoke`. Exit codes: 0 success; 1 error (message
  * on stderr, no stack trace unless --debug); 2 `impact` breaks / `check` found something at or above --fail-on;
  * 3 `impact` unknown (a relevant source is partial or stale); 4 a collection finished partially.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, UsageError } from './exit';
-import { collectFilesCommand, collectGcpCommand, collectK8sCommand } from './collect';
+import { SOURCES } from '../../collectors';
+import { collectFilesCommand, collectLiveCommand } from './collect';
 import { showCommand } from './show';
 import { exportCommand } from './export';
 import { diffCommand, historyCommand, pruneCommand } from './history';
@@ -41,23 +42,19 @@ export function buildProgram(setCode: (code: number) => void): Command {
     )
     .option('--json', 'print the run summary as JSON')
     .action(run(collectFilesCommand));
-  collectCmd
-    .command('k8s')
-    .description('collect from a live cluster through kubeconfig (KUBECONFIG, --context) or in-cluster config')
-    .option('--context <ctx>', 'kubeconfig context (repeat for several clusters)', repeatable, [])
-    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
-    .option('--cluster <name>', 'cluster name for node ids (default: the context name)')
-    .option('--namespace <ns>', 'only these namespaces (repeat); default all', repeatable, [])
-    .option('--metadata-only', 'list Secrets as metadata only (no data read; no fingerprints or key links)')
-    .addOption(new Option('--page-size <n>', 'list page size').default(500).argParser((v) => parsePositive(v, '--page-size')))
-    .option('--json', 'print the run summaries as JSON')
-    .action(run(collectK8sCommand));
-  collectCmd
-    .command('gcp')
-    .description('collect GCP IAM service accounts, keys, IAM policies and key last use (Application Default Credentials)')
-    .option('--project <id>', 'project id (repeat for several projects)', repeatable, [])
-    .option('--json', 'print the run summaries as JSON')
-    .action(run(collectGcpCommand));
+  // One command per registered source with a live collector, from its declared options (collectors/types.ts).
+  for (const source of SOURCES) {
+    if (!source.live) continue;
+    const cmd = collectCmd.command(source.command).description(source.live.description);
+    for (const o of source.live.options) {
+      const opt = new Option(o.flags, o.description);
+      if (o.repeatable) opt.default([]).argParser(repeatable);
+      else if (o.parse) opt.argParser(o.parse);
+      if (o.default !== undefined) opt.default(o.default);
+      cmd.addOption(opt);
+    }
+    cmd.option('--json', 'print the run summaries as JSON').action(run((opts: Record<string, unknown>) => collectLiveCommand(source, opts)));
+  }
 
   program
     .command('show')

@@ -4,6 +4,7 @@
  */
 import { parseId } from '../graph/ids';
 import { EDGE_KINDS } from '../graph/model';
+import { realmNoun } from '../ui/format';
 import { describeEdge, displayText, qualifiedName } from '../graph/describe';
 import type { EdgeProperties } from '../graph/records';
 import { getEdges, getNode, type EdgeView } from '../store/read';
@@ -27,7 +28,7 @@ export async function showCommand(id: string, opts: { json?: boolean }): Promise
     const out: string[] = [];
     out.push(`${node.kind} ${qualifiedName(node)}${node.missing ? '  [MISSING: referenced but not observed]' : ''}`);
     out.push(`  id: ${displayText(node.id)}`);
-    out.push(`  ${node.provider === 'gcp' ? 'project' : 'cluster'}: ${node.realm}`);
+    out.push(`  ${realmNoun(node.provider)}: ${node.realm}`);
     const section = (title: string, edges: EdgeView[], dir: 'in' | 'out') => {
       out.push('', `${title} (${edges.length})`);
       if (!edges.length) out.push('  (none)');

@@ -8,7 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/db';
-import { collectFiles } from '../collect/files';
+import { collectFiles } from '../../collectors/files';
 import { collectFilesInto } from '../cli/collect';
 import { computeFindings, type Finding } from '../analysis/findings';
 import { impactOf } from '../analysis/impact';

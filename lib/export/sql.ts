@@ -4,7 +4,7 @@
  * 20261203180000_id_functions: they parse exactly as parseId does; NULL parts for a string that is not an id).
  */
 import { Prisma } from '../generated/prisma/client';
-import type { Provider } from '../graph/model';
+import { isProvider } from '../graph/model';
 import type { ExportFilters } from './types';
 
 /** SQL expressions for the parts of a node id held in column/expression `id` (namespace NULL when cluster-scoped). */
@@ -17,14 +17,12 @@ export function idParts(id: Prisma.Sql) {
   };
 }
 
-/** Every provider (the type checker keeps this in step with `Provider`). */
-const PROVIDER_NAMES: Record<Provider, true> = { k8s: true, gcp: true };
-
-/** A node kind filter: `Secret` (any provider) or `k8s:Secret` (a known provider before the first `:`). */
+/** A node kind filter: `Secret` (any provider) or `k8s:Secret` (a provider of lib/graph/model.ts PROVIDERS before the
+ * first `:`). */
 export function splitKind(kind: string): { provider?: string; kind: string } {
   const i = kind.indexOf(':');
   const provider = i > 0 ? kind.slice(0, i) : '';
-  return i > 0 && i < kind.length - 1 && Object.prototype.hasOwnProperty.call(PROVIDER_NAMES, provider)
+  return i > 0 && i < kind.length - 1 && isProvider(provider)
     ? { provider, kind: kind.slice(i + 1) }
     : { kind };
 }

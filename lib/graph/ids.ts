@@ -9,7 +9,7 @@
  * Kubernetes names and namespaces are DNS labels/subdomains and GCP emails and key ids never contain `/`, so the
  * id splits unambiguously. Scripts depend on this format: keep it stable.
  */
-import type { Provider } from './model';
+import { PROVIDERS, providerOfId, type Provider } from './model';
 
 export interface ParsedId {
   provider: Provider;
@@ -38,17 +38,17 @@ export function gcpKeyId(project: string, keyId: string): string {
 const SEGMENT = /^[^/\s\u0000-\u001f]{1,320}$/;
 
 /**
- * Parses a node id. Returns null for anything that is not a well-formed keygraph id (wrong provider, wrong number
+ * Parses a node id. The provider is one of lib/graph/model.ts PROVIDERS; a namespaced provider's id has 3 or 4
+ * segments, any other's exactly 3. Returns null for anything that is not a well-formed keygraph id (wrong provider, wrong number
  * of segments, empty or control-character segments, `.`/`..` segments): callers turn null into a 400/"not found".
  */
 export function parseId(id: string): ParsedId | null {
   if (typeof id !== 'string' || id.length > 1024) return null;
-  const m = /^(k8s|gcp):(.*)$/.exec(id);
-  if (!m) return null;
-  const provider = m[1] as Provider;
-  const parts = m[2]!.split('/');
+  const provider = providerOfId(id);
+  if (!provider) return null;
+  const parts = id.slice(provider.length + 1).split('/');
   if (parts.some((p) => !SEGMENT.test(p) || p === '.' || p === '..')) return null;
-  if (provider === 'gcp') {
+  if (!PROVIDERS[provider].namespaced) {
     if (parts.length !== 3) return null;
     const [realm, kind, name] = parts as [string, string, string];
     return { provider, realm, namespace: null, kind, name };

@@ -9,8 +9,47 @@
  * ambiguous (Kubernetes and GCP both have a `ServiceAccount`). KIND is always the source API's own kind name.
  */
 
-/** Where a node comes from: a Kubernetes cluster or a GCP project. */
-export type Provider = 'k8s' | 'gcp';
+/** What the model and every layer need to know about a provider (a source's id space; collectors/types.ts Source
+ * registers the collector of each). */
+export interface ProviderSpec {
+  /** Human name (`Kubernetes`). */
+  label: string;
+  /** What one realm (the id segment after `PROVIDER:`) is called: `cluster`, `project`. */
+  realmNoun: string;
+  /** True when ids may carry a namespace (`k8s:CLUSTER/NAMESPACE/KIND/NAME` and `k8s:CLUSTER/KIND/NAME`); false:
+   * always `PROVIDER:REALM/KIND/NAME`. */
+  namespaced: boolean;
+}
+
+/**
+ * Every provider, declared once: ids start with `PROVIDER:`, node kinds are keyed `PROVIDER:KIND`, runs record the
+ * provider of their scope (`runs.provider`). parseId, the API's provider enum, the UI's labels and the search page
+ * read this table. A new source adds its provider here and its kinds to {@link NODE_KINDS}.
+ */
+export const PROVIDERS = {
+  k8s: { label: 'Kubernetes', realmNoun: 'cluster', namespaced: true },
+  gcp: { label: 'GCP', realmNoun: 'project', namespaced: false },
+} as const satisfies Record<string, ProviderSpec>;
+
+/** Where a node comes from: a key of {@link PROVIDERS} (a Kubernetes cluster, a GCP project). */
+export type Provider = keyof typeof PROVIDERS;
+export const PROVIDER_KEYS = Object.keys(PROVIDERS) as [Provider, ...Provider[]];
+
+/** True for a declared provider (own keys only). */
+export function isProvider(p: unknown): p is Provider {
+  return typeof p === 'string' && Object.prototype.hasOwnProperty.call(PROVIDERS, p);
+}
+
+/** The provider a node id starts with (`k8s:…` → `k8s`), or null for anything else. */
+export function providerOfId(id: string): Provider | null {
+  const i = typeof id === 'string' ? id.indexOf(':') : -1;
+  const p = i > 0 ? id.slice(0, i) : '';
+  return isProvider(p) ? p : null;
+}
+
+/** What a user may ask impact about (lib/analysis/impact.ts answers each). */
+export const IMPACT_ACTIONS = ['delete', 'disable', 'rotate', 'rename'] as const;
+export type ImpactActionName = (typeof IMPACT_ACTIONS)[number];
 
 /** Broad family of a node kind, used for grouping and colour in the UI. */
 export type NodeCategory = 'secret' | 'identity' | 'workload' | 'pod' | 'network' | 'producer' | 'key' | 'access' | 'other';
@@ -28,11 +67,18 @@ export interface NodeKindSpec {
   /** True for kinds whose pod template the Kubernetes mapper reads (`spec.template.spec`, CronJob's job template):
    * they run pods, take part in OWNS chains and are "workloads" for findings and impact. */
   workload?: true;
+  /** Workload kinds whose controllers create objects of this workload kind and own them (`metadata.ownerReferences`:
+   * a Deployment's ReplicaSets, a CronJob's Jobs, a DeploymentConfig's ReplicationControllers). Absent: a top-level
+   * workload, the one a user edits (UIs list those first). */
+  ownerKinds?: readonly string[];
   /** True for kinds keygraph does not model: the neutral fallback of {@link nodeKindSpec}. */
   generic?: true;
   /** Where the source's API serves the kind (Kubernetes: `/api/v1/RESOURCE` for group `''`, else
    * `/apis/GROUP/VERSION/RESOURCE`). Kinds without `api` are not listed by a live collector. */
   api?: KindApi;
+  /** Impact actions worth offering for this kind, the default first (node page, `keygraph impact --action`). Absent:
+   * {@link DEFAULT_IMPACT_ACTIONS} of its provider. */
+  impactActions?: readonly ImpactActionName[];
   /** UI style: fill colour (hex) and cytoscape shape. */
   color: string;
   shape: 'ellipse' | 'round-rectangle' | 'diamond' | 'hexagon' | 'tag' | 'barrel' | 'octagon' | 'rhomboid';
@@ -64,23 +110,23 @@ const k8s = (
   kindApi?: KindApi,
 ): NodeKindSpec => ({ provider: 'k8s', kind, label: kind, plural, namespaced: true, category, color, shape, ...(kindApi && { api: kindApi }) });
 /** A Kubernetes kind with a pod template (see {@link NodeKindSpec.workload}). */
-const workload = (kind: string, plural: string, color: string, kindApi: KindApi): NodeKindSpec => ({
-  ...k8s(kind, plural, 'workload', color, 'round-rectangle', kindApi), workload: true,
+const workload = (kind: string, plural: string, color: string, kindApi: KindApi, ownerKinds?: readonly string[]): NodeKindSpec => ({
+  ...k8s(kind, plural, 'workload', color, 'round-rectangle', kindApi), workload: true, ...(ownerKinds && { ownerKinds }),
 });
 
 /** Every node kind keyed `PROVIDER:KIND`. */
 export const NODE_KINDS = {
   // Metadata-only lists answer PartialObjectMetadata of group meta.k8s.io.
-  'k8s:Secret': k8s('Secret', 'Secrets', 'secret', '#e8590c', 'diamond', api('', 'secrets', ['v1'], { legacyGroups: ['meta.k8s.io'] })),
+  'k8s:Secret': { ...k8s('Secret', 'Secrets', 'secret', '#e8590c', 'diamond', api('', 'secrets', ['v1'], { legacyGroups: ['meta.k8s.io'] })), impactActions: ['delete', 'rename', 'rotate'] },
   'k8s:ServiceAccount': k8s('ServiceAccount', 'ServiceAccounts', 'identity', '#7048e8', 'hexagon', api('', 'serviceaccounts')),
   'k8s:Deployment': workload('Deployment', 'Deployments', '#1c7ed6', api('apps', 'deployments', ['v1'], { legacyGroups: ['extensions'] })),
   'k8s:StatefulSet': workload('StatefulSet', 'StatefulSets', '#1c7ed6', api('apps', 'statefulsets')),
   'k8s:DaemonSet': workload('DaemonSet', 'DaemonSets', '#1c7ed6', api('apps', 'daemonsets', ['v1'], { legacyGroups: ['extensions'] })),
-  'k8s:ReplicaSet': workload('ReplicaSet', 'ReplicaSets', '#4dabf7', api('apps', 'replicasets', ['v1'], { legacyGroups: ['extensions'] })),
-  'k8s:Job': workload('Job', 'Jobs', '#1098ad', api('batch', 'jobs')),
+  'k8s:ReplicaSet': workload('ReplicaSet', 'ReplicaSets', '#4dabf7', api('apps', 'replicasets', ['v1'], { legacyGroups: ['extensions'] }), ['Deployment']),
+  'k8s:Job': workload('Job', 'Jobs', '#1098ad', api('batch', 'jobs'), ['CronJob']),
   'k8s:CronJob': workload('CronJob', 'CronJobs', '#1098ad', api('batch', 'cronjobs')),
   /** core/v1 ReplicationController (`spec.template`), the predecessor of ReplicaSet. */
-  'k8s:ReplicationController': workload('ReplicationController', 'ReplicationControllers', '#4dabf7', api('', 'replicationcontrollers')),
+  'k8s:ReplicationController': workload('ReplicationController', 'ReplicationControllers', '#4dabf7', api('', 'replicationcontrollers'), ['DeploymentConfig']),
   /** OpenShift apps.openshift.io/v1 DeploymentConfig (`spec.template`); it owns ReplicationControllers. */
   // OpenShift 3 templates write DeploymentConfig with the legacy `apiVersion: v1`; other clusters do not serve the group.
   'k8s:DeploymentConfig': workload('DeploymentConfig', 'DeploymentConfigs', '#1c7ed6', api('apps.openshift.io', 'deploymentconfigs', ['v1'], { legacyGroups: [''], optional: true })),
@@ -99,15 +145,44 @@ export const NODE_KINDS = {
   },
   'gcp:ServiceAccountKey': {
     provider: 'gcp', kind: 'ServiceAccountKey', label: 'Service account key', plural: 'Service account keys',
-    namespaced: false, category: 'key', color: '#c2255c', shape: 'rhomboid',
+    namespaced: false, category: 'key', color: '#c2255c', shape: 'rhomboid', impactActions: ['delete', 'disable', 'rotate'],
   },
 } as const satisfies Record<string, NodeKindSpec>;
 
 export type NodeKindKey = keyof typeof NODE_KINDS;
 export const NODE_KIND_KEYS = Object.keys(NODE_KINDS) as NodeKindKey[];
 
+/** Kind keys of `provider`'s declared kinds, in declaration order. */
+export function kindKeysOf(provider: Provider): NodeKindKey[] {
+  return NODE_KIND_KEYS.filter((k) => NODE_KINDS[k].provider === provider);
+}
+
 /** Kind keys of the kinds flagged `workload: true` (they hold a pod template), in declaration order. */
 export const WORKLOAD_KIND_KEYS: NodeKindKey[] = NODE_KIND_KEYS.filter((k) => (NODE_KINDS[k] as NodeKindSpec).workload === true);
+
+/** Impact actions of a kind that declares none (see {@link NodeKindSpec.impactActions}): Kubernetes objects are
+ * deleted or renamed, GCP objects deleted or disabled. */
+export const DEFAULT_IMPACT_ACTIONS: Record<Provider, readonly ImpactActionName[]> = {
+  k8s: ['delete', 'rename'],
+  gcp: ['delete', 'disable'],
+};
+
+/** Impact actions worth offering for a node of `provider`/`kind`, the default first (kinds the model does not
+ * declare: their provider's defaults; unknown providers: delete only). */
+export function impactActionsFor(provider: string, kind: string): readonly ImpactActionName[] {
+  const spec = nodeKindSpec(provider, kind);
+  if (!spec.generic && spec.impactActions) return spec.impactActions;
+  return isProvider(provider) ? DEFAULT_IMPACT_ACTIONS[provider] : ['delete'];
+}
+
+/**
+ * Workload kind keys in the order a list of consumers shows them: top-level workloads (no {@link
+ * NodeKindSpec.ownerKinds}: what a user edits) before the ones their controllers create, each in declaration order.
+ */
+export const WORKLOAD_DISPLAY_ORDER: NodeKindKey[] = [
+  ...WORKLOAD_KIND_KEYS.filter((k) => !(NODE_KINDS[k] as NodeKindSpec).ownerKinds),
+  ...WORKLOAD_KIND_KEYS.filter((k) => (NODE_KINDS[k] as NodeKindSpec).ownerKinds),
+];
 
 /** Colour of nodes of kinds the model does not declare. */
 const GENERIC_COLOR = '#868e96';
@@ -123,7 +198,7 @@ export function nodeKindSpec(provider: string, kind: string, namespaced = true):
   const key = `${provider}:${kind}`;
   if (Object.prototype.hasOwnProperty.call(NODE_KINDS, key)) return NODE_KINDS[key as NodeKindKey];
   return {
-    provider: provider === 'gcp' ? 'gcp' : 'k8s', kind, label: kind, plural: kind, namespaced, category: 'other',
+    provider: isProvider(provider) ? provider : 'k8s', kind, label: kind, plural: kind, namespaced, category: 'other',
     color: GENERIC_COLOR, shape: 'round-rectangle', generic: true,
   };
 }

@@ -28,14 +28,18 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { CollectionResult, CollectionSkip, EdgeRecord, NodeRecord } from '../graph/records';
 import { edgeKey } from '../graph/records';
-import { nodeKindKey } from '../graph/model';
+import { isProvider, nodeKindKey, type Provider } from '../graph/model';
 import { parseId } from '../graph/ids';
 import { canonicalJson, cleanText, sha1 } from './canonical';
 import type { Database } from '../db';
 import { log } from '../log';
-import { relinkWorkloadIdentity } from './links';
+import { relinkAll } from './linkers';
 
-export type RunSource = 'k8s' | 'files' | 'gcp';
+/**
+ * What collected a run: a live collector, named by its provider (`k8s`, `gcp`: a Source of collectors/index.ts), or
+ * `files` (`keygraph collect files`, any provider's file recognisers).
+ */
+export type RunSource = Provider | 'files';
 export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed';
 
 export interface ChangeCounts {
@@ -68,6 +72,8 @@ export interface RunHandle {
   runId: number;
   source: RunSource;
   scope: string;
+  /** Provider of the run's scope (`runs.provider`), null until known (a files run without one: set at commit). */
+  provider: Provider | null;
   startedAt: Date;
   /** Applies the collection atomically and marks the run succeeded/partial. Releases the lock. */
   commit(result: CollectionResult): Promise<RunSummary>;
@@ -81,7 +87,9 @@ function lockKey(source: string, scope: string): string {
 
 /**
  * Starts a run: waits for any other run of the same source/scope to finish (serialised), marks runs of that
- * scope left `running` by a crashed process as failed, and inserts this run as `running`.
+ * scope left `running` by a crashed process as failed, and inserts this run as `running`, with its provider
+ * (`runs.provider`): `opts.provider`, else the source when it names a provider; a `files` run without one gets it at
+ * commit from the kinds its coverage names ({@link providerOfCoverage}).
  * @param inputs what is being collected (files, context, options); stored as-is, so never pass credentials.
  */
 export async function startRun(
@@ -89,8 +97,9 @@ export async function startRun(
   source: RunSource,
   scope: string,
   inputs: Record<string, unknown> = {},
-  opts: { onWait?: () => void } = {},
+  opts: { onWait?: () => void; provider?: Provider } = {},
 ): Promise<RunHandle> {
+  const provider: Provider | null = opts.provider ?? (isProvider(source) ? source : null);
   const client = await database.pool.connect();
   let released = false;
   const release = async (unlock: boolean) => {
@@ -117,8 +126,8 @@ export async function startRun(
       [source, scope],
     );
     const r = await client.query<{ id: number; started_at: Date }>(
-      `INSERT INTO runs (source, scope, status, inputs) VALUES ($1, $2, 'running', $3::jsonb) RETURNING id, started_at`,
-      [source, cleanText(scope), canonicalJson(inputs)],
+      `INSERT INTO runs (source, scope, provider, status, inputs) VALUES ($1, $2, $3, 'running', $4::jsonb) RETURNING id, started_at`,
+      [source, cleanText(scope), provider, canonicalJson(inputs)],
     );
     const runId = r.rows[0]!.id;
     const startedAt = r.rows[0]!.started_at;
@@ -126,6 +135,7 @@ export async function startRun(
       runId,
       source,
       scope,
+      provider,
       startedAt,
       commit: async (result) => {
         try {
@@ -149,6 +159,15 @@ export async function startRun(
     await release(true);
     throw e;
   }
+}
+
+/**
+ * The provider a run's coverage speaks for: the provider of its kind keys (`gcp:ServiceAccount` → `gcp`) when they
+ * name exactly one, else null (nothing covered, or several providers). Used for runs started without a provider.
+ */
+export function providerOfCoverage(coverage: Record<string, unknown> | null | undefined): Provider | null {
+  const found = new Set(Object.keys(coverage ?? {}).map((k) => k.slice(0, Math.max(0, k.indexOf(':')))).filter(isProvider));
+  return found.size === 1 ? [...found][0]! : null;
 }
 
 /** COPY text-format field escaping (backslash, tab, newline, carriage return; null as \N). */
@@ -344,7 +363,7 @@ async function applyCollection(
     }
     phase('analyze');
 
-    await relinkWorkloadIdentity(client, ts, runId);
+    await relinkAll(client, ts, runId);
     phase('links');
 
     // Placeholders: endpoints of this scope's current edges that this scope does not observe.
@@ -397,7 +416,7 @@ async function applyCollection(
     };
     await client.query(
       `UPDATE runs SET status = $2, finished_at = clock_timestamp(), committed_at = $3, coverage = $4::jsonb,
-         counts = $5::jsonb, errors = $6::jsonb, skipped = $7::jsonb WHERE id = $1`,
+         counts = $5::jsonb, errors = $6::jsonb, skipped = $7::jsonb, provider = coalesce(provider, $8) WHERE id = $1`,
       [
         runId,
         status,
@@ -406,6 +425,7 @@ async function applyCollection(
         canonicalJson({ nodes: nodeCounts, edges: edgeCounts, placeholders: Number(placeholders), skipped: skipped.length }),
         canonicalJson(result.errors.slice(0, 1000)),
         canonicalJson(skipped.slice(0, MAX_STORED_SKIPPED)),
+        providerOfCoverage(result.coverage),
       ],
     );
     await client.query('COMMIT');

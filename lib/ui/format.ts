@@ -2,7 +2,7 @@
  * Pure formatting helpers for the web UI (no React here): links, kind styles, dates, durations, edge details.
  * Kinds, labels and colours come from lib/graph/model.ts; nothing here declares a kind.
  */
-import { EDGE_KINDS, NODE_KINDS, nodeKindKey, type EdgeKind, type NodeKindKey, type Provider } from '../graph/model';
+import { EDGE_KINDS, isProvider, NODE_KINDS, nodeKindKey, PROVIDERS, type EdgeKind, type NodeKindKey } from '../graph/model';
 
 /** Fallback style for a kind the model does not know (a node written by a newer collector). */
 const UNKNOWN_KIND_COLOR = '#868e96';
@@ -16,20 +16,21 @@ export interface KindStyle {
 
 /** Label and colour of a node kind, from the model; unknown kinds get a neutral grey and their raw name. */
 export function kindStyle(provider: string, kind: string): KindStyle {
-  const key = provider === 'k8s' || provider === 'gcp' ? nodeKindKey(provider as Provider, kind) : null;
+  const key = isProvider(provider) ? nodeKindKey(provider, kind) : null;
   if (!key) return { key: null, label: kind, plural: kind, color: UNKNOWN_KIND_COLOR };
   const spec = NODE_KINDS[key];
   return { key, label: spec.label, plural: spec.plural, color: spec.color };
 }
 
-/** "cluster" or "project": what a node's realm is called for its provider. */
+/** "cluster" or "project": what a node's realm is called for its provider (lib/graph/model.ts PROVIDERS; "realm" for
+ * a provider the model does not declare). */
 export function realmNoun(provider: string): string {
-  return provider === 'gcp' ? 'project' : 'cluster';
+  return isProvider(provider) ? PROVIDERS[provider].realmNoun : 'realm';
 }
 
-/** Human name of a provider. */
+/** Human name of a provider (PROVIDERS' label; the raw name for one the model does not declare). */
 export function providerLabel(provider: string): string {
-  return provider === 'gcp' ? 'GCP' : provider === 'k8s' ? 'Kubernetes' : provider;
+  return isProvider(provider) ? PROVIDERS[provider].label : provider;
 }
 
 /** URL of a node's page. Ids contain `:` and `/`, so they travel as an encoded query parameter. */

@@ -1,7 +1,7 @@
 /**
  * `GET /api/v1/graph?id=ROOT[&depth=1..3][&in=ID…][&out=ID…][&g=PAGE~GROUP_KEY…][&group=N][&ps=N][&asOf=][&root=0]`:
- * the graph explorer's data (lib/graph/neighbourhood.ts) for the same query string as the explorer page
- * (lib/graph/neighbourhood-view.ts), as one GraphResponse. `root=0` leaves the root's fragment out: what the
+ * the graph explorer's data (lib/store/neighbourhood.ts) for the same query string as the explorer page
+ * (lib/ui/neighbourhood-view.ts), as one GraphResponse. `root=0` leaves the root's fragment out: what the
  * explorer asks when one node is expanded or one group paged. Read-only, GET only (no CSRF token needed).
  *
  * Errors: 400 `{error}` for a malformed id or time; 500 `{error}` when the database fails.
@@ -9,8 +9,8 @@
 import { db } from '@/lib/db';
 import { log } from '@/lib/log';
 import { parseId } from '@/lib/graph/ids';
-import { neighbourhood } from '@/lib/graph/neighbourhood';
-import { parseExplorerState } from '@/lib/graph/neighbourhood-view';
+import { neighbourhood } from '@/lib/store/neighbourhood';
+import { parseExplorerState } from '@/lib/ui/neighbourhood-view';
 import { jsonError, noStore, readOptionsFor } from './_shared';
 
 export const dynamic = 'force-dynamic';

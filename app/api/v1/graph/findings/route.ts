@@ -1,13 +1,13 @@
 /**
  * `GET /api/v1/graph/findings?ids=ID&ids=ID…[&asOf=]` (at most 200 ids): findings per node id among `ids`
- * (lib/analysis/findings.ts through the explorer's hook, lib/graph/neighbourhood.ts `findingsForNodes`). The
+ * (lib/analysis/findings.ts through the explorer's hook, lib/store/neighbourhood.ts `findingsForNodes`). The
  * explorer asks after it has drawn the graph, so a slow findings pass never delays the first render. 400 `{error}` when
  * an id is not a keygraph node id (parseId: no control characters, at most 1,024 characters).
  */
 import { db } from '@/lib/db';
 import { log } from '@/lib/log';
 import { parseId } from '@/lib/graph/ids';
-import { findingsForNodes } from '@/lib/graph/neighbourhood';
+import { findingsForNodes } from '@/lib/store/neighbourhood';
 import { jsonError, noStore, readOptionsFor } from '../_shared';
 
 export const dynamic = 'force-dynamic';

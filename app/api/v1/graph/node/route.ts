@@ -6,7 +6,7 @@
 import { db } from '@/lib/db';
 import { log } from '@/lib/log';
 import { parseId } from '@/lib/graph/ids';
-import { keyProperties } from '@/lib/graph/neighbourhood';
+import { keyProperties } from '@/lib/store/neighbourhood';
 import { getNode } from '@/lib/store/read';
 import { jsonError, noStore, readOptionsFor } from '../_shared';
 

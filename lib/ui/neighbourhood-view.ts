@@ -1,6 +1,6 @@
 /**
  * The graph explorer's shared vocabulary (pure: no database, no React), used by the server query
- * (lib/graph/neighbourhood.ts), the API route (app/api/v1/graph) and the explorer page (app/explorer):
+ * (lib/store/neighbourhood.ts), the API route (app/api/v1/graph) and the explorer page (app/explorer):
  * - what a neighbourhood answer looks like (nodes, merged edges, counted groups, fragments);
  * - group keys: one group per (anchor node, direction, edge kind, other node kind);
  * - the explorer's URL state, parsed and serialised compactly so a view can be shared.
@@ -16,7 +16,7 @@
  *   default 50, at most 500); `asOf` is kept as is (the history time spec).
  */
 import type { NodeSummary } from '../store/read';
-import { EDGE_KINDS, NODE_KINDS, type EdgeKind } from './model';
+import { EDGE_KINDS, NODE_KINDS, type EdgeKind } from '../graph/model';
 
 export type Direction = 'in' | 'out';
 

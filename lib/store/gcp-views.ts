@@ -12,9 +12,9 @@
  */
 import { Prisma } from '../generated/prisma/client';
 import type { Database } from '../db';
-import { bestNodesSql, getEdges, live, summary, type EdgeView, type NodeSummary, type NodeSummaryRow, type NodeView, type ReadOptions } from '../store/read';
-import { parseWorkloadIdentityMember } from '../../collectors/gcp-iam/mapper';
-import { parseId } from './ids';
+import { bestNodesSql, getEdges, live, summary, type EdgeView, type NodeSummary, type NodeSummaryRow, type NodeView, type ReadOptions } from './read';
+import { parseId } from '../graph/ids';
+import { NODE_KINDS, WORKLOAD_DISPLAY_ORDER } from '../graph/model';
 
 /** A node with its (best current/as-of) properties; `properties` is `{}` for an id no source knows. */
 export interface NodeWithProps extends NodeSummary {
@@ -87,7 +87,8 @@ export interface ServiceAccountView {
   unmatchedMembers: { member: string; namespace: string; ksa: string }[];
 }
 
-const WORKLOAD_PRIORITY = ['CronJob', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicaSet'];
+/** Consumer workloads are listed top-level first (lib/graph/model.ts WORKLOAD_DISPLAY_ORDER), by API kind. */
+const WORKLOAD_PRIORITY: string[] = WORKLOAD_DISPLAY_ORDER.map((k) => NODE_KINDS[k].kind);
 
 /** Best current/as-of properties of several nodes (one query). */
 export async function nodesWithProps(database: Database, ids: string[], opts: ReadOptions = {}): Promise<Map<string, NodeWithProps>> {
@@ -256,9 +257,11 @@ export async function serviceAccountView(
 
   const unmatchedMembers: ServiceAccountView['unmatchedMembers'] = [];
   if (policyKnown) {
+    // Stored parsed by the GCP collector (collectors/gcp-iam/mapper.ts policyProperties): {pool, namespace, ksa, member}.
     for (const m of p.workloadIdentityMembers as unknown[]) {
-      const raw = typeof m === 'string' ? m : typeof m === 'object' && m && typeof (m as { member?: unknown }).member === 'string' ? (m as { member: string }).member : null;
-      const parsed = raw ? parseWorkloadIdentityMember(raw) : null;
+      const o = typeof m === 'object' && m !== null ? (m as Record<string, unknown>) : {};
+      const raw = typeof o.member === 'string' ? o.member : null;
+      const parsed = typeof o.namespace === 'string' && typeof o.ksa === 'string' ? { namespace: o.namespace, ksa: o.ksa } : null;
       if (!raw || !parsed) continue;
       if (identities.some((i) => i.ksa.namespace === parsed.namespace && i.ksa.name === parsed.ksa && i.binding)) continue;
       unmatchedMembers.push({ member: raw, namespace: parsed.namespace, ksa: parsed.ksa });

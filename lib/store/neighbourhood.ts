@@ -13,8 +13,8 @@
  */
 import { Prisma } from '../generated/prisma/client';
 import type { Database } from '../db';
-import { bestNodesSql, live, missingSummary, summary, type NodeSummaryRow, type ReadOptions } from '../store/read';
-import { isEdgeKind } from './model';
+import { bestNodesSql, live, missingSummary, summary, type NodeSummaryRow, type ReadOptions } from './read';
+import { isEdgeKind } from '../graph/model';
 import {
   edgeId,
   groupKey,
@@ -27,7 +27,7 @@ import {
   type GraphGroup,
   type GraphNode,
   type GraphResponse,
-} from './neighbourhood-view';
+} from '../ui/neighbourhood-view';
 
 /** Most nodes one request loads (the root's depth plus expansions); beyond, fragments say `truncated`. */
 export const MAX_NODES = 3000;
