@@ -22,6 +22,7 @@ import { NODE_KIND_KEYS, NODE_KINDS, WORKLOAD_KIND_KEYS, nodeKindKey, type EdgeK
 import { gcpKeyId, gcpServiceAccountId, k8sId } from '../../lib/graph/ids';
 import type { Fingerprinter } from '../../lib/secrets/fingerprint';
 import { reloaderTarget, reloaderWorkload, vaultSecretFacts } from './rotation';
+import { gatewayListeners } from './tls';
 
 export interface KubernetesMapperOptions {
   /** Cluster name used in every node id. */
@@ -868,9 +869,17 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
     if (ready && (ready.status === 'True' || ready.status === 'False')) {
       props.ready = ready.status === 'True';
       props.readyReason = validName(ready.reason);
+      // The controller's own words (cert-manager: "Issuing certificate as Secret was previously issued by …"); no values.
+      if (ready.status === 'False') props.readyMessage = clip(str(ready.message), 500);
     }
     if (kind === 'Certificate') {
       const issuer = obj(spec.issuerRef);
+      // cert-manager's `Issuing` condition: False with reason Failed when the last (re-)issuance failed.
+      const issuing = objs(status.conditions).find((c) => c.type === 'Issuing');
+      if (issuing?.status === 'False' && issuing.reason === 'Failed') {
+        props.issuingFailed = true;
+        props.issuingMessage = clip(str(issuing.message), 500);
+      }
       Object.assign(props, {
         secretName: str(spec.secretName),
         commonName: str(spec.commonName),
@@ -879,6 +888,8 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
         notBefore: isoTime(status.notBefore),
         notAfter: isoTime(status.notAfter),
         renewalTime: isoTime(status.renewalTime),
+        failedIssuanceAttempts: typeof status.failedIssuanceAttempts === 'number' ? status.failedIssuanceAttempts : undefined,
+        lastFailureTime: isoTime(status.lastFailureTime),
       });
       produces(nodeId, ns, spec.secretName, 'k8s:Certificate');
     } else if (kind === 'ExternalSecret') {
@@ -956,7 +967,8 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
    * namespace and its kind starts with `Cluster` (or is a well-known cluster-scoped kind). Refs without a namespace
    * resolve to the object's namespace, or (cluster-scoped) to every Secret / ServiceAccount of that name.
    * A Vault Secrets Operator secret resource (rotation.ts vaultSecretFacts) is kept even without mentions: PRODUCES
-   * its `spec.destination.name` Secret, properties `destination`, `destinationCreate`, `rolloutRestartTargets`.
+   * its `spec.destination.name` Secret, properties `destination`, `destinationCreate`, `rolloutRestartTargets`. A
+   * Gateway API Gateway keeps its TLS listeners (tls.ts gatewayListeners) as property `listeners`.
    */
   function addGeneric(o: Obj, kind: string, why: string): boolean {
     const md = obj(o.metadata);
@@ -973,7 +985,9 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
     const mentions = scanMentions(o);
     // Vault Secrets Operator resources write a Secret and may restart workloads (rotation.ts).
     const vso = vaultSecretFacts(apiGroup(o.apiVersion), kind, o);
-    if (!mentions.length && !vso) return notRead();
+    // Gateway API listeners' hostnames and certificateRefs (tls.ts): the tls-host-mismatch finding reads them.
+    const listeners = gatewayListeners(apiGroup(o.apiVersion), kind, o);
+    if (!mentions.length && !vso && !listeners) return notRead();
     const name = validName(md?.name);
     if (!md || !name) {
       skipped({ kind, apiVersion, name: clip(rawName, 253), namespace: clip(rawNs, 63), reason: 'invalid-name', message: `${kind} without a usable metadata.name ignored` });
@@ -999,7 +1013,7 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
         namespace: m.namespace && m.namespace !== ns ? m.namespace : undefined, optional: m.optional,
       });
     }
-    const extra: Record<string, unknown> = {};
+    const extra: Record<string, unknown> = { listeners };
     if (vso && ns) {
       addEdge('PRODUCES', nodeId, id(ns, 'Secret', vso.destination), undefined, {});
       Object.assign(extra, {
