@@ -14,6 +14,12 @@ const VERDICT: Record<ImpactResult['verdict'], { color: string; label: string; t
   unknown: { color: 'yellow', label: 'Unknown', text: 'Nothing found breaks, but the data could hide a dependant (see why): not safe to assume.' },
 };
 
+/** Verdict wording for `rotate`: nothing fails, but someone may have to act. */
+const ROTATE_TEXT = {
+  safe: 'Every dependant picks the new value up by itself (restarted automatically, live, or at its next run).',
+  breaks: 'Some dependants must be updated or restarted by hand to use the new value (see each plan).',
+} as const;
+
 /** Badge colour of each rotate plan: what needs a hand is warm, what happens by itself is green. */
 const PLAN_COLOR: Record<RotationPlan, string> = {
   update: 'red', 'needs-restart': 'orange', 'next-run': 'blue', 'picks-up-live': 'teal', 'restarts-automatically': 'green',
@@ -43,7 +49,7 @@ export async function ImpactPanel({
 }) {
   const r = await impactOf(db(), id, { action, asOf });
   if (!r) return null;
-  const v = VERDICT[r.verdict];
+  const v = r.action === 'rotate' && r.verdict !== 'unknown' ? { ...VERDICT[r.verdict], text: ROTATE_TEXT[r.verdict] } : VERDICT[r.verdict];
   return (
     <Card withBorder radius="md" padding="md" data-testid="impact-panel" data-verdict={r.verdict}>
       <Stack gap="sm">

@@ -15,7 +15,8 @@
  *
  * Verdict:
  * - `breaks` when a dependant breaks: not optional and not only mentioned (for `rotate`: something must be updated
- *   or restarted). A definite break stays `breaks` on incomplete data; `reasons` then say why the list may be
+ *   or restarted by hand: lib/analysis/rotation.ts plans `update` and `needs-restart`; dependants that restart
+ *   automatically, pick the value up live or at their next run do not break). A definite break stays `breaks` on incomplete data; `reasons` then say why the list may be
  *   incomplete.
  * - `unknown` when nothing breaks but the data could hide something: a relevant source/scope is partial for the
  *   relevant kinds (in the target's namespace) or older than the freshness limit (lib/analysis/freshness.ts), the walk
@@ -588,7 +589,11 @@ export async function impactOf(database: Database, id: string, opts: ImpactOptio
 
   const producedBy = await producersOf(database, id, opts.asOf);
   const targetPending = target.missing && producedBy.length > 0;
-  const breaking = affected.filter((a) => !a.optional && !a.mentioned).map((a) => a.node.id);
+  // rotate: only what someone must act on (update a holder Secret, restart a consumer) breaks; dependants that restart
+  // automatically, pick the value up live or at their next run are listed with their plan but do not break.
+  const breaking = affected
+    .filter((a) => !a.optional && !a.mentioned && (action !== 'rotate' || !a.rotation || a.rotation.plan === 'update' || a.rotation.plan === 'needs-restart'))
+    .map((a) => a.node.id);
   const mentions = affected.filter((a) => a.mentioned);
   const reasons = [...assessment.reasons];
   const notes: string[] = [];

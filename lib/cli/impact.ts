@@ -69,7 +69,7 @@ export function formatImpact(r: ImpactResult): string {
   const verdictText = { safe: 'SAFE', breaks: 'BREAKS', unknown: 'UNKNOWN' }[r.verdict];
   out.push(`${r.action} ${r.target.kind} ${qualifiedName(r.target)}${r.targetPending ? '  [PENDING: a producer will create it]' : r.targetMissing ? '  [MISSING: referenced but not observed]' : ''}`);
   out.push(`  id: ${r.target.id}`);
-  out.push(`verdict: ${verdictText}${r.verdict === 'breaks' ? ` (${r.breaking.length} dependant(s) break)` : ''}`);
+  out.push(`verdict: ${verdictText}${r.verdict === 'breaks' ? ` (${r.breaking.length} dependant(s) ${r.action === 'rotate' ? 'must be updated or restarted' : 'break'})` : ''}`);
   for (const why of r.reasons) out.push(`  ${r.verdict === 'unknown' ? 'unknown because' : 'the list may be incomplete'}: ${why}`);
   if (r.producedBy.length) out.push(`  created by: ${r.producedBy.join(', ')}${r.targetPending ? ' (pending: not created yet)' : ''}`);
   for (const n of r.notes) out.push(`  note: ${n}`);
