@@ -17,6 +17,7 @@
  * - `unverified-reference` (info): the same where the input did not list that namespace's Secrets / ServiceAccounts
  *   (a files run vouches only for what it holds): it may exist.
  * - `producer-failed`: a producer whose `status.conditions[Ready]` is False while the Secret it writes is used.
+ *   A cert-manager Certificate whose Secret exists is `certificate-not-ready` instead (one family, never both).
  * - `missing-data-key`: a reference to data keys the Secret does not have (same severities); for a pending Secret of a
  *   SealedSecret, the keys of its `encryptedData`.
  * - `workload-identity-half-configured`: KSA annotated `iam.gke.io/gcp-service-account` but the GSA has no

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, useCliDatabase } from '../../test/cli';
 import type { Finding } from './findings';
 import type { ImpactResult } from './impact';
+import { ImpactResponse } from '../api/schemas';
 
 const DIR = path.resolve(__dirname, '../../test/fixtures/rotation');
 const REAL = path.resolve(__dirname, '../../../shared/realdata');
@@ -80,6 +81,7 @@ describe.skipIf(!haveOpenssl)('rotation and certificate findings through the CLI
       [id('payments', 'StatefulSet', 'ledger')]: 'picks-up-live',
       [id('payments', 'CronJob', 'nightly-report')]: 'next-run',
     });
+    expect(ImpactResponse.safeParse(r).success).toBe(true); // the API schema declares the rotation field
     const by = (n: string) => r.affected.find((a) => a.node.id === n)!;
     expect(by(id('payments', 'Deployment', 'proxy')).rotation!.reason).toMatch(/subPath mount \(nginx:\/etc\/proxy\/config\.json\)/);
     expect(by(id('payments', 'Deployment', 'proxy')).role).toBe('restart');
