@@ -13,7 +13,7 @@ import type { EdgeRecord, NodeRecord } from '../../lib/graph/records';
 import { createFingerprinter } from '../../lib/secrets/fingerprint';
 import { readDocuments } from '../../lib/input/documents';
 import { certificateNames, hostCovered } from '../../lib/analysis/certificates';
-import { imageTag, versionsAgree } from '../../lib/analysis/versions';
+import { imageName, imageTag, versionedContainers, versionsAgree } from '../../lib/analysis/versions';
 import { rotationStep, type RotatedObject, type RotationObject } from '../../lib/analysis/rotation';
 import { createKubernetesMapper } from './mapper';
 import { reloaderWorkload, vaultSecretFacts } from './rotation';
@@ -185,5 +185,16 @@ describe('version labels against image tags', () => {
     expect(versionsAgree('1.2', '1.2.7')).toBe(true);
     expect(versionsAgree('1.2.0', '1.3.0')).toBe(false);
     expect(versionsAgree('1', '10.0')).toBe(false);
+  });
+
+  it('compares the application\'s containers only (ingress-nginx shapes: controller vs admission certgen)', () => {
+    const labels = { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' };
+    const controller = { name: 'controller', image: 'registry.k8s.io/ingress-nginx/controller:v1.15.1@sha256:0123' };
+    expect(imageName(controller.image)).toBe('controller');
+    expect(versionedContainers('Deployment', labels, [controller])).toEqual([controller]);
+    const certgen = { name: 'create', image: 'registry.k8s.io/ingress-nginx/kube-webhook-certgen:v1.6.9' };
+    expect(versionedContainers('Job', { ...labels, 'app.kubernetes.io/component': 'admission-webhook' }, [certgen])).toEqual([]);
+    expect(versionedContainers('Deployment', { 'app.kubernetes.io/name': 'shop-api' }, [{ name: 'app', image: 'r/api:1' }])).toHaveLength(1);
+    expect(versionedContainers('Deployment', { 'app.kubernetes.io/name': 'shop-api' }, [{ name: 'app', image: 'r/api:1' }, { name: 'envoy', image: 'envoy:1' }])).toEqual([]);
   });
 });

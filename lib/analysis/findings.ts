@@ -64,7 +64,7 @@ import { coverageRows, latestRuns, type CoverageRow } from './freshness';
 import { atLeast, severityRank, type Severity } from './severity';
 import { asOfPg, livePg } from '../store/time-sql';
 import { certificateNames, hostCovered } from './certificates';
-import { imageTag, normaliseVersion, UNVERSIONED_TAGS, versionsAgree } from './versions';
+import { imageTag, normaliseVersion, UNVERSIONED_TAGS, versionedContainers, versionsAgree } from './versions';
 import { WORKLOAD_KIND_KEYS } from '../graph/model';
 
 /** Every rule id with its human title and what it protects against. */
@@ -1007,15 +1007,16 @@ const VERSIONED_KINDS = [...WORKLOAD_KIND_KEYS.map((k) => NODE_KINDS[k].kind), '
 /**
  * `chart-image-mismatch` (low): a workload (or a Pod no controller owns; ReplicaSets, Jobs and pods an observed
  * controller owns are judged through it) whose `metadata.labels["app.kubernetes.io/version"]` agrees with the tag of
- * none of its `containers`' images (lib/analysis/versions.ts: leading `v` ignored, flavour suffixes such as
- * `-alpine` accepted; sidecars with their own versions are fine as long as one image carries the labelled version).
+ * none of the images of the application's containers (lib/analysis/versions.ts versionedContainers: named like
+ * `app.kubernetes.io/name` / `component`, or the only container of a long-running workload; sidecars and helper Jobs
+ * run their own versions) — leading `v` ignored, flavour suffixes such as `-alpine` accepted.
  * Images without a tag (digest only, implicit latest) or tagged `latest`-like say nothing and are skipped; so is a
  * version label that is not a version (`latest`). `helm.sh/chart` (NAME-CHARTVERSION) is evidence only: a chart's
  * version is not the application's.
  */
 const chartImageMismatch: RuleImpl = async (ctx) => {
-  const { rows } = await ctx.client.query<{ id: string; version: string; chart: string | null; containers: { name?: string; image?: string }[] }>(
-    `SELECT n.node_id AS id, n.properties->'labels'->>'app.kubernetes.io/version' AS version,
+  const { rows } = await ctx.client.query<{ id: string; kind: string; labels: Record<string, string>; version: string; chart: string | null; containers: { name?: string; image?: string }[] }>(
+    `SELECT n.node_id AS id, n.kind, n.properties->'labels' AS labels, n.properties->'labels'->>'app.kubernetes.io/version' AS version,
             n.properties->'labels'->>'helm.sh/chart' AS chart, n.properties->'containers' AS containers
      FROM kg_n n
      WHERE n.provider = 'k8s' AND NOT n.missing AND n.kind = ANY($1::text[])
@@ -1028,9 +1029,10 @@ const chartImageMismatch: RuleImpl = async (ctx) => {
   for (const r of rows) {
     const version = r.version.trim();
     if (!version || UNVERSIONED_TAGS.has(normaliseVersion(version))) continue;
-    const images = r.containers
+    const all = r.containers
       .filter((c) => typeof c?.image === 'string')
-      .map((c) => ({ container: c.name ?? '', image: c.image!, tag: imageTag(c.image!) }));
+      .map((c) => ({ name: c.name ?? '', image: c.image! }));
+    const images = versionedContainers(r.kind, r.labels, all).map((c) => ({ container: c.name, image: c.image, tag: imageTag(c.image) }));
     const tagged = images.filter((i) => i.tag && !UNVERSIONED_TAGS.has(normaliseVersion(i.tag)));
     if (!tagged.length || tagged.some((i) => versionsAgree(version, i.tag!))) continue;
     out.push(make(

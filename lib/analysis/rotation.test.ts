@@ -146,18 +146,21 @@ describe.skipIf(!haveOpenssl)('rotation and certificate findings through the CLI
     const versions = findings.filter((f) => f.rule === 'chart-image-mismatch');
     expect(versions.map((f) => [f.objects[0], f.severity])).toEqual([[id('shop', 'Deployment', 'catalog'), 'low']]);
     expect(versions[0]!.evidence).toMatchObject({ versionLabel: '1.2.0', helmChart: 'catalog-0.4.1' });
-    expect((versions[0]!.evidence.images as { tag: string }[]).map((i) => i.tag)).toEqual(['1.3.0', 'v1.32.1']);
+    // Compared: the application's container (named like app.kubernetes.io/name), not the Envoy sidecar.
+    expect(versions[0]!.evidence.images).toEqual([{ container: 'catalog', image: 'registry.example.com/shop/catalog:1.3.0', tag: '1.3.0' }]);
     // Nothing reveals the certificate's key material or a Secret value.
     expect(out).not.toContain('PRIVATE KEY');
     expect(out).not.toContain(Buffer.from('not stored here').toString('base64'));
   });
 });
 
-describe.skipIf(!existsSync(path.join(REAL, 'kube-prometheus/manifests')))('realdata (kube-prometheus): version labels agree with the images', () => {
+describe.skipIf(!existsSync(path.join(REAL, 'kube-prometheus/manifests')))('realdata (kube-prometheus, ingress-nginx): version labels agree with the images', () => {
   useCliDatabase('kg-rotation-real-');
-  it('reports no chart-image-mismatch although sidecars (kube-rbac-proxy, configmap-reload) carry their own versions', async () => {
+  it('reports no chart-image-mismatch: sidecars (kube-rbac-proxy, configmap-reload) and helper Jobs (admission certgen) carry their own versions', async () => {
     const { code, err } = await runCli('collect', 'files', path.join(REAL, 'kube-prometheus/manifests'), '--cluster', 'kp', '--json');
     expect([0, 4], err).toContain(code);
+    const nginx = await runCli('collect', 'files', path.join(REAL, 'ingress-nginx'), '--cluster', 'nginx', '--json');
+    expect([0, 4], nginx.err).toContain(nginx.code);
     const { out } = await runCli('check', '--json', '--fail-on', 'critical');
     const f = (JSON.parse(out) as { findings: Finding[] }).findings;
     expect(f.filter((x) => x.rule === 'chart-image-mismatch')).toEqual([]);

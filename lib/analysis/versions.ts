@@ -36,3 +36,25 @@ export function versionsAgree(label: string, tag: string): boolean {
 
 /** Tags that say nothing about a version (skipped). */
 export const UNVERSIONED_TAGS: ReadonlySet<string> = new Set(['latest', 'stable', 'main', 'master', 'edge', 'nightly', 'dev']);
+
+/** Last path segment of an image's repository (`registry.k8s.io/ingress-nginx/controller:v1@sha256:…` → `controller`). */
+export function imageName(image: string): string {
+  const repo = image.split('@')[0]!;
+  const slash = repo.lastIndexOf('/');
+  const colon = repo.lastIndexOf(':');
+  const noTag = colon > slash ? repo.slice(0, colon) : repo;
+  return noTag.slice(noTag.lastIndexOf('/') + 1).toLowerCase();
+}
+
+/**
+ * The containers whose image is the application the version label describes: those whose name or image name
+ * ({@link imageName}) equals the `app.kubernetes.io/name` or `app.kubernetes.io/component` label; when none does, the
+ * only container of a long-running workload (not a Job / CronJob: helper Jobs such as ingress-nginx's
+ * admission-webhook certgen carry the application's labels but run a tool of their own). Empty: nothing to compare.
+ */
+export function versionedContainers<C extends { name: string; image: string }>(kind: string, labels: Record<string, string>, containers: C[]): C[] {
+  const names = new Set([labels['app.kubernetes.io/name'], labels['app.kubernetes.io/component']].filter((x): x is string => !!x).map((x) => x.toLowerCase()));
+  const related = containers.filter((c) => names.has(c.name.toLowerCase()) || names.has(imageName(c.image)));
+  if (related.length) return related;
+  return containers.length === 1 && kind !== 'Job' && kind !== 'CronJob' ? containers : [];
+}
