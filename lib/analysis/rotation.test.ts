@@ -52,7 +52,7 @@ async function rotate(target: string): Promise<{ code: number; r: ImpactResult; 
   const t = await runCli('impact', target, '--action', 'rotate');
   return { code: j.code, r: JSON.parse(j.out) as ImpactResult, text: t.out };
 }
-const plans = (r: ImpactResult) => Object.fromEntries(r.affected.filter((a) => a.node.kind !== 'ReplicaSet' && a.node.kind !== 'Pod').map((a) => [a.node.id, a.rotation?.plan]));
+const plans = (r: ImpactResult) => Object.fromEntries(r.affected.filter((a) => !['ReplicaSet', 'Pod', 'Job'].includes(a.node.kind)).map((a) => [a.node.id, a.rotation?.plan]));
 
 describe.skipIf(!haveOpenssl)('rotation and certificate findings through the CLI', () => {
   useCliDatabase('kg-rotation-');
@@ -82,16 +82,23 @@ describe.skipIf(!haveOpenssl)('rotation and certificate findings through the CLI
       [id('payments', 'CronJob', 'nightly-report')]: 'next-run',
     });
     expect(ImpactResponse.safeParse(r).success).toBe(true); // the API schema declares the rotation field
+    // Pods and ReplicaSets follow their controller: Reloader restarts the worker's; the CronJob's Job and pod are
+    // picked up at the next run (the running one keeps the old value).
+    const planOf = (n: string) => r.affected.find((x) => x.node.id === n)?.rotation?.plan;
+    expect(planOf(id('payments', 'ReplicaSet', 'worker-7d9f8c6b5'))).toBe('restarts-automatically');
+    expect(planOf(id('payments', 'Pod', 'worker-7d9f8c6b5-x2k9p'))).toBe('restarts-automatically');
+    expect(planOf(id('payments', 'Job', 'nightly-report-29413800'))).toBe('next-run');
+    expect(planOf(id('payments', 'Pod', 'nightly-report-29413800-q7h2m'))).toBe('next-run');
     const by = (n: string) => r.affected.find((a) => a.node.id === n)!;
     expect(by(id('payments', 'Deployment', 'proxy')).rotation!.reason).toMatch(/subPath mount \(nginx:\/etc\/proxy\/config\.json\)/);
     expect(by(id('payments', 'Deployment', 'proxy')).role).toBe('restart');
     expect(by(id('payments', 'StatefulSet', 'ledger')).role).toBe('reload');
     expect(by(id('payments', 'Deployment', 'worker')).rotation).toMatchObject({ by: id('payments', 'Deployment', 'worker') });
     expect(by(id('payments', 'CronJob', 'nightly-report')).rotation).toMatchObject({ schedule: '0 2 * * *' });
-    expect(r.notes.join('\n')).toMatch(/3 dependant\(s\) need a restart.*1 restart automatically.*1 pick it up at their next run.*1 pick it up live/);
+    expect(r.notes.join('\n')).toMatch(/3 dependant\(s\) need a restart.*3 restart automatically.*3 pick it up at their next run.*1 pick it up live/);
     expect(text).toMatch(/Deployment payments\/proxy {2}\[needs a restart\]/);
     expect(text).toMatch(/rotate: restarts automatically: Reloader restarts Deployment worker \(reloader\.stakater\.com\/auto\)/);
-    expect(text).toMatch(/CronJob payments\/nightly-report {2}\[next run picks it up\]/);
+    expect(text).toMatch(/CronJob payments\/nightly-report {2}\[next run picks it up, 1 running pod\(s\)\]/);
     expect(text).toMatch(/StatefulSet payments\/ledger {2}\[picks it up live\]/);
   });
 
