@@ -28,19 +28,19 @@ const haveOpenssl = (() => {
 })();
 if (!haveOpenssl) console.log('skipping the rotation CLI tests: openssl is not installed (the TLS Secret is generated with it)');
 
-/** shop-tls: a real self-signed certificate for shop.example.com and www.shop.example.com, valid 10 days. The private
- * key is generated, not stored: tls.key holds a placeholder (keygraph never reads it). */
-function writeTlsSecret(dir: string): string {
+/** A kubernetes.io/tls Secret `shop/NAME` holding a real self-signed certificate for `dnsNames`, valid `days`. The
+ * private key is generated, not stored: tls.key holds a placeholder (keygraph never reads it). */
+function writeTlsSecret(dir: string, secretName: string, dnsNames: string[], days: number): string {
   execFileSync('openssl', [
     'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', path.join(dir, 'k.pem'),
-    '-out', path.join(dir, 'c.pem'), '-days', '10', '-subj', '/CN=shop.example.com',
-    '-addext', 'subjectAltName=DNS:shop.example.com,DNS:www.shop.example.com',
+    '-out', path.join(dir, 'c.pem'), '-days', String(days), '-subj', `/CN=${dnsNames[0]}`,
+    '-addext', `subjectAltName=${dnsNames.map((d) => `DNS:${d}`).join(',')}`,
   ], { stdio: 'ignore' });
   rmSync(path.join(dir, 'k.pem'));
-  const file = path.join(dir, 'shop-tls.yaml');
+  const file = path.join(dir, `${secretName}.yaml`);
   writeFileSync(file, [
     'apiVersion: v1', 'kind: Secret', 'type: kubernetes.io/tls',
-    'metadata: {name: shop-tls, namespace: shop}',
+    `metadata: {name: ${secretName}, namespace: shop}`,
     'data:', `  tls.crt: ${readFileSync(path.join(dir, 'c.pem')).toString('base64')}`, `  tls.key: ${Buffer.from('not stored here').toString('base64')}`, '',
   ].join('\n'));
   return file;
@@ -61,8 +61,9 @@ describe.skipIf(!haveOpenssl)('rotation and certificate findings through the CLI
   let findings: Finding[] = [];
 
   it('collects the folder and the generated TLS Secret', async () => {
-    const tls = writeTlsSecret(tmp);
-    const { code, err } = await runCli('collect', 'files', DIR, tls, '--cluster', C, '--complete', '--json');
+    const shop = writeTlsSecret(tmp, 'shop-tls', ['shop.example.com', 'www.shop.example.com'], 10);
+    const docs = writeTlsSecret(tmp, 'docs-tls', ['docs.shop.example.com'], 60);
+    const { code, err } = await runCli('collect', 'files', DIR, shop, docs, '--cluster', C, '--complete', '--json');
     expect(code, err).toBe(0);
   });
 
@@ -141,8 +142,10 @@ describe.skipIf(!haveOpenssl)('rotation and certificate findings through the CLI
 
     // One rule family: the Certificate whose Secret exists is certificate-not-ready; the one whose Secret was never
     // created stays producer-failed; neither is reported twice.
-    const notReady = findings.filter((f) => f.rule === 'certificate-not-ready');
-    expect(notReady).toHaveLength(1);
+    const notReady = findings.filter((f) => f.rule === 'certificate-not-ready').sort((a, b) => a.objects[0]!.localeCompare(b.objects[0]!));
+    expect(notReady).toHaveLength(2);
+    // Ready still True, last renewal failed, 60 days left: medium.
+    expect(notReady.shift()).toMatchObject({ severity: 'medium', title: expect.stringMatching(/^Certificate shop\/docs-cert failed to renew: .*expiring in 59 day/), objects: [id('shop', 'Certificate', 'docs-cert'), id('shop', 'Secret', 'docs-tls'), id('shop', 'Ingress', 'docs')], evidence: { ready: true, failedIssuanceAttempts: 1, daysLeft: 59 } });
     expect(notReady[0]!.objects.slice(0, 2)).toEqual([id('shop', 'Certificate', 'shop-cert'), id('shop', 'Secret', 'shop-tls')]);
     expect(notReady[0]!.severity).toBe('high'); // the current certificate expires in 10 days
     expect(notReady[0]!.evidence).toMatchObject({ readyReason: 'DoesNotMatch', failedIssuanceAttempts: 3, daysLeft: 9 });
