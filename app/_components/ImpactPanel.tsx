@@ -3,6 +3,7 @@ import { Alert, Badge, Card, Group, Stack, Table, TableTbody, TableTd, TableTh, 
 import { db } from '@/lib/db';
 import { impactOf, type ImpactAction, type ImpactResult } from '@/lib/analysis/impact';
 import { describeEdge } from '@/lib/graph/describe';
+import { ROTATION_PLAN_LABELS, type RotationPlan } from '@/lib/analysis/rotation';
 import type { EdgeProperties } from '@/lib/graph/records';
 import { KindBadge, MissingBadge } from './badges';
 import { NodeLink } from './NodeLink';
@@ -11,6 +12,17 @@ const VERDICT: Record<ImpactResult['verdict'], { color: string; label: string; t
   safe: { color: 'green', label: 'Safe', text: 'Nothing depends on it (and the data is complete and fresh).' },
   breaks: { color: 'red', label: 'Breaks', text: 'These objects fail at their next start or lose access.' },
   unknown: { color: 'yellow', label: 'Unknown', text: 'Nothing found breaks, but the data could hide a dependant (see why): not safe to assume.' },
+};
+
+/** Verdict wording for `rotate`: nothing fails, but someone may have to act. */
+const ROTATE_TEXT = {
+  safe: 'Every dependant picks the new value up by itself (restarted automatically, live, or at its next run).',
+  breaks: 'Some dependants must be updated or restarted by hand to use the new value (see each plan).',
+} as const;
+
+/** Badge colour of each rotate plan: what needs a hand is warm, what happens by itself is green. */
+const PLAN_COLOR: Record<RotationPlan, string> = {
+  update: 'red', 'needs-restart': 'orange', 'next-run': 'blue', 'picks-up-live': 'teal', 'restarts-automatically': 'green',
 };
 
 /**
@@ -37,7 +49,7 @@ export async function ImpactPanel({
 }) {
   const r = await impactOf(db(), id, { action, asOf });
   if (!r) return null;
-  const v = VERDICT[r.verdict];
+  const v = r.action === 'rotate' && r.verdict !== 'unknown' ? { ...VERDICT[r.verdict], text: ROTATE_TEXT[r.verdict] } : VERDICT[r.verdict];
   return (
     <Card withBorder radius="md" padding="md" data-testid="impact-panel" data-verdict={r.verdict}>
       <Stack gap="sm">
@@ -101,10 +113,19 @@ export async function ImpactPanel({
                         })
                         .join(' → ')}
                     </Text>
+                    {a.rotation ? (
+                      <Text size="xs" c="dimmed" data-testid="impact-rotation-reason">
+                        {a.rotation.reason}
+                      </Text>
+                    ) : null}
                   </TableTd>
                   <TableTd>
                     <Group gap={4}>
-                      {a.role !== 'breaks' ? (
+                      {a.rotation ? (
+                        <Badge size="xs" variant="light" color={PLAN_COLOR[a.rotation.plan]} data-testid="impact-rotation" data-plan={a.rotation.plan}>
+                          {ROTATION_PLAN_LABELS[a.rotation.plan]}
+                        </Badge>
+                      ) : a.role !== 'breaks' ? (
                         <Badge size="xs" variant="light" color="gray">
                           {a.role}
                         </Badge>

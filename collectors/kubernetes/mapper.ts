@@ -21,6 +21,8 @@ import { edgeKey } from '../../lib/graph/records';
 import { NODE_KIND_KEYS, NODE_KINDS, WORKLOAD_KIND_KEYS, nodeKindKey, type EdgeKind, type NodeKindKey, type NodeKindSpec } from '../../lib/graph/model';
 import { gcpKeyId, gcpServiceAccountId, k8sId } from '../../lib/graph/ids';
 import type { Fingerprinter } from '../../lib/secrets/fingerprint';
+import { reloaderTarget, reloaderWorkload, vaultSecretFacts } from './rotation';
+import { gatewayListeners } from './tls';
 
 export interface KubernetesMapperOptions {
   /** Cluster name used in every node id. */
@@ -245,7 +247,7 @@ export function detectKeyFile(bytes: Uint8Array): KeyFileRef | null {
   return null;
 }
 
-const ARRAY_PROPS = new Set(['mountPaths', 'hosts', 'containers']);
+const ARRAY_PROPS = new Set(['mountPaths', 'subPathMounts', 'hosts', 'containers']);
 
 /** Merges `b` into `a` (same edgeKey): keys union (undefined = whole Secret wins), optional only when both are,
  * array properties unioned; other scalars keep the first value. */
@@ -452,8 +454,11 @@ interface Container {
  *   `csi.nodePublishSecretRef`, legacy `cephfs|rbd|iscsi|flexVolume|scaleIO|storageos|cinder.secretRef`,
  *   `azureFile.secretName`), `imagePullSecrets`, `serviceAccountName` / `serviceAccount`,
  *   `automountServiceAccountToken`; Pod `status.{phase,startTime,containerStatuses}`, `spec.nodeName`;
+ *   `volumeMounts[].subPath|subPathExpr` of a Secret / projected volume: edge `subPath: true`, `subPathMounts`;
+ * - workloads: Stakater Reloader annotations, normalised as property `reloader` (rotation.ts reloaderWorkload);
  * - Secret: `type`, `data` (base64), `stringData` (text), `immutable`; `tls.crt` of `kubernetes.io/tls` (never
- *   `tls.key`); annotations `kubernetes.io/service-account.{name,uid}`;
+ *   `tls.key`); annotations `kubernetes.io/service-account.{name,uid}`, Reloader `match` / `ignore` (property
+ *   `reloader`);
  * - ServiceAccount: `secrets[].name`, `imagePullSecrets[].name`, `automountServiceAccountToken`, annotation
  *   `iam.gke.io/gcp-service-account`;
  * - Ingress: `spec.tls[].{secretName,hosts}`, `spec.ingressClassName`;
@@ -618,8 +623,10 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
       }
     }
 
-    // volumes: mount paths of each volume, over all containers.
+    // volumes: mount paths of each volume, over all containers; mounts with `subPath` / `subPathExpr` apart (the
+    // kubelet never refreshes a file mounted that way: a rotated value needs a restart).
     const mounts = new Map<string, string[]>();
+    const subPathMounts = new Map<string, string[]>();
     for (const c of containers) {
       for (const m of objs(c.spec.volumeMounts)) {
         const vn = str(m.name);
@@ -628,11 +635,21 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
         let l = mounts.get(vn);
         if (!l) mounts.set(vn, (l = []));
         l.push(`${c.name}:${mp}`);
+        if (str(m.subPath) || str(m.subPathExpr)) {
+          let sl = subPathMounts.get(vn);
+          if (!sl) subPathMounts.set(vn, (sl = []));
+          sl.push(`${c.name}:${mp}`);
+        }
       }
     }
     const mountPathsOf = (vn: string) => {
       const l = mounts.get(vn);
       return l?.length ? sortedUnique(l) : undefined;
+    };
+    /** `subPath: true` and the `CONTAINER:PATH` mounts using it, for a Secret or projected volume. */
+    const subPathOf = (vn: string): EdgeProperties => {
+      const l = subPathMounts.get(vn);
+      return l?.length ? { subPath: true, subPathMounts: sortedUnique(l) } : {};
     };
     const itemKeys = (items: unknown) => {
       const ks = objs(items).map((i) => str(i.key)).filter((k): k is string => !!k);
@@ -646,7 +663,7 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
       const sec = obj(v.secret);
       if (sec) {
         useSecret(from, ns, sec.secretName, origin, {
-          via: 'volume', volume: vn, mountPaths, keys: itemKeys(sec.items), optional: sec.optional === true,
+          via: 'volume', volume: vn, mountPaths, keys: itemKeys(sec.items), optional: sec.optional === true, ...subPathOf(vn),
         });
       }
       const projected = obj(v.projected);
@@ -654,7 +671,7 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
         for (const src of objs(projected.sources)) {
           const s = obj(src.secret);
           if (s) useSecret(from, ns, s.name, origin, {
-            via: 'projected', volume: vn, mountPaths, keys: itemKeys(s.items), optional: s.optional === true,
+            via: 'projected', volume: vn, mountPaths, keys: itemKeys(s.items), optional: s.optional === true, ...subPathOf(vn),
           });
         }
       }
@@ -806,6 +823,7 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
       values.clear();
     }
     const anns = obj(md.annotations);
+    props.reloader = reloaderTarget(anns);
     if (type === 'kubernetes.io/service-account-token' && anns) {
       const sa = validName(anns[SA_NAME_ANNOTATION]);
       if (sa) addEdge('TOKEN_FOR', nodeId, id(ns, 'ServiceAccount', sa), 'k8s:Secret', { serviceAccountUid: str(anns[SA_UID_ANNOTATION]) });
@@ -851,9 +869,17 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
     if (ready && (ready.status === 'True' || ready.status === 'False')) {
       props.ready = ready.status === 'True';
       props.readyReason = validName(ready.reason);
+      // The controller's own words (cert-manager: "Issuing certificate as Secret was previously issued by …"); no values.
+      if (ready.status === 'False') props.readyMessage = clip(str(ready.message), 500);
     }
     if (kind === 'Certificate') {
       const issuer = obj(spec.issuerRef);
+      // cert-manager's `Issuing` condition: False with reason Failed when the last (re-)issuance failed.
+      const issuing = objs(status.conditions).find((c) => c.type === 'Issuing');
+      if (issuing?.status === 'False' && issuing.reason === 'Failed') {
+        props.issuingFailed = true;
+        props.issuingMessage = clip(str(issuing.message), 500);
+      }
       Object.assign(props, {
         secretName: str(spec.secretName),
         commonName: str(spec.commonName),
@@ -862,6 +888,8 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
         notBefore: isoTime(status.notBefore),
         notAfter: isoTime(status.notAfter),
         renewalTime: isoTime(status.renewalTime),
+        failedIssuanceAttempts: typeof status.failedIssuanceAttempts === 'number' ? status.failedIssuanceAttempts : undefined,
+        lastFailureTime: isoTime(status.lastFailureTime),
       });
       produces(nodeId, ns, spec.secretName, 'k8s:Certificate');
     } else if (kind === 'ExternalSecret') {
@@ -938,6 +966,9 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
    * kind (`k8s:SecretStore`), with `generic: true`, only when it mentions something. Cluster-scoped when it has no
    * namespace and its kind starts with `Cluster` (or is a well-known cluster-scoped kind). Refs without a namespace
    * resolve to the object's namespace, or (cluster-scoped) to every Secret / ServiceAccount of that name.
+   * A Vault Secrets Operator secret resource (rotation.ts vaultSecretFacts) is kept even without mentions: PRODUCES
+   * its `spec.destination.name` Secret, properties `destination`, `destinationCreate`, `rolloutRestartTargets`. A
+   * Gateway API Gateway keeps its TLS listeners (tls.ts gatewayListeners) as property `listeners`.
    */
   function addGeneric(o: Obj, kind: string, why: string): boolean {
     const md = obj(o.metadata);
@@ -952,7 +983,11 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
     const kindKey = `k8s:${kind}`;
     genericKinds.add(kindKey);
     const mentions = scanMentions(o);
-    if (!mentions.length) return notRead();
+    // Vault Secrets Operator resources write a Secret and may restart workloads (rotation.ts).
+    const vso = vaultSecretFacts(apiGroup(o.apiVersion), kind, o);
+    // Gateway API listeners' hostnames and certificateRefs (tls.ts): the tls-host-mismatch finding reads them.
+    const listeners = gatewayListeners(apiGroup(o.apiVersion), kind, o);
+    if (!mentions.length && !vso && !listeners) return notRead();
     const name = validName(md?.name);
     if (!md || !name) {
       skipped({ kind, apiVersion, name: clip(rawName, 253), namespace: clip(rawNs, 63), reason: 'invalid-name', message: `${kind} without a usable metadata.name ignored` });
@@ -978,9 +1013,17 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
         namespace: m.namespace && m.namespace !== ns ? m.namespace : undefined, optional: m.optional,
       });
     }
+    const extra: Record<string, unknown> = { listeners };
+    if (vso && ns) {
+      addEdge('PRODUCES', nodeId, id(ns, 'Secret', vso.destination), undefined, {});
+      Object.assign(extra, {
+        destination: vso.destination, destinationCreate: vso.create,
+        rolloutRestartTargets: vso.rolloutRestartTargets.length ? vso.rolloutRestartTargets : undefined,
+      });
+    }
     nodes.set(nodeId, {
       id: nodeId, provider: 'k8s', kind, realm: cluster, namespace: ns, name,
-      properties: compact({ ...commonProps(o, md), generic: true }),
+      properties: compact({ ...commonProps(o, md), generic: true, ...extra }),
     });
     return true;
   }
@@ -1093,6 +1136,7 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
         tplSpec = obj(obj(spec.template)?.spec);
       }
       if (typeof spec.replicas === 'number') props.replicas = spec.replicas;
+      props.reloader = reloaderWorkload(md.annotations);
       if (typeof status.readyReplicas === 'number') props.readyReplicas = status.readyReplicas;
       if (tplSpec) mapPodSpec(nodeId, ns, kindKey, tplSpec, props);
     }

@@ -17,6 +17,7 @@
  * - `unverified-reference` (info): the same where the input did not list that namespace's Secrets / ServiceAccounts
  *   (a files run vouches only for what it holds): it may exist.
  * - `producer-failed`: a producer whose `status.conditions[Ready]` is False while the Secret it writes is used.
+ *   A cert-manager Certificate whose Secret exists is `certificate-not-ready` instead (one family, never both).
  * - `missing-data-key`: a reference to data keys the Secret does not have (same severities); for a pending Secret of a
  *   SealedSecret, the keys of its `encryptedData`.
  * - `workload-identity-half-configured`: KSA annotated `iam.gke.io/gcp-service-account` but the GSA has no
@@ -44,6 +45,10 @@
  *   30 days (high within 7 days or expired, medium otherwise).
  * - `tls-reissue-rate`: the same set of certificate names (SANs) issued 5+ times in 7 days (distinct serial numbers
  *   with `validFrom` in the window over all Secret versions): Let's Encrypt's duplicate-certificate limit. high.
+ * - `tls-host-mismatch`: an Ingress / Gateway listener host its TLS Secret's certificate SANs do not cover. high.
+ * - `certificate-not-ready`: a cert-manager Certificate not Ready while its Secret exists and is used (renewal
+ *   failing); medium, high within 14 days of the current certificate's expiry. (Its Secret missing: producer-failed.)
+ * - `chart-image-mismatch`: `app.kubernetes.io/version` agrees with none of the workload's image tags. low.
  *
  * No secret value is ever read (the store holds none): evidence holds ids, key names, fingerprint *equality*,
  * times and counts only.
@@ -58,6 +63,9 @@ import type { EdgeRecord, NodeRecord } from '../graph/records';
 import { coverageRows, latestRuns, type CoverageRow } from './freshness';
 import { atLeast, severityRank, type Severity } from './severity';
 import { asOfPg, livePg } from '../store/time-sql';
+import { certificateNames, hostCovered } from './certificates';
+import { imageTag, normaliseVersion, UNVERSIONED_TAGS, versionedContainers, versionsAgree } from './versions';
+import { WORKLOAD_KIND_KEYS } from '../graph/model';
 
 /** Every rule id with its human title and what it protects against. */
 export const RULES = {
@@ -76,6 +84,9 @@ export const RULES = {
   'renamed-secret': { title: 'Renamed Secret', description: 'A Secret disappeared while another with identical content appeared.' },
   'tls-expiring': { title: 'TLS certificate near expiry', description: 'A kubernetes.io/tls certificate expires soon.' },
   'tls-reissue-rate': { title: 'Certificate re-issued too often', description: 'The same certificate names issued 5+ times in 7 days (duplicate-certificate limit).' },
+  'tls-host-mismatch': { title: 'TLS host not covered by its certificate', description: 'An Ingress or Gateway serves a host that its TLS Secret\'s certificate does not name (SANs): clients get a wrong or outdated certificate.' },
+  'certificate-not-ready': { title: 'Certificate renewal failing', description: 'A cert-manager Certificate is not Ready while its Secret exists and is used: the current certificate is no longer renewed.' },
+  'chart-image-mismatch': { title: 'Version label out of step with the image', description: 'A workload labelled app.kubernetes.io/version runs no image with that tag: a chart or manifest out of step with what is deployed.' },
 } as const;
 export type RuleId = keyof typeof RULES;
 export const RULE_IDS = Object.keys(RULES) as RuleId[];
@@ -705,7 +716,8 @@ const unusedDataKeys: RuleImpl = async (ctx) => {
 /**
  * A producer (Certificate, ExternalSecret, SealedSecret) whose status says it is not Ready (`properties.ready`
  * false, from `status.conditions[type=Ready]`) while the Secret it writes is used: high when the Secret does not exist
- * yet (critical when running pods need it), medium when it exists (it is no longer refreshed).
+ * yet (critical when running pods need it), medium when it exists (it is no longer refreshed). A Certificate whose
+ * Secret exists is {@link certificateNotReady}'s instead.
  */
 const producerFailed: RuleImpl = async (ctx) => {
   const { rows } = await ctx.client.query<{ producer: string; secret: string; exists: boolean; reason: string | null; users: string[]; running: string[] }>(
@@ -718,7 +730,9 @@ const producerFailed: RuleImpl = async (ctx) => {
      FROM kg_e pr JOIN kg_n p ON p.node_id = pr.from_id AND NOT p.missing
      LEFT JOIN kg_n t ON t.node_id = pr.to_id
      WHERE pr.kind = 'PRODUCES' AND p.properties->>'ready' = 'false'
-       AND EXISTS (SELECT 1 FROM kg_e u WHERE u.to_id = pr.to_id AND u.kind IN ('USES_SECRET', 'MENTIONS'))`,
+       AND EXISTS (SELECT 1 FROM kg_e u WHERE u.to_id = pr.to_id AND u.kind IN ('USES_SECRET', 'MENTIONS'))
+       -- An existing Secret of a cert-manager Certificate is certificate-not-ready's (one rule family, no double report).
+       AND NOT (p.kind = 'Certificate' AND t.node_id IS NOT NULL AND NOT t.missing)`,
   );
   return rows.map((r) => make(
     'producer-failed', r.exists ? 'medium' : r.running.length ? 'critical' : 'high',
@@ -885,6 +899,153 @@ const tlsReissue: RuleImpl = async (ctx) => {
   ));
 };
 
+/**
+ * `certificate-not-ready`: a cert-manager Certificate whose `status.conditions[Ready]` is False (`properties.ready`
+ * false), or whose last issuance failed (`Issuing` False with reason Failed, or `status.lastFailureTime` set: cert-manager
+ * keeps Ready True while the old certificate is valid), while the Secret it writes exists and is used (USES_SECRET or
+ * MENTIONS): renewal is failing and the current certificate keeps being served until it expires. medium; high when the current certificate (the Secret's
+ * `certificate.validTo`, else the Certificate's `status.notAfter`) expires within 14 days or has expired. Evidence:
+ * the condition's reason and message, failed issuance attempts, the current certificate's notAfter and the users.
+ * (A Certificate whose Secret does not exist yet is `producer-failed`.)
+ */
+const certificateNotReady: RuleImpl = async (ctx) => {
+  const { rows } = await ctx.client.query<{
+    cert: string; secret: string; reason: string | null; message: string | null; ready: boolean | null; attempts: number | null; last_failure: string | null;
+    not_after: Date | null; users: string[];
+  }>(
+    `SELECT pr.from_id AS cert, pr.to_id AS secret, p.properties->>'readyReason' AS reason,
+            coalesce(p.properties->>'readyMessage', p.properties->>'issuingMessage') AS message, p.properties->>'ready' = 'true' AS ready,
+            CASE WHEN jsonb_typeof(p.properties->'failedIssuanceAttempts') = 'number' THEN (p.properties->>'failedIssuanceAttempts')::int END AS attempts,
+            p.properties->>'lastFailureTime' AS last_failure,
+            coalesce(CASE WHEN t.properties->'certificate'->>'validTo' ~ '^\\d{4}-' THEN (t.properties->'certificate'->>'validTo')::timestamptz END,
+                     CASE WHEN p.properties->>'notAfter' ~ '^\\d{4}-' THEN (p.properties->>'notAfter')::timestamptz END) AS not_after,
+            ARRAY(SELECT DISTINCT u.from_id FROM kg_e u WHERE u.to_id = pr.to_id AND u.kind IN ('USES_SECRET', 'MENTIONS') ORDER BY 1) AS users
+     FROM kg_e pr JOIN kg_n p ON p.node_id = pr.from_id AND NOT p.missing AND p.kind = 'Certificate'
+     JOIN kg_n t ON t.node_id = pr.to_id AND NOT t.missing
+     WHERE pr.kind = 'PRODUCES'
+       AND (p.properties->>'ready' = 'false' OR p.properties->>'issuingFailed' = 'true' OR p.properties->>'lastFailureTime' ~ '^\d{4}-')
+       AND EXISTS (SELECT 1 FROM kg_e u WHERE u.to_id = pr.to_id AND u.kind IN ('USES_SECRET', 'MENTIONS'))`,
+  );
+  return rows.map((r) => {
+    const days = r.not_after ? Math.floor((new Date(r.not_after).getTime() - ctx.at.getTime()) / 86_400_000) : null;
+    const soon = days !== null && days <= 14;
+    const p = parseId(r.cert);
+    return make(
+      'certificate-not-ready', soon ? 'high' : 'medium',
+      `Certificate ${name(r.cert)} ${r.ready ? 'failed to renew' : `is not Ready${r.reason ? ` (${r.reason})` : ''}`}: Secret ${name(r.secret)} keeps a certificate that is not renewed${days === null ? '' : days < 0 ? `, expired ${-days} day(s) ago` : `, expiring in ${days} day(s)`}`,
+      [r.cert, r.secret, ...r.users],
+      {
+        certificate: r.cert, secret: r.secret, ready: r.ready ?? false, readyReason: r.reason, readyMessage: r.message, failedIssuanceAttempts: r.attempts,
+        lastFailureTime: r.last_failure, notAfter: r.not_after ? new Date(r.not_after).toISOString() : null, daysLeft: days, users: r.users,
+      },
+      `kubectl describe certificate -n ${p?.namespace} ${p?.name} (and its CertificateRequest / Order): fix what the Ready condition reports (issuer, DNS-01/HTTP-01 solver, quota) before the current certificate expires; cmctl renew ${p?.name} -n ${p?.namespace} retries at once.`,
+      [r.cert],
+    );
+  });
+};
+
+/**
+ * `tls-host-mismatch`: a host an Ingress (`spec.tls[].hosts`, USES_SECRET `ingressTls` edge property `hosts`; any
+ * edge into the Secret carrying `hosts`) or a Gateway API listener (Gateway property `listeners`: `hostname`,
+ * `certificateRefs`) serves with a `kubernetes.io/tls` Secret whose certificate's names (lib/analysis/certificates.ts:
+ * DNS SANs; `*.example.com` covers one label) do not cover it: clients get a wrong or outdated certificate. high.
+ * Secrets without a parsed certificate are skipped. One finding per (consumer, Secret), listing the uncovered hosts.
+ */
+const tlsHostMismatch: RuleImpl = async (ctx) => {
+  const { rows } = await ctx.client.query<{ consumer: string; secret: string; hosts: string[]; cert: Record<string, unknown>; producer: string | null; dns_names: string[] | null }>(
+    `WITH served AS (
+       SELECT e.from_id AS consumer, e.to_id AS secret, h AS host
+       FROM kg_e e CROSS JOIN LATERAL jsonb_array_elements_text(e.properties->'hosts') h
+       WHERE e.kind IN ('USES_SECRET', 'MENTIONS') AND jsonb_typeof(e.properties->'hosts') = 'array'
+       UNION
+       SELECT g.node_id, 'k8s:' || g.realm || '/' || coalesce(r->>'namespace', g.namespace) || '/Secret/' || (r->>'name'), l->>'hostname'
+       FROM kg_n g CROSS JOIN LATERAL jsonb_array_elements(g.properties->'listeners') l
+                   CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(l->'certificateRefs') = 'array' THEN l->'certificateRefs' ELSE '[]'::jsonb END) r
+       WHERE g.provider = 'k8s' AND NOT g.missing AND g.namespace IS NOT NULL AND jsonb_typeof(g.properties->'listeners') = 'array'
+         AND jsonb_typeof(l->'hostname') = 'string' AND jsonb_typeof(r->'name') = 'string')
+     SELECT s.consumer, s.secret, array_agg(DISTINCT s.host ORDER BY s.host) AS hosts, t.properties->'certificate' AS cert,
+            (SELECT pr.from_id FROM kg_e pr WHERE pr.kind = 'PRODUCES' AND pr.to_id = s.secret ORDER BY 1 LIMIT 1) AS producer,
+            (SELECT ARRAY(SELECT jsonb_array_elements_text(c.properties->'dnsNames')) FROM kg_e pr JOIN kg_n c ON c.node_id = pr.from_id
+             WHERE pr.kind = 'PRODUCES' AND pr.to_id = s.secret AND c.kind = 'Certificate' AND jsonb_typeof(c.properties->'dnsNames') = 'array'
+             ORDER BY pr.from_id LIMIT 1) AS dns_names
+     FROM served s JOIN kg_n t ON t.node_id = s.secret AND NOT t.missing
+     WHERE t.properties->>'type' = 'kubernetes.io/tls' AND jsonb_typeof(t.properties->'certificate') = 'object'
+       AND NOT (t.properties->'certificate' ? 'error')
+     GROUP BY s.consumer, s.secret, t.properties->'certificate'`,
+  );
+  const out: Finding[] = [];
+  for (const r of rows) {
+    const names = certificateNames(r.cert);
+    const uncovered = r.hosts.filter((h) => !hostCovered(h, names));
+    if (!uncovered.length) continue;
+    const consumer = `${kindOf(r.consumer)} ${name(r.consumer)}`;
+    const renewable = r.producer && kindOf(r.producer) === 'Certificate';
+    const inSpec = r.dns_names ? uncovered.filter((h) => hostCovered(h, r.dns_names!)) : [];
+    out.push(make(
+      'tls-host-mismatch', 'high',
+      `${consumer} serves ${uncovered.join(', ')} with Secret ${name(r.secret)}, whose certificate does not cover ${uncovered.length > 1 ? 'them' : 'it'} (${names.join(', ') || 'no names'})`,
+      [r.consumer, r.secret, ...(r.producer ? [r.producer] : [])],
+      {
+        consumer: r.consumer, secret: r.secret, hosts: r.hosts, uncoveredHosts: uncovered, certificateNames: names,
+        validTo: typeof r.cert.validTo === 'string' ? r.cert.validTo : null, producer: r.producer,
+        certificateDnsNames: r.dns_names ?? undefined,
+      },
+      renewable
+        ? inSpec.length === uncovered.length
+          ? `Certificate ${name(r.producer!)} already asks for ${uncovered.join(', ')} but the Secret holds an older certificate: check why it is not re-issued (kubectl describe certificate).`
+          : `Add ${uncovered.join(', ')} to Certificate ${name(r.producer!)}'s dnsNames (or point ${consumer} at a Secret whose certificate names ${uncovered.length > 1 ? 'them' : 'it'}).`
+        : `Replace the certificate in Secret ${name(r.secret)} with one whose SANs include ${uncovered.join(', ')}, or point ${consumer} at the right Secret.`,
+      [r.consumer, r.secret],
+    ));
+  }
+  return out;
+};
+
+/** Kinds the version rule reads: the workload kinds and Pods (only those no observed controller owns). */
+const VERSIONED_KINDS = [...WORKLOAD_KIND_KEYS.map((k) => NODE_KINDS[k].kind), 'Pod'];
+
+/**
+ * `chart-image-mismatch` (low): a workload (or a Pod no controller owns; ReplicaSets, Jobs and pods an observed
+ * controller owns are judged through it) whose `metadata.labels["app.kubernetes.io/version"]` agrees with the tag of
+ * none of the images of the application's containers (lib/analysis/versions.ts versionedContainers: named like
+ * `app.kubernetes.io/name` / `component`, or the only container of a long-running workload; sidecars and helper Jobs
+ * run their own versions) — leading `v` ignored, flavour suffixes such as `-alpine` accepted.
+ * Images without a tag (digest only, implicit latest) or tagged `latest`-like say nothing and are skipped; so is a
+ * version label that is not a version (`latest`). `helm.sh/chart` (NAME-CHARTVERSION) is evidence only: a chart's
+ * version is not the application's.
+ */
+const chartImageMismatch: RuleImpl = async (ctx) => {
+  const { rows } = await ctx.client.query<{ id: string; kind: string; labels: Record<string, string>; version: string; chart: string | null; containers: { name?: string; image?: string }[] }>(
+    `SELECT n.node_id AS id, n.kind, n.properties->'labels' AS labels, n.properties->'labels'->>'app.kubernetes.io/version' AS version,
+            n.properties->'labels'->>'helm.sh/chart' AS chart, n.properties->'containers' AS containers
+     FROM kg_n n
+     WHERE n.provider = 'k8s' AND NOT n.missing AND n.kind = ANY($1::text[])
+       AND jsonb_typeof(n.properties->'labels'->'app.kubernetes.io/version') = 'string'
+       AND jsonb_typeof(n.properties->'containers') = 'array'
+       AND NOT EXISTS (SELECT 1 FROM kg_e o JOIN kg_n c ON c.node_id = o.from_id AND NOT c.missing WHERE o.kind = 'OWNS' AND o.to_id = n.node_id)`,
+    [VERSIONED_KINDS],
+  );
+  const out: Finding[] = [];
+  for (const r of rows) {
+    const version = r.version.trim();
+    if (!version || UNVERSIONED_TAGS.has(normaliseVersion(version))) continue;
+    const all = r.containers
+      .filter((c) => typeof c?.image === 'string')
+      .map((c) => ({ name: c.name ?? '', image: c.image! }));
+    const images = versionedContainers(r.kind, r.labels, all).map((c) => ({ container: c.name, image: c.image, tag: imageTag(c.image) }));
+    const tagged = images.filter((i) => i.tag && !UNVERSIONED_TAGS.has(normaliseVersion(i.tag)));
+    if (!tagged.length || tagged.some((i) => versionsAgree(version, i.tag!))) continue;
+    out.push(make(
+      'chart-image-mismatch', 'low',
+      `${kindOf(r.id)} ${name(r.id)} is labelled version ${version} but runs ${tagged.map((i) => i.tag).join(', ')}`,
+      [r.id],
+      { versionLabel: version, helmChart: r.chart ?? undefined, images },
+      `Make the manifest or chart consistent: set app.kubernetes.io/version to the deployed image's version (Helm: appVersion in Chart.yaml, or the image tag in values), or deploy the image of version ${version}.`,
+    ));
+  }
+  return out;
+};
+
 /** Implementations, each covering one or more rules. */
 const IMPL: { rules: RuleId[]; impl: RuleImpl }[] = [
   { rules: ['dangling-reference', 'unverified-reference', 'missing-data-key'], impl: referenceRules },
@@ -900,6 +1061,9 @@ const IMPL: { rules: RuleId[]; impl: RuleImpl }[] = [
   { rules: ['renamed-secret'], impl: renamedSecrets },
   { rules: ['tls-expiring'], impl: tlsExpiring },
   { rules: ['tls-reissue-rate'], impl: tlsReissue },
+  { rules: ['tls-host-mismatch'], impl: tlsHostMismatch },
+  { rules: ['certificate-not-ready'], impl: certificateNotReady },
+  { rules: ['chart-image-mismatch'], impl: chartImageMismatch },
 ];
 
 /** Filter for lists of findings (API, CLI, page). `severity` is a minimum. */

@@ -15,7 +15,8 @@
  *
  * Verdict:
  * - `breaks` when a dependant breaks: not optional and not only mentioned (for `rotate`: something must be updated
- *   or restarted). A definite break stays `breaks` on incomplete data; `reasons` then say why the list may be
+ *   or restarted by hand: lib/analysis/rotation.ts plans `update` and `needs-restart`; dependants that restart
+ *   automatically, pick the value up live or at their next run do not break). A definite break stays `breaks` on incomplete data; `reasons` then say why the list may be
  *   incomplete.
  * - `unknown` when nothing breaks but the data could hide something: a relevant source/scope is partial for the
  *   relevant kinds (in the target's namespace) or older than the freshness limit (lib/analysis/freshness.ts), the walk
@@ -35,6 +36,7 @@ import { getNode, missingSummary, summary, type NodeSummary, type NodeSummaryRow
 import { INBOUND_DEPENDENCY_KINDS, leafKinds, OUTBOUND_DEPENDENCY_KINDS, relevantKinds } from './dependents';
 import { assessScopes, type SourceState } from './freshness';
 import { livePg } from '../store/time-sql';
+import { rotationStep, type RotatedObject, type RotationObject, type RotationStep } from './rotation';
 
 /** What is about to happen to the node. `disable` applies to GCP keys and service accounts (as delete for others);
  * `rename` to Kubernetes objects (references by the old name break, as with delete); `rotate` to keys and Secrets. */
@@ -80,6 +82,11 @@ export interface AffectedNode {
    * process must re-read them), `mentioned` (named in a field keygraph does not model: may need it).
    */
   role: 'breaks' | 'optional' | 'mentioned' | 'update' | 'restart' | 'reload';
+  /** `rotate` only, for dependants that need the value (not optional, not only mentioned): what it must do to see the
+   * new value (lib/analysis/rotation.ts): `update`, `restarts-automatically` (Reloader, Vault Secrets Operator
+   * `rolloutRestartTargets`), `needs-restart` (env, envFrom, subPath mounts), `next-run` (CronJobs, with the
+   * schedule), `picks-up-live` (plain volume mounts: the kubelet refreshes them within about a minute). */
+  rotation?: RotationStep;
 }
 
 export interface ImpactResult {
@@ -151,8 +158,6 @@ const LEAVES = leafKinds();
 function summaryOf(id: string, r: NodeRow | undefined): NodeSummary {
   return r && r.provider ? summary(r) : missingSummary(id);
 }
-
-const READS_AT_START = new Set(['env', 'envFrom', 'googleApplicationCredentials']);
 
 /** The as-of condition on alias `a` (lib/store/time-sql.ts, the one definition); `$n` is the asOf parameter. */
 const liveParam = (a: string, n: number, asOf?: Date): string => livePg(a, asOf ? n : undefined);
@@ -379,6 +384,91 @@ async function walk(database: Database, id: string, opts: { asOf?: Date; maxDept
   return { rows, totalRows: total, maxDepth };
 }
 
+/** Node properties the rotate plan reads (lib/analysis/rotation.ts), by id; null properties for missing ids. */
+async function rotationProps(database: Database, ids: string[], asOf: Date | undefined): Promise<Map<string, Record<string, unknown>>> {
+  const out = new Map<string, Record<string, unknown>>();
+  if (!ids.length) return out;
+  const params: unknown[] = [ids];
+  if (asOf) params.push(asOf);
+  const { rows } = await database.pool.query<{ node_id: string; kind: string; name: string; p: Record<string, unknown> }>(
+    `SELECT DISTINCT ON (v.node_id) v.node_id, v.kind, v.name,
+            jsonb_build_object('reloader', v.properties->'reloader', 'schedule', v.properties->'schedule',
+                               'suspend', v.properties->'suspend', 'rolloutRestartTargets', v.properties->'rolloutRestartTargets') AS p
+     FROM node_versions v WHERE v.node_id = ANY($1::text[]) AND ${liveParam('v', 2, asOf)}
+     ORDER BY v.node_id, v.missing ASC, v.valid_from DESC`,
+    params,
+  );
+  for (const r of rows) out.set(r.node_id, { ...r.p, kind: r.kind, name: r.name });
+  return out;
+}
+
+/**
+ * Sets `rotation` (and the matching `role`: update, reload for `picks-up-live`, restart otherwise) on every
+ * affected node that needs the value: the Secret it reads is the target, or the holder Secret on its path (a rotated
+ * GCP key); its controller is the top of its OWNS parents among the affected; Reloader settings, CronJob schedules and
+ * the `rolloutRestartTargets` of the Secrets' producers come from node properties (three indexed queries).
+ */
+async function planRotation(database: Database, id: string, affected: AffectedNode[], best: Map<string, AggRow>, asOf: Date | undefined): Promise<void> {
+  const todo = affected.filter((a) => !a.optional && !a.mentioned);
+  if (!todo.length) return;
+  const secretOf = (a: AffectedNode): string => {
+    for (let i = a.path.length - 1; i >= 0; i--) if (a.path[i]!.kind === 'USES_SECRET') return a.path[i]!.to;
+    return id;
+  };
+  const secrets = [...new Set([id, ...todo.map(secretOf)])];
+  const params: unknown[] = [secrets];
+  if (asOf) params.push(asOf);
+  const { rows: produced } = await database.pool.query<{ from_id: string; to_id: string }>(
+    `SELECT DISTINCT e.from_id, e.to_id FROM edge_versions e WHERE e.to_id = ANY($1::text[]) AND e.kind = 'PRODUCES' AND ${liveParam('e', 2, asOf)}`,
+    params,
+  );
+  const props = await rotationProps(database, [...new Set([...secrets, ...todo.map((a) => a.node.id), ...produced.map((r) => r.from_id)])], asOf);
+  const object = (n: string): RotationObject => {
+    const p = props.get(n) ?? {};
+    const parsed = parseId(n);
+    return {
+      id: n, kind: String(p.kind ?? parsed?.kind ?? ''), name: String(p.name ?? parsed?.name ?? n),
+      reloader: p.reloader && typeof p.reloader === 'object' ? (p.reloader as RotationObject['reloader']) : undefined,
+      schedule: typeof p.schedule === 'string' ? p.schedule : undefined,
+      suspend: p.suspend === true ? true : undefined,
+    };
+  };
+  const rotated = new Map<string, RotatedObject>();
+  const rotatedOf = (s: string): RotatedObject => {
+    let r = rotated.get(s);
+    if (r) return r;
+    const o = object(s);
+    const restartTargets = produced.filter((e) => e.to_id === s).flatMap((e) => {
+      const t = props.get(e.from_id)?.rolloutRestartTargets;
+      return Array.isArray(t) ? t.filter((x): x is { kind: string; name: string } => !!x && typeof x.kind === 'string' && typeof x.name === 'string').map((x) => ({ producer: e.from_id, kind: x.kind, name: x.name })) : [];
+    });
+    const reloader = props.get(s)?.reloader;
+    rotated.set(s, (r = { id: s, kind: o.kind, name: o.name, reloader: reloader && typeof reloader === 'object' ? reloader : undefined, restartTargets }));
+    return r;
+  };
+  const topOwner = (n: string): string | undefined => {
+    let cur = n;
+    for (let i = 0; i < 4; i++) {
+      const parent = best.get(cur)?.owners?.slice().sort()[0];
+      if (!parent || parent === n) break;
+      cur = parent;
+    }
+    return cur === n ? undefined : cur;
+  };
+  for (const a of todo) {
+    const last = a.path[a.path.length - 1];
+    const secret = secretOf(a);
+    const direct = last && last.kind === 'USES_SECRET' && last.to === secret ? last.references : [];
+    const owner = topOwner(a.node.id);
+    const step = rotationStep(
+      { object: object(a.node.id), hop: last?.kind ?? '', references: direct, controller: owner ? object(owner) : undefined },
+      rotatedOf(secret),
+    );
+    a.rotation = step;
+    a.role = step.plan === 'update' ? 'update' : step.plan === 'picks-up-live' ? 'reload' : 'restart';
+  }
+}
+
 /** Observed producers writing `id` (PRODUCES edges into it whose producer is observed), sorted. */
 async function producersOf(database: Database, id: string, asOf: Date | undefined): Promise<string[]> {
   const params: unknown[] = [id];
@@ -480,22 +570,17 @@ export async function impactOf(database: Database, id: string, opts: ImpactOptio
     const listsToken = nodes.get(n)?.kind === 'ServiceAccount' && lastRefs.length > 0 && lastRefs.every((p) => p.via === 'serviceAccountSecret');
     const optional = b.optional || listsToken;
     const mentioned = b.mention && !optional;
-    let role: AffectedNode['role'] = optional ? 'optional' : mentioned ? 'mentioned' : 'breaks';
-    if (action === 'rotate' && role === 'breaks') {
-      const lastHop = path[path.length - 1];
-      const vias = (lastHop?.references ?? []).map((p) => String(p.via ?? ''));
-      if (b.kind === 'HOLDS_KEY' || summary.kind === 'Secret') role = 'update';
-      else if (b.kind === 'OWNS') role = 'restart';
-      else role = vias.some((v) => READS_AT_START.has(v)) || b.kind !== 'USES_SECRET' ? 'restart' : 'reload';
-    }
+    // rotate: planRotation (below) replaces `breaks` by update / restart / reload and sets `rotation`.
+    const role: AffectedNode['role'] = optional ? 'optional' : mentioned ? 'mentioned' : 'breaks';
     const row = nodes.get(n);
     return {
       node: summary, depth: b.depth, path, optional, mentioned,
       phase: row?.kind === 'Pod' ? row.phase ?? undefined : undefined,
       runningPods: runningUnder(n).size,
       role,
-    };
+    } as AffectedNode;
   });
+  if (action === 'rotate') await planRotation(database, id, affected, best, opts.asOf);
   // Intl.Collator().compare is String.prototype.localeCompare (same default locale and options), without its per-call set-up.
   const compare = new Intl.Collator().compare;
   affected.sort((a, b) => a.depth - b.depth || compare(a.node.kind, b.node.kind) || compare(a.node.id, b.node.id));
@@ -504,7 +589,11 @@ export async function impactOf(database: Database, id: string, opts: ImpactOptio
 
   const producedBy = await producersOf(database, id, opts.asOf);
   const targetPending = target.missing && producedBy.length > 0;
-  const breaking = affected.filter((a) => !a.optional && !a.mentioned).map((a) => a.node.id);
+  // rotate: only what someone must act on (update a holder Secret, restart a consumer) breaks; dependants that restart
+  // automatically, pick the value up live or at their next run are listed with their plan but do not break.
+  const breaking = affected
+    .filter((a) => !a.optional && !a.mentioned && (action !== 'rotate' || !a.rotation || a.rotation.plan === 'update' || a.rotation.plan === 'needs-restart'))
+    .map((a) => a.node.id);
   const mentions = affected.filter((a) => a.mentioned);
   const reasons = [...assessment.reasons];
   const notes: string[] = [];
@@ -520,7 +609,10 @@ export async function impactOf(database: Database, id: string, opts: ImpactOptio
   const optionalOnly = affected.filter((a) => a.optional);
   if (optionalOnly.length) notes.push(`${optionalOnly.length} dependant(s) reference it optionally and start without it`);
   if (action === 'disable' && parsed.provider === 'k8s') notes.push('Kubernetes objects cannot be disabled: treated as delete');
-  if (action === 'rotate') notes.push('rotate: Secrets holding it must be updated; workloads reading it through env, envFrom or a credentials file must restart');
+  if (action === 'rotate') {
+    const count = (plan: RotationStep['plan']) => affected.filter((a) => a.rotation?.plan === plan).length;
+    notes.push(`rotate: ${count('update')} Secret(s) to update, ${count('needs-restart')} dependant(s) need a restart (env, envFrom, credentials files, subPath mounts), ${count('restarts-automatically')} restart automatically (Reloader, rolloutRestartTargets), ${count('next-run')} pick it up at their next run (CronJobs), ${count('picks-up-live')} pick it up live (mounted files, refreshed by the kubelet within about a minute)`);
+  }
 
   // A definite non-optional dependant is a definite break, however incomplete the rest of the data is (the reasons
   // then say why the list may be incomplete); `unknown` is for "nothing found, and the data could hide something".

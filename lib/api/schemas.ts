@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { parseId } from '../graph/ids';
 import { PROVIDER_KEYS } from '../graph/model';
 import { IMPACT_ACTIONS } from '../analysis/impact';
+import { ROTATION_PLANS } from '../analysis/rotation';
 import { RULE_IDS } from '../analysis/findings';
 import { SEVERITIES } from '../analysis/severity';
 import { parseTimeSpec } from '../time';
@@ -160,6 +161,12 @@ export const ImpactResponse = z.object({
     phase: z.string().optional(),
     runningPods: z.number().int(),
     role: z.enum(['breaks', 'optional', 'mentioned', 'update', 'restart', 'reload']),
+    rotation: z.object({
+      plan: z.enum(ROTATION_PLANS),
+      reason: z.string(),
+      by: z.string().optional().meta({ description: 'What restarts it: the Reloader-annotated workload, or the Vault Secrets Operator resource naming it in rolloutRestartTargets.' }),
+      schedule: z.string().optional().meta({ description: 'CronJob spec.schedule (plan next-run).' }),
+    }).optional().meta({ description: 'action=rotate: what this dependant must do to see the new value (env, envFrom and subPath mounts need a restart; plain volume mounts pick it up live; Reloader and rolloutRestartTargets restart automatically; CronJobs at their next run).' }),
   })),
   breaking: z.array(z.string()),
   truncated: z.boolean(),

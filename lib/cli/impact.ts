@@ -3,8 +3,9 @@
  * taken (lib/analysis/impact.ts). Exit 0 safe, 2 breaks, 3 unknown (a relevant source is partial or stale, or no
  * data at the time: before the first collection), 1 error (malformed id, unknown node, bad option or time). `--json` prints the ImpactResult as JSON on stdout.
  */
-import { describeEdge, qualifiedName } from '../graph/describe';
+import { describeEdge, displayText, qualifiedName } from '../graph/describe';
 import type { EdgeProperties } from '../graph/records';
+import { ROTATION_PLAN_LABELS } from '../analysis/rotation';
 import { impactOf, IMPACT_ACTIONS, InvalidIdError, type ImpactAction, type ImpactResult } from '../analysis/impact';
 import type { Database } from '../db';
 import { openRuntime } from '../runtime';
@@ -68,7 +69,7 @@ export function formatImpact(r: ImpactResult): string {
   const verdictText = { safe: 'SAFE', breaks: 'BREAKS', unknown: 'UNKNOWN' }[r.verdict];
   out.push(`${r.action} ${r.target.kind} ${qualifiedName(r.target)}${r.targetPending ? '  [PENDING: a producer will create it]' : r.targetMissing ? '  [MISSING: referenced but not observed]' : ''}`);
   out.push(`  id: ${r.target.id}`);
-  out.push(`verdict: ${verdictText}${r.verdict === 'breaks' ? ` (${r.breaking.length} dependant(s) break)` : ''}`);
+  out.push(`verdict: ${verdictText}${r.verdict === 'breaks' ? ` (${r.breaking.length} dependant(s) ${r.action === 'rotate' ? 'must be updated or restarted' : 'break'})` : ''}`);
   for (const why of r.reasons) out.push(`  ${r.verdict === 'unknown' ? 'unknown because' : 'the list may be incomplete'}: ${why}`);
   if (r.producedBy.length) out.push(`  created by: ${r.producedBy.join(', ')}${r.targetPending ? ' (pending: not created yet)' : ''}`);
   for (const n of r.notes) out.push(`  note: ${n}`);
@@ -76,7 +77,7 @@ export function formatImpact(r: ImpactResult): string {
   if (!r.affected.length) out.push('  (nothing depends on it)');
   for (const a of r.affected) {
     const flags = [
-      a.role !== 'breaks' ? a.role : '',
+      a.rotation ? ROTATION_PLAN_LABELS[a.rotation.plan] : a.role !== 'breaks' ? a.role : '',
       a.node.missing ? (r.targetPending && a.node.id === r.target.id ? 'PENDING' : 'MISSING') : '',
       a.phase ? a.phase : '',
       a.runningPods && a.node.kind !== 'Pod' ? `${a.runningPods} running pod(s)` : '',
@@ -90,6 +91,7 @@ export function formatImpact(r: ImpactResult): string {
       })
       .join(' → ');
     if (why) out.push(`    why: ${why}`);
+    if (a.rotation) out.push(`    rotate: ${ROTATION_PLAN_LABELS[a.rotation.plan]}: ${displayText(a.rotation.reason)}`);
   }
   return out.join('\n') + '\n';
 }

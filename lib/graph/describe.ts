@@ -10,6 +10,7 @@ export function describeEdge(p: EdgeProperties): string {
   if (how) parts.push(how);
   if (p.container) parts.push(`container ${p.container}`);
   if (p.mountPaths?.length) parts.push(`mounted at ${p.mountPaths.join(', ')}`);
+  if (p.subPath === true) parts.push(`subPath at ${Array.isArray(p.subPathMounts) ? (p.subPathMounts as string[]).join(', ') : '?'} (never refreshed)`);
   if (p.keys?.length) parts.push(`keys ${p.keys.join(', ')}`);
   if (typeof p.dataKey === 'string') parts.push(`data key ${p.dataKey}`);
   if (p.optional) parts.push('optional');

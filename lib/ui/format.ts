@@ -186,6 +186,7 @@ export function edgeDetails(props: Record<string, unknown>): EdgeDetail[] {
   push('volume', strs([props.volume]));
   push('volume type', strs([props.volumeType]));
   push('mounted at', strs(props.mountPaths));
+  push('subPath at', strs(props.subPathMounts));
   push('keys', strs(props.keys));
   push('data key', strs([props.dataKey]));
   push('hosts', strs(props.hosts));
@@ -193,7 +194,7 @@ export function edgeDetails(props: Record<string, unknown>): EdgeDetail[] {
   push('client email', strs([props.clientEmail]));
   const known = new Set([
     'via', 'optional', 'container', 'envVar', 'volume', 'volumeType', 'mountPaths', 'keys', 'dataKey', 'hosts', 'driver',
-    'clientEmail', 'controller', 'implicit', 'deprecatedField', 'annotation', 'binding', 'required',
+    'clientEmail', 'controller', 'implicit', 'deprecatedField', 'annotation', 'binding', 'required', 'subPath', 'subPathMounts',
   ]);
   for (const [k, v] of Object.entries(props)) {
     if (known.has(k)) continue;
@@ -214,6 +215,9 @@ export function edgeFlags(kind: EdgeKind, props: Record<string, unknown>): { lab
   }
   if (kind === 'RUNS_AS' && props.implicit === true) {
     flags.push({ label: 'implicit default', color: 'gray', tip: 'No serviceAccountName is set, so Kubernetes runs it as the namespace’s `default` ServiceAccount' });
+  }
+  if (props.subPath === true) {
+    flags.push({ label: 'subPath', color: 'yellow', tip: 'Mounted with subPath: the kubelet never refreshes the file, so a rotated value needs a restart' });
   }
   if (props.deprecatedField === true) {
     flags.push({ label: 'deprecated field', color: 'yellow', tip: 'Named with the deprecated spec.serviceAccount field' });
