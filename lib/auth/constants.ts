@@ -4,3 +4,6 @@
 export const CLIENT_IP_HEADER = 'x-keygraph-client-ip';
 /** The per-request CSP nonce, set on the request by the proxy for the layout. */
 export const NONCE_HEADER = 'x-nonce';
+/** Request header the proxy sets to the request's query string (`?id=…`), for pages that cannot receive
+ * searchParams (a segment's not-found.tsx). Whatever a client sends under this name is replaced. */
+export const SEARCH_HEADER = 'x-keygraph-search';

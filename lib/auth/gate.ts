@@ -26,7 +26,7 @@ import { authenticate, sessionCookieFor, type Principal } from './principal';
 import { cookieOptions } from './session';
 import { roleAtLeast } from './roles';
 import { createHash } from 'node:crypto';
-import { CLIENT_IP_HEADER, NONCE_HEADER } from './constants';
+import { CLIENT_IP_HEADER, NONCE_HEADER, SEARCH_HEADER } from './constants';
 
 export { CLIENT_IP_HEADER, NONCE_HEADER };
 
@@ -97,6 +97,7 @@ export async function gate(req: NextRequest, rt: AuthRuntime, opts: GateOptions 
   const csp = api ? API_CONTENT_SECURITY_POLICY : pageContentSecurityPolicy(nonce, { dev: opts.dev });
   const requestHeaders = new Headers(req.headers);
   requestHeaders.set(NONCE_HEADER, nonce);
+  requestHeaders.set(SEARCH_HEADER, req.nextUrl.search);
   requestHeaders.set('content-security-policy', csp);
   const pageHeaders: Headerish = [...base, ['Content-Security-Policy', csp]];
   const pass = () => apply(NextResponse.next({ request: { headers: requestHeaders } }), pageHeaders);

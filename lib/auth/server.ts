@@ -13,7 +13,7 @@ import { cookies, headers } from 'next/headers';
 import { authRuntime } from './context';
 import { authenticate, sessionCookieFor, type Principal } from './principal';
 import { roleAtLeast, type Role } from './roles';
-import { NONCE_HEADER } from './constants';
+import { NONCE_HEADER, SEARCH_HEADER } from './constants';
 
 /** An authentication or authorisation failure with the HTTP status to answer. The message holds no credential. */
 export class AuthError extends Error {
@@ -79,6 +79,11 @@ export async function principalWithRole(request: Request, role: Role): Promise<P
     if (e instanceof AuthError) return authErrorResponse(e);
     throw e;
   }
+}
+
+/** The query parameters of the request being rendered (forwarded by the proxy), for a not-found page. */
+export async function requestSearchParams(): Promise<URLSearchParams> {
+  return new URLSearchParams((await headers()).get(SEARCH_HEADER) ?? '');
 }
 
 /** The CSP nonce of the request being rendered (set by the proxy), for inline scripts such as ColorSchemeScript. */
