@@ -21,6 +21,7 @@ import { edgeKey } from '../../lib/graph/records';
 import { NODE_KIND_KEYS, NODE_KINDS, WORKLOAD_KIND_KEYS, nodeKindKey, type EdgeKind, type NodeKindKey, type NodeKindSpec } from '../../lib/graph/model';
 import { gcpKeyId, gcpServiceAccountId, k8sId } from '../../lib/graph/ids';
 import type { Fingerprinter } from '../../lib/secrets/fingerprint';
+import { findReferences, labelConsumers, type FoundReference, type ReferenceTarget } from './references';
 
 export interface KubernetesMapperOptions {
   /** Cluster name used in every node id. */
@@ -245,7 +246,7 @@ export function detectKeyFile(bytes: Uint8Array): KeyFileRef | null {
   return null;
 }
 
-const ARRAY_PROPS = new Set(['mountPaths', 'hosts', 'containers']);
+const ARRAY_PROPS = new Set(['mountPaths', 'hosts', 'containers', 'fields']);
 
 /** Merges `b` into `a` (same edgeKey): keys union (undefined = whole Secret wins), optional only when both are,
  * array properties unioned; other scalars keep the first value. */
@@ -493,8 +494,12 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
   /** Edge keys asserted by each object (node id), so that a later document with the same id replaces them. */
   const edgesByObject = new Map<string, Set<string>>();
   /** MENTIONS of a name in no particular namespace, resolved in finish(), by mentioning object. */
-  const pendingByObject = new Map<string, Array<{ target: Mention['target']; name: string; origin: NodeKindKey | undefined; props: EdgeProperties }>>();
+  const pendingByObject = new Map<string, Array<{ target: Mention['target'] | 'ConfigMap'; name: string; origin: NodeKindKey | undefined; props: EdgeProperties }>>();
   const genericKinds = new Set<string>();
+  /** Pod labels (pod template labels of workloads, a Pod's own labels) by node id: Istio Gateway selectors. */
+  const podLabels = new Map<string, { ns: string; labels: Record<string, string> }>();
+  /** Istio Gateway `credentialName` references, resolved in finish() against {@link podLabels}. */
+  const pendingIstio = new Map<string, Array<{ ns: string | null; selector: Record<string, string>; ref: FoundReference; name: string }>>();
   /** The object being added (edges are recorded against it). */
   let current = '';
 
@@ -544,17 +549,47 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
     l.push({ target, name, origin, props });
   }
 
+  /** Edge kind of a table reference to each target kind. */
+  const REFERENCE_EDGE: Record<ReferenceTarget, EdgeKind> = { Secret: 'USES_SECRET', ConfigMap: 'USES_CONFIG_MAP', ServiceAccount: 'RUNS_AS' };
+
+  /**
+   * A precise edge for table reference `r` of the current object (namespace `objNs`, null when cluster-scoped) to
+   * `name` in `targetNs`; `targetNs` null (a cluster-scoped object whose ref names no namespace): a required
+   * MENTIONS of every target of that name seen, as the convention scan would make (ConfigMaps included).
+   */
+  function reference(from: string, objNs: string | null, targetNs: string | null, r: FoundReference, name: string): void {
+    const props: EdgeProperties = {
+      via: r.row.via, field: r.field, fields: [r.field], keys: r.keys, optional: r.optional,
+      namespace: targetNs && targetNs !== objNs ? targetNs : undefined,
+    };
+    if (!targetNs) {
+      const l = pendingByObject.get(from) ?? [];
+      pendingByObject.set(from, l);
+      l.push({ target: r.row.target, name, origin: undefined, props: compact({ field: r.field, via: r.row.via, required: r.optional ? undefined : true, keys: r.keys, optional: r.optional || undefined }) as EdgeProperties });
+      return;
+    }
+    addEdge(REFERENCE_EDGE[r.row.target], from, id(targetNs, r.row.target, name), undefined, props);
+  }
+
   /** Drops what an earlier document with this id asserted (the later document replaces it). */
   function forget(nodeId: string): void {
     for (const k of edgesByObject.get(nodeId) ?? []) edges.delete(k);
     edgesByObject.delete(nodeId);
     pendingByObject.delete(nodeId);
+    pendingIstio.delete(nodeId);
+    podLabels.delete(nodeId);
   }
 
   function useSecret(from: string, ns: string, secretName: unknown, origin: NodeKindKey, props: EdgeProperties): void {
     const name = validName(secretName);
     if (!name) return;
     addEdge('USES_SECRET', from, id(ns, 'Secret', name), origin, props);
+  }
+
+  function useConfigMap(from: string, ns: string, configMapName: unknown, origin: NodeKindKey | undefined, props: EdgeProperties): void {
+    const name = validName(configMapName);
+    if (!name) return;
+    addEdge('USES_CONFIG_MAP', from, id(ns, 'ConfigMap', name), origin, props);
   }
 
   function commonProps(o: Obj, md: Obj): Record<string, unknown> {
@@ -612,9 +647,20 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
           });
         }
       }
+      for (const env of objs(c.spec.env)) {
+        const ref = obj(obj(env.valueFrom)?.configMapKeyRef);
+        if (ref) {
+          const key = str(ref.key);
+          useConfigMap(from, ns, ref.name, origin, {
+            via: 'env', container: c.name, envVar: str(env.name), keys: key ? [key] : undefined, optional: ref.optional === true,
+          });
+        }
+      }
       for (const ef of objs(c.spec.envFrom)) {
         const ref = obj(ef.secretRef);
         if (ref) useSecret(from, ns, ref.name, origin, { via: 'envFrom', container: c.name, optional: ref.optional === true });
+        const cm = obj(ef.configMapRef);
+        if (cm) useConfigMap(from, ns, cm.name, origin, { via: 'envFrom', container: c.name, optional: cm.optional === true });
       }
     }
 
@@ -649,12 +695,22 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
           via: 'volume', volume: vn, mountPaths, keys: itemKeys(sec.items), optional: sec.optional === true,
         });
       }
+      const cmv = obj(v.configMap);
+      if (cmv) {
+        useConfigMap(from, ns, cmv.name, origin, {
+          via: 'volume', volume: vn, mountPaths, keys: itemKeys(cmv.items), optional: cmv.optional === true,
+        });
+      }
       const projected = obj(v.projected);
       if (projected) {
         for (const src of objs(projected.sources)) {
           const s = obj(src.secret);
           if (s) useSecret(from, ns, s.name, origin, {
             via: 'projected', volume: vn, mountPaths, keys: itemKeys(s.items), optional: s.optional === true,
+          });
+          const cm = obj(src.configMap);
+          if (cm) useConfigMap(from, ns, cm.name, origin, {
+            via: 'projected', volume: vn, mountPaths, keys: itemKeys(cm.items), optional: cm.optional === true,
           });
         }
       }
@@ -805,11 +861,49 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
       }
       values.clear();
     }
+    const usedBy = labelConsumers(stringMap(md.labels));
+    if (usedBy.length) props.usedBy = usedBy;
     const anns = obj(md.annotations);
     if (type === 'kubernetes.io/service-account-token' && anns) {
       const sa = validName(anns[SA_NAME_ANNOTATION]);
       if (sa) addEdge('TOKEN_FOR', nodeId, id(ns, 'ServiceAccount', sa), 'k8s:Secret', { serviceAccountUid: str(anns[SA_UID_ANNOTATION]) });
     }
+  }
+
+  /**
+   * ConfigMap: `data` (text values, fingerprinted as their UTF-8 bytes) and `binaryData` (base64) → `dataKeys` (both
+   * maps; a key in both is reported once, as the API server rejects it), `fingerprints` (HMAC per key, as for
+   * Secrets), `size` (bytes), `binaryKeys`, `immutable`. Values are dropped here.
+   */
+  function mapConfigMap(o: Obj, props: Record<string, unknown>): void {
+    if (typeof o.immutable === 'boolean') props.immutable = o.immutable;
+    const values = new Map<string, Buffer>();
+    const invalid: string[] = [];
+    for (const [k, v] of Object.entries(obj(o.data) ?? {})) {
+      const b = scalarBytes(v);
+      if (b) values.set(k, b);
+      else invalid.push(k);
+    }
+    const binaryKeys: string[] = [];
+    for (const [k, v] of Object.entries(obj(o.binaryData) ?? {})) {
+      const dec = typeof v === 'string' ? decodeBase64(v) : null;
+      if (dec) values.set(k, dec);
+      else invalid.push(k);
+      binaryKeys.push(k);
+    }
+    const fingerprints: Record<string, string> = {};
+    let size = 0;
+    for (const k of [...values.keys()].sort()) {
+      const b = values.get(k)!;
+      fingerprints[k] = fingerprint(b);
+      size += b.length;
+    }
+    values.clear();
+    props.dataKeys = sortedUnique([...Object.keys(fingerprints), ...invalid]);
+    props.fingerprints = fingerprints;
+    props.size = size;
+    if (binaryKeys.length) props.binaryKeys = binaryKeys.sort();
+    if (invalid.length) props.invalidValueKeys = sortedUnique(invalid);
   }
 
   function mapServiceAccount(o: Obj, nodeId: string, ns: string, props: Record<string, unknown>): void {
@@ -951,8 +1045,10 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
     if (!KIND_OK.test(kind) || nodeKindKey('k8s', kind)) return notRead();
     const kindKey = `k8s:${kind}`;
     genericKinds.add(kindKey);
+    const group = apiGroup(o.apiVersion) ?? '';
+    const refs = findReferences(o, group, kind);
     const mentions = scanMentions(o);
-    if (!mentions.length) return notRead();
+    if (!mentions.length && !refs.length) return notRead();
     const name = validName(md?.name);
     if (!md || !name) {
       skipped({ kind, apiVersion, name: clip(rawName, 253), namespace: clip(rawNs, 63), reason: 'invalid-name', message: `${kind} without a usable metadata.name ignored` });
@@ -969,8 +1065,28 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
     }
     const nodeId = id(ns, kind, name);
     begin(nodeId, kind, apiVersion, name, ns);
-    const group = apiGroup(o.apiVersion) ?? '';
+    // Precise references of the table first; the convention scan then skips what they covered (same field, or the
+    // same target named in another field), so one object never has both a precise edge and a MENTIONS to a target.
+    const coveredFields = new Set<string>();
+    const coveredTargets = new Set<string>();
+    for (const r of refs) {
+      coveredFields.add(r.field);
+      const target = targetName(r.name);
+      if (!target) continue;
+      coveredTargets.add(`${r.row.target}/${target}`);
+      if (r.row.namespace?.istioGatewayWorkload) {
+        const selector = stringMap(obj(o.spec)?.selector) ?? {};
+        let l = pendingIstio.get(nodeId);
+        if (!l) pendingIstio.set(nodeId, (l = []));
+        l.push({ ns, selector, ref: r, name: target });
+        continue;
+      }
+      const sib = r.siblingNamespace && DNS_LABEL.test(r.siblingNamespace) ? r.siblingNamespace : undefined;
+      const targetNs = sib ?? ns ?? r.row.namespace?.clusterDefault ?? null;
+      reference(nodeId, ns, targetNs, r, target);
+    }
     for (const m of mentions) {
+      if (coveredFields.has(m.field) || coveredTargets.has(`${m.target}/${m.name}`)) continue;
       const required = m.optional ? undefined : requiredMention(group, kind, m.field) ? true : undefined;
       const targetNs = m.namespace ?? ns;
       mention(nodeId, m.target, targetNs, m.name, undefined, {
@@ -1060,11 +1176,14 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
     if (ns === null) {
       if (kind === 'ClusterRole') mapRole(kind, o, nodeId, null, props);
     } else if (kind === 'Secret') mapSecret(o, nodeId, ns, props, partial);
+    else if (kind === 'ConfigMap') mapConfigMap(o, props);
     else if (kind === 'ServiceAccount') mapServiceAccount(o, nodeId, ns, props);
     else if (kind === 'Ingress') mapIngress(o, nodeId, ns, props);
     else if (kind === 'Role') mapRole(kind, o, nodeId, ns, props);
     else if (kind === 'Certificate' || kind === 'ExternalSecret' || kind === 'SealedSecret') mapProducer(kind, o, nodeId, ns, name, props);
     else if (kind === 'Pod') {
+      const labels = stringMap(md.labels);
+      if (labels) podLabels.set(nodeId, { ns, labels });
       const spec = obj(o.spec);
       const status = obj(o.status) ?? {};
       if (spec) mapPodSpec(nodeId, ns, kindKey, spec, props);
@@ -1084,6 +1203,8 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
       const spec = obj(o.spec) ?? {};
       const status = obj(o.status) ?? {};
       let tplSpec: Obj | undefined;
+      const tplLabels = stringMap(obj(obj(kind === 'CronJob' ? obj(obj(spec.jobTemplate)?.spec)?.template : spec.template)?.metadata)?.labels);
+      if (tplLabels) podLabels.set(nodeId, { ns, labels: tplLabels });
       if (kind === 'CronJob') {
         const jt = obj(spec.jobTemplate);
         tplSpec = obj(obj(obj(jt?.spec)?.template)?.spec);
@@ -1121,11 +1242,28 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
         }
       }
     }
-    // Mentions of a name in no namespace: every Secret / ServiceAccount of that name seen (none seen: no edge).
+    // Istio Gateway credentialName: the Secret is read in the namespace of the gateway workload its selector picks.
+    for (const [from, list] of pendingIstio) {
+      current = from;
+      for (const p of list) {
+        const sel = Object.entries(p.selector);
+        const nss = sel.length
+          ? sortedUnique([...podLabels.values()].filter((w) => sel.every(([k, v]) => w.labels[k] === v)).map((w) => w.ns))
+          : [];
+        if (!nss.length) {
+          // No gateway workload seen: the namespace is unknown, so a mention of every Secret of that name.
+          reference(from, p.ns, null, p.ref, p.name);
+          continue;
+        }
+        for (const ns of nss) reference(from, p.ns, ns, p.ref, p.name);
+      }
+    }
+    pendingIstio.clear();
+    // Mentions of a name in no namespace: every Secret / ServiceAccount / ConfigMap of that name seen (none seen: no edge).
     if (pendingByObject.size) {
       const byName = new Map<string, string[]>();
       for (const n of nodes.values()) {
-        if ((n.kind !== 'Secret' && n.kind !== 'ServiceAccount') || n.namespace === null) continue;
+        if ((n.kind !== 'Secret' && n.kind !== 'ServiceAccount' && n.kind !== 'ConfigMap') || n.namespace === null) continue;
         const k = `${n.kind}/${n.name}`;
         const l = byName.get(k);
         if (l) l.push(n.id);

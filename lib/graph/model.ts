@@ -13,7 +13,7 @@
 export type Provider = 'k8s' | 'gcp';
 
 /** Broad family of a node kind, used for grouping and colour in the UI. */
-export type NodeCategory = 'secret' | 'identity' | 'workload' | 'pod' | 'network' | 'producer' | 'key' | 'access' | 'other';
+export type NodeCategory = 'secret' | 'config' | 'identity' | 'workload' | 'pod' | 'network' | 'producer' | 'key' | 'access' | 'other';
 
 export interface NodeKindSpec {
   provider: Provider;
@@ -72,6 +72,8 @@ const workload = (kind: string, plural: string, color: string, kindApi: KindApi)
 export const NODE_KINDS = {
   // Metadata-only lists answer PartialObjectMetadata of group meta.k8s.io.
   'k8s:Secret': k8s('Secret', 'Secrets', 'secret', '#e8590c', 'diamond', api('', 'secrets', ['v1'], { legacyGroups: ['meta.k8s.io'] })),
+  /** core/v1 ConfigMap: data key names (`data` and `binaryData`), per-key HMAC fingerprints and size; never values. */
+  'k8s:ConfigMap': k8s('ConfigMap', 'ConfigMaps', 'config', '#fab005', 'diamond', api('', 'configmaps')),
   'k8s:ServiceAccount': k8s('ServiceAccount', 'ServiceAccounts', 'identity', '#7048e8', 'hexagon', api('', 'serviceaccounts')),
   'k8s:Deployment': workload('Deployment', 'Deployments', '#1c7ed6', api('apps', 'deployments', ['v1'], { legacyGroups: ['extensions'] })),
   'k8s:StatefulSet': workload('StatefulSet', 'StatefulSets', '#1c7ed6', api('apps', 'statefulsets')),
@@ -155,6 +157,11 @@ export const EDGE_KINDS = {
     dependent: 'from', color: '#e8590c', lineStyle: 'solid',
     description: 'A workload, pod, ServiceAccount or Ingress reads a Secret (env, envFrom, volume, projected, imagePullSecret, ingressTls, csi, …).',
   },
+  USES_CONFIG_MAP: {
+    forward: 'uses config map', inverse: 'is used by', outHeading: 'Uses ConfigMaps', inHeading: 'Used by',
+    dependent: 'from', color: '#f59f00', lineStyle: 'solid',
+    description: 'A workload or pod reads a ConfigMap (env configMapKeyRef, envFrom, volume, projected), or a custom resource names one (a CA bundle, a template, a mounted ConfigMap).',
+  },
   RUNS_AS: {
     forward: 'runs as', inverse: 'is the identity of', outHeading: 'Runs as', inHeading: 'Identity of',
     dependent: 'from', color: '#7048e8', lineStyle: 'solid',
@@ -213,10 +220,23 @@ export function edgeKindSpec(kind: string): EdgeKindSpec {
   };
 }
 
-/** How a USES_SECRET reference is made (property `via`). */
+/**
+ * How a USES_SECRET / USES_CONFIG_MAP reference is made (property `via`). Pod specs: `env`, `envFrom`, `volume`,
+ * `projected` (Secrets and ConfigMaps alike), `imagePullSecret`, `csi`, `inTreeVolume`, `googleApplicationCredentials`;
+ * ServiceAccounts: `serviceAccountSecret`, `serviceAccountImagePullSecret`; Ingress: `ingressTls`. Custom resources
+ * (collectors/kubernetes/references.ts, one value per family): `gatewayTls` (Gateway API listeners and
+ * BackendTLSPolicy), `istioCredential` (Istio Gateway `credentialName`), `traefikTls` / `traefikAuth` (Traefik
+ * IngressRoute, TLSStore, TLSOption, ServersTransport / Middleware), `issuerCredential` (cert-manager Issuer and
+ * ClusterIssuer), `secretStoreAuth` (External Secrets SecretStore / ClusterSecretStore), `externalSecretTemplate`
+ * (ExternalSecret `templateFrom`), `monitoringCredential` (prometheus-operator), `fluxSource` / `fluxValues` (Flux
+ * sources, HelmRelease `valuesFrom`), `argocdRepository` (Argo CD repository / cluster Secrets, a property marker:
+ * see references.ts `LABEL_CONSUMERS`).
+ */
 export const SECRET_VIAS = [
   'env', 'envFrom', 'volume', 'projected', 'imagePullSecret', 'csi', 'inTreeVolume',
   'serviceAccountSecret', 'serviceAccountImagePullSecret', 'ingressTls', 'googleApplicationCredentials',
+  'gatewayTls', 'istioCredential', 'traefikTls', 'traefikAuth', 'issuerCredential', 'secretStoreAuth',
+  'externalSecretTemplate', 'monitoringCredential', 'fluxSource', 'fluxValues', 'argocdRepository',
 ] as const;
 export type SecretVia = (typeof SECRET_VIAS)[number];
 
