@@ -103,7 +103,8 @@ export const REFERENCES: readonly ReferenceRow[] = [
   { kinds: ['Middleware'], groups: TRAEFIK, path: 'spec.basicAuth|digestAuth.secret', target: 'Secret', via: 'traefikAuth' },
   { kinds: ['Middleware'], groups: TRAEFIK, path: 'spec.forwardAuth.tls.secret|caSecret|certSecret', target: 'Secret', via: 'traefikAuth' },
   // cert-manager issuers: ACME account key and EAB, CA key pair, Vault, Venafi, DNS-01 provider credentials.
-  { kinds: ISSUERS, groups: CERT_MANAGER, path: 'spec.acme.privateKeySecretRef.name', target: 'Secret', namespace: CERT_MANAGER_NS, via: 'issuerCredential' },
+  // The ACME account key is created by cert-manager when it registers the account: absent is not broken (optional).
+  { kinds: ISSUERS, groups: CERT_MANAGER, path: 'spec.acme.privateKeySecretRef.name', target: 'Secret', namespace: CERT_MANAGER_NS, optional: true, via: 'issuerCredential' },
   { kinds: ISSUERS, groups: CERT_MANAGER, path: 'spec.acme.externalAccountBinding.keySecretRef.name', target: 'Secret', namespace: CERT_MANAGER_NS, keys: 'key', via: 'issuerCredential' },
   { kinds: ISSUERS, groups: CERT_MANAGER, path: 'spec.ca.secretName', target: 'Secret', namespace: CERT_MANAGER_NS, via: 'issuerCredential' },
   { kinds: ISSUERS, groups: CERT_MANAGER, path: 'spec.vault.**.secretRef|*SecretRef.name', target: 'Secret', namespace: CERT_MANAGER_NS, keys: 'key', via: 'issuerCredential' },
