@@ -2,7 +2,7 @@
  * Maps Kubernetes API objects (as returned by the API, found in manifests, or in `kubectl get -o json|yaml` dumps)
  * to graph records (DESIGN.md "The graph").
  *
- * Mapped kinds: core/v1 `Secret`, `ServiceAccount`, `Pod`, `ReplicationController`; apps `Deployment`,
+ * Mapped kinds: core/v1 `Secret`, `ConfigMap`, `ServiceAccount`, `Pod`, `ReplicationController`; apps `Deployment`,
  * `StatefulSet`, `DaemonSet`, `ReplicaSet`; apps.openshift.io `DeploymentConfig`; batch `Job`, `CronJob`; networking
  * `Ingress`; cert-manager.io `Certificate`; external-secrets.io `ExternalSecret`; bitnami.com `SealedSecret`;
  * rbac.authorization.k8s.io `Role`, `ClusterRole` (cluster-scoped). An object with no `apiVersion` (items of typed
@@ -463,8 +463,15 @@ interface Container {
  *   `aggregationRule.clusterRoleSelectors[].matchLabels`; a rule of API group `''` (or `*`) with `resourceNames`
  *   granting get/list/watch/update/patch/delete/`*` on `secrets` → MENTIONS each named Secret (`field`
  *   `rules[i].resourceNames[j]`, `verbs`); on `serviceaccounts` (also `impersonate`) or `create` on
- *   `serviceaccounts/token` → MENTIONS each named ServiceAccount. Role: in its namespace; ClusterRole: every object
- *   of that name seen (resolved in finish());
+ *   `serviceaccounts/token` → MENTIONS each named ServiceAccount; on `configmaps` → MENTIONS each named ConfigMap.
+ *   Role: in its namespace; ClusterRole: every object of that name seen (resolved in finish());
+ * - ConfigMap: `data` and `binaryData` key names, per-key HMAC fingerprints, size, `immutable` (values dropped);
+ *   pod specs' `env[].valueFrom.configMapKeyRef`, `envFrom[].configMapRef`, `volumes[].configMap` and projected
+ *   `sources[].configMap` → USES_CONFIG_MAP (`via` env/envFrom/volume/projected, `keys`, `optional`);
+ * - custom resources with rows in the reference table (references.ts): precise USES_SECRET / USES_CONFIG_MAP /
+ *   RUNS_AS (`via` of the row's family, `field`, `fields`, `keys`, `optional`, `namespace` when another), the
+ *   convention scan for their other fields; Secrets labelled for a controller that reads them by label (Argo CD)
+ *   get `properties.usedBy`;
  * - ExternalSecret: `spec.target.{name,creationPolicy}` (name defaults to the ExternalSecret's name),
  *   `spec.secretStoreRef`, `spec.refreshInterval`; SealedSecret: `spec.template.{metadata.name,type}`,
  *   `spec.encryptedData` key names.
@@ -539,7 +546,7 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
   }
 
   /** A MENTIONS edge from the current object; `ns` null: every target of that name seen (resolved in finish()). */
-  function mention(from: string, target: Mention['target'], ns: string | null, name: string, origin: NodeKindKey | undefined, props: EdgeProperties): void {
+  function mention(from: string, target: Mention['target'] | 'ConfigMap', ns: string | null, name: string, origin: NodeKindKey | undefined, props: EdgeProperties): void {
     if (ns) {
       addEdge('MENTIONS', from, id(ns, target, name), origin, props);
       return;
@@ -1015,12 +1022,15 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
       const onSecrets = resources.includes('secrets') && verbs.some((v) => SECRET_VERBS.has(v));
       const onSAs = (resources.includes('serviceaccounts') && verbs.some((v) => SA_VERBS.has(v)))
         || (resources.includes('serviceaccounts/token') && verbs.some((v) => v === 'create' || v === '*'));
-      if (!onSecrets && !onSAs) return;
+      // Named ConfigMaps a Role lets someone read or change: read through the API (leader election, operators).
+      const onConfigMaps = resources.includes('configmaps') && verbs.some((v) => SECRET_VERBS.has(v));
+      if (!onSecrets && !onSAs && !onConfigMaps) return;
       names.forEach((n, j) => {
         if (!DNS_SUBDOMAIN.test(n)) return;
         const field = `rules[${i}].resourceNames[${j}]`;
         if (onSecrets) mention(nodeId, 'Secret', ns, n, origin, { field, verbs: sortedUnique(verbs.filter((v) => SECRET_VERBS.has(v))) });
         if (onSAs) mention(nodeId, 'ServiceAccount', ns, n, origin, { field, verbs: sortedUnique(verbs.filter((v) => SA_VERBS.has(v) || v === 'create')) });
+        if (onConfigMaps) mention(nodeId, 'ConfigMap', ns, n, origin, { field, verbs: sortedUnique(verbs.filter((v) => SECRET_VERBS.has(v))) });
       });
     });
   }
