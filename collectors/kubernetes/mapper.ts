@@ -578,6 +578,33 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
     addEdge(REFERENCE_EDGE[r.row.target], from, id(targetNs, r.row.target, name), undefined, props);
   }
 
+  /**
+   * Adds the edges of table references `refs` found in object `o` (node `nodeId`, namespace `ns`, null when
+   * cluster-scoped): namespace by the row's rule (references.ts NamespaceRule; Istio's resolved in finish()).
+   * Returns the fields and `TARGET/NAME`s covered, for the convention scan to skip.
+   */
+  function applyReferences(o: Obj, nodeId: string, ns: string | null, refs: FoundReference[]): { coveredFields: Set<string>; coveredTargets: Set<string> } {
+    const coveredFields = new Set<string>();
+    const coveredTargets = new Set<string>();
+    for (const r of refs) {
+      coveredFields.add(r.field);
+      const target = targetName(r.name);
+      if (!target) continue;
+      coveredTargets.add(`${r.row.target}/${target}`);
+      if (r.row.namespace?.istioGatewayWorkload) {
+        const selector = stringMap(obj(o.spec)?.selector) ?? {};
+        let l = pendingIstio.get(nodeId);
+        if (!l) pendingIstio.set(nodeId, (l = []));
+        l.push({ ns, selector, ref: r, name: target });
+        continue;
+      }
+      const sib = r.siblingNamespace && DNS_LABEL.test(r.siblingNamespace) ? r.siblingNamespace : undefined;
+      const targetNs = sib ?? ns ?? r.row.namespace?.clusterDefault ?? null;
+      reference(nodeId, ns, targetNs, r, target);
+    }
+    return { coveredFields, coveredTargets };
+  }
+
   /** Drops what an earlier document with this id asserted (the later document replaces it). */
   function forget(nodeId: string): void {
     for (const k of edgesByObject.get(nodeId) ?? []) edges.delete(k);
@@ -1077,24 +1104,7 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
     begin(nodeId, kind, apiVersion, name, ns);
     // Precise references of the table first; the convention scan then skips what they covered (same field, or the
     // same target named in another field), so one object never has both a precise edge and a MENTIONS to a target.
-    const coveredFields = new Set<string>();
-    const coveredTargets = new Set<string>();
-    for (const r of refs) {
-      coveredFields.add(r.field);
-      const target = targetName(r.name);
-      if (!target) continue;
-      coveredTargets.add(`${r.row.target}/${target}`);
-      if (r.row.namespace?.istioGatewayWorkload) {
-        const selector = stringMap(obj(o.spec)?.selector) ?? {};
-        let l = pendingIstio.get(nodeId);
-        if (!l) pendingIstio.set(nodeId, (l = []));
-        l.push({ ns, selector, ref: r, name: target });
-        continue;
-      }
-      const sib = r.siblingNamespace && DNS_LABEL.test(r.siblingNamespace) ? r.siblingNamespace : undefined;
-      const targetNs = sib ?? ns ?? r.row.namespace?.clusterDefault ?? null;
-      reference(nodeId, ns, targetNs, r, target);
-    }
+    const { coveredFields, coveredTargets } = applyReferences(o, nodeId, ns, refs);
     for (const m of mentions) {
       if (coveredFields.has(m.field) || coveredTargets.has(`${m.target}/${m.name}`)) continue;
       const required = m.optional ? undefined : requiredMention(group, kind, m.field) ? true : undefined;
@@ -1226,6 +1236,12 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
       if (typeof spec.replicas === 'number') props.replicas = spec.replicas;
       if (typeof status.readyReplicas === 'number') props.readyReplicas = status.readyReplicas;
       if (tplSpec) mapPodSpec(nodeId, ns, kindKey, tplSpec, props);
+    }
+
+    // Table references of modelled kinds (ExternalSecret templateFrom).
+    if (group !== undefined || !partial) {
+      const refs = findReferences(o, group ?? groups[0] ?? '', kind);
+      if (refs.length) applyReferences(o, nodeId, ns, refs);
     }
 
     // OWNS from ownerReferences (owners of mapped namespaced kinds only; same namespace).

@@ -67,7 +67,8 @@ const NS = { sibling: 'namespace' } as const;
 const GATEWAY_API = ['gateway.networking.k8s.io'];
 const ISTIO = ['networking.istio.io'];
 const TRAEFIK = ['traefik.io', 'traefik.containo.us'];
-const CERT_MANAGER = ['cert-manager.io'];
+/** cert-manager.io, and certmanager.k8s.io of cert-manager before 0.11 (old manifests; as the model's Certificate). */
+const CERT_MANAGER = ['cert-manager.io', 'certmanager.k8s.io'];
 const ESO = ['external-secrets.io'];
 const MONITORING = ['monitoring.coreos.com'];
 const FLUX_SOURCE = ['source.toolkit.fluxcd.io'];
@@ -144,7 +145,10 @@ export const REFERENCES: readonly ReferenceRow[] = [
   { kinds: ['HelmRelease'], groups: FLUX_HELM, path: 'spec.valuesFrom[].name', target: 'ConfigMap', keys: 'valuesKey', when: { kind: ['ConfigMap'] }, via: 'fluxValues' },
 ];
 
-/** Where each kind with rows is served (live discovery and listing); one entry per group that serves the kind. */
+/**
+ * Where each kind with rows is served (live discovery and listing); one entry per group that serves the kind. Kinds
+ * the model declares (ExternalSecret) are listed through the model's `api` facts instead and are not repeated here.
+ */
 export const REFERENCE_APIS: readonly ReferenceApi[] = [
   { kind: 'Gateway', group: 'gateway.networking.k8s.io', versions: ['v1', 'v1beta1'], resource: 'gateways' },
   { kind: 'BackendTLSPolicy', group: 'gateway.networking.k8s.io', versions: ['v1', 'v1alpha3'], resource: 'backendtlspolicies' },
