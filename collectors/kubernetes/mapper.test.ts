@@ -820,8 +820,9 @@ describe('ReplicationController and OpenShift DeploymentConfig pod templates', (
     // A Secret's dependants now include both, and the RBAC kinds that can mention it.
     const kinds = relevantKinds('k8s:Secret');
     for (const k of ['k8s:ReplicationController', 'k8s:DeploymentConfig', 'k8s:Role', 'k8s:ClusterRole']) expect(kinds.has(k)).toBe(true);
-    // ConfigMaps too since issue 12: a cluster-scoped custom resource's ConfigMap ref without a namespace is a mention.
-    expect(EDGE_ENDPOINTS.MENTIONS).toEqual({ from: ['k8s:Role', 'k8s:ClusterRole'], to: ['k8s:Secret', 'k8s:ServiceAccount', 'k8s:ConfigMap'], fromAnyK8sKind: true });
+    // ConfigMaps too since issue 12: a cluster-scoped custom resource's ConfigMap ref without a namespace is a mention,
+    // and a controller's configuration ConfigMap (Argo Workflows) mentions the Secrets its values name.
+    expect(EDGE_ENDPOINTS.MENTIONS).toEqual({ from: ['k8s:Role', 'k8s:ClusterRole', 'k8s:ConfigMap'], to: ['k8s:Secret', 'k8s:ServiceAccount', 'k8s:ConfigMap'], fromAnyK8sKind: true });
     expect(leafKinds()).toEqual(expect.arrayContaining(['ClusterRole', 'Ingress', 'Pod', 'Role']));
   });
 });
@@ -865,6 +866,8 @@ describe('RBAC Roles and ClusterRoles', () => {
     expect(mentionsOf(r, id)).toEqual([
       [sid('payments', 'stripe-key'), { field: 'rules[0].resourceNames[0]', verbs: ['get', 'watch'] }],
       [sid('payments', 'webhook-signing'), { field: 'rules[0].resourceNames[1]', verbs: ['get', 'watch'] }],
+      // Since issue 12 ConfigMaps are nodes: a Role granting get on a named ConfigMap mentions it (read through the API).
+      ['k8s:c1/payments/ConfigMap/payments-config', { field: 'rules[1].resourceNames[0]', verbs: ['get'] }],
     ]);
     expect(r.out(id, 'MENTIONS').every((e) => e.originKind === 'k8s:Role')).toBe(true);
   });

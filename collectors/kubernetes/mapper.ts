@@ -21,7 +21,8 @@ import { edgeKey } from '../../lib/graph/records';
 import { NODE_KIND_KEYS, NODE_KINDS, WORKLOAD_KIND_KEYS, nodeKindKey, type EdgeKind, type NodeKindKey, type NodeKindSpec } from '../../lib/graph/model';
 import { gcpKeyId, gcpServiceAccountId, k8sId } from '../../lib/graph/ids';
 import type { Fingerprinter } from '../../lib/secrets/fingerprint';
-import { findReferences, labelConsumers, type FoundReference, type ReferenceTarget } from './references';
+import { parse as parseYaml } from 'yaml';
+import { apiConsumers, findReferences, usedByOf, type FoundReference, type ReferenceTarget } from './references';
 
 export interface KubernetesMapperOptions {
   /** Cluster name used in every node id. */
@@ -895,7 +896,7 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
       }
       values.clear();
     }
-    const usedBy = labelConsumers(stringMap(md.labels));
+    const usedBy = usedByOf('Secret', str(md.name) ?? '', stringMap(md.labels), stringMap(md.annotations));
     if (usedBy.length) props.usedBy = usedBy;
     const anns = obj(md.annotations);
     if (type === 'kubernetes.io/service-account-token' && anns) {
@@ -909,8 +910,13 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
    * maps; a key in both is reported once, as the API server rejects it), `fingerprints` (HMAC per key, as for
    * Secrets), `size` (bytes), `binaryKeys`, `immutable`. Values are dropped here.
    */
-  function mapConfigMap(o: Obj, props: Record<string, unknown>): void {
+  function mapConfigMap(o: Obj, nodeId: string, ns: string, props: Record<string, unknown>): void {
     if (typeof o.immutable === 'boolean') props.immutable = o.immutable;
+    const md = obj(o.metadata)!;
+    const consumers = apiConsumers('ConfigMap', str(md.name) ?? '', stringMap(md.labels), stringMap(md.annotations));
+    const usedBy = usedByOf('ConfigMap', str(md.name) ?? '', stringMap(md.labels), stringMap(md.annotations));
+    if (usedBy.length) props.usedBy = usedBy;
+    if (consumers.some((c) => c.configRefs)) configRefs(o, nodeId, ns);
     const values = new Map<string, Buffer>();
     const invalid: string[] = [];
     for (const [k, v] of Object.entries(obj(o.data) ?? {})) {
@@ -938,6 +944,31 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
     props.size = size;
     if (binaryKeys.length) props.binaryKeys = binaryKeys.sort();
     if (invalid.length) props.invalidValueKeys = sortedUnique(invalid);
+  }
+
+  /**
+   * A controller configuration ConfigMap (references.ts `configRefs`): each `data` value parsed as YAML (JSON is
+   * YAML), at most 256 KiB, and scanned by the convention scan as if it were a spec; each Secret / ServiceAccount it
+   * names is a required MENTIONS from the ConfigMap in its namespace (the controller reads them there), `field`
+   * `data.KEY.…`. Values are parsed here and dropped; a value that does not parse is skipped.
+   */
+  function configRefs(o: Obj, nodeId: string, ns: string): void {
+    for (const [k, v] of Object.entries(obj(o.data) ?? {}).slice(0, 200)) {
+      if (typeof v !== 'string' || v.length > 256 * 1024) continue;
+      let parsed: unknown;
+      try {
+        parsed = parseYaml(v, { maxAliasCount: 50 });
+      } catch {
+        continue;
+      }
+      if (!isObj(parsed)) continue;
+      for (const m of scanMentions({ spec: parsed })) {
+        const field = step('data', k) + m.field.slice('spec'.length);
+        mention(nodeId, m.target, m.namespace ?? ns, m.name, 'k8s:ConfigMap', {
+          field, required: m.optional ? undefined : true, keys: m.key ? [m.key] : undefined, optional: m.optional,
+        });
+      }
+    }
   }
 
   function mapServiceAccount(o: Obj, nodeId: string, ns: string, props: Record<string, unknown>): void {
@@ -1196,7 +1227,7 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
     if (ns === null) {
       if (kind === 'ClusterRole') mapRole(kind, o, nodeId, null, props);
     } else if (kind === 'Secret') mapSecret(o, nodeId, ns, props, partial);
-    else if (kind === 'ConfigMap') mapConfigMap(o, props);
+    else if (kind === 'ConfigMap') mapConfigMap(o, nodeId, ns, props);
     else if (kind === 'ServiceAccount') mapServiceAccount(o, nodeId, ns, props);
     else if (kind === 'Ingress') mapIngress(o, nodeId, ns, props);
     else if (kind === 'Role') mapRole(kind, o, nodeId, ns, props);

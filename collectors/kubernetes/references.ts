@@ -178,20 +178,54 @@ export const REFERENCE_APIS: readonly ReferenceApi[] = [
 ];
 
 /**
- * Secrets that a controller reads through the API by label (no object names them): Argo CD repository, repository
- * credential template and cluster Secrets (`argocd.argoproj.io/secret-type`, read by the Argo CD application
- * controller and repo server in their namespace). Modelled as a property of the Secret node, `usedBy`
- * (`[{controller, via, label}]`), not as an edge: the reader is a controller deployment keygraph cannot name from
- * the Secret, and a synthetic node would be an object that does not exist. unused-secret skips such Secrets.
+ * Secrets and ConfigMaps that a controller reads through the API by a label, an annotation or a fixed name (no
+ * object names them): Argo CD repository, repository-credential and cluster Secrets (`argocd.argoproj.io/secret-type`,
+ * read by the Argo CD controllers in their namespace); Argo Workflows' controller configuration
+ * (`workflow-controller-configmap`, its `--configmap` default), artifact repositories (annotation
+ * `workflows.argoproj.io/default-artifact-repository`), typed ConfigMaps (label `workflows.argoproj.io/configmap-type`)
+ * and the webhook clients Secret the Argo Server reads by name (`argo-workflows-webhook-clients`).
+ *
+ * Modelled as a property of the node, `usedBy` (`[{controller, via, label}]`), not as an edge: the reader is a
+ * controller keygraph cannot name from the object, and a synthetic node would be an object that does not exist.
+ * unused-secret and unused-config-map skip such objects. With `configRefs`, each data value of the ConfigMap is
+ * configuration (YAML or JSON) that names Secrets by the usual conventions (`passwordSecret: {name, key}`): the
+ * convention scan reads it and the ConfigMap MENTIONS those Secrets (`field` `data.KEY.…`, required: the
+ * controller needs them), so they are not unused either.
  */
-export const LABEL_CONSUMERS: ReadonlyArray<{ label: string; values: readonly string[]; controller: string; via: SecretVia }> = [
-  { label: 'argocd.argoproj.io/secret-type', values: ['repository', 'repo-creds', 'repository-write', 'repo-write-creds', 'cluster'], controller: 'Argo CD', via: 'argocdRepository' },
+export interface ApiConsumer {
+  kind: 'Secret' | 'ConfigMap';
+  /** Label key with one of `values`, an annotation key present, or one of `names`. */
+  label?: string;
+  values?: readonly string[];
+  annotation?: string;
+  names?: readonly string[];
+  controller: string;
+  via: SecretVia;
+  configRefs?: true;
+}
+
+export const API_CONSUMERS: readonly ApiConsumer[] = [
+  { kind: 'Secret', label: 'argocd.argoproj.io/secret-type', values: ['repository', 'repo-creds', 'repository-write', 'repo-write-creds', 'cluster'], controller: 'Argo CD', via: 'argocdRepository' },
+  { kind: 'ConfigMap', names: ['workflow-controller-configmap'], controller: 'Argo Workflows', via: 'argoWorkflowsConfig', configRefs: true },
+  { kind: 'ConfigMap', annotation: 'workflows.argoproj.io/default-artifact-repository', controller: 'Argo Workflows', via: 'argoWorkflowsConfig', configRefs: true },
+  { kind: 'ConfigMap', label: 'workflows.argoproj.io/configmap-type', controller: 'Argo Workflows', via: 'argoWorkflowsConfig' },
+  { kind: 'Secret', names: ['argo-workflows-webhook-clients'], controller: 'Argo Workflows', via: 'argoWorkflowsConfig' },
 ];
 
-/** The `usedBy` markers of a Secret's labels ({@link LABEL_CONSUMERS}); empty when none applies. */
-export function labelConsumers(labels: Record<string, string> | undefined): Array<{ controller: string; via: SecretVia; label: string }> {
-  if (!labels) return [];
-  return LABEL_CONSUMERS.filter((c) => c.values.includes(labels[c.label] ?? '')).map((c) => ({ controller: c.controller, via: c.via, label: `${c.label}=${labels[c.label]}` }));
+/** The consumers ({@link API_CONSUMERS}) of a Secret / ConfigMap by its name, labels and annotations. */
+export function apiConsumers(kind: 'Secret' | 'ConfigMap', name: string, labels: Record<string, string> | undefined, annotations: Record<string, string> | undefined): ApiConsumer[] {
+  return API_CONSUMERS.filter((c) => c.kind === kind && (
+    (c.label !== undefined && labels?.[c.label] !== undefined && (!c.values || c.values.includes(labels[c.label]!)))
+    || (c.annotation !== undefined && annotations?.[c.annotation] !== undefined)
+    || (c.names?.includes(name) ?? false)));
+}
+
+/** The `usedBy` property of an object read by {@link API_CONSUMERS}; empty when none applies. */
+export function usedByOf(kind: 'Secret' | 'ConfigMap', name: string, labels: Record<string, string> | undefined, annotations: Record<string, string> | undefined): Array<{ controller: string; via: SecretVia; label: string }> {
+  return apiConsumers(kind, name, labels, annotations).map((c) => ({
+    controller: c.controller, via: c.via,
+    label: c.label ? `${c.label}=${labels![c.label]}` : c.annotation ? `annotation ${c.annotation}` : `name ${name}`,
+  }));
 }
 
 // ------------------------------------------------------------------ field paths

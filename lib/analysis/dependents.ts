@@ -25,7 +25,7 @@ export const EDGE_ENDPOINTS: Record<EdgeKind, { from: NodeKindKey[]; to: NodeKin
   HAS_KEY: { from: ['gcp:ServiceAccount'], to: ['gcp:ServiceAccountKey'] },
   HOLDS_KEY: { from: ['k8s:Secret'], to: ['gcp:ServiceAccountKey'] },
   TOKEN_FOR: { from: ['k8s:Secret'], to: ['k8s:ServiceAccount'] },
-  MENTIONS: { from: ['k8s:Role', 'k8s:ClusterRole'], to: ['k8s:Secret', 'k8s:ServiceAccount', 'k8s:ConfigMap'], fromAnyK8sKind: true },
+  MENTIONS: { from: ['k8s:Role', 'k8s:ClusterRole', 'k8s:ConfigMap'], to: ['k8s:Secret', 'k8s:ServiceAccount', 'k8s:ConfigMap'], fromAnyK8sKind: true },
 };
 
 /** Edge kinds whose `from` end depends on the `to` end: impact walks them inbound (to → from). */

@@ -40,8 +40,9 @@
  *   for projected service-account tokens), ConfigMaps with owner references (a controller made them and reads them),
  *   and the control plane's namespaces `kube-system`, `kube-public`, `kube-node-lease` (read through the API by
  *   components keygraph does not see: `cluster-info`, `extension-apiserver-authentication`, leader election).
- *   Secrets carrying a label a controller reads them by (Argo CD `argocd.argoproj.io/secret-type`: property
- *   `usedBy`) are never `unused-secret`.
+ *   Secrets and ConfigMaps a controller reads through the API by label, annotation or fixed name (Argo CD
+ *   `argocd.argoproj.io/secret-type`, Argo Workflows' controller ConfigMaps: property `usedBy`, collectors/kubernetes/
+ *   references.ts API_CONSUMERS) are never `unused-secret` / `unused-config-map`.
  * - `unused-data-key` (low): an Opaque Secret's data key that no consumer names while every consumer reads it key by
  *   key (popeye's POP-401).
  * - `pod-env-stale`: a Running pod reads a Secret through env/envFrom, and a version of that Secret observed after
@@ -700,6 +701,7 @@ const unusedConfigMaps: RuleImpl = async (ctx) => {
      WHERE c.provider = 'k8s' AND c.kind = 'ConfigMap' AND NOT c.missing
        AND c.name <> 'kube-root-ca.crt' AND coalesce(c.namespace, '') NOT IN ('kube-system', 'kube-public', 'kube-node-lease')
        AND NOT (c.properties ? 'ownerReferences')
+       AND NOT (c.properties ? 'usedBy')
        AND ${allListedIn('c')}
        AND NOT EXISTS (SELECT 1 FROM kg_e e WHERE e.to_id = c.node_id AND e.kind IN ('USES_CONFIG_MAP', 'OWNS', 'MENTIONS'))`,
     [CONFIG_MAP_REFERRERS],

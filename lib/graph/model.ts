@@ -229,14 +229,15 @@ export function edgeKindSpec(kind: string): EdgeKindSpec {
  * IngressRoute, TLSStore, TLSOption, ServersTransport / Middleware), `issuerCredential` (cert-manager Issuer and
  * ClusterIssuer), `secretStoreAuth` (External Secrets SecretStore / ClusterSecretStore), `externalSecretTemplate`
  * (ExternalSecret `templateFrom`), `monitoringCredential` (prometheus-operator), `fluxSource` / `fluxValues` (Flux
- * sources, HelmRelease `valuesFrom`), `argocdRepository` (Argo CD repository / cluster Secrets, a property marker:
- * see references.ts `LABEL_CONSUMERS`).
+ * sources, HelmRelease `valuesFrom`); `argocdRepository` (Argo CD repository / cluster Secrets) and
+ * `argoWorkflowsConfig` (Argo Workflows controller ConfigMaps) are property markers (`usedBy`, references.ts
+ * `API_CONSUMERS`).
  */
 export const SECRET_VIAS = [
   'env', 'envFrom', 'volume', 'projected', 'imagePullSecret', 'csi', 'inTreeVolume',
   'serviceAccountSecret', 'serviceAccountImagePullSecret', 'ingressTls', 'googleApplicationCredentials',
   'gatewayTls', 'istioCredential', 'traefikTls', 'traefikAuth', 'issuerCredential', 'secretStoreAuth',
-  'externalSecretTemplate', 'monitoringCredential', 'fluxSource', 'fluxValues', 'argocdRepository',
+  'externalSecretTemplate', 'monitoringCredential', 'fluxSource', 'fluxValues', 'argocdRepository', 'argoWorkflowsConfig',
 ] as const;
 export type SecretVia = (typeof SECRET_VIAS)[number];
 
