@@ -1221,3 +1221,60 @@ describe('namespaces, the skipped report and duplicate ids', () => {
     expect(r.skips.map((s) => s.reason)).toEqual(['duplicate-id']);
   });
 });
+
+// ---------------------------------------------------------------------------------------------------------------
+// Issue 12: ConfigMaps as first-class nodes (test/fixtures/crds/configmaps.yaml: the shapes of the Kubernetes task
+// "Configure a Pod to Use a ConfigMap").
+
+describe('ConfigMaps', () => {
+  const FIXTURE = path.resolve(here, '../../test/fixtures/crds/configmaps.yaml');
+  const cm = (ns: string, n: string) => `k8s:c1/${ns}/ConfigMap/${n}`;
+
+  it('every pod-spec path: env configMapKeyRef (key, optional), envFrom configMapRef, volume items, projected sources', async () => {
+    const r = await mapPaths([FIXTURE]);
+    const from = 'k8s:c1/shop/Deployment/configmap-demo';
+    const got = r.out(from, 'USES_CONFIG_MAP').map((e) => [e.to, e.properties]).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    expect(got).toEqual([
+      [cm('shop', 'feature-flags'), { via: 'env', container: 'demo', envVar: 'OPTIONAL_FLAG', keys: ['beta'], optional: true }],
+      [cm('shop', 'game-demo'), { via: 'env', container: 'demo', envVar: 'PLAYER_INITIAL_LIVES', keys: ['player_initial_lives'], optional: false }],
+      [cm('shop', 'game-demo'), { via: 'env', container: 'demo', envVar: 'UI_PROPERTIES_FILE_NAME', keys: ['ui_properties_file_name'], optional: false }],
+      [cm('shop', 'game-demo'), { via: 'volume', volume: 'config', mountPaths: ['demo:/config'], keys: ['game.properties', 'user-interface.properties'], optional: false }],
+      [cm('shop', 'renamed-config'), { via: 'projected', volume: 'all-in-one', mountPaths: ['demo:/projected'], optional: false }],
+      [cm('shop', 'special-config'), { via: 'envFrom', container: 'demo', optional: false }],
+      [cm('shop', 'special-config'), { via: 'projected', volume: 'all-in-one', mountPaths: ['demo:/projected'], keys: ['SPECIAL_LEVEL'], optional: false }],
+    ]);
+    // A ConfigMap reference is never taken for a Secret one.
+    expect(r.out(from, 'USES_SECRET')).toEqual([]);
+  });
+
+  it('a ConfigMap node keeps key names of data and binaryData, sizes and HMAC fingerprints, never a value', async () => {
+    const r = await mapPaths([FIXTURE]);
+    const n = r.node(cm('shop', 'special-config'));
+    expect(n.kind).toBe('ConfigMap');
+    expect(n.properties).toMatchObject({
+      dataKeys: ['SPECIAL_LEVEL', 'SPECIAL_TYPE', 'logo.png'], binaryKeys: ['logo.png'], size: 4 + 5 + 8,
+      fingerprints: { SPECIAL_LEVEL: fingerprint(Buffer.from('very')), SPECIAL_TYPE: fingerprint(Buffer.from('charm')), 'logo.png': fingerprint(Buffer.from('iVBORw0KGgo=', 'base64')) },
+    });
+    const text = JSON.stringify(r);
+    for (const v of ['enemy.types', 'color.good', 'charm', 'iVBORw0KGgo']) expect(text).not.toContain(v);
+  });
+
+  it('the model: k8s:ConfigMap with its API facts, USES_CONFIG_MAP depends from the consumer; the live collector lists it', () => {
+    expect(NODE_KINDS['k8s:ConfigMap']).toMatchObject({ kind: 'ConfigMap', namespaced: true, api: { group: '', resource: 'configmaps', versions: ['v1'] } });
+    expect(EDGE_KINDS.USES_CONFIG_MAP).toMatchObject({ forward: 'uses config map', inverse: 'is used by', dependent: 'from' });
+    expect(relevantKinds('k8s:ConfigMap').has('k8s:Deployment')).toBe(true);
+  });
+
+  it.skipIf(!hasReal)('argo-workflows/manifests/quick-start-postgres.yaml: the controller ConfigMaps are used by Argo Workflows and mention the Secrets their values name', async () => {
+    const r = await mapPaths([real('argo-workflows/manifests/quick-start-postgres.yaml')]);
+    const ctl = r.node('k8s:c1/argo/ConfigMap/workflow-controller-configmap');
+    expect(ctl.properties.usedBy).toEqual([{ controller: 'Argo Workflows', via: 'argoWorkflowsConfig', label: 'name workflow-controller-configmap' }]);
+    const m = mentionsOf(r, 'k8s:c1/argo/ConfigMap/workflow-controller-configmap');
+    expect(m.map(([to]) => to)).toContain('k8s:c1/argo/Secret/argo-postgres-config');
+    expect(m.find(([to]) => to === 'k8s:c1/argo/Secret/argo-postgres-config')![1]).toMatchObject({ required: true, keys: ['password', 'username'] });
+    const repo = mentionsOf(r, 'k8s:c1/default/ConfigMap/artifact-repositories');
+    expect(repo.map(([to]) => to)).toContain('k8s:c1/default/Secret/my-minio-cred');
+    expect(JSON.stringify(r)).not.toContain('archiveTTL');
+  });
+  if (!hasReal) console.log(`skipped the argo-workflows ConfigMap test: ${REAL} is absent`);
+});
