@@ -338,6 +338,13 @@ export class FakeApiServer {
         g.add(v);
       }
     }
+    // A CRD group/version asked for is served even when no resource here has that version (an older CRD version).
+    for (const gv of this.crds) {
+      const [g, v] = gv.split('/') as [string, string];
+      let set = groups.get(g);
+      if (!set) groups.set(g, (set = new Set()));
+      set.add(v);
+    }
     return {
       kind: 'APIGroupList', apiVersion: 'v1',
       groups: [...groups].map(([name, vs]) => {
