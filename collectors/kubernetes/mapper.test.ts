@@ -1020,6 +1020,8 @@ describe('MENTIONS from kinds keygraph does not model', () => {
     expect(refsOf(r, 'k8s:c1/monitoring/Alertmanager/main')).toEqual([
       ['USES_SECRET', sid('monitoring', 'alertmanager-tls'), p('spec.secrets[0]')],
       ['USES_SECRET', sid('monitoring', 'pagerduty-key'), p('spec.secrets[1]')],
+      // no configSecret: the operator reads alertmanager-NAME, optional (it falls back to a minimal configuration)
+      ['USES_SECRET', sid('monitoring', 'alertmanager-main'), { ...p('spec.configSecret'), optional: true, defaulted: true }],
       ['USES_CONFIG_MAP', 'k8s:c1/monitoring/ConfigMap/templates', p('spec.configMaps[0]')],
       ['RUNS_AS', 'k8s:c1/monitoring/ServiceAccount/alertmanager-main', p('spec.serviceAccountName')],
     ]);

@@ -567,7 +567,7 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
    */
   function reference(from: string, objNs: string | null, targetNs: string | null, r: FoundReference, name: string): void {
     const props: EdgeProperties = {
-      via: r.row.via, field: r.field, fields: [r.field], keys: r.keys, optional: r.optional,
+      via: r.row.via, field: r.field, fields: [r.field], keys: r.keys, optional: r.optional, defaulted: r.defaulted,
       namespace: targetNs && targetNs !== objNs ? targetNs : undefined,
     };
     if (!targetNs) {

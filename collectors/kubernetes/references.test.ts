@@ -200,8 +200,14 @@ describe('each family on its documented manifest shape', () => {
       ['USES_CONFIG_MAP', CM('monitoring', 'pods-ca')],
       ['USES_SECRET', S('monitoring', 'oauth2-client-secret')],
     ]);
-    expect(refs(r.out('k8s:c1/monitoring/Alertmanager/main')).map((x) => [x[0], x[1]])).toEqual([
-      ['RUNS_AS', SA('monitoring', 'alertmanager-main')], ['USES_SECRET', S('monitoring', 'alertmanager-main-config')],
+    expect(refs(r.out('k8s:c1/monitoring/Alertmanager/main')).map((x) => [x[0], x[1], x[5]])).toEqual([
+      ['RUNS_AS', SA('monitoring', 'alertmanager-main'), false], ['USES_SECRET', S('monitoring', 'alertmanager-main-config'), true],
+    ]);
+    // Without configSecret the operator reads alertmanager-NAME (kube-prometheus relies on it); optional, since the
+    // operator provisions a minimal configuration when that Secret is absent.
+    const d = mapDocs([{ apiVersion: 'monitoring.coreos.com/v1', kind: 'Alertmanager', metadata: { name: 'ops', namespace: 'monitoring' }, spec: { replicas: 1 } }]);
+    expect(d.out('k8s:c1/monitoring/Alertmanager/ops').map((e) => [e.kind, e.to, e.properties])).toEqual([
+      ['USES_SECRET', S('monitoring', 'alertmanager-ops'), { via: 'monitoringCredential', field: 'spec.configSecret', fields: ['spec.configSecret'], optional: true, defaulted: true }],
     ]);
   });
 

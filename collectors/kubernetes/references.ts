@@ -50,6 +50,8 @@ export interface ReferenceRow {
   when?: Readonly<Record<string, readonly (string | null)[]>>;
   /** The controller works without the target (otherwise required, unless the ref itself says `optional: true`). */
   optional?: true;
+  /** When the path is absent, the controller reads `PREFIX` + the object's `metadata.name` (edge property `defaulted`). */
+  defaultNamePrefix?: string;
   via: SecretVia;
 }
 
@@ -127,7 +129,8 @@ export const REFERENCES: readonly ReferenceRow[] = [
   { kinds: SERVERS, groups: MONITORING, path: 'spec.serviceAccountName', target: 'ServiceAccount', via: 'monitoringCredential' },
   { kinds: SERVERS, groups: MONITORING, path: 'spec.secrets[]', target: 'Secret', via: 'monitoringCredential' },
   { kinds: SERVERS, groups: MONITORING, path: 'spec.configMaps[]', target: 'ConfigMap', via: 'monitoringCredential' },
-  { kinds: ['Alertmanager'], groups: MONITORING, path: 'spec.configSecret', target: 'Secret', via: 'monitoringCredential' },
+  // Without configSecret the operator reads `alertmanager-NAME`; absent, it provisions a minimal configuration (optional).
+  { kinds: ['Alertmanager'], groups: MONITORING, path: 'spec.configSecret', target: 'Secret', optional: true, defaultNamePrefix: 'alertmanager-', via: 'monitoringCredential' },
   { kinds: ['Prometheus', 'PrometheusAgent'], groups: MONITORING, path: 'spec.additionalScrapeConfigs.name', target: 'Secret', keys: 'key', via: 'monitoringCredential' },
   { kinds: ['Prometheus'], groups: MONITORING, path: 'spec.additionalAlertManagerConfigs|additionalAlertRelabelConfigs.name', target: 'Secret', keys: 'key', via: 'monitoringCredential' },
   { kinds: SCRAPERS, groups: MONITORING, path: `${SCRAPE}.basicAuth.username|password.name`, target: 'Secret', keys: 'key', via: 'monitoringCredential' },
@@ -346,6 +349,8 @@ export interface FoundReference {
   siblingNamespace?: string;
   keys?: string[];
   optional: boolean;
+  /** The name is the row's default (`defaultNamePrefix` + the object's name): the field is absent. */
+  defaulted?: true;
 }
 
 /**
@@ -358,7 +363,13 @@ export function findReferences(o: unknown, group: string, kind: string): FoundRe
   const out: FoundReference[] = [];
   for (const row of rows) {
     if (!row.groups.includes(group)) continue;
-    for (const m of evalFieldPath(o, row.steps)) {
+    const matches = evalFieldPath(o, row.steps);
+    const objName = isObj(o) && isObj(o.metadata) && typeof o.metadata.name === 'string' ? o.metadata.name : undefined;
+    if (row.defaultNamePrefix && objName && !matches.some((m) => typeof m.value === 'string' && m.value !== '')) {
+      out.push({ row, name: `${row.defaultNamePrefix}${objName}`, field: row.path, optional: row.optional === true, defaulted: true });
+      continue;
+    }
+    for (const m of matches) {
       if (typeof m.value !== 'string' || m.value === '') continue;
       const p = m.parent;
       if (row.when && !Object.entries(row.when).every(([f, allowed]) => {
