@@ -7,6 +7,9 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, useCliDatabase } from '../../test/cli';
+import { NODE_KIND_KEYS } from '../graph/model';
+import type { CollectionResult } from '../graph/records';
+import { startRun } from '../store/write';
 import type { Finding } from './findings';
 import type { ImpactResult } from './impact';
 
@@ -22,7 +25,7 @@ async function impact(id: string, action = 'delete'): Promise<{ code: number; r:
 }
 
 describe('ConfigMaps and custom-resource references (test/fixtures/crds, --complete)', () => {
-  useCliDatabase('kg-crds-');
+  const env = useCliDatabase('kg-crds-');
   let findings: Finding[] = [];
   const of = (rule: string, target: string) => findings.filter((f) => f.rule === rule && f.objects[0] === target);
 
@@ -77,5 +80,22 @@ describe('ConfigMaps and custom-resource references (test/fixtures/crds, --compl
     const mw = await impact(secret('istio-system', 'httpbin-credential'));
     expect(mw.code).toBe(2);
     expect(mw.r.affected.map((a) => a.node.id)).toContain(`k8s:${C}/httpbin/Gateway/mygateway`);
+  });
+
+  it('impact: a custom-resource kind the live collector could not list (403 on Middlewares) makes "nothing depends on it" unknown, not safe', async () => {
+    const lonely = (cluster: string) => ({ id: `k8s:${cluster}/apps/Secret/lonely`, provider: 'k8s' as const, kind: 'Secret', realm: cluster, namespace: 'apps', name: 'lonely', properties: { type: 'Opaque', dataKeys: [] } });
+    const coverage = (middlewares: { complete: boolean; count: number; error?: string }): CollectionResult['coverage'] => ({
+      ...Object.fromEntries(NODE_KIND_KEYS.filter((k) => k.startsWith('k8s:')).map((k) => [k, { complete: true, count: 0 }])),
+      'k8s:Middleware': middlewares, 'k8s:IngressRoute': { complete: true, count: 0 },
+    });
+    for (const [cluster, mw] of [['live-403', { complete: false, count: 0, error: 'forbidden: GET /apis/traefik.io/v1alpha1/middlewares: 403 Forbidden' }], ['live-ok', { complete: true, count: 0 }]] as const) {
+      const run = await startRun(env.db, 'k8s', cluster);
+      await run.commit({ nodes: [lonely(cluster)], edges: [], coverage: coverage(mw), errors: [] });
+    }
+    const partial = await impact('k8s:live-403/apps/Secret/lonely');
+    expect([partial.code, partial.r.verdict]).toEqual([3, 'unknown']);
+    expect(partial.r.reasons.join('\n')).toContain('k8s:Middleware');
+    const ok = await impact('k8s:live-ok/apps/Secret/lonely');
+    expect([ok.code, ok.r.verdict]).toEqual([0, 'safe']);
   });
 });
