@@ -171,6 +171,10 @@ describe('each family on its documented manifest shape', () => {
       ['USES_SECRET', S('external-secrets', 'vault-token'), ['token'], 'external-secrets'],
     ]);
     expect(refs(r.out('k8s:c1/shop/SecretStore/gcp-store')).map((x) => [x[0], x[1]])).toEqual([['RUNS_AS', SA('shop', 'team-a')]]);
+    expect(refs(r.out('k8s:c1/ClusterSecretStore/gcp-backend')).map((x) => [x[0], x[1]])).toEqual([['RUNS_AS', SA('external-secrets', 'eso-gcp')]]);
+    // A namespaced SecretStore reads its refs in its own namespace: External Secrets ignores a ref's `namespace` there.
+    const ns = mapDocs([{ apiVersion: 'external-secrets.io/v1', kind: 'SecretStore', metadata: { name: 'v', namespace: 'shop' }, spec: { provider: { vault: { server: 'https://vault:8200', auth: { tokenSecretRef: { name: 't', key: 'token', namespace: 'elsewhere' } } } } } }]);
+    expect(ns.out('k8s:c1/shop/SecretStore/v').map((e) => e.to)).toEqual([S('shop', 't')]);
     expect(refs(r.out('k8s:c1/shop/SecretStore/azure-store')).map((x) => [x[1], x[4]])).toEqual([[S('shop', 'azure-secret-sp'), ['ClientID', 'ClientSecret']]]);
     expect(refs(r.out('k8s:c1/shop/ExternalSecret/template')).map((x) => [x[0], x[1], x[2], x[4]])).toEqual([
       ['PRODUCES', S('shop', 'secret-to-be-created'), undefined, undefined],

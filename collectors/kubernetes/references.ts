@@ -76,7 +76,6 @@ const MONITORING = ['monitoring.coreos.com'];
 const FLUX_SOURCE = ['source.toolkit.fluxcd.io'];
 const FLUX_HELM = ['helm.toolkit.fluxcd.io'];
 const ISSUERS = ['Issuer', 'ClusterIssuer'];
-const STORES = ['SecretStore', 'ClusterSecretStore'];
 /** cert-manager's default `--cluster-resource-namespace`. */
 const CERT_MANAGER_NS = { clusterDefault: 'cert-manager' } as const;
 /** prometheus-operator endpoint lists: ServiceMonitor `endpoints`, PodMonitor `podMetricsEndpoints`, Probe `spec`. */
@@ -117,12 +116,19 @@ export const REFERENCES: readonly ReferenceRow[] = [
   { kinds: ISSUERS, groups: CERT_MANAGER, path: 'spec.venafi.cloud.apiTokenSecretRef.name', target: 'Secret', namespace: CERT_MANAGER_NS, keys: 'key', via: 'issuerCredential' },
   { kinds: ISSUERS, groups: CERT_MANAGER, path: 'spec.acme.solvers[].dns01.*.*SecretRef.name', target: 'Secret', namespace: CERT_MANAGER_NS, keys: 'key', via: 'issuerCredential' },
   { kinds: ISSUERS, groups: CERT_MANAGER, path: 'spec.acme.solvers[].dns01.*.auth.kubernetes.serviceAccountRef.name', target: 'ServiceAccount', namespace: CERT_MANAGER_NS, via: 'issuerCredential' },
-  // External Secrets stores: provider credentials (a ClusterSecretStore's refs name their namespace).
-  { kinds: STORES, groups: ESO, path: 'spec.provider.*.**.secretRef|*SecretRef.name', target: 'Secret', namespace: NS, keys: 'key', via: 'secretStoreAuth' },
-  { kinds: STORES, groups: ESO, path: 'spec.provider.azurekv.authSecretRef.*.name', target: 'Secret', namespace: NS, keys: 'key', via: 'secretStoreAuth' },
-  { kinds: STORES, groups: ESO, path: 'spec.provider.*.**.serviceAccountRef.name', target: 'ServiceAccount', namespace: NS, via: 'secretStoreAuth' },
-  { kinds: STORES, groups: ESO, path: 'spec.provider.*.caProvider.name', target: 'Secret', namespace: NS, keys: 'key', when: { type: ['Secret'] }, via: 'secretStoreAuth' },
-  { kinds: STORES, groups: ESO, path: 'spec.provider.*.caProvider.name', target: 'ConfigMap', namespace: NS, keys: 'key', when: { type: ['ConfigMap'] }, via: 'secretStoreAuth' },
+  // External Secrets stores: provider credentials. A SecretStore's refs are in its own namespace (the ref's
+  // `namespace` is ignored); a ClusterSecretStore's name their namespace.
+  ...(['SecretStore', 'ClusterSecretStore'] as const).flatMap((kind): ReferenceRow[] => {
+    const kinds = [kind];
+    const namespace = kind === 'ClusterSecretStore' ? NS : undefined;
+    return [
+      { kinds, groups: ESO, path: 'spec.provider.*.**.secretRef|*SecretRef.name', target: 'Secret', namespace, keys: 'key', via: 'secretStoreAuth' },
+      { kinds, groups: ESO, path: 'spec.provider.azurekv.authSecretRef.*.name', target: 'Secret', namespace, keys: 'key', via: 'secretStoreAuth' },
+      { kinds, groups: ESO, path: 'spec.provider.*.**.serviceAccountRef.name', target: 'ServiceAccount', namespace, via: 'secretStoreAuth' },
+      { kinds, groups: ESO, path: 'spec.provider.*.caProvider.name', target: 'Secret', namespace, keys: 'key', when: { type: ['Secret'] }, via: 'secretStoreAuth' },
+      { kinds, groups: ESO, path: 'spec.provider.*.caProvider.name', target: 'ConfigMap', namespace, keys: 'key', when: { type: ['ConfigMap'] }, via: 'secretStoreAuth' },
+    ];
+  }),
   { kinds: ['ExternalSecret'], groups: ESO, path: 'spec.target.template.templateFrom[].configMap.name', target: 'ConfigMap', keys: 'items[].key', via: 'externalSecretTemplate' },
   { kinds: ['ExternalSecret'], groups: ESO, path: 'spec.target.template.templateFrom[].secret.name', target: 'Secret', keys: 'items[].key', via: 'externalSecretTemplate' },
   // prometheus-operator: the servers' pods (ServiceAccount, mounted Secrets and ConfigMaps) and scrape credentials.
