@@ -55,7 +55,7 @@ describe('ConfigMaps and custom-resource references (test/fixtures/crds, --compl
     expect(of('dangling-reference', secret('cert-manager', 'letsencrypt-prod-account-key')).map((f) => f.severity)).toEqual(['low']);
   });
 
-  it('unused-config-map: only the ConfigMap nothing reads; never kube-root-ca.crt, a used one, or one only a custom resource reads', () => {
+  it('unused-config-map: only the ConfigMap nothing reads; never kube-root-ca.crt, an owned one (operator-generated rule files), a used one, or one only a custom resource reads', () => {
     const unused = findings.filter((f) => f.rule === 'unused-config-map').map((f) => f.objects[0]);
     expect(unused).toEqual([cm('shop', 'leftover-config')]);
   });
