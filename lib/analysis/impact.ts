@@ -412,25 +412,26 @@ export async function impactOf(database: Database, id: string, opts: ImpactOptio
 
   // Freshness / coverage of every source that could hold a dependant (independent of the walk: read alongside).
   const kinds = relevantKinds(`${parsed.provider}:${parsed.kind}`);
-  const runs = await latestRuns(database, opts.asOf);
-  // Custom resources of kinds the model does not declare (the reference table's Gateway, Middleware, Issuer…) depend
-  // on Secrets, ConfigMaps and ServiceAccounts too: where this cluster's latest run listed one incompletely (a 403),
-  // a dependant may hide there.
-  if (parsed.provider === 'k8s' && CUSTOM_RESOURCE_TARGETS.has(parsed.kind)) {
-    for (const r of runs) {
-      if (r.scope !== parsed.realm) continue;
-      for (const [k, c] of Object.entries(r.coverage ?? {})) {
-        if (k.startsWith('k8s:') && !nodeKindKey('k8s', k.slice(4)) && c?.complete === false) kinds.add(k);
+  const assessing = latestRuns(database, opts.asOf).then((runs) => {
+    // Custom resources of kinds the model does not declare (the reference table's Gateway, Middleware, Issuer…)
+    // depend on Secrets, ConfigMaps and ServiceAccounts too: where this cluster's latest run listed one incompletely
+    // (a 403), a dependant may hide there.
+    if (parsed.provider === 'k8s' && CUSTOM_RESOURCE_TARGETS.has(parsed.kind)) {
+      for (const r of runs) {
+        if (r.scope !== parsed.realm) continue;
+        for (const [k, c] of Object.entries(r.coverage ?? {})) {
+          if (k.startsWith('k8s:') && !nodeKindKey('k8s', k.slice(4)) && c?.complete === false) kinds.add(k);
+        }
       }
     }
-  }
-  const assessing = assessScopes(
-    database,
-    parsed.provider === 'k8s' ? { clusters: parsed.realm, project: null, namespace: parsed.namespace } : { clusters: '*', project: parsed.realm },
-    kinds,
-    { asOf: opts.asOf, freshnessHours },
-    runs,
-  );
+    return assessScopes(
+      database,
+      parsed.provider === 'k8s' ? { clusters: parsed.realm, project: null, namespace: parsed.namespace } : { clusters: '*', project: parsed.realm },
+      kinds,
+      { asOf: opts.asOf, freshnessHours },
+      runs,
+    );
+  });
   assessing.catch(() => {});
   const walked = await walk(database, id, { asOf: opts.asOf, maxDepth, maxRows });
   const truncated = walked.totalRows > maxRows || walked.maxDepth >= maxDepth;
