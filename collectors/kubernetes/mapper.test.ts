@@ -1000,16 +1000,17 @@ describe('MENTIONS from kinds keygraph does not model', () => {
     }]]);
   });
 
-  it('Prometheus: serviceAccountName → RUNS_AS, additionalScrapeConfigs → USES_SECRET; remoteWrite basicAuth stays a mention (no row)', () => {
-    const r = mapObjects([prometheus]);
+  it('Prometheus: serviceAccountName → RUNS_AS, additionalScrapeConfigs and remoteWrite basicAuth → USES_SECRET; a field without a row stays a mention', () => {
+    const withExtra = { ...prometheus, spec: { ...prometheus.spec, thanos: { objectStorageConfig: { name: 'thanos-objstore', key: 'objstore.yml' } } } };
+    const r = mapObjects([withExtra]);
     const id = 'k8s:c1/monitoring/Prometheus/k8s';
+    const u = 'spec.remoteWrite[0].basicAuth.username.name';
     expect(refsOf(r, id)).toEqual([
       ['USES_SECRET', sid('monitoring', 'additional-scrape-configs'), { via: 'monitoringCredential', field: 'spec.additionalScrapeConfigs.name', fields: ['spec.additionalScrapeConfigs.name'], keys: ['prometheus-additional.yaml'], optional: false }],
+      ['USES_SECRET', sid('monitoring', 'mimir-auth'), { via: 'monitoringCredential', field: u, fields: ['spec.remoteWrite[0].basicAuth.password.name', u], keys: ['password', 'user'], optional: false }],
       ['RUNS_AS', 'k8s:c1/monitoring/ServiceAccount/prometheus-k8s', { via: 'monitoringCredential', field: 'spec.serviceAccountName', fields: ['spec.serviceAccountName'], optional: false }],
-      ['MENTIONS', sid('monitoring', 'mimir-auth'), {
-        field: 'spec.remoteWrite[0].basicAuth.username.name', fields: ['spec.remoteWrite[0].basicAuth.username.name', 'spec.remoteWrite[0].basicAuth.password.name'],
-        required: true, keys: ['password', 'user'],
-      }],
+      // the safety net: Thanos sidecar object storage has no row; the convention scan still finds it (required)
+      ['MENTIONS', sid('monitoring', 'thanos-objstore'), { field: 'spec.thanos.objectStorageConfig.name', required: true, keys: ['objstore.yml'] }],
     ]);
     expect(r.node(id).properties.labels).toEqual({ 'app.kubernetes.io/name': 'prometheus' });
   });

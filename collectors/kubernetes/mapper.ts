@@ -606,6 +606,18 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
     return { coveredFields, coveredTargets };
   }
 
+  /** Merges convention-scan mention `m` into the precise edges from `from` to `to` (see addGeneric). */
+  function foldIntoPrecise(from: string, to: string, m: Mention): void {
+    for (const k of edgesByObject.get(from) ?? []) {
+      const e = edges.get(k);
+      if (!e || e.to !== to || e.kind === 'MENTIONS') continue;
+      const p = e.properties;
+      p.fields = sortedUnique([...((p.fields as string[] | undefined) ?? []), m.field]);
+      if (!m.key) delete p.keys;
+      else if (p.keys) p.keys = sortedUnique([...p.keys, m.key]);
+    }
+  }
+
   /** Drops what an earlier document with this id asserted (the later document replaces it). */
   function forget(nodeId: string): void {
     for (const k of edgesByObject.get(nodeId) ?? []) edges.delete(k);
@@ -1137,7 +1149,14 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
     // same target named in another field), so one object never has both a precise edge and a MENTIONS to a target.
     const { coveredFields, coveredTargets } = applyReferences(o, nodeId, ns, refs);
     for (const m of mentions) {
-      if (coveredFields.has(m.field) || coveredTargets.has(`${m.target}/${m.name}`)) continue;
+      if (coveredFields.has(m.field)) continue;
+      if (coveredTargets.has(`${m.target}/${m.name}`)) {
+        // Another field names a target the table already made a precise edge to: fold it into that edge (its field
+        // and data key), so no key read there looks unused and no second edge is made.
+        const targetNs = m.namespace ?? ns;
+        if (targetNs) foldIntoPrecise(nodeId, id(targetNs, m.target, m.name), m);
+        continue;
+      }
       const required = m.optional ? undefined : requiredMention(group, kind, m.field) ? true : undefined;
       const targetNs = m.namespace ?? ns;
       mention(nodeId, m.target, targetNs, m.name, undefined, {

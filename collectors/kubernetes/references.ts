@@ -81,6 +81,8 @@ const CERT_MANAGER_NS = { clusterDefault: 'cert-manager' } as const;
 /** prometheus-operator endpoint lists: ServiceMonitor `endpoints`, PodMonitor `podMetricsEndpoints`, Probe `spec`. */
 const SCRAPE = 'spec.endpoints|podMetricsEndpoints[]';
 const SCRAPERS = ['ServiceMonitor', 'PodMonitor'];
+/** Remote write / read endpoint lists of Prometheus and PrometheusAgent. */
+const REMOTE = 'spec.remoteWrite|remoteRead[]';
 const SERVERS = ['Prometheus', 'Alertmanager', 'ThanosRuler', 'PrometheusAgent'];
 
 /**
@@ -139,6 +141,12 @@ export const REFERENCES: readonly ReferenceRow[] = [
   { kinds: ['Alertmanager'], groups: MONITORING, path: 'spec.configSecret', target: 'Secret', optional: true, defaultNamePrefix: 'alertmanager-', via: 'monitoringCredential' },
   { kinds: ['Prometheus', 'PrometheusAgent'], groups: MONITORING, path: 'spec.additionalScrapeConfigs.name', target: 'Secret', keys: 'key', via: 'monitoringCredential' },
   { kinds: ['Prometheus'], groups: MONITORING, path: 'spec.additionalAlertManagerConfigs|additionalAlertRelabelConfigs.name', target: 'Secret', keys: 'key', via: 'monitoringCredential' },
+  // Remote write / read endpoints of the servers (Mimir, Thanos receive, Cortex…): the same credential shapes, plus SigV4.
+  { kinds: ['Prometheus', 'PrometheusAgent'], groups: MONITORING, path: `${REMOTE}.basicAuth.username|password.name`, target: 'Secret', keys: 'key', via: 'monitoringCredential' },
+  { kinds: ['Prometheus', 'PrometheusAgent'], groups: MONITORING, path: `${REMOTE}.authorization.credentials.name`, target: 'Secret', keys: 'key', via: 'monitoringCredential' },
+  { kinds: ['Prometheus', 'PrometheusAgent'], groups: MONITORING, path: `${REMOTE}.oauth2.clientSecret.name`, target: 'Secret', keys: 'key', via: 'monitoringCredential' },
+  { kinds: ['Prometheus', 'PrometheusAgent'], groups: MONITORING, path: `${REMOTE}.tlsConfig.ca|cert.secret.name`, target: 'Secret', keys: 'key', via: 'monitoringCredential' },
+  { kinds: ['Prometheus', 'PrometheusAgent'], groups: MONITORING, path: 'spec.remoteWrite[].sigv4.accessKey|secretKey.name', target: 'Secret', keys: 'key', via: 'monitoringCredential' },
   { kinds: SCRAPERS, groups: MONITORING, path: `${SCRAPE}.basicAuth.username|password.name`, target: 'Secret', keys: 'key', via: 'monitoringCredential' },
   { kinds: SCRAPERS, groups: MONITORING, path: `${SCRAPE}.bearerTokenSecret.name`, target: 'Secret', keys: 'key', via: 'monitoringCredential' },
   { kinds: SCRAPERS, groups: MONITORING, path: `${SCRAPE}.authorization.credentials.name`, target: 'Secret', keys: 'key', via: 'monitoringCredential' },
