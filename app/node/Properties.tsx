@@ -275,6 +275,29 @@ export function propertyRows(node: NodeView, now: Date, asOf?: string): Row[] {
     if (isObj(p.certificate)) add('certificate', 'TLS certificate', <Certificate c={p.certificate} now={now} />);
   }
 
+  // ---- ConfigMap: like a Secret's data, key names and fingerprints only (values are not stored either).
+  if (node.provider === 'k8s' && node.kind === 'ConfigMap') {
+    if (has('dataKeys')) {
+      add('dataKeys', label(`Data keys (${strs(p.dataKeys).length})`, 'Key names of data and binaryData only. keygraph never stores ConfigMap values, only HMAC fingerprints.'), <SecretKeys p={p} />);
+    }
+    if (typeof p.size === 'number') add('size', label('Size', 'Total size of the values'), formatBytes(p.size));
+    if (typeof p.immutable === 'boolean') add('immutable', 'Immutable', <BoolBadge v={p.immutable} />);
+    if (strs(p.binaryKeys).length) add('binaryKeys', label('Binary keys', 'Keys of binaryData (base64 in the object)'), <Mono>{strs(p.binaryKeys).join(', ')}</Mono>);
+  }
+
+  // ---- Read through the API by a controller (collectors/kubernetes/references.ts API_CONSUMERS)
+  if (Array.isArray(p.usedBy) && p.usedBy.length) {
+    add('usedBy', label('Read by', 'A controller reads it through the Kubernetes API (by label, annotation or name): it is not unused even though no object names it.'), (
+      <Group gap={8}>
+        {p.usedBy.filter(isObj).map((u) => (
+          <Text key={String(u.label)} span size="sm">
+            {String(u.controller)} <Dimmed>({String(u.label)})</Dimmed>
+          </Text>
+        ))}
+      </Group>
+    ));
+  }
+
   // ---- ServiceAccount (Kubernetes)
   if (node.provider === 'k8s' && node.kind === 'ServiceAccount') {
     if (p.implicit === true) {

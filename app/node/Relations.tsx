@@ -84,7 +84,7 @@ function Reference({ e }: { e: EdgeView }) {
           </Group>
         </Group>
       ))}
-      {via && !('keys' in e.properties) && e.kind === 'USES_SECRET' && WHOLE_SECRET_VIAS.has(via) ? (
+      {via && !('keys' in e.properties) && (e.kind === 'USES_SECRET' || e.kind === 'USES_CONFIG_MAP') && WHOLE_SECRET_VIAS.has(via) ? (
         <Text size="xs" c="dimmed">
           all keys
         </Text>
@@ -144,7 +144,7 @@ function EdgeGroup({
               {anyDetails ? (
                 <TableTh>
                   <Text size="xs" c="dimmed" fw={600}>
-                    {kind === 'USES_SECRET' ? 'How it is referenced' : 'Details'}
+                    {kind === 'USES_SECRET' || kind === 'USES_CONFIG_MAP' ? 'How it is referenced' : 'Details'}
                   </Text>
                 </TableTh>
               ) : null}

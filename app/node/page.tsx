@@ -87,7 +87,7 @@ export default async function NodePage({ searchParams }: PageArgs) {
   const style = kindStyle(node.provider, node.kind);
   const rows = propertyRows(node, asOf.at ?? new Date(), asOf.spec);
   // For a missing Secret: the data keys its references expect (what a re-created Secret must contain).
-  const expectedKeys = node.missing && node.kind === 'Secret'
+  const expectedKeys = node.missing && (node.kind === 'Secret' || node.kind === 'ConfigMap')
     ? [...new Set(inbound.flatMap((e) => (Array.isArray(e.properties.keys) ? (e.properties.keys as unknown[]) : [])))]
         .filter((k): k is string => typeof k === 'string')
         .sort()
@@ -240,7 +240,7 @@ export default async function NodePage({ searchParams }: PageArgs) {
             <Title order={2} fz="lg" id="props-title">
               Properties
             </Title>
-            {node.kind === 'Secret' ? (
+            {node.kind === 'Secret' || node.kind === 'ConfigMap' ? (
               <Badge variant="light" color="teal" radius="sm" tt="none">
                 values are never stored
               </Badge>

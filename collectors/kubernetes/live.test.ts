@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createFingerprinter } from '../../lib/secrets/fingerprint';
-import { collectKubernetesLive, LIVE_KINDS, METADATA_ONLY_ACCEPT, type LiveCollectOptions } from './live';
+import { collectKubernetesLive, LIVE_KINDS, METADATA_ONLY_ACCEPT, REFERENCE_LIVE_KINDS, type LiveCollectOptions } from './live';
 import { createKubernetesMapper } from './mapper';
 import { FakeApiServer, kubeconfigYaml, loadKubeObjects, type KubeObject } from './testing/fake-apiserver';
 
@@ -488,8 +488,92 @@ describe('collectKubernetesLive against the fake API server', () => {
   });
 });
 
+describe('custom resources of the reference table: discovery, pagination, 403 / 404 per kind', () => {
+  const crds = ['cert-manager.io/v1', 'external-secrets.io/v1', 'monitoring.coreos.com/v1', 'monitoring.coreos.com/v1alpha1', 'gateway.networking.k8s.io/v1', 'traefik.io/v1alpha1'];
+  const serviceMonitors = Array.from({ length: 250 }, (_, i): KubeObject => ({
+    apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: `app-${String(i).padStart(3, '0')}`, namespace: 'monitoring' },
+    spec: { selector: { matchLabels: { app: `app-${i}` } }, endpoints: [{ port: 'metrics', bearerTokenSecret: { name: 'scrape-token', key: 'token' } }] },
+  }));
+  const objects: KubeObject[] = [
+    { apiVersion: 'monitoring.coreos.com/v1', kind: 'Prometheus', metadata: { name: 'k8s', namespace: 'monitoring' }, spec: { serviceAccountName: 'prometheus-k8s', secrets: ['etcd-certs'] } },
+    { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'web', namespace: 'infra' }, spec: { gatewayClassName: 'gke-l7-global-external-managed', listeners: [{ name: 'https', protocol: 'HTTPS', port: 443, tls: { certificateRefs: [{ kind: 'Secret', name: 'web-cert' }] } }] } },
+    { apiVersion: 'traefik.io/v1alpha1', kind: 'Middleware', metadata: { name: 'auth', namespace: 'apps' }, spec: { basicAuth: { secret: 'authsecret' } } },
+    { apiVersion: 'traefik.io/v1alpha1', kind: 'IngressRoute', metadata: { name: 'whoami', namespace: 'apps' }, spec: { routes: [], tls: { secretName: 'whoami-tls' } } },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app-config', namespace: 'apps' }, data: { 'config.yaml': 'mode: prod' } },
+    ...serviceMonitors,
+  ];
+  let s: FakeApiServer;
+  let kc: string;
+  beforeAll(async () => {
+    s = await FakeApiServer.start({ token: TOKEN, crds });
+    s.addAll(objects);
+    kc = path.join(tmp, 'kc-refs');
+    writeFileSync(kc, kubeconfigYaml([{ name: 'refs', server: s.url, token: TOKEN }], 'refs'));
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+  beforeEach(() => s.reset());
+
+  it('lists only the kinds discovery says are served; 250 ServiceMonitors over 3 pages; precise edges; 403 on one kind is partial, 404 on a served group is not installed', async () => {
+    s.fault({ path: '/apis/traefik.io/v1alpha1/middlewares', fault: { type: 'status', code: 403 } });
+    s.fault({ path: '/apis/monitoring.coreos.com/v1/podmonitors', fault: { type: 'status', code: 404 } });
+    const r = await collectKubernetesLive({ ...opts(), kubeconfig: kc, context: undefined });
+    expect(s.requestsTo('/apis')[0]?.outcome).toBe(200);
+    // Istio and Flux are not served: never requested, complete with 0 objects (nothing of them can exist).
+    expect(s.requests.filter((q) => /networking\.istio\.io|fluxcd\.io/.test(q.path))).toEqual([]);
+    expect(r.coverage['k8s:GitRepository']).toEqual({ complete: true, count: 0 });
+    // Gateway from Gateway API (served, 1) and Istio (not served): one kind key, complete.
+    expect(r.coverage['k8s:Gateway']).toEqual({ complete: true, count: 1 });
+    expect(r.coverage['k8s:ServiceMonitor']).toEqual({ complete: true, count: 250 });
+    expect(s.requestsTo('/apis/monitoring.coreos.com/v1/servicemonitors').map((q) => q.page)).toEqual([1, 2, 3]);
+    expect(r.coverage['k8s:Middleware']).toMatchObject({ complete: false, count: 0, error: expect.stringMatching(/^forbidden: GET \/apis\/traefik.io\/v1alpha1\/middlewares: 403/) });
+    expect(r.coverage['k8s:PodMonitor']).toEqual({ complete: true, count: 0 });
+    expect(r.coverage['k8s:IngressRoute']).toEqual({ complete: true, count: 1 });
+    expect(r.coverage['k8s:ConfigMap']).toEqual({ complete: true, count: 1 });
+    expect(r.errors.map((e) => e.where)).toEqual(['/apis/traefik.io/v1alpha1/middlewares']);
+    const edge = (from: string) => r.edges.filter((e) => e.from === from).map((e) => [e.kind, e.to, e.properties.via]).sort((a, b) => String(a[1]).localeCompare(String(b[1])));
+    expect(edge('k8s:refs/monitoring/Prometheus/k8s')).toEqual([
+      ['USES_SECRET', 'k8s:refs/monitoring/Secret/etcd-certs', 'monitoringCredential'],
+      ['RUNS_AS', 'k8s:refs/monitoring/ServiceAccount/prometheus-k8s', 'monitoringCredential'],
+    ]);
+    expect(edge('k8s:refs/infra/Gateway/web')).toEqual([['USES_SECRET', 'k8s:refs/infra/Secret/web-cert', 'gatewayTls']]);
+    expect(edge('k8s:refs/monitoring/ServiceMonitor/app-249')).toEqual([['USES_SECRET', 'k8s:refs/monitoring/Secret/scrape-token', 'monitoringCredential']]);
+    expect(r.nodes.find((n) => n.id === 'k8s:refs/apps/ConfigMap/app-config')?.properties.dataKeys).toEqual(['config.yaml']);
+    expect(JSON.stringify(r)).not.toContain('mode: prod');
+  });
+
+  it('discovery forbidden: each kind is tried version by version, a 404 on every version is "not installed"', async () => {
+    s.fault({ path: '/apis', fault: { type: 'status', code: 403 } });
+    const r = await collectKubernetesLive({ ...opts(), kubeconfig: kc, context: undefined });
+    expect(s.requestsTo('/apis/networking.istio.io/v1/gateways')[0]?.outcome).toBe(404);
+    expect(r.coverage['k8s:Gateway']).toEqual({ complete: true, count: 1 });
+    expect(r.coverage['k8s:ServiceMonitor']).toEqual({ complete: true, count: 250 });
+    expect(r.errors).toEqual([]);
+  });
+
+  it('a group served only in versions keygraph does not read (Flux 0.x source v1beta1): those kinds are partial, naming both; a newer served version is picked', async () => {
+    const old = await FakeApiServer.start({ token: TOKEN, crds: [...crds, 'source.toolkit.fluxcd.io/v1beta1', 'helm.toolkit.fluxcd.io/v2beta2'] });
+    try {
+      expect(REFERENCE_LIVE_KINDS.find((x) => x.kind === 'HelmRelease')!.versions).toEqual(['v2', 'v2beta2']);
+      const kco = path.join(tmp, 'kc-old');
+      writeFileSync(kco, kubeconfigYaml([{ name: 'old', server: old.url, token: TOKEN }], 'old'));
+      const r = await collectKubernetesLive({ ...opts(), kubeconfig: kco, context: undefined });
+      expect(r.coverage['k8s:GitRepository']).toEqual({
+        complete: false, count: 0, error: 'not listed: source.toolkit.fluxcd.io serves v1beta1, keygraph reads GitRepository in v1, v1beta2',
+      });
+      expect(old.requests.filter((q) => q.path.includes('source.toolkit.fluxcd.io'))).toEqual([]);
+      expect(r.coverage['k8s:HelmRelease']).toEqual({ complete: true, count: 0 });
+      expect(old.requestsTo('/apis/helm.toolkit.fluxcd.io/v2/helmreleases')).toEqual([]); // v2 not served: not tried
+      expect(old.requestsTo('/apis/helm.toolkit.fluxcd.io/v2beta2/helmreleases')[0]?.outcome).toBe(200);
+    } finally {
+      await old.close();
+    }
+  });
+});
+
 describe('rbac.yaml', () => {
-  it('both ClusterRoles grant list on every kind the live collector lists (cluster-scoped ones included)', async () => {
+  it('both ClusterRoles grant list on every kind the live collector lists (cluster-scoped ones and the reference table\'s kinds included)', async () => {
     const { parseAllDocuments } = await import('yaml');
     const { readFileSync } = await import('node:fs');
     const docs = parseAllDocuments(readFileSync(path.join(here, 'rbac.yaml'), 'utf8')).map((d) => d.toJS() as {
@@ -498,7 +582,7 @@ describe('rbac.yaml', () => {
     const roles = docs.filter((d) => d.kind === 'ClusterRole');
     expect(roles.map((r) => r.metadata?.name)).toEqual(['keygraph-reader', 'keygraph-reader-metadata-only']);
     for (const role of roles) {
-      for (const k of LIVE_KINDS) {
+      for (const k of [...LIVE_KINDS, ...REFERENCE_LIVE_KINDS]) {
         const ok = role.rules!.some((r) => r.apiGroups.includes(k.group) && r.resources.includes(k.resource) && r.verbs.includes('list'));
         expect(ok, `${role.metadata?.name}: list ${k.group || 'core'}/${k.resource}`).toBe(true);
       }

@@ -24,6 +24,10 @@
  * - CRDs / optional APIs: `/apis/cert-manager.io/v1/certificates`, `/apis/external-secrets.io/v1/externalsecrets`
  *   (then `v1beta1` on 404), `/apis/bitnami.com/v1alpha1/sealedsecrets`, OpenShift
  *   `/apis/apps.openshift.io/v1/deploymentconfigs` (404 on clusters that are not OpenShift: complete, 0 objects)
+ * - `/api/v1/configmaps`
+ * - the kinds of the custom-resource reference table (references.ts `REFERENCE_APIS`: Gateway API, Istio, Traefik,
+ *   cert-manager issuers, External Secrets stores, prometheus-operator, Flux), only where served: discovery
+ *   (`GET /apis`, an APIGroupList) says which groups and versions the server serves
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -33,6 +37,7 @@ import type { CollectionError, CollectionResult, CollectionSkip, KindCoverage } 
 import { NODE_KIND_KEYS, NODE_KINDS, type NodeKindKey, type NodeKindSpec } from '../../lib/graph/model';
 import type { Fingerprinter } from '../../lib/secrets/fingerprint';
 import { createKubernetesMapper } from './mapper';
+import { REFERENCE_APIS } from './references';
 import { backoffMs, DEFAULT_RETRY, networkMessage, parseRetryAfter, sleep, type RetryPolicy } from '../http';
 
 /** Options of {@link collectKubernetesLive}. */
@@ -67,7 +72,8 @@ export interface LiveCollectOptions {
 
 /** One kind the collector lists. */
 export interface LiveKind {
-  kindKey: NodeKindKey;
+  /** A model kind key, or (reference-table kinds) the generic kind key `k8s:KIND`. */
+  kindKey: NodeKindKey | (string & {});
   /** API kind. */
   kind: string;
   /** API group, `''` for core. */
@@ -81,6 +87,8 @@ export interface LiveKind {
   crd: boolean;
   /** Cluster-scoped resource: listed cluster-wide even when `namespaces` is given (no `/namespaces/NS/` path). */
   clusterScoped?: true;
+  /** Listed only where discovery (`GET /apis`) says the group serves one of `versions` (reference-table kinds). */
+  discovered?: true;
 }
 
 /** The kinds listed, in the model's order: every Kubernetes kind of lib/graph/model.ts that declares its `api`. */
@@ -90,6 +98,16 @@ export const LIVE_KINDS: readonly LiveKind[] = NODE_KIND_KEYS.flatMap((kindKey):
   const { group, versions, resource, optional } = spec.api;
   return [{ kindKey, kind: spec.kind, group, versions: [...versions], resource, crd: optional === true, ...(!spec.namespaced && { clusterScoped: true as const }) }];
 });
+
+/**
+ * The kinds of the custom-resource reference table (references.ts `REFERENCE_APIS`), listed where discovery says the
+ * API server serves them. One entry per group: `Gateway` is listed from Gateway API and from Istio, under one kind
+ * key `k8s:Gateway` (its coverage is complete only when both listings are).
+ */
+export const REFERENCE_LIVE_KINDS: readonly LiveKind[] = REFERENCE_APIS.map((a) => ({
+  kindKey: `k8s:${a.kind}`, kind: a.kind, group: a.group, versions: [...a.versions], resource: a.resource, crd: true, discovered: true,
+  ...(a.clusterScoped && { clusterScoped: true as const }),
+}));
 
 /** Accept header of metadata-only Secret lists. */
 export const METADATA_ONLY_ACCEPT = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
@@ -136,11 +154,37 @@ export async function collectKubernetesLive(opts: LiveCollectOptions): Promise<C
     cluster, fingerprint: opts.fingerprint,
     onSkipped: (s) => skipped.push({ where, kind: s.kind, ...(s.name !== undefined && { name: s.name }), ...(s.namespace !== undefined && { namespace: s.namespace }), reason: s.reason, message: s.message }),
   });
-  const coverage: Partial<Record<NodeKindKey, KindCoverage>> = {};
+  const coverage: Partial<Record<string, KindCoverage>> = {};
   const errors: CollectionError[] = [];
   const pageSize = Math.max(1, Math.floor(opts.pageSize ?? 500));
+  const served = await discoverGroups(client);
+  /** Coverage of a kind key listed from several groups (`k8s:Gateway`): complete only when every listing is. */
+  const cover = (key: string, c: KindCoverage) => {
+    const prev = coverage[key];
+    if (!prev) {
+      coverage[key] = c;
+      return;
+    }
+    const error = [prev.error, c.error].filter(Boolean).join('; ');
+    coverage[key] = { complete: prev.complete && c.complete, count: prev.count + c.count, ...(error && { error }) };
+  };
 
-  for (const k of LIVE_KINDS) {
+  for (const k of [...LIVE_KINDS, ...REFERENCE_LIVE_KINDS]) {
+    let versions = k.versions;
+    if (k.discovered && served) {
+      const have = served.get(k.group);
+      if (!have) {
+        cover(k.kindKey, { complete: true, count: 0 }); // the group is not served: the CRD is not installed
+        continue;
+      }
+      versions = k.versions.filter((v) => have.includes(v));
+      if (!versions.length) {
+        const message = `not listed: ${k.group} serves ${have.join(', ')}, keygraph reads ${k.kind} in ${k.versions.join(', ')}`;
+        cover(k.kindKey, { complete: false, count: 0, error: message });
+        errors.push({ where: `/apis/${k.group}`, message });
+        continue;
+      }
+    }
     const metadataOnly = k.kind === 'Secret' && opts.metadataOnlySecrets === true;
     const seen = new Set<string>();
     let listed = 0;
@@ -158,7 +202,7 @@ export async function collectKubernetesLive(opts: LiveCollectOptions): Promise<C
     let version: string | null = null; // resolved on the first target
     let absent = false;
     for (const ns of targets) {
-      const candidates: readonly string[] = version ? [version] : k.versions;
+      const candidates: readonly string[] = version ? [version] : versions;
       let outcome: ListOutcome | null = null;
       for (const v of candidates) {
         where = apiPath(k, v, ns);
@@ -183,10 +227,10 @@ export async function collectKubernetesLive(opts: LiveCollectOptions): Promise<C
     }
     if (failure) {
       const message = failure.message;
-      coverage[k.kindKey] = { complete: false, count: failure.forbidden ? 0 : listed, error: message };
+      cover(k.kindKey, { complete: false, count: failure.forbidden ? 0 : listed, error: message });
       errors.push({ where: failure.where, message });
     } else {
-      coverage[k.kindKey] = { complete: true, count: absent ? 0 : listed };
+      cover(k.kindKey, { complete: true, count: absent ? 0 : listed });
     }
   }
 
@@ -224,6 +268,27 @@ export function loadKubeConfig(opts: Pick<LiveCollectOptions, 'kubeconfig' | 'co
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * The API groups the server serves, with their versions, from discovery (`GET /apis`, an APIGroupList:
+ * `groups[].name`, `groups[].versions[].version`). Null when discovery cannot be read (403, an error, a body that is
+ * not an APIGroupList): the reference-table kinds are then tried version by version, a 404 meaning not installed.
+ */
+async function discoverGroups(client: ApiClient): Promise<Map<string, string[]> | null> {
+  const r = await client.getJson('/apis');
+  if (!r || typeof r !== 'object' || (r as { kind?: unknown }).kind !== 'APIGroupList') return null;
+  const groups = (r as { groups?: unknown }).groups;
+  if (!Array.isArray(groups)) return null;
+  const out = new Map<string, string[]>();
+  for (const g of groups) {
+    if (!g || typeof g !== 'object') continue;
+    const name = (g as { name?: unknown }).name;
+    const versions = (g as { versions?: unknown }).versions;
+    if (typeof name !== 'string' || !Array.isArray(versions)) continue;
+    out.set(name, versions.map((v) => (v && typeof v === 'object' ? (v as { version?: unknown }).version : undefined)).filter((v): v is string => typeof v === 'string'));
+  }
+  return out;
+}
 
 type ListOutcome =
   | { kind: 'ok' }
@@ -344,6 +409,33 @@ class ApiClient {
       return { kind: 'failed', message: `failed: ${detail}` };
     }
     return { kind: 'failed', message: `gave up after ${this.retry.retries + 1} attempts: ${lastError}` };
+  }
+
+  /** GETs a JSON document (discovery) with the list retries; null when it cannot be had (any 4xx, retries out). */
+  async getJson(path: string): Promise<unknown> {
+    let retryAfter: number | undefined;
+    for (let attempt = 0; attempt <= this.retry.retries; attempt++) {
+      if (attempt > 0) await sleep(backoffMs(this.retry, attempt, retryAfter));
+      retryAfter = undefined;
+      let res: RawResponse;
+      try {
+        res = await this.get(path, 'application/json');
+      } catch (e) {
+        if (e instanceof AuthConfigError) throw e;
+        continue;
+      }
+      if (res.status === 429 || res.status >= 500) {
+        retryAfter = parseRetryAfter(res.headers['retry-after']);
+        continue;
+      }
+      if (res.status < 200 || res.status >= 300) return null;
+      try {
+        return JSON.parse(res.body);
+      } catch {
+        continue;
+      }
+    }
+    return null;
   }
 
   /** One GET, no retries. Rejects on network errors, timeouts and body decoding errors. */

@@ -73,7 +73,8 @@ describe('createKubernetesMapper: basics', () => {
   it('maps mapped kinds, ignores others and invalid objects', () => {
     const warnings: string[] = [];
     const m = createKubernetesMapper({ cluster: 'c1', fingerprint, onWarning: (w) => warnings.push(w) });
-    expect(m.add({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } })).toBe(false);
+    // ConfigMaps are mapped since issue 12 (see 'ConfigMaps' below): a kind keygraph does not read gives false.
+    expect(m.add({ apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'x' }, spec: { limits: [] } })).toBe(false);
     expect(m.add({ apiVersion: 'v1', kind: 'Secret', metadata: {} })).toBe(false);
     expect(m.add({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'a/b' } })).toBe(false);
     expect(m.add('Secret')).toBe(false);
@@ -717,10 +718,11 @@ describe('ISSUES.md scenarios', () => {
   });
 
   it('implicitDefaults: one implicit default SA per namespace seen, unless the input defines it', () => {
+    // A kind keygraph does not read (LimitRange) does not make its namespace "seen"; ConfigMaps are read since issue 12.
     const r = mapObjects([
       { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'a' } },
       { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'b', labels: { own: 'yes' } } },
-      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'c' } },
+      { apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'lr', namespace: 'c' }, spec: { limits: [] } },
     ], { implicitDefaults: true });
     expect(r.nodes.filter((n) => n.kind === 'ServiceAccount').map((n) => [n.id, n.properties])).toEqual([
       ['k8s:c1/b/ServiceAccount/default', { apiVersion: 'v1', labels: { own: 'yes' } }],
@@ -818,7 +820,9 @@ describe('ReplicationController and OpenShift DeploymentConfig pod templates', (
     // A Secret's dependants now include both, and the RBAC kinds that can mention it.
     const kinds = relevantKinds('k8s:Secret');
     for (const k of ['k8s:ReplicationController', 'k8s:DeploymentConfig', 'k8s:Role', 'k8s:ClusterRole']) expect(kinds.has(k)).toBe(true);
-    expect(EDGE_ENDPOINTS.MENTIONS).toEqual({ from: ['k8s:Role', 'k8s:ClusterRole'], to: ['k8s:Secret', 'k8s:ServiceAccount'], fromAnyK8sKind: true });
+    // ConfigMaps too since issue 12: a cluster-scoped custom resource's ConfigMap ref without a namespace is a mention,
+    // and a controller's configuration ConfigMap (Argo Workflows) mentions the Secrets its values name.
+    expect(EDGE_ENDPOINTS.MENTIONS).toEqual({ from: ['k8s:Role', 'k8s:ClusterRole', 'k8s:ConfigMap'], to: ['k8s:Secret', 'k8s:ServiceAccount', 'k8s:ConfigMap'], fromAnyK8sKind: true });
     expect(leafKinds()).toEqual(expect.arrayContaining(['ClusterRole', 'Ingress', 'Pod', 'Role']));
   });
 });
@@ -862,6 +866,8 @@ describe('RBAC Roles and ClusterRoles', () => {
     expect(mentionsOf(r, id)).toEqual([
       [sid('payments', 'stripe-key'), { field: 'rules[0].resourceNames[0]', verbs: ['get', 'watch'] }],
       [sid('payments', 'webhook-signing'), { field: 'rules[0].resourceNames[1]', verbs: ['get', 'watch'] }],
+      // Since issue 12 ConfigMaps are nodes: a Role granting get on a named ConfigMap mentions it (read through the API).
+      ['k8s:c1/payments/ConfigMap/payments-config', { field: 'rules[1].resourceNames[0]', verbs: ['get'] }],
     ]);
     expect(r.out(id, 'MENTIONS').every((e) => e.originKind === 'k8s:Role')).toBe(true);
   });
@@ -967,84 +973,107 @@ describe('MENTIONS from kinds keygraph does not model', () => {
     spec: { interval: '5m', url: 'ssh://git@github.com/acme/podinfo', ref: { branch: 'main' }, secretRef: { name: 'podinfo-deploy-key' } },
   };
 
-  it('SecretStore: spec.provider.vault.auth.tokenSecretRef → the Secret, with key, required; a generic node of its own kind', () => {
+  // Since issue 12 the kinds below are rows of the reference table (references.ts): their references are precise
+  // USES_SECRET / USES_CONFIG_MAP / RUNS_AS edges (with `via`, `field`, `optional`) instead of MENTIONS; the generic
+  // scan still covers the fields the table has no row for (Prometheus remoteWrite basicAuth below).
+  const REF_KINDS = ['USES_SECRET', 'USES_CONFIG_MAP', 'RUNS_AS', 'MENTIONS'] as const;
+  const refsOf = (r: Mapped, from: string) => REF_KINDS.flatMap((k) => r.out(from, k).map((e) => [k, e.to, e.properties]));
+
+  it('SecretStore: spec.provider.vault.auth.tokenSecretRef → USES_SECRET with key, required; a generic node of its own kind', () => {
     const r = mapObjects([vaultStore]);
     const id = 'k8s:c1/payments/SecretStore/vault-backend';
     expect(r.node(id)).toMatchObject({ provider: 'k8s', kind: 'SecretStore', namespace: 'payments', properties: { apiVersion: 'external-secrets.io/v1', generic: true } });
-    expect(mentionsOf(r, id)).toEqual([
-      [sid('payments', 'vault-token'), { field: 'spec.provider.vault.auth.tokenSecretRef.name', required: true, keys: ['token'] }],
+    const f = 'spec.provider.vault.auth.tokenSecretRef.name';
+    expect(refsOf(r, id)).toEqual([
+      ['USES_SECRET', sid('payments', 'vault-token'), { via: 'secretStoreAuth', field: f, fields: [f], keys: ['token'], optional: false }],
     ]);
-    expect(r.out(id, 'MENTIONS')[0]!.originKind).toBeUndefined(); // the store uses the node's own kind, k8s:SecretStore
+    expect(r.out(id, 'USES_SECRET')[0]!.originKind).toBeUndefined(); // the store uses the node's own kind, k8s:SecretStore
   });
 
   it('ClusterSecretStore (cluster-scoped) with gcpsm secretRef.secretAccessKeySecretRef naming its namespace', () => {
     const r = mapObjects([gcpClusterStore]);
     const id = 'k8s:c1/ClusterSecretStore/gcp-store';
     expect(r.node(id).namespace).toBeNull();
-    expect(mentionsOf(r, id)).toEqual([[sid('external-secrets', 'gcpsm-secret'), {
-      field: 'spec.provider.gcpsm.auth.secretRef.secretAccessKeySecretRef.name', required: true,
-      keys: ['secret-access-credentials'], namespace: 'external-secrets',
+    const f = 'spec.provider.gcpsm.auth.secretRef.secretAccessKeySecretRef.name';
+    expect(refsOf(r, id)).toEqual([['USES_SECRET', sid('external-secrets', 'gcpsm-secret'), {
+      via: 'secretStoreAuth', field: f, fields: [f], keys: ['secret-access-credentials'], optional: false, namespace: 'external-secrets',
     }]]);
   });
 
-  it('Prometheus: serviceAccountName, additionalScrapeConfigs and basicAuth {name,key} selectors (one edge per target, every field)', () => {
-    const r = mapObjects([prometheus]);
+  it('Prometheus: serviceAccountName → RUNS_AS, additionalScrapeConfigs and remoteWrite basicAuth → USES_SECRET; a field without a row stays a mention', () => {
+    const withExtra = { ...prometheus, spec: { ...prometheus.spec, thanos: { objectStorageConfig: { name: 'thanos-objstore', key: 'objstore.yml' } } } };
+    const r = mapObjects([withExtra]);
     const id = 'k8s:c1/monitoring/Prometheus/k8s';
-    expect(mentionsOf(r, id)).toEqual([
-      ['k8s:c1/monitoring/ServiceAccount/prometheus-k8s', { field: 'spec.serviceAccountName', required: true }],
-      [sid('monitoring', 'additional-scrape-configs'), { field: 'spec.additionalScrapeConfigs.name', required: true, keys: ['prometheus-additional.yaml'] }],
-      [sid('monitoring', 'mimir-auth'), {
-        field: 'spec.remoteWrite[0].basicAuth.username.name', fields: ['spec.remoteWrite[0].basicAuth.username.name', 'spec.remoteWrite[0].basicAuth.password.name'],
-        required: true, keys: ['password', 'user'],
-      }],
+    const u = 'spec.remoteWrite[0].basicAuth.username.name';
+    expect(refsOf(r, id)).toEqual([
+      ['USES_SECRET', sid('monitoring', 'additional-scrape-configs'), { via: 'monitoringCredential', field: 'spec.additionalScrapeConfigs.name', fields: ['spec.additionalScrapeConfigs.name'], keys: ['prometheus-additional.yaml'], optional: false }],
+      ['USES_SECRET', sid('monitoring', 'mimir-auth'), { via: 'monitoringCredential', field: u, fields: ['spec.remoteWrite[0].basicAuth.password.name', u], keys: ['password', 'user'], optional: false }],
+      ['RUNS_AS', 'k8s:c1/monitoring/ServiceAccount/prometheus-k8s', { via: 'monitoringCredential', field: 'spec.serviceAccountName', fields: ['spec.serviceAccountName'], optional: false }],
+      // the safety net: Thanos sidecar object storage has no row; the convention scan still finds it (required)
+      ['MENTIONS', sid('monitoring', 'thanos-objstore'), { field: 'spec.thanos.objectStorageConfig.name', required: true, keys: ['objstore.yml'] }],
     ]);
     expect(r.node(id).properties.labels).toEqual({ 'app.kubernetes.io/name': 'prometheus' });
   });
 
-  it('Alertmanager: spec.secrets is a list of Secret names (configMaps are not Secrets)', () => {
+  it('Alertmanager: spec.secrets and spec.configMaps are mounted into its pods; serviceAccountName is their identity', () => {
     const r = mapObjects([alertmanager]);
-    expect(mentionsOf(r, 'k8s:c1/monitoring/Alertmanager/main')).toEqual([
-      ['k8s:c1/monitoring/ServiceAccount/alertmanager-main', { field: 'spec.serviceAccountName', required: true }],
-      [sid('monitoring', 'alertmanager-tls'), { field: 'spec.secrets[0]', required: true }],
-      [sid('monitoring', 'pagerduty-key'), { field: 'spec.secrets[1]', required: true }],
+    const p = (field: string) => ({ via: 'monitoringCredential', field, fields: [field], optional: false });
+    expect(refsOf(r, 'k8s:c1/monitoring/Alertmanager/main')).toEqual([
+      ['USES_SECRET', sid('monitoring', 'alertmanager-tls'), p('spec.secrets[0]')],
+      ['USES_SECRET', sid('monitoring', 'pagerduty-key'), p('spec.secrets[1]')],
+      // no configSecret: the operator reads alertmanager-NAME, optional (it falls back to a minimal configuration)
+      ['USES_SECRET', sid('monitoring', 'alertmanager-main'), { ...p('spec.configSecret'), optional: true, defaulted: true }],
+      ['USES_CONFIG_MAP', 'k8s:c1/monitoring/ConfigMap/templates', p('spec.configMaps[0]')],
+      ['RUNS_AS', 'k8s:c1/monitoring/ServiceAccount/alertmanager-main', p('spec.serviceAccountName')],
     ]);
   });
 
-  it('ServiceMonitor: endpoints[].basicAuth and tlsConfig.keySecret, not the CA ConfigMap; optional refs are not required', () => {
+  it('ServiceMonitor: endpoints[].basicAuth (one edge, both keys; required since username is), tlsConfig.keySecret and the CA ConfigMap', () => {
     const r = mapObjects([serviceMonitor]);
-    expect(mentionsOf(r, 'k8s:c1/monitoring/ServiceMonitor/billing')).toEqual([
-      [sid('monitoring', 'billing-metrics'), {
-        field: 'spec.endpoints[1].basicAuth.username.name', fields: ['spec.endpoints[1].basicAuth.username.name', 'spec.endpoints[1].basicAuth.password.name'],
-        required: true, keys: ['pass', 'user'],
+    const u = 'spec.endpoints[1].basicAuth.username.name';
+    expect(refsOf(r, 'k8s:c1/monitoring/ServiceMonitor/billing')).toEqual([
+      ['USES_SECRET', sid('monitoring', 'billing-metrics'), {
+        via: 'monitoringCredential', field: u, fields: ['spec.endpoints[1].basicAuth.password.name', u], keys: ['pass', 'user'], optional: false,
       }],
-      [sid('monitoring', 'billing-client-tls'), { field: 'spec.endpoints[1].tlsConfig.keySecret.name', required: true, keys: ['tls.key'] }],
+      ['USES_SECRET', sid('monitoring', 'billing-client-tls'), { via: 'monitoringCredential', field: 'spec.endpoints[1].tlsConfig.keySecret.name', fields: ['spec.endpoints[1].tlsConfig.keySecret.name'], keys: ['tls.key'], optional: false }],
+      ['USES_CONFIG_MAP', 'k8s:c1/monitoring/ConfigMap/billing-ca', { via: 'monitoringCredential', field: 'spec.endpoints[1].tlsConfig.ca.configMap.name', fields: ['spec.endpoints[1].tlsConfig.ca.configMap.name'], keys: ['ca.crt'], optional: false }],
     ]);
-    expect(r.edges.some((e) => e.to.endsWith('/billing-ca'))).toBe(false);
   });
 
-  it('ClusterIssuer refs without a namespace resolve to every Secret of that name seen; Istio credentialName; Flux secretRef', () => {
-    const r = mapObjects([
-      clusterIssuer, gateway, gitRepo,
-      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cloudflare-api-token', namespace: 'cert-manager' }, data: {} },
+  it('ClusterIssuer refs live in the cluster resource namespace (cert-manager); Istio credentialName in the gateway workload namespace; Flux secretRef', () => {
+    const ingressGateway = deployment('istio-ingressgateway', { containers: [{ name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.22.0' }] }, 'istio-system');
+    ingressGateway.spec.template.metadata.labels = { app: 'istio-ingressgateway', istio: 'ingressgateway' } as never;
+    const shopGateway = { ...gateway, metadata: { name: 'public', namespace: 'shop' } };
+    const r = mapObjects([clusterIssuer, shopGateway, ingressGateway, gitRepo]);
+    const acme = 'spec.acme.privateKeySecretRef.name';
+    const cf = 'spec.acme.solvers[0].dns01.cloudflare.apiTokenSecretRef.name';
+    expect(refsOf(r, 'k8s:c1/ClusterIssuer/letsencrypt-prod')).toEqual([
+      // the ACME account key is created by cert-manager itself: optional
+      ['USES_SECRET', sid('cert-manager', 'letsencrypt-prod-account'), { via: 'issuerCredential', field: acme, fields: [acme], optional: true, namespace: 'cert-manager' }],
+      ['USES_SECRET', sid('cert-manager', 'cloudflare-api-token'), { via: 'issuerCredential', field: cf, fields: [cf], keys: ['api-token'], optional: false, namespace: 'cert-manager' }],
     ]);
-    expect(mentionsOf(r, 'k8s:c1/ClusterIssuer/letsencrypt-prod')).toEqual([
-      [sid('cert-manager', 'cloudflare-api-token'), { field: 'spec.acme.solvers[0].dns01.cloudflare.apiTokenSecretRef.name', required: true, keys: ['api-token'] }],
+    const cn = 'spec.servers[0].tls.credentialName';
+    expect(refsOf(r, 'k8s:c1/shop/Gateway/public')).toEqual([
+      ['USES_SECRET', sid('istio-system', 'shop-tls'), { via: 'istioCredential', field: cn, fields: [cn], optional: false, namespace: 'istio-system' }],
     ]);
-    expect(mentionsOf(r, 'k8s:c1/istio-system/Gateway/public')).toEqual([
-      [sid('istio-system', 'shop-tls'), { field: 'spec.servers[0].tls.credentialName', required: true }],
+    expect(refsOf(r, 'k8s:c1/flux-system/GitRepository/podinfo')).toEqual([
+      ['USES_SECRET', sid('flux-system', 'podinfo-deploy-key'), { via: 'fluxSource', field: 'spec.secretRef.name', fields: ['spec.secretRef.name'], optional: false }],
     ]);
-    expect(mentionsOf(r, 'k8s:c1/flux-system/GitRepository/podinfo')).toEqual([[sid('flux-system', 'podinfo-deploy-key'), { field: 'spec.secretRef.name' }]]);
+    // No gateway workload in the input: the namespace is unknown, so a required mention of every Secret of that name.
+    const alone = mapObjects([shopGateway, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'shop-tls', namespace: 'ingress' }, type: 'kubernetes.io/tls', data: {} }]);
+    expect(refsOf(alone, 'k8s:c1/shop/Gateway/public')).toEqual([['MENTIONS', sid('ingress', 'shop-tls'), { field: cn, via: 'istioCredential', required: true }]]);
   });
 
   it('objects that mention nothing are not nodes: reported kind-not-read; generic kinds read are listed', () => {
+    // A ConfigMap is a node of its own since issue 12 (never scanned for mentions: its data are values).
     const r = mapWithSkips([argoApp, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app-config', namespace: 'shop' }, data: { secretName: 'x' } }, vaultStore]);
-    expect(r.nodes.map((n) => n.id)).toEqual(['k8s:c1/payments/SecretStore/vault-backend']);
+    expect(r.nodes.map((n) => n.id)).toEqual(['k8s:c1/shop/ConfigMap/app-config', 'k8s:c1/payments/SecretStore/vault-backend']);
+    expect(r.edges.filter((e) => e.from === 'k8s:c1/shop/ConfigMap/app-config')).toEqual([]);
     expect(r.skips.map((s) => [s.reason, s.kind, s.apiVersion, s.namespace, s.name])).toEqual([
       ['kind-not-read', 'Application', 'argoproj.io/v1alpha1', 'argocd', 'guestbook'],
-      ['kind-not-read', 'ConfigMap', 'v1', 'shop', 'app-config'],
     ]);
     expect(r.skips[0]!.message).toContain('not read');
-    expect(r.genericKinds).toEqual(['k8s:Application', 'k8s:ConfigMap', 'k8s:SecretStore']);
+    expect(r.genericKinds).toEqual(['k8s:Application', 'k8s:SecretStore']);
   });
 
   it('a kind the model declares, of another API group, is never taken for it (no generic `Certificate` node)', () => {
@@ -1102,17 +1131,20 @@ describe('MENTIONS from kinds keygraph does not model', () => {
     expect(nodeKindSpec('k8s', 'ClusterRole').namespaced).toBe(false);
   });
 
-  it.skipIf(!hasReal)('real data: kube-prometheus Prometheus/Alertmanager and External Secrets gcpsm stores mention what they name', async () => {
+  it.skipIf(!hasReal)('real data: kube-prometheus Prometheus/Alertmanager and External Secrets gcpsm stores reference what they name (precise edges since issue 12)', async () => {
     const r = await mapPaths([
       real('kube-prometheus/manifests/prometheus-prometheus.yaml'), real('kube-prometheus/manifests/alertmanager-alertmanager.yaml'),
       real('kube-prometheus/manifests/prometheus-serviceAccount.yaml'),
       real('external-secrets/docs/snippets/gcpsm-sa-secret-store.yaml'), real('external-secrets/docs/snippets/gcpsm-sa-credentials-secret.yaml'),
     ]);
-    expect(mentionsOf(r, 'k8s:c1/monitoring/Prometheus/k8s')).toEqual([['k8s:c1/monitoring/ServiceAccount/prometheus-k8s', { field: 'spec.serviceAccountName', required: true }]]);
+    const runsAs = (f: string) => r.out(f, 'RUNS_AS').map((e) => [e.to, e.properties.via, e.properties.field]);
+    expect(mentionsOf(r, 'k8s:c1/monitoring/Prometheus/k8s')).toEqual([]);
+    expect(runsAs('k8s:c1/monitoring/Prometheus/k8s')).toEqual([['k8s:c1/monitoring/ServiceAccount/prometheus-k8s', 'monitoringCredential', 'spec.serviceAccountName']]);
     expect(r.ids.has('k8s:c1/monitoring/ServiceAccount/prometheus-k8s')).toBe(true);
-    expect(mentionsOf(r, 'k8s:c1/monitoring/Alertmanager/main')).toEqual([['k8s:c1/monitoring/ServiceAccount/alertmanager-main', { field: 'spec.serviceAccountName', required: true }]]);
-    expect(mentionsOf(r, 'k8s:c1/demo/SecretStore/demo-store')).toEqual([[sid('demo', 'gcp-sa-secret'), {
-      field: 'spec.provider.gcpsm.auth.secretRef.secretAccessKeySecretRef.name', required: true, keys: ['secret-access-credentials'],
+    expect(runsAs('k8s:c1/monitoring/Alertmanager/main')).toEqual([['k8s:c1/monitoring/ServiceAccount/alertmanager-main', 'monitoringCredential', 'spec.serviceAccountName']]);
+    const f = 'spec.provider.gcpsm.auth.secretRef.secretAccessKeySecretRef.name';
+    expect(r.out('k8s:c1/demo/SecretStore/demo-store', 'USES_SECRET').map((e) => [e.to, e.properties])).toEqual([[sid('demo', 'gcp-sa-secret'), {
+      via: 'secretStoreAuth', field: f, fields: [f], keys: ['secret-access-credentials'], optional: false,
     }]]);
     expect(r.ids.has(sid('demo', 'gcp-sa-secret'))).toBe(true);
   });
@@ -1191,4 +1223,61 @@ describe('namespaces, the skipped report and duplicate ids', () => {
     expect(r.out('k8s:c1/ClusterRole/reader', 'MENTIONS').map((e) => e.to)).toEqual([sid('a', 'new')]);
     expect(r.skips.map((s) => s.reason)).toEqual(['duplicate-id']);
   });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Issue 12: ConfigMaps as first-class nodes (test/fixtures/crds/configmaps.yaml: the shapes of the Kubernetes task
+// "Configure a Pod to Use a ConfigMap").
+
+describe('ConfigMaps', () => {
+  const FIXTURE = path.resolve(here, '../../test/fixtures/crds/configmaps.yaml');
+  const cm = (ns: string, n: string) => `k8s:c1/${ns}/ConfigMap/${n}`;
+
+  it('every pod-spec path: env configMapKeyRef (key, optional), envFrom configMapRef, volume items, projected sources', async () => {
+    const r = await mapPaths([FIXTURE]);
+    const from = 'k8s:c1/shop/Deployment/configmap-demo';
+    const got = r.out(from, 'USES_CONFIG_MAP').map((e) => [e.to, e.properties]).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    expect(got).toEqual([
+      [cm('shop', 'feature-flags'), { via: 'env', container: 'demo', envVar: 'OPTIONAL_FLAG', keys: ['beta'], optional: true }],
+      [cm('shop', 'game-demo'), { via: 'env', container: 'demo', envVar: 'PLAYER_INITIAL_LIVES', keys: ['player_initial_lives'], optional: false }],
+      [cm('shop', 'game-demo'), { via: 'env', container: 'demo', envVar: 'UI_PROPERTIES_FILE_NAME', keys: ['ui_properties_file_name'], optional: false }],
+      [cm('shop', 'game-demo'), { via: 'volume', volume: 'config', mountPaths: ['demo:/config'], keys: ['game.properties', 'user-interface.properties'], optional: false }],
+      [cm('shop', 'renamed-config'), { via: 'projected', volume: 'all-in-one', mountPaths: ['demo:/projected'], optional: false }],
+      [cm('shop', 'special-config'), { via: 'envFrom', container: 'demo', optional: false }],
+      [cm('shop', 'special-config'), { via: 'projected', volume: 'all-in-one', mountPaths: ['demo:/projected'], keys: ['SPECIAL_LEVEL'], optional: false }],
+    ]);
+    // A ConfigMap reference is never taken for a Secret one.
+    expect(r.out(from, 'USES_SECRET')).toEqual([]);
+  });
+
+  it('a ConfigMap node keeps key names of data and binaryData, sizes and HMAC fingerprints, never a value', async () => {
+    const r = await mapPaths([FIXTURE]);
+    const n = r.node(cm('shop', 'special-config'));
+    expect(n.kind).toBe('ConfigMap');
+    expect(n.properties).toMatchObject({
+      dataKeys: ['SPECIAL_LEVEL', 'SPECIAL_TYPE', 'logo.png'], binaryKeys: ['logo.png'], size: 4 + 5 + 8,
+      fingerprints: { SPECIAL_LEVEL: fingerprint(Buffer.from('very')), SPECIAL_TYPE: fingerprint(Buffer.from('charm')), 'logo.png': fingerprint(Buffer.from('iVBORw0KGgo=', 'base64')) },
+    });
+    const text = JSON.stringify(r);
+    for (const v of ['enemy.types', 'color.good', 'charm', 'iVBORw0KGgo']) expect(text).not.toContain(v);
+  });
+
+  it('the model: k8s:ConfigMap with its API facts, USES_CONFIG_MAP depends from the consumer; the live collector lists it', () => {
+    expect(NODE_KINDS['k8s:ConfigMap']).toMatchObject({ kind: 'ConfigMap', namespaced: true, api: { group: '', resource: 'configmaps', versions: ['v1'] } });
+    expect(EDGE_KINDS.USES_CONFIG_MAP).toMatchObject({ forward: 'uses config map', inverse: 'is used by', dependent: 'from' });
+    expect(relevantKinds('k8s:ConfigMap').has('k8s:Deployment')).toBe(true);
+  });
+
+  it.skipIf(!hasReal)('argo-workflows/manifests/quick-start-postgres.yaml: the controller ConfigMaps are used by Argo Workflows and mention the Secrets their values name', async () => {
+    const r = await mapPaths([real('argo-workflows/manifests/quick-start-postgres.yaml')]);
+    const ctl = r.node('k8s:c1/argo/ConfigMap/workflow-controller-configmap');
+    expect(ctl.properties.usedBy).toEqual([{ controller: 'Argo Workflows', via: 'argoWorkflowsConfig', label: 'name workflow-controller-configmap' }]);
+    const m = mentionsOf(r, 'k8s:c1/argo/ConfigMap/workflow-controller-configmap');
+    expect(m.map(([to]) => to)).toContain('k8s:c1/argo/Secret/argo-postgres-config');
+    expect(m.find(([to]) => to === 'k8s:c1/argo/Secret/argo-postgres-config')![1]).toMatchObject({ required: true, keys: ['password', 'username'] });
+    const repo = mentionsOf(r, 'k8s:c1/default/ConfigMap/artifact-repositories');
+    expect(repo.map(([to]) => to)).toContain('k8s:c1/default/Secret/my-minio-cred');
+    expect(JSON.stringify(r)).not.toContain('archiveTTL');
+  });
+  if (!hasReal) console.log(`skipped the argo-workflows ConfigMap test: ${REAL} is absent`);
 });

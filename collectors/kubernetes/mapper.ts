@@ -2,7 +2,7 @@
  * Maps Kubernetes API objects (as returned by the API, found in manifests, or in `kubectl get -o json|yaml` dumps)
  * to graph records (DESIGN.md "The graph").
  *
- * Mapped kinds: core/v1 `Secret`, `ServiceAccount`, `Pod`, `ReplicationController`; apps `Deployment`,
+ * Mapped kinds: core/v1 `Secret`, `ConfigMap`, `ServiceAccount`, `Pod`, `ReplicationController`; apps `Deployment`,
  * `StatefulSet`, `DaemonSet`, `ReplicaSet`; apps.openshift.io `DeploymentConfig`; batch `Job`, `CronJob`; networking
  * `Ingress`; cert-manager.io `Certificate`; external-secrets.io `ExternalSecret`; bitnami.com `SealedSecret`;
  * rbac.authorization.k8s.io `Role`, `ClusterRole` (cluster-scoped). An object with no `apiVersion` (items of typed
@@ -23,6 +23,8 @@ import { gcpKeyId, gcpServiceAccountId, k8sId } from '../../lib/graph/ids';
 import type { Fingerprinter } from '../../lib/secrets/fingerprint';
 import { reloaderTarget, reloaderWorkload, vaultSecretFacts } from './rotation';
 import { gatewayListeners } from './tls';
+import { parse as parseYaml } from 'yaml';
+import { apiConsumers, findReferences, usedByOf, type FoundReference, type ReferenceTarget } from './references';
 
 export interface KubernetesMapperOptions {
   /** Cluster name used in every node id. */
@@ -247,7 +249,7 @@ export function detectKeyFile(bytes: Uint8Array): KeyFileRef | null {
   return null;
 }
 
-const ARRAY_PROPS = new Set(['mountPaths', 'subPathMounts', 'hosts', 'containers']);
+const ARRAY_PROPS = new Set(['mountPaths', 'subPathMounts', 'hosts', 'containers', 'fields']);
 
 /** Merges `b` into `a` (same edgeKey): keys union (undefined = whole Secret wins), optional only when both are,
  * array properties unioned; other scalars keep the first value. */
@@ -467,8 +469,15 @@ interface Container {
  *   `aggregationRule.clusterRoleSelectors[].matchLabels`; a rule of API group `''` (or `*`) with `resourceNames`
  *   granting get/list/watch/update/patch/delete/`*` on `secrets` → MENTIONS each named Secret (`field`
  *   `rules[i].resourceNames[j]`, `verbs`); on `serviceaccounts` (also `impersonate`) or `create` on
- *   `serviceaccounts/token` → MENTIONS each named ServiceAccount. Role: in its namespace; ClusterRole: every object
- *   of that name seen (resolved in finish());
+ *   `serviceaccounts/token` → MENTIONS each named ServiceAccount; on `configmaps` → MENTIONS each named ConfigMap.
+ *   Role: in its namespace; ClusterRole: every object of that name seen (resolved in finish());
+ * - ConfigMap: `data` and `binaryData` key names, per-key HMAC fingerprints, size, `immutable` (values dropped);
+ *   pod specs' `env[].valueFrom.configMapKeyRef`, `envFrom[].configMapRef`, `volumes[].configMap` and projected
+ *   `sources[].configMap` → USES_CONFIG_MAP (`via` env/envFrom/volume/projected, `keys`, `optional`);
+ * - custom resources with rows in the reference table (references.ts): precise USES_SECRET / USES_CONFIG_MAP /
+ *   RUNS_AS (`via` of the row's family, `field`, `fields`, `keys`, `optional`, `namespace` when another), the
+ *   convention scan for their other fields; Secrets labelled for a controller that reads them by label (Argo CD)
+ *   get `properties.usedBy`;
  * - ExternalSecret: `spec.target.{name,creationPolicy}` (name defaults to the ExternalSecret's name),
  *   `spec.secretStoreRef`, `spec.refreshInterval`; SealedSecret: `spec.template.{metadata.name,type}`,
  *   `spec.encryptedData` key names.
@@ -498,8 +507,12 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
   /** Edge keys asserted by each object (node id), so that a later document with the same id replaces them. */
   const edgesByObject = new Map<string, Set<string>>();
   /** MENTIONS of a name in no particular namespace, resolved in finish(), by mentioning object. */
-  const pendingByObject = new Map<string, Array<{ target: Mention['target']; name: string; origin: NodeKindKey | undefined; props: EdgeProperties }>>();
+  const pendingByObject = new Map<string, Array<{ target: Mention['target'] | 'ConfigMap'; name: string; origin: NodeKindKey | undefined; props: EdgeProperties }>>();
   const genericKinds = new Set<string>();
+  /** Pod labels (pod template labels of workloads, a Pod's own labels) by node id: Istio Gateway selectors. */
+  const podLabels = new Map<string, { ns: string; labels: Record<string, string> }>();
+  /** Istio Gateway `credentialName` references, resolved in finish() against {@link podLabels}. */
+  const pendingIstio = new Map<string, Array<{ ns: string | null; selector: Record<string, string>; ref: FoundReference; name: string }>>();
   /** The object being added (edges are recorded against it). */
   let current = '';
 
@@ -539,7 +552,7 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
   }
 
   /** A MENTIONS edge from the current object; `ns` null: every target of that name seen (resolved in finish()). */
-  function mention(from: string, target: Mention['target'], ns: string | null, name: string, origin: NodeKindKey | undefined, props: EdgeProperties): void {
+  function mention(from: string, target: Mention['target'] | 'ConfigMap', ns: string | null, name: string, origin: NodeKindKey | undefined, props: EdgeProperties): void {
     if (ns) {
       addEdge('MENTIONS', from, id(ns, target, name), origin, props);
       return;
@@ -549,17 +562,86 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
     l.push({ target, name, origin, props });
   }
 
+  /** Edge kind of a table reference to each target kind. */
+  const REFERENCE_EDGE: Record<ReferenceTarget, EdgeKind> = { Secret: 'USES_SECRET', ConfigMap: 'USES_CONFIG_MAP', ServiceAccount: 'RUNS_AS' };
+
+  /**
+   * A precise edge for table reference `r` of the current object (namespace `objNs`, null when cluster-scoped) to
+   * `name` in `targetNs`; `targetNs` null (a cluster-scoped object whose ref names no namespace): a required
+   * MENTIONS of every target of that name seen, as the convention scan would make (ConfigMaps included).
+   */
+  function reference(from: string, objNs: string | null, targetNs: string | null, r: FoundReference, name: string): void {
+    const props: EdgeProperties = {
+      via: r.row.via, field: r.field, fields: [r.field], keys: r.keys, optional: r.optional, defaulted: r.defaulted,
+      namespace: targetNs && targetNs !== objNs ? targetNs : undefined,
+    };
+    if (!targetNs) {
+      const l = pendingByObject.get(from) ?? [];
+      pendingByObject.set(from, l);
+      l.push({ target: r.row.target, name, origin: undefined, props: compact({ field: r.field, via: r.row.via, required: r.optional ? undefined : true, keys: r.keys, optional: r.optional || undefined }) as EdgeProperties });
+      return;
+    }
+    addEdge(REFERENCE_EDGE[r.row.target], from, id(targetNs, r.row.target, name), undefined, props);
+  }
+
+  /**
+   * Adds the edges of table references `refs` found in object `o` (node `nodeId`, namespace `ns`, null when
+   * cluster-scoped): namespace by the row's rule (references.ts NamespaceRule; Istio's resolved in finish()).
+   * Returns the fields and `TARGET/NAME`s covered, for the convention scan to skip.
+   */
+  function applyReferences(o: Obj, nodeId: string, ns: string | null, refs: FoundReference[]): { coveredFields: Set<string>; coveredTargets: Set<string> } {
+    const coveredFields = new Set<string>();
+    const coveredTargets = new Set<string>();
+    for (const r of refs) {
+      coveredFields.add(r.field);
+      const target = targetName(r.name);
+      if (!target) continue;
+      coveredTargets.add(`${r.row.target}/${target}`);
+      if (r.row.namespace?.istioGatewayWorkload) {
+        const selector = stringMap(obj(o.spec)?.selector) ?? {};
+        let l = pendingIstio.get(nodeId);
+        if (!l) pendingIstio.set(nodeId, (l = []));
+        l.push({ ns, selector, ref: r, name: target });
+        continue;
+      }
+      const sib = r.siblingNamespace && DNS_LABEL.test(r.siblingNamespace) ? r.siblingNamespace : undefined;
+      const targetNs = sib ?? ns ?? r.row.namespace?.clusterDefault ?? null;
+      reference(nodeId, ns, targetNs, r, target);
+    }
+    return { coveredFields, coveredTargets };
+  }
+
+  /** Merges convention-scan mention `m` into the precise edges from `from` to `to` (see addGeneric). */
+  function foldIntoPrecise(from: string, to: string, m: Mention): void {
+    for (const k of edgesByObject.get(from) ?? []) {
+      const e = edges.get(k);
+      if (!e || e.to !== to || e.kind === 'MENTIONS') continue;
+      const p = e.properties;
+      p.fields = sortedUnique([...((p.fields as string[] | undefined) ?? []), m.field]);
+      if (!m.key) delete p.keys;
+      else if (p.keys) p.keys = sortedUnique([...p.keys, m.key]);
+    }
+  }
+
   /** Drops what an earlier document with this id asserted (the later document replaces it). */
   function forget(nodeId: string): void {
     for (const k of edgesByObject.get(nodeId) ?? []) edges.delete(k);
     edgesByObject.delete(nodeId);
     pendingByObject.delete(nodeId);
+    pendingIstio.delete(nodeId);
+    podLabels.delete(nodeId);
   }
 
   function useSecret(from: string, ns: string, secretName: unknown, origin: NodeKindKey, props: EdgeProperties): void {
     const name = validName(secretName);
     if (!name) return;
     addEdge('USES_SECRET', from, id(ns, 'Secret', name), origin, props);
+  }
+
+  function useConfigMap(from: string, ns: string, configMapName: unknown, origin: NodeKindKey | undefined, props: EdgeProperties): void {
+    const name = validName(configMapName);
+    if (!name) return;
+    addEdge('USES_CONFIG_MAP', from, id(ns, 'ConfigMap', name), origin, props);
   }
 
   function commonProps(o: Obj, md: Obj): Record<string, unknown> {
@@ -617,9 +699,20 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
           });
         }
       }
+      for (const env of objs(c.spec.env)) {
+        const ref = obj(obj(env.valueFrom)?.configMapKeyRef);
+        if (ref) {
+          const key = str(ref.key);
+          useConfigMap(from, ns, ref.name, origin, {
+            via: 'env', container: c.name, envVar: str(env.name), keys: key ? [key] : undefined, optional: ref.optional === true,
+          });
+        }
+      }
       for (const ef of objs(c.spec.envFrom)) {
         const ref = obj(ef.secretRef);
         if (ref) useSecret(from, ns, ref.name, origin, { via: 'envFrom', container: c.name, optional: ref.optional === true });
+        const cm = obj(ef.configMapRef);
+        if (cm) useConfigMap(from, ns, cm.name, origin, { via: 'envFrom', container: c.name, optional: cm.optional === true });
       }
     }
 
@@ -666,12 +759,22 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
           via: 'volume', volume: vn, mountPaths, keys: itemKeys(sec.items), optional: sec.optional === true, ...subPathOf(vn),
         });
       }
+      const cmv = obj(v.configMap);
+      if (cmv) {
+        useConfigMap(from, ns, cmv.name, origin, {
+          via: 'volume', volume: vn, mountPaths, keys: itemKeys(cmv.items), optional: cmv.optional === true,
+        });
+      }
       const projected = obj(v.projected);
       if (projected) {
         for (const src of objs(projected.sources)) {
           const s = obj(src.secret);
           if (s) useSecret(from, ns, s.name, origin, {
             via: 'projected', volume: vn, mountPaths, keys: itemKeys(s.items), optional: s.optional === true, ...subPathOf(vn),
+          });
+          const cm = obj(src.configMap);
+          if (cm) useConfigMap(from, ns, cm.name, origin, {
+            via: 'projected', volume: vn, mountPaths, keys: itemKeys(cm.items), optional: cm.optional === true,
           });
         }
       }
@@ -822,11 +925,79 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
       }
       values.clear();
     }
+    const usedBy = usedByOf('Secret', str(md.name) ?? '', stringMap(md.labels), stringMap(md.annotations));
+    if (usedBy.length) props.usedBy = usedBy;
     const anns = obj(md.annotations);
     props.reloader = reloaderTarget(anns);
     if (type === 'kubernetes.io/service-account-token' && anns) {
       const sa = validName(anns[SA_NAME_ANNOTATION]);
       if (sa) addEdge('TOKEN_FOR', nodeId, id(ns, 'ServiceAccount', sa), 'k8s:Secret', { serviceAccountUid: str(anns[SA_UID_ANNOTATION]) });
+    }
+  }
+
+  /**
+   * ConfigMap: `data` (text values, fingerprinted as their UTF-8 bytes) and `binaryData` (base64) → `dataKeys` (both
+   * maps; a key in both is reported once, as the API server rejects it), `fingerprints` (HMAC per key, as for
+   * Secrets), `size` (bytes), `binaryKeys`, `immutable`. Values are dropped here.
+   */
+  function mapConfigMap(o: Obj, nodeId: string, ns: string, props: Record<string, unknown>): void {
+    if (typeof o.immutable === 'boolean') props.immutable = o.immutable;
+    const md = obj(o.metadata)!;
+    const consumers = apiConsumers('ConfigMap', str(md.name) ?? '', stringMap(md.labels), stringMap(md.annotations));
+    const usedBy = usedByOf('ConfigMap', str(md.name) ?? '', stringMap(md.labels), stringMap(md.annotations));
+    if (usedBy.length) props.usedBy = usedBy;
+    if (consumers.some((c) => c.configRefs)) configRefs(o, nodeId, ns);
+    const values = new Map<string, Buffer>();
+    const invalid: string[] = [];
+    for (const [k, v] of Object.entries(obj(o.data) ?? {})) {
+      const b = scalarBytes(v);
+      if (b) values.set(k, b);
+      else invalid.push(k);
+    }
+    const binaryKeys: string[] = [];
+    for (const [k, v] of Object.entries(obj(o.binaryData) ?? {})) {
+      const dec = typeof v === 'string' ? decodeBase64(v) : null;
+      if (dec) values.set(k, dec);
+      else invalid.push(k);
+      binaryKeys.push(k);
+    }
+    const fingerprints: Record<string, string> = {};
+    let size = 0;
+    for (const k of [...values.keys()].sort()) {
+      const b = values.get(k)!;
+      fingerprints[k] = fingerprint(b);
+      size += b.length;
+    }
+    values.clear();
+    props.dataKeys = sortedUnique([...Object.keys(fingerprints), ...invalid]);
+    props.fingerprints = fingerprints;
+    props.size = size;
+    if (binaryKeys.length) props.binaryKeys = binaryKeys.sort();
+    if (invalid.length) props.invalidValueKeys = sortedUnique(invalid);
+  }
+
+  /**
+   * A controller configuration ConfigMap (references.ts `configRefs`): each `data` value parsed as YAML (JSON is
+   * YAML), at most 256 KiB, and scanned by the convention scan as if it were a spec; each Secret / ServiceAccount it
+   * names is a required MENTIONS from the ConfigMap in its namespace (the controller reads them there), `field`
+   * `data.KEY.…`. Values are parsed here and dropped; a value that does not parse is skipped.
+   */
+  function configRefs(o: Obj, nodeId: string, ns: string): void {
+    for (const [k, v] of Object.entries(obj(o.data) ?? {}).slice(0, 200)) {
+      if (typeof v !== 'string' || v.length > 256 * 1024) continue;
+      let parsed: unknown;
+      try {
+        parsed = parseYaml(v, { maxAliasCount: 50 });
+      } catch {
+        continue;
+      }
+      if (!isObj(parsed)) continue;
+      for (const m of scanMentions({ spec: parsed })) {
+        const field = step('data', k) + m.field.slice('spec'.length);
+        mention(nodeId, m.target, m.namespace ?? ns, m.name, 'k8s:ConfigMap', {
+          field, required: m.optional ? undefined : true, keys: m.key ? [m.key] : undefined, optional: m.optional,
+        });
+      }
     }
   }
 
@@ -949,12 +1120,15 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
       const onSecrets = resources.includes('secrets') && verbs.some((v) => SECRET_VERBS.has(v));
       const onSAs = (resources.includes('serviceaccounts') && verbs.some((v) => SA_VERBS.has(v)))
         || (resources.includes('serviceaccounts/token') && verbs.some((v) => v === 'create' || v === '*'));
-      if (!onSecrets && !onSAs) return;
+      // Named ConfigMaps a Role lets someone read or change: read through the API (leader election, operators).
+      const onConfigMaps = resources.includes('configmaps') && verbs.some((v) => SECRET_VERBS.has(v));
+      if (!onSecrets && !onSAs && !onConfigMaps) return;
       names.forEach((n, j) => {
         if (!DNS_SUBDOMAIN.test(n)) return;
         const field = `rules[${i}].resourceNames[${j}]`;
         if (onSecrets) mention(nodeId, 'Secret', ns, n, origin, { field, verbs: sortedUnique(verbs.filter((v) => SECRET_VERBS.has(v))) });
         if (onSAs) mention(nodeId, 'ServiceAccount', ns, n, origin, { field, verbs: sortedUnique(verbs.filter((v) => SA_VERBS.has(v) || v === 'create')) });
+        if (onConfigMaps) mention(nodeId, 'ConfigMap', ns, n, origin, { field, verbs: sortedUnique(verbs.filter((v) => SECRET_VERBS.has(v))) });
       });
     });
   }
@@ -982,12 +1156,14 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
     if (!KIND_OK.test(kind) || nodeKindKey('k8s', kind)) return notRead();
     const kindKey = `k8s:${kind}`;
     genericKinds.add(kindKey);
+    const group = apiGroup(o.apiVersion) ?? '';
+    const refs = findReferences(o, group, kind);
     const mentions = scanMentions(o);
     // Vault Secrets Operator resources write a Secret and may restart workloads (rotation.ts).
     const vso = vaultSecretFacts(apiGroup(o.apiVersion), kind, o);
     // Gateway API listeners' hostnames and certificateRefs (tls.ts): the tls-host-mismatch finding reads them.
     const listeners = gatewayListeners(apiGroup(o.apiVersion), kind, o);
-    if (!mentions.length && !vso && !listeners) return notRead();
+    if (!mentions.length && !refs.length && !vso && !listeners) return notRead();
     const name = validName(md?.name);
     if (!md || !name) {
       skipped({ kind, apiVersion, name: clip(rawName, 253), namespace: clip(rawNs, 63), reason: 'invalid-name', message: `${kind} without a usable metadata.name ignored` });
@@ -1004,8 +1180,18 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
     }
     const nodeId = id(ns, kind, name);
     begin(nodeId, kind, apiVersion, name, ns);
-    const group = apiGroup(o.apiVersion) ?? '';
+    // Precise references of the table first; the convention scan then skips what they covered (same field, or the
+    // same target named in another field), so one object never has both a precise edge and a MENTIONS to a target.
+    const { coveredFields, coveredTargets } = applyReferences(o, nodeId, ns, refs);
     for (const m of mentions) {
+      if (coveredFields.has(m.field)) continue;
+      if (coveredTargets.has(`${m.target}/${m.name}`)) {
+        // Another field names a target the table already made a precise edge to: fold it into that edge (its field
+        // and data key), so no key read there looks unused and no second edge is made.
+        const targetNs = m.namespace ?? ns;
+        if (targetNs) foldIntoPrecise(nodeId, id(targetNs, m.target, m.name), m);
+        continue;
+      }
       const required = m.optional ? undefined : requiredMention(group, kind, m.field) ? true : undefined;
       const targetNs = m.namespace ?? ns;
       mention(nodeId, m.target, targetNs, m.name, undefined, {
@@ -1103,11 +1289,14 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
     if (ns === null) {
       if (kind === 'ClusterRole') mapRole(kind, o, nodeId, null, props);
     } else if (kind === 'Secret') mapSecret(o, nodeId, ns, props, partial);
+    else if (kind === 'ConfigMap') mapConfigMap(o, nodeId, ns, props);
     else if (kind === 'ServiceAccount') mapServiceAccount(o, nodeId, ns, props);
     else if (kind === 'Ingress') mapIngress(o, nodeId, ns, props);
     else if (kind === 'Role') mapRole(kind, o, nodeId, ns, props);
     else if (kind === 'Certificate' || kind === 'ExternalSecret' || kind === 'SealedSecret') mapProducer(kind, o, nodeId, ns, name, props);
     else if (kind === 'Pod') {
+      const labels = stringMap(md.labels);
+      if (labels) podLabels.set(nodeId, { ns, labels });
       const spec = obj(o.spec);
       const status = obj(o.status) ?? {};
       if (spec) mapPodSpec(nodeId, ns, kindKey, spec, props);
@@ -1127,6 +1316,8 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
       const spec = obj(o.spec) ?? {};
       const status = obj(o.status) ?? {};
       let tplSpec: Obj | undefined;
+      const tplLabels = stringMap(obj(obj(kind === 'CronJob' ? obj(obj(spec.jobTemplate)?.spec)?.template : spec.template)?.metadata)?.labels);
+      if (tplLabels) podLabels.set(nodeId, { ns, labels: tplLabels });
       if (kind === 'CronJob') {
         const jt = obj(spec.jobTemplate);
         tplSpec = obj(obj(obj(jt?.spec)?.template)?.spec);
@@ -1139,6 +1330,12 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
       props.reloader = reloaderWorkload(md.annotations);
       if (typeof status.readyReplicas === 'number') props.readyReplicas = status.readyReplicas;
       if (tplSpec) mapPodSpec(nodeId, ns, kindKey, tplSpec, props);
+    }
+
+    // Table references of modelled kinds (ExternalSecret templateFrom).
+    if (group !== undefined || !partial) {
+      const refs = findReferences(o, group ?? groups[0] ?? '', kind);
+      if (refs.length) applyReferences(o, nodeId, ns, refs);
     }
 
     // OWNS from ownerReferences (owners of mapped namespaced kinds only; same namespace).
@@ -1165,11 +1362,28 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
         }
       }
     }
-    // Mentions of a name in no namespace: every Secret / ServiceAccount of that name seen (none seen: no edge).
+    // Istio Gateway credentialName: the Secret is read in the namespace of the gateway workload its selector picks.
+    for (const [from, list] of pendingIstio) {
+      current = from;
+      for (const p of list) {
+        const sel = Object.entries(p.selector);
+        const nss = sel.length
+          ? sortedUnique([...podLabels.values()].filter((w) => sel.every(([k, v]) => w.labels[k] === v)).map((w) => w.ns))
+          : [];
+        if (!nss.length) {
+          // No gateway workload seen: the namespace is unknown, so a mention of every Secret of that name.
+          reference(from, p.ns, null, p.ref, p.name);
+          continue;
+        }
+        for (const ns of nss) reference(from, p.ns, ns, p.ref, p.name);
+      }
+    }
+    pendingIstio.clear();
+    // Mentions of a name in no namespace: every Secret / ServiceAccount / ConfigMap of that name seen (none seen: no edge).
     if (pendingByObject.size) {
       const byName = new Map<string, string[]>();
       for (const n of nodes.values()) {
-        if ((n.kind !== 'Secret' && n.kind !== 'ServiceAccount') || n.namespace === null) continue;
+        if ((n.kind !== 'Secret' && n.kind !== 'ServiceAccount' && n.kind !== 'ConfigMap') || n.namespace === null) continue;
         const k = `${n.kind}/${n.name}`;
         const l = byName.get(k);
         if (l) l.push(n.id);

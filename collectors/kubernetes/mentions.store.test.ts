@@ -82,7 +82,9 @@ describe('mentions, generic nodes and the skipped report, through the store', ()
     const inbound = await getEdges(t, vaultToken, 'in');
     expect(inbound.map((e) => [e.kind, e.from, e.properties.field, e.properties.required ?? false]).sort()).toEqual([
       ['MENTIONS', k8sId(C, null, 'ClusterRole', 'vault-token-reader'), 'rules[0].resourceNames[0]', false],
-      ['MENTIONS', k8sId(C, 'payments', 'SecretStore', 'vault-backend'), 'spec.provider.vault.auth.tokenSecretRef.name', true],
+      // Since issue 12 a SecretStore's credentials are a row of the reference table: a precise USES_SECRET (required:
+      // not optional), not a MENTIONS.
+      ['USES_SECRET', k8sId(C, 'payments', 'SecretStore', 'vault-backend'), 'spec.provider.vault.auth.tokenSecretRef.name', false],
     ]);
     const store = (await getNode(t, k8sId(C, 'payments', 'SecretStore', 'vault-backend')))!;
     expect(store).toMatchObject({ kind: 'SecretStore', missing: false, properties: { generic: true, apiVersion: 'external-secrets.io/v1' } });
@@ -90,8 +92,8 @@ describe('mentions, generic nodes and the skipped report, through the store', ()
     expect(kindStyle('k8s', 'SecretStore')).toMatchObject({ key: null, label: 'SecretStore' });
     expect(nodeKindSpec('k8s', 'SecretStore').category).toBe('other');
     const m = inbound.find((e) => e.from.includes('SecretStore'))!;
-    expect(edgeKindSpec(m.kind).inHeading).toBe('Mentioned by');
-    expect(edgeFlags(m.kind, m.properties).map((f) => f.label)).toEqual(['required']);
+    expect(edgeKindSpec(m.kind).inHeading).toBe('Used by');
+    expect(edgeFlags(m.kind, m.properties).map((f) => f.label)).toEqual([]);
     expect(edgeDetails(m.properties)).toEqual(expect.arrayContaining([{ label: 'keys', values: ['token'], mono: true }, { label: 'field', values: ['spec.provider.vault.auth.tokenSecretRef.name'], mono: true }]));
 
     const stripe = await getEdges(t, k8sId(C, 'payments', 'Secret', 'stripe-key'), 'in');
@@ -100,7 +102,8 @@ describe('mentions, generic nodes and the skipped report, through the store', ()
       ['USES_SECRET', k8sId(C, 'payments', 'ReplicationController', 'legacy')],
     ]);
     const promSa = await getEdges(t, k8sId(C, 'monitoring', 'ServiceAccount', 'prometheus-k8s'), 'in');
-    expect(promSa.map((e) => [e.kind, e.from, e.properties.field])).toEqual([['MENTIONS', k8sId(C, 'monitoring', 'Prometheus', 'k8s'), 'spec.serviceAccountName']]);
+    // A Prometheus' pods run as its serviceAccountName: RUNS_AS since issue 12 (a reference-table row).
+    expect(promSa.map((e) => [e.kind, e.from, e.properties.field])).toEqual([['RUNS_AS', k8sId(C, 'monitoring', 'Prometheus', 'k8s'), 'spec.serviceAccountName']]);
   });
 
   it('the duplicate DeploymentConfig: the last document wins; the bad namespace did not overwrite default/victim', async () => {

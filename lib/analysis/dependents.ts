@@ -11,18 +11,21 @@ const WORKLOADS: NodeKindKey[] = WORKLOAD_KIND_KEYS;
  * Node kinds at each end of each edge kind, as the collectors emit them. `fromAnyK8sKind`: the edge kind is also
  * emitted from objects of Kubernetes kinds the model does not declare (the mapper's generic mention scan,
  * `k8s:SecretStore`, `k8s:Prometheus`…); those kinds are never listed by a collector, so they have no coverage and
- * are not named in `from` (which lists only the declared kinds that emit it).
+ * are not named in `from` (which lists only the declared kinds that emit it). USES_SECRET, USES_CONFIG_MAP and
+ * RUNS_AS are also emitted from custom resources by the reference table (collectors/kubernetes/references.ts):
+ * those kinds are generic too (`fromAnyK8sKind`).
  */
 export const EDGE_ENDPOINTS: Record<EdgeKind, { from: NodeKindKey[]; to: NodeKindKey[]; fromAnyK8sKind?: true }> = {
-  USES_SECRET: { from: [...WORKLOADS, 'k8s:Pod', 'k8s:ServiceAccount', 'k8s:Ingress'], to: ['k8s:Secret'] },
-  RUNS_AS: { from: [...WORKLOADS, 'k8s:Pod'], to: ['k8s:ServiceAccount'] },
+  USES_SECRET: { from: [...WORKLOADS, 'k8s:Pod', 'k8s:ServiceAccount', 'k8s:Ingress'], to: ['k8s:Secret'], fromAnyK8sKind: true },
+  USES_CONFIG_MAP: { from: [...WORKLOADS, 'k8s:Pod'], to: ['k8s:ConfigMap'], fromAnyK8sKind: true },
+  RUNS_AS: { from: [...WORKLOADS, 'k8s:Pod'], to: ['k8s:ServiceAccount'], fromAnyK8sKind: true },
   OWNS: { from: [...WORKLOADS, 'k8s:Certificate', 'k8s:ExternalSecret', 'k8s:SealedSecret'], to: [...WORKLOADS, 'k8s:Pod', 'k8s:Secret'] },
   PRODUCES: { from: ['k8s:Certificate', 'k8s:ExternalSecret', 'k8s:SealedSecret'], to: ['k8s:Secret'] },
   ACTS_AS: { from: ['k8s:ServiceAccount'], to: ['gcp:ServiceAccount'] },
   HAS_KEY: { from: ['gcp:ServiceAccount'], to: ['gcp:ServiceAccountKey'] },
   HOLDS_KEY: { from: ['k8s:Secret'], to: ['gcp:ServiceAccountKey'] },
   TOKEN_FOR: { from: ['k8s:Secret'], to: ['k8s:ServiceAccount'] },
-  MENTIONS: { from: ['k8s:Role', 'k8s:ClusterRole'], to: ['k8s:Secret', 'k8s:ServiceAccount'], fromAnyK8sKind: true },
+  MENTIONS: { from: ['k8s:Role', 'k8s:ClusterRole', 'k8s:ConfigMap'], to: ['k8s:Secret', 'k8s:ServiceAccount', 'k8s:ConfigMap'], fromAnyK8sKind: true },
 };
 
 /** Edge kinds whose `from` end depends on the `to` end: impact walks them inbound (to → from). */

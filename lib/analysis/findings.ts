@@ -9,7 +9,8 @@
  * and namespace (lib/analysis/freshness.ts `coverageRows`).
  *
  * Rules (`rule` ids are stable; scripts may filter on them):
- * - `dangling-reference`: a USES_SECRET / RUNS_AS reference to a Secret / ServiceAccount that does not exist, where
+ * - `dangling-reference`: a USES_SECRET / USES_CONFIG_MAP / RUNS_AS reference ({@link REFERENCE_EDGE_KINDS}) to a
+ *   Secret / ConfigMap / ServiceAccount that does not exist, where
  *   its kind was listed completely in the target's namespace. critical when pods making the reference run now (they
  *   fail at their next restart: the time bomb), high otherwise, low when every reference is `optional`; image pull
  *   secrets at most medium (a public image pulls without them) and a ServiceAccount's `secrets` entry at most low.
@@ -18,7 +19,7 @@
  *   (a files run vouches only for what it holds): it may exist.
  * - `producer-failed`: a producer whose `status.conditions[Ready]` is False while the Secret it writes is used.
  *   A cert-manager Certificate whose Secret exists is `certificate-not-ready` instead (one family, never both).
- * - `missing-data-key`: a reference to data keys the Secret does not have (same severities); for a pending Secret of a
+ * - `missing-data-key`: a reference to data keys the Secret or ConfigMap does not have (same severities); for a pending Secret of a
  *   SealedSecret, the keys of its `encryptedData`.
  * - `workload-identity-half-configured`: KSA annotated `iam.gke.io/gcp-service-account` but the GSA has no
  *   `roles/iam.workloadIdentityUser` member `serviceAccount:POOL.svc.id.goog[NS/KSA]` (GSA node property
@@ -35,6 +36,14 @@
  *   workloadIdentityUser binding), and the cluster's latest runs listed every referencing kind completely in its
  *   namespace. Excluded: service-account-token Secrets of existing ServiceAccounts, Helm release and bootstrap-token
  *   Secrets, `default` ServiceAccounts, implicit ones, and ServiceAccounts in `kube-system` (controllers use them by token).
+ * - `unused-config-map` (info): a ConfigMap no workload, pod or custom resource refers to, where the referencing kinds
+ *   were listed completely in its namespace. Excluded: `kube-root-ca.crt` (Kubernetes publishes it in every namespace
+ *   for projected service-account tokens), ConfigMaps with owner references (a controller made them and reads them),
+ *   and the control plane's namespaces `kube-system`, `kube-public`, `kube-node-lease` (read through the API by
+ *   components keygraph does not see: `cluster-info`, `extension-apiserver-authentication`, leader election).
+ *   Secrets and ConfigMaps a controller reads through the API by label, annotation or fixed name (Argo CD
+ *   `argocd.argoproj.io/secret-type`, Argo Workflows' controller ConfigMaps: property `usedBy`, collectors/kubernetes/
+ *   references.ts API_CONSUMERS) are never `unused-secret` / `unused-config-map`.
  * - `unused-data-key` (low): an Opaque Secret's data key that no consumer names while every consumer reads it key by
  *   key (popeye's POP-401).
  * - `pod-env-stale`: a Running pod reads a Secret through env/envFrom, and a version of that Secret observed after
@@ -69,16 +78,17 @@ import { WORKLOAD_KIND_KEYS } from '../graph/model';
 
 /** Every rule id with its human title and what it protects against. */
 export const RULES = {
-  'dangling-reference': { title: 'Dangling reference', description: 'References a Secret or ServiceAccount that does not exist: the next pod start fails.' },
-  'unverified-reference': { title: 'Reference not in the input', description: 'References a Secret or ServiceAccount that the collected input did not list (it may exist): collect the namespace to know.' },
+  'dangling-reference': { title: 'Dangling reference', description: 'References a Secret, ConfigMap or ServiceAccount that does not exist: the next pod start fails.' },
+  'unverified-reference': { title: 'Reference not in the input', description: 'References a Secret, ConfigMap or ServiceAccount that the collected input did not list (it may exist): collect the namespace to know.' },
   'producer-failed': { title: 'Producer failed', description: 'A Certificate, ExternalSecret or SealedSecret that should create a used Secret reports that it failed.' },
-  'missing-data-key': { title: 'Missing data key', description: 'References data keys the Secret does not have: the next pod start fails.' },
+  'missing-data-key': { title: 'Missing data key', description: 'References data keys the Secret or ConfigMap does not have: the next pod start fails.' },
   'workload-identity-half-configured': { title: 'Workload Identity half-configured', description: 'Only one of the KSA annotation and the workloadIdentityUser binding exists.' },
   'secret-holds-dead-key': { title: 'Secret holds a deleted or disabled key', description: 'A Secret holds a GCP key that GCP no longer lists or has disabled.' },
   'key-too-old': { title: 'Old user-managed key', description: 'A user-managed GCP key older than the rotation limit.' },
   'key-unused': { title: 'Unused key', description: 'A user-managed GCP key not used for the unused limit.' },
   'unused-secret': { title: 'Unused Secret', description: 'Nothing keygraph knows of refers to the Secret.' },
   'unused-service-account': { title: 'Unused ServiceAccount', description: 'No workload, pod, token or binding refers to the ServiceAccount.' },
+  'unused-config-map': { title: 'Unused ConfigMap', description: 'No workload, pod or custom resource refers to the ConfigMap.' },
   'unused-data-key': { title: 'Unused data key', description: 'A data key of a Secret that no consumer reads, while every consumer reads it key by key.' },
   'pod-env-stale': { title: 'Pod holds an old Secret value', description: 'A running pod started before a Secret it reads through env changed.' },
   'renamed-secret': { title: 'Renamed Secret', description: 'A Secret disappeared while another with identical content appeared.' },
@@ -187,6 +197,18 @@ function referrerKinds(kind: NodeKindKey): string[] {
 }
 const SECRET_REFERRERS = referrerKinds('k8s:Secret');
 const SA_REFERRERS = referrerKinds('k8s:ServiceAccount');
+const CONFIG_MAP_REFERRERS = referrerKinds('k8s:ConfigMap');
+
+/**
+ * The reference edge kinds the reference rules check, each with the one node kind it points at (lib/analysis/
+ * dependents.ts EDGE_ENDPOINTS): a new reference edge kind is one entry here.
+ */
+const REFERENCE_EDGE_KINDS = ['USES_SECRET', 'USES_CONFIG_MAP', 'RUNS_AS'] as const;
+/** Edge kinds whose references name data keys (`keys`): missing-data-key. */
+const KEYED_REFERENCE_KINDS = ['USES_SECRET', 'USES_CONFIG_MAP'] as const;
+const sqlList = (xs: readonly string[]) => xs.map((x) => `'${x}'`).join(', ');
+/** SQL: the API kind a reference edge kind points at (`CASE e.kind WHEN 'USES_SECRET' THEN 'Secret' …`). */
+const REFERENCE_TARGET_SQL = `CASE e.kind ${REFERENCE_EDGE_KINDS.map((k) => `WHEN '${k}' THEN '${EDGE_ENDPOINTS[k].to[0]!.slice(4)}'`).join(' ')} END`;
 
 /** SQL: every kind of `$1::text[]` was listed completely in realm `n.realm`, namespace `n.namespace` (alias `n`). */
 const allListedIn = (n: string) =>
@@ -328,14 +350,14 @@ async function referenceProblems(ctx: RuleContext, problems: Problem[]): Promise
        SELECT e.kind, e.from_id, e.to_id, e.properties,
               coalesce(t.realm, kg_id_realm(e.to_id)) AS realm, coalesce(t.namespace, kg_id_namespace(e.to_id)) AS namespace
        FROM kg_e e LEFT JOIN kg_n t ON t.node_id = e.to_id
-       WHERE ('dangling' = ANY($1::text[]) OR 'unverified' = ANY($1::text[])) AND e.kind IN ('USES_SECRET', 'RUNS_AS') AND (t.node_id IS NULL OR t.missing)
+       WHERE ('dangling' = ANY($1::text[]) OR 'unverified' = ANY($1::text[])) AND e.kind IN (${sqlList(REFERENCE_EDGE_KINDS)}) AND (t.node_id IS NULL OR t.missing)
          AND NOT EXISTS (SELECT 1 FROM kg_e pr JOIN kg_n pn ON pn.node_id = pr.from_id AND NOT pn.missing
                          WHERE pr.kind = 'PRODUCES' AND pr.to_id = e.to_id)),
      p AS (
        -- Absence is evidence only where the target's kind was listed completely in the target's namespace; elsewhere
        -- the reference is unverified (the input did not list that namespace's Secrets / ServiceAccounts).
        SELECT CASE WHEN EXISTS (SELECT 1 FROM kg_cov c WHERE c.provider = 'k8s' AND c.realm = e.realm
-                                  AND c.kind = CASE e.kind WHEN 'USES_SECRET' THEN 'Secret' ELSE 'ServiceAccount' END
+                                  AND c.kind = ${REFERENCE_TARGET_SQL}
                                   AND (c.namespace IS NULL OR c.namespace = e.namespace))
                    THEN 'dangling' ELSE 'unverified' END::text AS problem,
               e.kind AS edge_kind, e.from_id, e.to_id, e.properties,
@@ -346,7 +368,7 @@ async function referenceProblems(ctx: RuleContext, problems: Problem[]): Promise
               ARRAY(SELECT k FROM jsonb_array_elements_text(e.properties->'keys') k WHERE NOT (t.properties->'dataKeys') ? k ORDER BY k),
               ARRAY(SELECT k FROM jsonb_array_elements_text(t.properties->'dataKeys') k ORDER BY k)
        FROM kg_e e JOIN kg_n t ON t.node_id = e.to_id AND NOT t.missing
-       WHERE 'missing-key' = ANY($1::text[]) AND e.kind = 'USES_SECRET'
+       WHERE 'missing-key' = ANY($1::text[]) AND e.kind IN (${sqlList(KEYED_REFERENCE_KINDS)})
          AND jsonb_typeof(e.properties->'keys') = 'array' AND jsonb_typeof(t.properties->'dataKeys') = 'array'
          AND NOT (t.properties->'dataKeys') @> (e.properties->'keys')
        UNION ALL
@@ -451,17 +473,19 @@ const referenceRules: RuleImpl = async (ctx) => {
           ? `Optional reference: pods start without it. Remove the reference or create the ${targetKind}.`
           : targetKind === 'Secret'
             ? `Create Secret ${name(first.to_id)} again (keygraph impact and the renamed-secret finding show a likely replacement) or point ${kindOf(root)} ${name(root)} at the right name before the next rollout or restart.`
-            : `Create ServiceAccount ${name(first.to_id)} or change serviceAccountName of ${kindOf(root)} ${name(root)}.`,
+            : targetKind === 'ConfigMap'
+              ? `Create ConfigMap ${name(first.to_id)} again or point ${kindOf(root)} ${name(root)} at the right name before the next rollout or restart.`
+              : `Create ServiceAccount ${name(first.to_id)} or change serviceAccountName of ${kindOf(root)} ${name(root)}.`,
         [first.to_id, root],
       ));
     } else {
       const missingKeys = [...new Set(group.flatMap((r) => r.missing_keys ?? []))].sort();
       out.push(make(
         'missing-data-key', severity,
-        `${kindOf(root)} ${name(root)} reads key${missingKeys.length > 1 ? 's' : ''} ${missingKeys.join(', ')} that Secret ${name(first.to_id)} does not have${bomb}`,
+        `${kindOf(root)} ${name(root)} reads key${missingKeys.length > 1 ? 's' : ''} ${missingKeys.join(', ')} that ${targetKind} ${name(first.to_id)} does not have${bomb}`,
         [first.to_id, root, ...referrers],
         { target: first.to_id, root, missingKeys, dataKeys: first.data_keys ?? [], optional: required.length === 0, runningPods, severityReason: why, references: group.map(refView) },
-        `Add key ${missingKeys.join(', ')} to Secret ${name(first.to_id)} or change the key the reference names (existing keys: ${(first.data_keys ?? []).join(', ') || 'none'}).`,
+        `Add key ${missingKeys.join(', ')} to ${targetKind} ${name(first.to_id)} or change the key the reference names (existing keys: ${(first.data_keys ?? []).join(', ') || 'none'}).`,
         [first.to_id, root, missingKeys.join(',')],
       ));
     }
@@ -643,6 +667,7 @@ const unusedSecrets: RuleImpl = async (ctx) => {
      FROM kg_n s
      WHERE s.provider = 'k8s' AND s.kind = 'Secret' AND NOT s.missing
        AND coalesce(s.properties->>'type', '') NOT IN ('helm.sh/release.v1', 'bootstrap.kubernetes.io/token')
+       AND NOT (s.properties ? 'usedBy')
        AND ${allListedIn('s')}
        AND NOT EXISTS (SELECT 1 FROM kg_e e WHERE e.to_id = s.node_id AND e.kind IN ('USES_SECRET', 'PRODUCES', 'OWNS', 'MENTIONS'))
        AND NOT (coalesce(s.properties->>'type', '') = 'kubernetes.io/service-account-token' AND EXISTS (
@@ -676,6 +701,28 @@ const unusedServiceAccounts: RuleImpl = async (ctx) => {
     [r.id],
     { checkedReferrerKinds: SA_REFERRERS },
     `Check RoleBindings and external token users (kubectl create token), then delete it.`,
+  ));
+};
+
+/** ConfigMaps nothing refers to (see the module doc for what is excluded and why). */
+const unusedConfigMaps: RuleImpl = async (ctx) => {
+  const { rows } = await ctx.client.query<{ id: string }>(
+    `SELECT c.node_id AS id
+     FROM kg_n c
+     WHERE c.provider = 'k8s' AND c.kind = 'ConfigMap' AND NOT c.missing
+       AND c.name <> 'kube-root-ca.crt' AND coalesce(c.namespace, '') NOT IN ('kube-system', 'kube-public', 'kube-node-lease')
+       AND NOT (c.properties ? 'ownerReferences')
+       AND NOT (c.properties ? 'usedBy')
+       AND ${allListedIn('c')}
+       AND NOT EXISTS (SELECT 1 FROM kg_e e WHERE e.to_id = c.node_id AND e.kind IN ('USES_CONFIG_MAP', 'OWNS', 'MENTIONS'))`,
+    [CONFIG_MAP_REFERRERS],
+  );
+  return rows.map((r) => make(
+    'unused-config-map', 'info',
+    `ConfigMap ${name(r.id)} is not used by any workload, pod or custom resource keygraph reads`,
+    [r.id],
+    { checkedReferrerKinds: CONFIG_MAP_REFERRERS },
+    `Check readers through the Kubernetes API (operators, dashboards sidecars, CI) before deleting it; keygraph impact ${r.id} confirms nothing in the graph depends on it.`,
   ));
 };
 
@@ -1055,6 +1102,7 @@ const IMPL: { rules: RuleId[]; impl: RuleImpl }[] = [
   { rules: ['key-unused'], impl: keyUnused },
   { rules: ['unused-secret'], impl: unusedSecrets },
   { rules: ['unused-service-account'], impl: unusedServiceAccounts },
+  { rules: ['unused-config-map'], impl: unusedConfigMaps },
   { rules: ['unused-data-key'], impl: unusedDataKeys },
   { rules: ['producer-failed'], impl: producerFailed },
   { rules: ['pod-env-stale'], impl: podEnvStale },

@@ -95,7 +95,9 @@ describe('a GitOps folder with consumers keygraph does not model in detail', () 
       expect(code).toBe(2);
       expect(r.affected.map((a) => a.node.kind)).toContain(by);
     }
-    // Fields known to be required (a SecretStore's credentials, prometheus-operator's Secrets and ServiceAccount).
+    // Fields known to be required (a SecretStore's credentials, prometheus-operator's Secrets and ServiceAccount):
+    // since issue 12 rows of the reference table, so the last hop is the precise edge (USES_SECRET / RUNS_AS) with
+    // the field path, no longer a MENTIONS.
     for (const [id, by] of [
       [secret('shop', 'vault-token'), 'SecretStore'],
       [secret('monitoring', 'scrape-extra'), 'Prometheus'],
@@ -107,7 +109,7 @@ describe('a GitOps folder with consumers keygraph does not model in detail', () 
       expect(code).toBe(2);
       const a = r.affected.find((x) => x.node.kind === by);
       expect(a?.role, id).toBe('breaks');
-      expect(a?.path.at(-1)?.kind).toBe('MENTIONS');
+      expect(a?.path.at(-1)?.kind).toBe(id.includes('/ServiceAccount/') ? 'RUNS_AS' : 'USES_SECRET');
       expect(String(a?.path.at(-1)?.references[0]?.field)).toMatch(/^spec\./);
     }
     // A Role granting get on it by name: someone reads it through the API; keygraph cannot tell who needs it.

@@ -31,10 +31,10 @@
 import type { Database } from '../db';
 import { loadConfig } from '../config';
 import { parseId } from '../graph/ids';
-import { EDGE_KINDS, type EdgeKind } from '../graph/model';
+import { EDGE_KINDS, nodeKindKey, type EdgeKind } from '../graph/model';
 import { getNode, missingSummary, summary, type NodeSummary, type NodeSummaryRow } from '../store/read';
 import { INBOUND_DEPENDENCY_KINDS, leafKinds, OUTBOUND_DEPENDENCY_KINDS, relevantKinds } from './dependents';
-import { assessScopes, type SourceState } from './freshness';
+import { assessScopes, latestRuns, type SourceState } from './freshness';
 import { livePg } from '../store/time-sql';
 import { rotationStep, type RotatedObject, type RotationObject, type RotationStep } from './rotation';
 
@@ -483,6 +483,9 @@ async function producersOf(database: Database, id: string, asOf: Date | undefine
   return rows.map((r) => r.from_id);
 }
 
+/** Kinds custom resources refer to (collectors/kubernetes/references.ts targets). */
+const CUSTOM_RESOURCE_TARGETS = new Set(['Secret', 'ConfigMap', 'ServiceAccount']);
+
 /**
  * Computes the impact of `action` on node `id`. Returns null when no source knows the node (then or now).
  * Errors: InvalidIdError for a malformed id; database errors propagate.
@@ -499,12 +502,26 @@ export async function impactOf(database: Database, id: string, opts: ImpactOptio
 
   // Freshness / coverage of every source that could hold a dependant (independent of the walk: read alongside).
   const kinds = relevantKinds(`${parsed.provider}:${parsed.kind}`);
-  const assessing = assessScopes(
-    database,
-    parsed.provider === 'k8s' ? { clusters: parsed.realm, project: null, namespace: parsed.namespace } : { clusters: '*', project: parsed.realm },
-    kinds,
-    { asOf: opts.asOf, freshnessHours },
-  );
+  const assessing = latestRuns(database, opts.asOf).then((runs) => {
+    // Custom resources of kinds the model does not declare (the reference table's Gateway, Middleware, Issuer…)
+    // depend on Secrets, ConfigMaps and ServiceAccounts too: where this cluster's latest run listed one incompletely
+    // (a 403), a dependant may hide there.
+    if (parsed.provider === 'k8s' && CUSTOM_RESOURCE_TARGETS.has(parsed.kind)) {
+      for (const r of runs) {
+        if (r.scope !== parsed.realm) continue;
+        for (const [k, c] of Object.entries(r.coverage ?? {})) {
+          if (k.startsWith('k8s:') && !nodeKindKey('k8s', k.slice(4)) && c?.complete === false) kinds.add(k);
+        }
+      }
+    }
+    return assessScopes(
+      database,
+      parsed.provider === 'k8s' ? { clusters: parsed.realm, project: null, namespace: parsed.namespace } : { clusters: '*', project: parsed.realm },
+      kinds,
+      { asOf: opts.asOf, freshnessHours },
+      runs,
+    );
+  });
   assessing.catch(() => {});
   const walked = await walk(database, id, { asOf: opts.asOf, maxDepth, maxRows });
   const truncated = walked.totalRows > maxRows || walked.maxDepth >= maxDepth;

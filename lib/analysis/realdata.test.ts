@@ -38,13 +38,16 @@ describe.skipIf(!present)('realdata peer expectations', () => {
     const dir = path.join(REALDATA, 'kube-linter/tests/checks');
     it('env-var-value-from.yml: unknown key "chimpmunk" in secretsquirrels, unknown secret "missingsecret"', async () => {
       const r = await gate(path.join(dir, 'env-var-value-from.yml'));
-      // kube-linter reports 4: the two ConfigMap reports are outside keygraph's model (it does not map ConfigMaps).
-      // The Secret in the file has stringData only: its keys still count (stringData is merged into data).
+      // kube-linter reports 4, and so does keygraph since ConfigMaps are nodes (issue 12): the same reference rules
+      // cover the missing ConfigMap and the ConfigMap key. The Secret in the file has stringData only: its keys still
+      // count (stringData is merged into data).
       expect(summary(r.findings)).toEqual([
+        `dangling-reference ${k8sId('fixture', 'default', 'ConfigMap', 'missingconfig')} <- ${k8sId('fixture', 'default', 'Deployment', 'should-fire-missing-configmap')}`,
         `dangling-reference ${k8sId('fixture', 'default', 'Secret', 'missingsecret')} <- ${k8sId('fixture', 'default', 'Deployment', 'should-fire-missing-secret')}`,
+        `missing-data-key ${k8sId('fixture', 'default', 'ConfigMap', 'testconfig')} <- ${k8sId('fixture', 'default', 'Deployment', 'should-fire-configmap')}`,
         `missing-data-key ${k8sId('fixture', 'default', 'Secret', 'secretsquirrels')} <- ${k8sId('fixture', 'default', 'Deployment', 'should-fire-secret')}`,
       ]);
-      expect(r.findings.find((f) => f.rule === 'missing-data-key')!.evidence).toMatchObject({ missingKeys: ['chimpmunk'], dataKeys: ['chimpmun'] });
+      expect(r.findings.find((f) => f.rule === 'missing-data-key' && f.objects[0]!.includes('/Secret/'))!.evidence).toMatchObject({ missingKeys: ['chimpmunk'], dataKeys: ['chimpmun'] });
       expect(r.findings.every((f) => f.severity === 'high')).toBe(true);
     });
     it('non-existent-service-account.yml: serviceAccount "missing" not found (the deprecated field counts)', async () => {

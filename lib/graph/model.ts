@@ -52,7 +52,7 @@ export const IMPACT_ACTIONS = ['delete', 'disable', 'rotate', 'rename'] as const
 export type ImpactActionName = (typeof IMPACT_ACTIONS)[number];
 
 /** Broad family of a node kind, used for grouping and colour in the UI. */
-export type NodeCategory = 'secret' | 'identity' | 'workload' | 'pod' | 'network' | 'producer' | 'key' | 'access' | 'other';
+export type NodeCategory = 'secret' | 'config' | 'identity' | 'workload' | 'pod' | 'network' | 'producer' | 'key' | 'access' | 'other';
 
 export interface NodeKindSpec {
   provider: Provider;
@@ -118,6 +118,8 @@ const workload = (kind: string, plural: string, color: string, kindApi: KindApi,
 export const NODE_KINDS = {
   // Metadata-only lists answer PartialObjectMetadata of group meta.k8s.io.
   'k8s:Secret': { ...k8s('Secret', 'Secrets', 'secret', '#e8590c', 'diamond', api('', 'secrets', ['v1'], { legacyGroups: ['meta.k8s.io'] })), impactActions: ['delete', 'rename', 'rotate'] },
+  /** core/v1 ConfigMap: data key names (`data` and `binaryData`), per-key HMAC fingerprints and size; never values. */
+  'k8s:ConfigMap': { ...k8s('ConfigMap', 'ConfigMaps', 'config', '#fab005', 'diamond', api('', 'configmaps')), impactActions: ['delete', 'rename'] },
   'k8s:ServiceAccount': k8s('ServiceAccount', 'ServiceAccounts', 'identity', '#7048e8', 'hexagon', api('', 'serviceaccounts')),
   'k8s:Deployment': workload('Deployment', 'Deployments', '#1c7ed6', api('apps', 'deployments', ['v1'], { legacyGroups: ['extensions'] })),
   'k8s:StatefulSet': workload('StatefulSet', 'StatefulSets', '#1c7ed6', api('apps', 'statefulsets')),
@@ -230,6 +232,11 @@ export const EDGE_KINDS = {
     dependent: 'from', color: '#e8590c', lineStyle: 'solid',
     description: 'A workload, pod, ServiceAccount or Ingress reads a Secret (env, envFrom, volume, projected, imagePullSecret, ingressTls, csi, …).',
   },
+  USES_CONFIG_MAP: {
+    forward: 'uses config map', inverse: 'is used by', outHeading: 'Uses ConfigMaps', inHeading: 'Used by',
+    dependent: 'from', color: '#f59f00', lineStyle: 'solid',
+    description: 'A workload or pod reads a ConfigMap (env configMapKeyRef, envFrom, volume, projected), or a custom resource names one (a CA bundle, a template, a mounted ConfigMap).',
+  },
   RUNS_AS: {
     forward: 'runs as', inverse: 'is the identity of', outHeading: 'Runs as', inHeading: 'Identity of',
     dependent: 'from', color: '#7048e8', lineStyle: 'solid',
@@ -288,11 +295,45 @@ export function edgeKindSpec(kind: string): EdgeKindSpec {
   };
 }
 
-/** How a USES_SECRET reference is made (property `via`). */
-export const SECRET_VIAS = [
-  'env', 'envFrom', 'volume', 'projected', 'imagePullSecret', 'csi', 'inTreeVolume',
-  'serviceAccountSecret', 'serviceAccountImagePullSecret', 'ingressTls', 'googleApplicationCredentials',
-] as const;
+/**
+ * How a USES_SECRET / USES_CONFIG_MAP reference is made (property `via`). Pod specs: `env`, `envFrom`, `volume`,
+ * `projected` (Secrets and ConfigMaps alike), `imagePullSecret`, `csi`, `inTreeVolume`, `googleApplicationCredentials`;
+ * ServiceAccounts: `serviceAccountSecret`, `serviceAccountImagePullSecret`; Ingress: `ingressTls`. Custom resources
+ * (collectors/kubernetes/references.ts, one value per family): `gatewayTls` (Gateway API listeners and
+ * BackendTLSPolicy), `istioCredential` (Istio Gateway `credentialName`), `traefikTls` / `traefikAuth` (Traefik
+ * IngressRoute, TLSStore, TLSOption, ServersTransport / Middleware), `issuerCredential` (cert-manager Issuer and
+ * ClusterIssuer), `secretStoreAuth` (External Secrets SecretStore / ClusterSecretStore), `externalSecretTemplate`
+ * (ExternalSecret `templateFrom`), `monitoringCredential` (prometheus-operator), `fluxSource` / `fluxValues` (Flux
+ * sources, HelmRelease `valuesFrom`); `argocdRepository` (Argo CD repository / cluster Secrets) and
+ * `argoWorkflowsConfig` (Argo Workflows controller ConfigMaps) are property markers (`usedBy`, references.ts
+ * `API_CONSUMERS`). Each with the label the UI shows for it.
+ */
+export const SECRET_VIA_LABELS = {
+  env: 'env var',
+  envFrom: 'envFrom (all keys)',
+  volume: 'volume',
+  projected: 'projected volume',
+  imagePullSecret: 'image pull secret',
+  csi: 'CSI driver secret',
+  inTreeVolume: 'in-tree volume secret',
+  serviceAccountSecret: 'ServiceAccount secret',
+  serviceAccountImagePullSecret: 'ServiceAccount image pull secret',
+  ingressTls: 'Ingress TLS',
+  googleApplicationCredentials: 'GOOGLE_APPLICATION_CREDENTIALS file',
+  gatewayTls: 'Gateway TLS certificate',
+  istioCredential: 'Istio Gateway credential',
+  traefikTls: 'Traefik TLS',
+  traefikAuth: 'Traefik auth middleware',
+  issuerCredential: 'cert-manager issuer credential',
+  secretStoreAuth: 'External Secrets store credential',
+  externalSecretTemplate: 'ExternalSecret template',
+  monitoringCredential: 'Prometheus scrape / alerting credential',
+  fluxSource: 'Flux source credential',
+  fluxValues: 'Flux HelmRelease values',
+  argocdRepository: 'Argo CD repository / cluster',
+  argoWorkflowsConfig: 'Argo Workflows configuration',
+} as const;
+export const SECRET_VIAS = Object.keys(SECRET_VIA_LABELS) as (keyof typeof SECRET_VIA_LABELS)[];
 export type SecretVia = (typeof SECRET_VIAS)[number];
 
 /** The declared kind key of `provider`/`kind`, or null when the model does not declare it (see {@link nodeKindSpec}). */

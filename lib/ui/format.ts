@@ -2,7 +2,7 @@
  * Pure formatting helpers for the web UI (no React here): links, kind styles, dates, durations, edge details.
  * Kinds, labels and colours come from lib/graph/model.ts; nothing here declares a kind.
  */
-import { EDGE_KINDS, isProvider, NODE_KINDS, nodeKindKey, PROVIDERS, type EdgeKind, type NodeKindKey } from '../graph/model';
+import { EDGE_KINDS, isProvider, NODE_KINDS, nodeKindKey, PROVIDERS, SECRET_VIA_LABELS, type EdgeKind, type NodeKindKey } from '../graph/model';
 
 /** Fallback style for a kind the model does not know (a node written by a newer collector). */
 const UNKNOWN_KIND_COLOR = '#868e96';
@@ -145,19 +145,7 @@ export function formatBytes(n: number): string {
 
 /** Human wording of a USES_SECRET `via`. */
 export function viaLabel(via: string): string {
-  const labels: Record<string, string> = {
-    env: 'env var',
-    envFrom: 'envFrom (all keys)',
-    volume: 'volume',
-    projected: 'projected volume',
-    imagePullSecret: 'image pull secret',
-    csi: 'CSI driver secret',
-    inTreeVolume: 'in-tree volume secret',
-    serviceAccountSecret: 'ServiceAccount secret',
-    serviceAccountImagePullSecret: 'ServiceAccount image pull secret',
-    ingressTls: 'Ingress TLS',
-    googleApplicationCredentials: 'GOOGLE_APPLICATION_CREDENTIALS file',
-  };
+  const labels: Record<string, string> = SECRET_VIA_LABELS;
   return labels[via] ?? via;
 }
 

@@ -9,7 +9,8 @@
  *   `/namespaces/NS/…`); `/apis/rbac.authorization.k8s.io/v1/clusterroles` (cluster-scoped: cluster-wide only)
  * - CRDs, only for the group/versions passed in `crds` (default: all of `cert-manager.io/v1`,
  *   `external-secrets.io/v1`, `external-secrets.io/v1beta1`, `bitnami.com/v1alpha1`; OpenShift's
- *   `apps.openshift.io/v1` only when asked for); any other path gets a 404
+ *   `apps.openshift.io/v1` only when asked for; the custom-resource reference table's kinds, references.ts
+ *   `REFERENCE_APIS`, only when asked for); any other path gets a 404
  *   `Status` ("the server could not find the requested resource"), as for a CRD that is not installed.
  *
  * Real shapes: `{apiVersion, kind: 'SecretList', metadata: {resourceVersion, continue?, remainingItemCount?},
@@ -19,6 +20,9 @@
  * code}`; Secrets' `stringData` folded into base64 `data` on add, as the API server does on write; and
  * `PartialObjectMetadataList` responses (items `{kind:'PartialObjectMetadata', apiVersion:'meta.k8s.io/v1',
  * metadata}`) when the Accept header asks for `as=PartialObjectMetadataList`.
+ *
+ * - `/api/v1/configmaps`; discovery `/apis` (an APIGroupList of the built-in groups and of the CRD group/versions
+ *   served)
  *
  * Authentication: when `token` is set, requests without `Authorization: Bearer TOKEN` get 401.
  *
@@ -34,6 +38,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { applyTransportFault, FaultRules, retryAfterHeader, sendTruncated, startLoopbackServer, type LoopbackServer } from '../../testing/http-fakes';
+import { REFERENCE_APIS } from '../references';
 
 /** A Kubernetes object as JSON. */
 export type KubeObject = Record<string, unknown> & {
@@ -73,7 +78,15 @@ export const FAKE_RESOURCES: FakeResource[] = [
   { group: 'rbac.authorization.k8s.io', versions: ['v1'], resource: 'roles', kind: 'Role', listKind: 'RoleList', crd: false },
   { group: 'rbac.authorization.k8s.io', versions: ['v1'], resource: 'clusterroles', kind: 'ClusterRole', listKind: 'ClusterRoleList', crd: false, clusterScoped: true },
   { group: 'apps.openshift.io', versions: ['v1'], resource: 'deploymentconfigs', kind: 'DeploymentConfig', listKind: 'DeploymentConfigList', crd: true },
+  { group: '', versions: ['v1'], resource: 'configmaps', kind: 'ConfigMap', listKind: 'ConfigMapList', crd: false },
+  ...REFERENCE_APIS.map((a): FakeResource => ({
+    group: a.group, versions: [...a.versions], resource: a.resource, kind: a.kind, listKind: `${a.kind}List`, crd: true,
+    ...(a.clusterScoped && { clusterScoped: true as const }),
+  })),
 ];
+
+/** Where a resource's objects are kept: by resource name, qualified by group where two groups share it (`gateways`). */
+const storeKey = (r: FakeResource) => (FAKE_RESOURCES.filter((x) => x.resource === r.resource).length > 1 ? `${r.resource}.${r.group}` : r.resource);
 
 const DEFAULT_CRDS = ['cert-manager.io/v1', 'external-secrets.io/v1', 'external-secrets.io/v1beta1', 'bitnami.com/v1alpha1'];
 
@@ -193,8 +206,8 @@ export class FakeApiServer {
       o.data = data;
       delete o.stringData;
     }
-    let m = this.store.get(res.resource);
-    if (!m) this.store.set(res.resource, (m = new Map()));
+    let m = this.store.get(storeKey(res));
+    if (!m) this.store.set(storeKey(res), (m = new Map()));
     m.set(`${meta.namespace ?? ''}/${meta.name}`, o);
     return true;
   }
@@ -271,12 +284,13 @@ export class FakeApiServer {
       return fail(f.code, message, f.reason ?? REASONS[f.code] ?? 'Unknown', retryAfterHeader(f.retryAfterSeconds));
     }
 
+    if (url.pathname === '/apis') return send(200, this.discovery());
     const route = this.route(url.pathname);
     if (!route) return fail(404, 'the server could not find the requested resource');
     if (query.continue && !token) return fail(400, 'continue key is not valid: incorrect encoded start resourceVersion', 'BadRequest');
 
     const limit = query.limit ? Number.parseInt(query.limit, 10) : 0;
-    let items = this.objects(route.res.resource);
+    let items = this.objects(storeKey(route.res));
     if (route.namespace) items = items.filter((o) => o.metadata?.namespace === route.namespace);
     if (token) items = items.filter((o) => cmp(keyOf(o), token.start) > 0);
     const page = limit > 0 ? items.slice(0, limit) : items;
@@ -310,6 +324,34 @@ export class FakeApiServer {
       return;
     }
     send(200, body, { 'Content-Type': contentType });
+  }
+
+  /** `GET /apis`: the groups served (built-in ones always; CRD groups with the versions listed in `crds`). */
+  private discovery(): Record<string, unknown> {
+    const groups = new Map<string, Set<string>>();
+    for (const r of FAKE_RESOURCES) {
+      if (!r.group) continue;
+      for (const v of r.versions) {
+        if (r.crd && !this.crds.has(`${r.group}/${v}`)) continue;
+        let g = groups.get(r.group);
+        if (!g) groups.set(r.group, (g = new Set()));
+        g.add(v);
+      }
+    }
+    // A CRD group/version asked for is served even when no resource here has that version (an older CRD version).
+    for (const gv of this.crds) {
+      const [g, v] = gv.split('/') as [string, string];
+      let set = groups.get(g);
+      if (!set) groups.set(g, (set = new Set()));
+      set.add(v);
+    }
+    return {
+      kind: 'APIGroupList', apiVersion: 'v1',
+      groups: [...groups].map(([name, vs]) => {
+        const versions = [...vs].map((version) => ({ groupVersion: `${name}/${version}`, version }));
+        return { name, versions, preferredVersion: versions[0] };
+      }),
+    };
   }
 
   private route(p: string): { res: FakeResource; version: string; namespace: string | null } | null {
