@@ -96,6 +96,33 @@ test('an existing Secret shows key names, never values', async ({ page }) => {
   await shot(page, '06-existing-secret');
 });
 
+test('a ConfigMap: key names (never values), who mounts it and how; a Secret also read by a custom resource', async ({ page, request }) => {
+  const cm = 'k8s:demo/monitoring/ConfigMap/grafana-ini';
+  await page.goto(`/node?id=${encodeURIComponent(cm)}`);
+  await expect(page.getByTestId('node-name')).toHaveText('grafana-ini');
+  await expect(page.getByTestId('data-key')).toHaveText(['grafana.ini']);
+  const usedBy = page.getByTestId('used-by');
+  await expect(usedBy.locator('[data-other-id="k8s:demo/monitoring/Deployment/grafana"]')).toBeVisible();
+  await expect(usedBy.locator('[data-via="volume"]').first()).toBeVisible();
+  expect(await page.content()).not.toContain('root_url'); // a value of the ConfigMap: never stored
+  await shot(page, '06b-configmap');
+
+  // grafana-admin is read by the Deployment (env) and by a prometheus-operator ServiceMonitor (basicAuth).
+  await page.goto(`/node?id=${encodeURIComponent('k8s:demo/monitoring/Secret/grafana-admin')}`);
+  const users = page.getByTestId('used-by');
+  const monitor = users.locator('[data-other-id="k8s:demo/monitoring/ServiceMonitor/grafana"]');
+  await expect(monitor.first()).toBeVisible();
+  await expect(monitor.locator('[data-via="monitoringCredential"]').first()).toBeVisible();
+  await shot(page, '06c-secret-read-by-servicemonitor');
+
+  // Exports carry ConfigMaps like any kind.
+  const res = await request.get('/api/v1/export?what=nodes&format=ndjson&kind=ConfigMap');
+  expect(res.status()).toBe(200);
+  const ids = (await res.text()).trim().split('\n').map((l) => JSON.parse(l).id as string);
+  expect(ids).toContain('k8s:demo/monitoring/ConfigMap/grafana-dashboards');
+  expect(ids).toContain('k8s:demo/ota/ConfigMap/kube-root-ca.crt');
+});
+
 test('runs page lists the demo collections: two cluster days, two GCP days', async ({ page }) => {
   await page.goto('/runs');
   const rows = page.getByTestId('runs-table').locator('tbody tr');

@@ -240,3 +240,12 @@ test('explorer without an id, and with a malformed one', async ({ page }) => {
   await page.goto('/explorer?id=not-an-id');
   await expect(page.getByTestId('empty-state')).toContainText('Not a keygraph node id');
 });
+
+test('a ConfigMap in the explorer: the Deployment, ReplicaSet and pod that mount it', async ({ page }) => {
+  const cm = 'k8s:demo/monitoring/ConfigMap/grafana-dashboards';
+  await page.goto(explorer(cm));
+  const ids = await drawnIds(page);
+  expect(ids).toContain(cm);
+  expect(ids).toContain('k8s:demo/monitoring/Deployment/grafana');
+  await shot(page, '08-configmap');
+});

@@ -729,6 +729,32 @@ describe('ISSUES.md scenarios', () => {
       ['k8s:c1/a/ServiceAccount/default', { implicit: true }],
     ]);
   });
+
+  it('implicitDefaults: the kube-root-ca.crt a pod token volume reads is implicit where the input does not hold it', () => {
+    // kube-api-access-*: the projected volume every pod gets (token, kube-root-ca.crt, namespace), as the API shows it.
+    const tokenVolume = {
+      name: 'kube-api-access-x7k2p',
+      projected: {
+        defaultMode: 420,
+        sources: [
+          { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+          { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+          { downwardAPI: { items: [{ fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' }, path: 'namespace' }] } },
+        ],
+      },
+    };
+    const pod = (ns: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: ns }, spec: { containers: [{ name: 'c', image: 'i' }], volumes: [tokenVolume] } });
+    const listed = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-root-ca.crt', namespace: 'b' }, data: { 'ca.crt': '-----BEGIN CERTIFICATE-----' } };
+    const r = mapObjects([pod('a'), pod('b'), listed], { implicitDefaults: true });
+    const cms = r.nodes.filter((n) => n.kind === 'ConfigMap');
+    expect(cms.map((n) => [n.id, n.properties.implicit ?? false])).toEqual([
+      ['k8s:c1/b/ConfigMap/kube-root-ca.crt', false],
+      ['k8s:c1/a/ConfigMap/kube-root-ca.crt', true],
+    ]);
+    expect(r.edges.filter((e) => e.kind === 'USES_CONFIG_MAP').map((e) => e.to).sort()).toEqual(cms.map((n) => n.id).sort());
+    // Without implicit defaults (the live collector lists ConfigMaps), nothing is assumed.
+    expect(mapObjects([pod('a')], { implicitDefaults: false }).nodes.filter((n) => n.kind === 'ConfigMap')).toEqual([]);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------------------------

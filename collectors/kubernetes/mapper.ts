@@ -19,7 +19,7 @@ import { X509Certificate } from 'node:crypto';
 import type { CollectionResult, EdgeProperties, EdgeRecord, NodeRecord, SkippedObject } from '../../lib/graph/records';
 import { edgeKey } from '../../lib/graph/records';
 import { NODE_KIND_KEYS, NODE_KINDS, WORKLOAD_KIND_KEYS, nodeKindKey, type EdgeKind, type NodeKindKey, type NodeKindSpec } from '../../lib/graph/model';
-import { gcpKeyId, gcpServiceAccountId, k8sId } from '../../lib/graph/ids';
+import { gcpKeyId, gcpServiceAccountId, k8sId, parseId } from '../../lib/graph/ids';
 import type { Fingerprinter } from '../../lib/secrets/fingerprint';
 import { reloaderTarget, reloaderWorkload, vaultSecretFacts } from './rotation';
 import { gatewayListeners } from './tls';
@@ -32,8 +32,10 @@ export interface KubernetesMapperOptions {
   /** Namespace for namespaced objects that carry none (manifests); default `default`. */
   defaultNamespace?: string;
   fingerprint: Fingerprinter;
-  /** Files mode: emit an implicit `default` ServiceAccount per namespace seen (Kubernetes creates it), with
-   * `properties.implicit = true`, so that RUNS_AS default never looks dangling in a GitOps folder. */
+  /** Files mode: emit an implicit `default` ServiceAccount per namespace seen, and an implicit `kube-root-ca.crt`
+   * ConfigMap (key `ca.crt`) in each namespace where something reads it (every pod's projected service-account token
+   * volume does), with `properties.implicit = true`: Kubernetes creates both in every namespace, so neither looks
+   * dangling in a GitOps folder or a dump that did not list ConfigMaps. Implicit nodes vouch for nothing (coverage). */
   implicitDefaults?: boolean;
   /** Called (instead of throwing) for an object of a mapped kind that cannot be mapped (no valid
    * `metadata.name`, name not usable in an id, invalid namespace) and for duplicate ids, when `onSkipped` is not
@@ -131,6 +133,9 @@ const SECRET_VERBS = new Set(['get', 'list', 'watch', 'update', 'patch', 'delete
 const SA_VERBS = new Set([...SECRET_VERBS, 'impersonate']);
 
 /** Legacy in-tree volume types whose secret is named by `secretRef.name` (azureFile: `secretName`). */
+/** The ConfigMap Kubernetes publishes in every namespace (the cluster CA, key `ca.crt`), read by every pod's token volume. */
+const ROOT_CA_CONFIG_MAP = 'kube-root-ca.crt';
+
 const IN_TREE_SECRET_VOLUMES = ['cephfs', 'rbd', 'iscsi', 'flexVolume', 'scaleIO', 'storageos', 'cinder'] as const;
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
@@ -1360,6 +1365,16 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
             properties: { implicit: true },
           });
         }
+      }
+      const rootCa = new Set<string>();
+      for (const e of edges.values()) if (e.kind === 'USES_CONFIG_MAP' && parseId(e.to)?.name === ROOT_CA_CONFIG_MAP) rootCa.add(e.to);
+      for (const cmId of [...rootCa].sort()) {
+        if (nodes.has(cmId)) continue;
+        const ns = parseId(cmId)!.namespace!;
+        nodes.set(cmId, {
+          id: cmId, provider: 'k8s', kind: 'ConfigMap', realm: cluster, namespace: ns, name: ROOT_CA_CONFIG_MAP,
+          properties: { implicit: true, dataKeys: ['ca.crt'] },
+        });
       }
     }
     // Istio Gateway credentialName: the Secret is read in the namespace of the gateway workload its selector picks.

@@ -416,6 +416,11 @@ function secret(
   };
 }
 
+/** A ConfigMap (values are plain text, as the API returns them). */
+function configMap(namespace: string, name: string, created: string, values: Record<string, string>, extra: Partial<Meta> = {}): K8sObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta('ConfigMap', namespace, name, created, extra), data: values };
+}
+
 /** A fake GCP service-account key file: right shape, obviously fake key material. */
 function fakeKeyFile(account: string): { json: string; privateKeyId: string; clientEmail: string } {
   const clientEmail = `${account}@${DEMO_PROJECT}.iam.gserviceaccount.com`;
@@ -965,6 +970,12 @@ export function buildDay(day: Day): DemoFile[] {
   Object.assign(ledgerPod.spec as object, { hostname: 'ledger-db-0', subdomain: 'ledger-db' });
   ((ledgerPod.spec as PodSpec).volumes as unknown[]).unshift({ name: 'data', persistentVolumeClaim: { claimName: 'data-ledger-db-0' } });
 
+  // ---- kube-root-ca.crt: Kubernetes publishes the cluster CA in every namespace (every pod's token volume reads it)
+  const rootCas = ['ingress-nginx', 'monitoring', 'ota', 'payments'].map((ns) =>
+    configMap(ns, 'kube-root-ca.crt', '2024-03-11T09:02:41Z', { 'ca.crt': '-----BEGIN CERTIFICATE-----\ndemo-not-a-real-cluster-ca\n-----END CERTIFICATE-----\n' }, {
+      annotations: { 'kubernetes.io/description': 'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.' },
+    }));
+
   // ---- monitoring ---------------------------------------------------------------------------------------------
   const monLabels = (name: string): Record<string, string> => ({ 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'monitoring' });
   const grafanaAdminValues = { 'admin-user': 'admin', 'admin-password': 'demo-not-a-real-grafana-password' };
@@ -994,8 +1005,40 @@ export function buildDay(day: Day): DemoFile[] {
           ],
           // grafana-smtp was deleted in a clean-up on 2024-09-30; the running pod started before that.
           envFrom: [{ prefix: 'GF_SMTP_', secretRef: { name: 'grafana-smtp' } }],
+          volumeMounts: [
+            // grafana.ini through subPath: a changed ConfigMap reaches it only with a restart.
+            { name: 'config', mountPath: '/etc/grafana/grafana.ini', subPath: 'grafana.ini' },
+            { name: 'dashboards', mountPath: '/var/lib/grafana/dashboards', readOnly: true },
+          ],
         },
       ],
+      volumes: [
+        { name: 'config', configMap: { name: 'grafana-ini', defaultMode: 420 } },
+        { name: 'dashboards', configMap: { name: 'grafana-dashboards', defaultMode: 420, items: [{ key: 'ota-fleet.json', path: 'ota-fleet.json' }, { key: 'payments.json', path: 'payments.json' }] } },
+      ],
+    },
+  };
+  const grafanaIni = configMap('monitoring', 'grafana-ini', '2024-03-13T08:12:50Z', {
+    'grafana.ini': '[server]\nroot_url = https://grafana.demo.example.com\n[auth.anonymous]\nenabled = false\n',
+  }, { labels: monLabels('grafana') });
+  const grafanaDashboards = configMap('monitoring', 'grafana-dashboards', '2024-05-02T14:20:11Z', {
+    'ota-fleet.json': '{"title":"OTA fleet","panels":[]}',
+    'payments.json': '{"title":"Payments","panels":[]}',
+  }, { labels: { ...monLabels('grafana'), grafana_dashboard: '1' } });
+  // prometheus-operator scrapes Grafana's /metrics with the admin credentials (a custom resource keygraph reads
+  // through its reference table: the Secret's keys are used by it, not only by the Deployment).
+  const grafanaMonitor: K8sObject = {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'ServiceMonitor',
+    metadata: meta('ServiceMonitor', 'monitoring', 'grafana', '2024-05-02T14:20:11Z', { generation: 1, labels: monLabels('grafana') }),
+    spec: {
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'grafana' } },
+      endpoints: [{
+        port: 'http',
+        path: '/metrics',
+        interval: '60s',
+        basicAuth: { username: { name: 'grafana-admin', key: 'admin-user' }, password: { name: 'grafana-admin', key: 'admin-password' } },
+      }],
     },
   };
   const grafana = deployment({
@@ -1139,7 +1182,8 @@ export function buildDay(day: Day): DemoFile[] {
       style: 'manifests',
       objects: [paySa, payToken, sealed, payDb, payStripe, payApi.deployment, ...(d2 ? [] : [refund.deployment]), ledgerSts],
     },
-    { file: 'monitoring.yaml', style: 'manifests', objects: [grafanaAdmin, storeCreds, grafana.deployment, grafanaIngress, shipper] },
+    { file: 'monitoring.yaml', style: 'manifests', objects: [grafanaAdmin, grafanaIni, grafanaDashboards, storeCreds, grafana.deployment, grafanaIngress, grafanaMonitor, shipper] },
+    { file: 'configmaps.yaml', style: 'list', objects: rootCas },
     { file: 'ingress-nginx.yaml', style: 'manifests', objects: [ngxSa, admission, ngx.deployment] },
     { file: 'replicasets.yaml', style: 'list', objects: workloads.flatMap((w) => w.replicaSets) },
     { file: 'jobs.yaml', style: 'list', objects: [job] },

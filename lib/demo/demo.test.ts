@@ -117,12 +117,12 @@ describe.each([1, 2] as const)('demo day %i', (day) => {
   it('has a realistic size and unique identities', () => {
     const mapped = objs.filter((o) => o.kind !== 'Namespace');
     expect(mapped.length).toBeGreaterThanOrEqual(25);
-    expect(mapped.length).toBeLessThanOrEqual(50);
+    expect(mapped.length).toBeLessThanOrEqual(60);
     const ids = objs.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`);
     expect(new Set(ids).size).toBe(ids.length);
     const uids = objs.map((o) => o.metadata.uid);
     expect(new Set(uids).size).toBe(uids.length);
-    for (const kind of ['Secret', 'ServiceAccount', 'Deployment', 'ReplicaSet', 'Pod', 'StatefulSet', 'DaemonSet', 'CronJob', 'Job', 'Ingress', 'Certificate', 'ExternalSecret', 'SealedSecret']) {
+    for (const kind of ['Secret', 'ConfigMap', 'ServiceAccount', 'Deployment', 'ReplicaSet', 'Pod', 'StatefulSet', 'DaemonSet', 'CronJob', 'Job', 'Ingress', 'Certificate', 'ExternalSecret', 'SealedSecret', 'ServiceMonitor']) {
       expect(objs.some((o) => o.kind === kind), kind).toBe(true);
     }
     for (const o of objs) if (o.kind !== 'Namespace') expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBeTruthy();
