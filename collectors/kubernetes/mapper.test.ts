@@ -12,6 +12,7 @@ import { EDGE_ENDPOINTS, leafKinds, relevantKinds } from '../../lib/analysis/dep
 import { createFingerprinter } from '../../lib/secrets/fingerprint';
 import { readDocuments, type InputError } from '../../lib/input/documents';
 import { createKubernetesMapper, MENTION_SCAN_LIMITS, scanMentions, type KubernetesMapperOptions } from './mapper';
+import { haveOpenssl } from '../../test/openssl';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const REAL = path.resolve(here, '../../../shared/realdata');
@@ -174,14 +175,6 @@ describe('Secrets', () => {
     }]);
   });
 
-  const haveOpenssl = (() => {
-    try {
-      execFileSync('openssl', ['version'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
 
   it.skipIf(!haveOpenssl)('reads the public certificate of kubernetes.io/tls Secrets, never the key, and leaks no value', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'kg-tls-'));

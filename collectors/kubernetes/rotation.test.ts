@@ -17,6 +17,7 @@ import { imageName, imageTag, versionedContainers, versionsAgree } from '../../l
 import { rotationStep, type RotatedObject, type RotationObject } from '../../lib/analysis/rotation';
 import { createKubernetesMapper } from './mapper';
 import { reloaderWorkload, vaultSecretFacts } from './rotation';
+import { haveOpenssl } from '../../test/openssl';
 
 const FIX = path.resolve(__dirname, '../../test/fixtures/rotation');
 const REAL = path.resolve(__dirname, '../../../shared/realdata');
@@ -88,14 +89,6 @@ describe('mapper: rotation facts', () => {
     expect(String(cert.properties.readyMessage)).toMatch(/does not match the Certificate spec/);
   });
 
-  const haveOpenssl = (() => {
-    try {
-      execFileSync('openssl', ['version'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
 
   it.skipIf(!haveOpenssl)('reads the SANs of a real certificate (names only) and matches hosts against them, wildcards one label deep', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'kg-san-'));

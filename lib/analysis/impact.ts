@@ -36,12 +36,14 @@ import { getNode, missingSummary, summary, type NodeSummary, type NodeSummaryRow
 import { INBOUND_DEPENDENCY_KINDS, leafKinds, OUTBOUND_DEPENDENCY_KINDS, relevantKinds } from './dependents';
 import { assessScopes, latestRuns, type SourceState } from './freshness';
 import { livePg } from '../store/time-sql';
+import type { ImpactActionName } from '../graph/model';
 import { rotationStep, type RotatedObject, type RotationObject, type RotationStep } from './rotation';
 
-/** What is about to happen to the node. `disable` applies to GCP keys and service accounts (as delete for others);
- * `rename` to Kubernetes objects (references by the old name break, as with delete); `rotate` to keys and Secrets. */
-export const IMPACT_ACTIONS = ['delete', 'disable', 'rotate', 'rename'] as const;
-export type ImpactAction = (typeof IMPACT_ACTIONS)[number];
+/** What is about to happen to the node (declared in the model, with each kind's actions). `disable` applies to GCP
+ * keys and service accounts (as delete for others); `rename` to Kubernetes objects (references by the old name break,
+ * as with delete); `rotate` to keys and Secrets. */
+export { IMPACT_ACTIONS } from '../graph/model';
+export type ImpactAction = ImpactActionName;
 export type Verdict = 'safe' | 'breaks' | 'unknown';
 
 /** One hop of an explaining path, from the node nearer the target to the dependant. */

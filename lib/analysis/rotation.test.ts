@@ -12,20 +12,13 @@ import { runCli, useCliDatabase } from '../../test/cli';
 import type { Finding } from './findings';
 import type { ImpactResult } from './impact';
 import { ImpactResponse } from '../api/schemas';
+import { haveOpenssl } from '../../test/openssl';
 
 const DIR = path.resolve(__dirname, '../../test/fixtures/rotation');
 const REAL = path.resolve(__dirname, '../../../shared/realdata');
 const C = 'rot';
 const id = (ns: string, kind: string, n: string) => `k8s:${C}/${ns}/${kind}/${n}`;
 
-const haveOpenssl = (() => {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 if (!haveOpenssl) console.log('skipping the rotation CLI tests: openssl is not installed (the TLS Secret is generated with it)');
 
 /** A kubernetes.io/tls Secret `shop/NAME` holding a real self-signed certificate for `dnsNames`, valid `days`. The

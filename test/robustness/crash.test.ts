@@ -186,6 +186,8 @@ describe('crash consistency and serialisation (CLI child processes)', () => {
           const r = await get(web!.url + p, 30_000);
           samples.push({ path: p.split('?')[0]!, status: r.status, ms: r.ms, error: r.status === 0 ? r.body : undefined });
           if (p.startsWith('/node') && r.status === 200 && !r.body.includes(nodeId.split('/').pop()!)) samples.at(-1)!.error = 'node page without the node';
+          // A failing page says which page it rendered (its title), so a wrong status can be told from a wrong answer.
+          if (r.status !== 200 && r.status !== 0) samples.at(-1)!.error = `${nodeId}: ${/<title>([^<]*)<\/title>/.exec(r.body)?.[1] ?? r.body.slice(0, 120)} ${['No such node', 'Page not found', 'not a keygraph node id', 'Invalid id'].filter((x) => r.body.includes(x)).join('|')}`;
           await sleep(50);
         }
       })();

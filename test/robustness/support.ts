@@ -170,32 +170,47 @@ export interface WebApp {
  */
 export async function startWebApp(databaseUrl: string, extraEnv: Record<string, string> = {}): Promise<WebApp> {
   if (!existsSync(path.join(ROOT, '.next', 'BUILD_ID'))) throw new Error(NO_BUILD);
-  const port = await freePort();
-  const p = startCli(['serve', '--port', String(port)], { DATABASE_URL: databaseUrl, ...extraEnv });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 240_000;
-  for (;;) {
-    if (p.child.exitCode !== null) throw new Error(`keygraph serve exited with ${p.child.exitCode}: ${p.stderr().slice(-2000)}`);
-    try {
-      const r = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
-      if (r.ok) break;
-    } catch {
-      /* not yet */
+  // freePort() only asks the OS for a port that is free now: another test's server may take it first. A server is
+  // ours once it printed that it serves our URL (a /healthz answer alone may come from that other server); if ours
+  // could not bind, it exits and we try another port.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const p = startCli(['serve', '--port', String(port)], { DATABASE_URL: databaseUrl, ...extraEnv });
+    const url = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 240_000;
+    let exited = false;
+    for (;;) {
+      if (p.child.exitCode !== null) {
+        exited = true;
+        break;
+      }
+      if (p.stdout().includes(`keygraph is serving ${url}`)) {
+        try {
+          const r = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
+          if (r.ok) break;
+        } catch {
+          /* not yet */
+        }
+      }
+      if (Date.now() > deadline) throw new Error(`keygraph serve did not answer in time: ${p.stderr().slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 200));
     }
-    if (Date.now() > deadline) throw new Error(`keygraph serve did not answer in time: ${p.stderr().slice(-2000)}`);
-    await new Promise((r) => setTimeout(r, 200));
+    if (exited) {
+      if (attempt < 3 && /EADDRINUSE/.test(p.stderr())) continue;
+      throw new Error(`keygraph serve exited with ${p.child.exitCode}: ${p.stderr().slice(-2000)}`);
+    }
+    return {
+      url,
+      process: p,
+      stop: async () => {
+        if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+        p.child.kill('SIGTERM');
+        const t = setTimeout(() => p.child.pid && p.child.exitCode === null && process.kill(p.child.pid, 'SIGKILL'), 10_000);
+        await p.done;
+        clearTimeout(t);
+      },
+    };
   }
-  return {
-    url,
-    process: p,
-    stop: async () => {
-      if (p.child.exitCode !== null || p.child.signalCode !== null) return;
-      p.child.kill('SIGTERM');
-      const t = setTimeout(() => p.child.pid && p.child.exitCode === null && process.kill(p.child.pid, 'SIGKILL'), 10_000);
-      await p.done;
-      clearTimeout(t);
-    },
-  };
 }
 
 /** GET with a timeout; never throws (network errors come back as status 0 with the message as body). */
