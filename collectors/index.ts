@@ -9,9 +9,10 @@ import { registerLinkers } from '../lib/store/linkers';
 import type { FileCollector, Source } from './types';
 import { kubernetesSource } from './kubernetes/source';
 import { gcpIamSource } from './gcp-iam/source';
+import { secretManagerSource } from './secret-manager/source';
 
 /** Every source, in the order `collect files` offers documents to their recognisers (the first that accepts takes it). */
-export const SOURCES: readonly Source[] = [kubernetesSource, gcpIamSource];
+export const SOURCES: readonly Source[] = [kubernetesSource, gcpIamSource, secretManagerSource];
 
 registerLinkers(SOURCES.flatMap((s) => s.linkers ?? []));
 

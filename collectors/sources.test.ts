@@ -23,11 +23,14 @@ const DEMO_GCP = path.resolve(import.meta.dirname, '../lib/demo/gcp/day1');
 const DEMO_K8S = path.resolve(import.meta.dirname, '../lib/demo/day1/payments.yaml');
 
 describe('the source registry', () => {
-  it('registers exactly one source per provider of the model, listing the model kinds of its provider', () => {
-    expect(SOURCES.map((s) => s.provider).sort()).toEqual([...PROVIDER_KEYS].sort());
-    for (const s of SOURCES) {
-      expect(s.kinds.length).toBeGreaterThan(0);
-      expect([...s.kinds].sort()).toEqual(NODE_KIND_KEYS.filter((k) => NODE_KINDS[k].provider === s.provider).sort());
+  it('registers a source for every provider of the model; the sources of a provider split its model kinds between them', () => {
+    expect([...new Set(SOURCES.map((s) => s.provider))].sort()).toEqual([...PROVIDER_KEYS].sort());
+    expect(new Set(SOURCES.map((s) => s.command)).size).toBe(SOURCES.length);
+    for (const p of PROVIDER_KEYS) {
+      const mine = SOURCES.filter((s) => s.provider === p).flatMap((s) => s.kinds);
+      for (const s of SOURCES) expect(s.kinds.length).toBeGreaterThan(0);
+      expect(mine.length).toBe(new Set(mine).size);
+      expect([...mine].sort()).toEqual(NODE_KIND_KEYS.filter((k) => NODE_KINDS[k].provider === p).sort());
     }
   });
 

@@ -35,7 +35,7 @@ beforeAll(() => {
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 it('is registered after the Kubernetes sink and refuses Kubernetes objects', () => {
-  expect(FILE_COLLECTORS.map((c) => c.name)).toEqual(['kubernetes', 'gcp-iam']);
+  expect(FILE_COLLECTORS.map((c) => c.name)).toEqual(['kubernetes', 'gcp-iam', 'secret-manager']);
   const sink = gcpIamFiles.createSink(ctx);
   expect(sink.accept({ apiVersion: 'iam.cnrm.cloud.google.com/v1beta1', kind: 'IAMServiceAccount', metadata: { name: 'x' } }, 'f:1')).toBe(false);
   expect(sink.accept({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'x' } }, 'f:1')).toBe(false);

@@ -4,7 +4,6 @@
  * `keygraph collect files`, and the Workload Identity link to Kubernetes ServiceAccounts. Registered in
  * collectors/index.ts.
  */
-import { kindKeysOf } from '../../lib/graph/model';
 import { OptionError, type Source } from '../types';
 import { gcpIamFiles } from './files';
 import { workloadIdentityLinker } from './links';
@@ -12,7 +11,7 @@ import { workloadIdentityLinker } from './links';
 export const gcpIamSource: Source = {
   provider: 'gcp',
   command: 'gcp',
-  kinds: kindKeysOf('gcp'),
+  kinds: ['gcp:ServiceAccount', 'gcp:ServiceAccountKey'], // gcp:Secret* are collectors/secret-manager's
   live: {
     description: 'collect GCP IAM service accounts, keys, IAM policies and key last use (Application Default Credentials)',
     options: [{ flags: '--project <id>', description: 'project id (repeat for several projects)', repeatable: true }],

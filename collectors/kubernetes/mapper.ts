@@ -15,6 +15,7 @@
  * GCP service-account key file yields a `HOLDS_KEY` edge (only `private_key_id` and `client_email` are kept). No
  * property, edge or warning holds a value or its base64.
  */
+import { externalSecretRemoteRefs, secretManagerFacts, SECRETS_STORE_CSI_DRIVER } from '../secret-manager/kubernetes-facts';
 import { X509Certificate } from 'node:crypto';
 import type { CollectionResult, EdgeProperties, EdgeRecord, NodeRecord, SkippedObject } from '../../lib/graph/records';
 import { edgeKey } from '../../lib/graph/records';
@@ -787,6 +788,9 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
       if (csi) {
         const ref = obj(csi.nodePublishSecretRef);
         if (ref) useSecret(from, ns, ref.name, origin, { via: 'csi', volume: vn, mountPaths, driver: str(csi.driver), optional: false });
+        // Secrets Store CSI driver: the pod needs its SecretProviderClass (collectors/secret-manager/links.ts).
+        const spc = csi.driver === SECRETS_STORE_CSI_DRIVER ? validName(obj(csi.volumeAttributes)?.secretProviderClass) : undefined;
+        if (spc) addEdge('MENTIONS', from, id(ns, 'SecretProviderClass', spc), origin, { field: `spec.volumes[${vn}].csi.volumeAttributes.secretProviderClass`, volume: vn, mountPaths, required: true });
       }
       for (const t of IN_TREE_SECRET_VOLUMES) {
         const tv = obj(v[t]);
@@ -1077,6 +1081,8 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
         creationPolicy: str(target.creationPolicy),
         secretStoreRef: store ? compact({ kind: str(store.kind), name: str(store.name) }) : undefined,
         refreshInterval: str(spec.refreshInterval),
+        // Secret Manager keys it fetches (collectors/secret-manager/links.ts joins them through the store's project).
+        remoteRefs: externalSecretRemoteRefs(spec).length ? externalSecretRemoteRefs(spec) : undefined,
       });
       produces(nodeId, ns, targetName, 'k8s:ExternalSecret');
     } else if (kind === 'SealedSecret') {
@@ -1168,7 +1174,9 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
     const vso = vaultSecretFacts(apiGroup(o.apiVersion), kind, o);
     // Gateway API listeners' hostnames and certificateRefs (tls.ts): the tls-host-mismatch finding reads them.
     const listeners = gatewayListeners(apiGroup(o.apiVersion), kind, o);
-    if (!mentions.length && !refs.length && !vso && !listeners) return notRead();
+    // Secret Manager stores and SecretProviderClasses (collectors/secret-manager/kubernetes-facts.ts).
+    const sm = secretManagerFacts(apiGroup(o.apiVersion), kind, o);
+    if (!mentions.length && !refs.length && !vso && !listeners && !sm) return notRead();
     const name = validName(md?.name);
     if (!md || !name) {
       skipped({ kind, apiVersion, name: clip(rawName, 253), namespace: clip(rawNs, 63), reason: 'invalid-name', message: `${kind} without a usable metadata.name ignored` });
@@ -1204,7 +1212,7 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
         namespace: m.namespace && m.namespace !== ns ? m.namespace : undefined, optional: m.optional,
       });
     }
-    const extra: Record<string, unknown> = { listeners };
+    const extra: Record<string, unknown> = { listeners, ...sm };
     if (vso && ns) {
       addEdge('PRODUCES', nodeId, id(ns, 'Secret', vso.destination), undefined, {});
       Object.assign(extra, {

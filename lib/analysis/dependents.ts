@@ -26,6 +26,9 @@ export const EDGE_ENDPOINTS: Record<EdgeKind, { from: NodeKindKey[]; to: NodeKin
   HOLDS_KEY: { from: ['k8s:Secret'], to: ['gcp:ServiceAccountKey'] },
   TOKEN_FOR: { from: ['k8s:Secret'], to: ['k8s:ServiceAccount'] },
   MENTIONS: { from: ['k8s:Role', 'k8s:ClusterRole', 'k8s:ConfigMap'], to: ['k8s:Secret', 'k8s:ServiceAccount', 'k8s:ConfigMap'], fromAnyK8sKind: true },
+  // Secret Manager (collectors/secret-manager/): SecretProviderClass is a generic kind (fromAnyK8sKind).
+  HAS_VERSION: { from: ['gcp:Secret'], to: ['gcp:SecretVersion'] },
+  FETCHES_SECRET: { from: ['k8s:ExternalSecret'], to: ['gcp:Secret', 'gcp:SecretVersion'], fromAnyK8sKind: true },
 };
 
 /** Edge kinds whose `from` end depends on the `to` end: impact walks them inbound (to → from). */

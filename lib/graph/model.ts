@@ -149,6 +149,20 @@ export const NODE_KINDS = {
     provider: 'gcp', kind: 'ServiceAccountKey', label: 'Service account key', plural: 'Service account keys',
     namespaced: false, category: 'key', color: '#c2255c', shape: 'rhomboid', impactActions: ['delete', 'disable', 'rotate'],
   },
+  // ---- GCP Secret Manager (collectors/secret-manager/). Ids: `gcp:PROJECT/Secret/SECRET_ID` and
+  // `gcp:PROJECT/SecretVersion/SECRET_ID@VERSION` (secret ids are [A-Za-z0-9_-], versions numbers: no `/`).
+  /** secretmanager.googleapis.com/v1 Secret: replication, labels, annotation keys, expiry, rotation, IAM policy; never payloads. */
+  'gcp:Secret': {
+    provider: 'gcp', kind: 'Secret', label: 'Secret Manager secret', plural: 'Secret Manager secrets',
+    namespaced: false, category: 'secret', color: '#d9480f', shape: 'diamond', impactActions: ['delete'],
+    api: { group: 'secretmanager.googleapis.com', versions: ['v1'], resource: 'secrets' },
+  },
+  /** A version of a Secret Manager secret: state ENABLED / DISABLED / DESTROYED, createTime, destroyTime. */
+  'gcp:SecretVersion': {
+    provider: 'gcp', kind: 'SecretVersion', label: 'Secret Manager secret version', plural: 'Secret Manager secret versions',
+    namespaced: false, category: 'key', color: '#e8590c', shape: 'rhomboid', impactActions: ['disable', 'delete'],
+    api: { group: 'secretmanager.googleapis.com', versions: ['v1'], resource: 'versions' },
+  },
 } as const satisfies Record<string, NodeKindSpec>;
 
 export type NodeKindKey = keyof typeof NODE_KINDS;
@@ -276,6 +290,17 @@ export const EDGE_KINDS = {
     forward: 'mentions', inverse: 'is mentioned by', outHeading: 'Mentions', inHeading: 'Mentioned by',
     dependent: 'from', color: '#adb5bd', lineStyle: 'dashed',
     description: 'An object keygraph does not model in detail names a Secret or ServiceAccount in a field that by Kubernetes convention refers to one (field path in `field`)',
+  },
+  // ---- GCP Secret Manager (collectors/secret-manager/).
+  HAS_VERSION: {
+    forward: 'has version', inverse: 'is a version of', outHeading: 'Versions', inHeading: 'Version of',
+    dependent: 'to', color: '#d9480f', lineStyle: 'solid',
+    description: 'A Secret Manager secret has a secret version.',
+  },
+  FETCHES_SECRET: {
+    forward: 'fetches', inverse: 'is fetched by', outHeading: 'Fetches from Secret Manager', inHeading: 'Fetched by',
+    dependent: 'from', color: '#d9480f', lineStyle: 'dashed',
+    description: 'An ExternalSecret (remoteRef / dataFrom extract through a gcpsm store) or a Secrets Store CSI SecretProviderClass (resourceName) reads a Secret Manager secret version (`latest`: the newest enabled one).',
   },
 } as const satisfies Record<string, EdgeKindSpec>;
 

@@ -36,10 +36,11 @@ import { log } from '../log';
 import { relinkAll } from './linkers';
 
 /**
- * What collected a run: a live collector, named by its provider (`k8s`, `gcp`: a Source of collectors/index.ts), or
- * `files` (`keygraph collect files`, any provider's file recognisers).
+ * What collected a run: a live collector, named by its command (`k8s`, `gcp`, `secretmanager`: a Source of
+ * collectors/index.ts; a second source of a provider has its own command), or `files` (`keygraph collect files`,
+ * any provider's file recognisers).
  */
-export type RunSource = Provider | 'files';
+export type RunSource = Provider | 'secretmanager' | 'files';
 export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed';
 
 export interface ChangeCounts {
