@@ -38,9 +38,10 @@ describe('collectSecretManagerLive', () => {
   afterAll(() => srv?.close());
   beforeEach(() => {
     srv.fail.clear();
+    srv.flaky.clear();
     srv.requests = [];
   });
-  const run = () => collectSecretManagerLive({ project: 'shop-prod', auth: tokenAuth(), rootUrl: `${srv.url}/`, pageSize: 25 });
+  const run = () => collectSecretManagerLive({ project: 'shop-prod', auth: tokenAuth(), rootUrl: `${srv.url}/`, pageSize: 25, retry: { retries: 3, baseDelayMs: 5, maxDelayMs: 20 } });
 
   it('lists every page of secrets and versions, with IAM policies, under the project id; never calls versions.access', async () => {
     const r = await run();
@@ -74,5 +75,21 @@ describe('collectSecretManagerLive', () => {
     expect(r.coverage['gcp:SecretVersion']!.error).toContain('versions.list projects/shop-prod/secrets/stripe-api-key: not found: 404');
     expect(r.errors.map((e) => e.where).sort()).toEqual(['projects/shop-prod/secrets', 'projects/shop-prod/secrets/gen-7']);
     expect(r.nodes.find((n) => n.id === 'gcp:shop-prod/Secret/gen-7')!.properties.iamBindings).toBeUndefined();
+  });
+
+  it('503s are retried: two failures of the secrets list and one of a policy still give a complete listing', async () => {
+    srv.flaky.set('/v1/projects/shop-prod/secrets', 2);
+    srv.flaky.set('/v1/projects/shop-prod/secrets/checkout-db-password:getIamPolicy', 1);
+    const r = await run();
+    expect(r.errors).toEqual([]);
+    expect(r.coverage['gcp:Secret']).toEqual({ complete: true, count: 62 });
+    expect(r.nodes.find((n) => n.id === 'gcp:shop-prod/Secret/checkout-db-password')!.properties.iamBindings).toHaveLength(2);
+  });
+
+  it('a 503 that never ends gives up after the retries: partial, with the status', async () => {
+    srv.flaky.set('/v1/projects/shop-prod/secrets', 99);
+    const r = await run();
+    expect(r.coverage['gcp:Secret']).toMatchObject({ complete: false, count: 0 });
+    expect(r.errors[0]!.message).toBe('secrets.list projects/shop-prod: failed: 503 UNAVAILABLE: try again');
   });
 });

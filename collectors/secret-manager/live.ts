@@ -8,7 +8,7 @@
  * `secretmanager.versions.list`, `secretmanager.secrets.getIamPolicy` (roles/secretmanager.viewer + securityReviewer).
  * The realm is the project id asked for (the API answers names with the project number).
  *
- * Coverage: `gcp:Secret` complete when every page was read; 401/403/404 or any other failure → incomplete with the
+ * 429 / 5xx / network errors are retried with backoff (collectors/http.ts). Coverage: `gcp:Secret` complete when every page was read; 401/403/404 or any other failure → incomplete with the
  * error (secrets of pages read are still mapped). `gcp:SecretVersion` complete only when secrets are complete and
  * every secret's versions were listed; a 403/404 on one secret makes it incomplete, naming the secret. A failed
  * getIamPolicy leaves `iamBindings` absent and is an error (the run is partial). Messages give the method, resource,
@@ -16,6 +16,7 @@
  */
 import { auth as googleAuth, secretmanager, type secretmanager_v1 } from '@googleapis/secretmanager';
 import type { CollectionError, CollectionResult } from '../../lib/graph/records';
+import { backoffMs, DEFAULT_RETRY, sleep, type RetryPolicy } from '../http';
 import { createSecretManagerMapper, parseSecretName } from './mapper';
 
 export type SecretManagerAuth = Exclude<secretmanager_v1.Options['auth'], string | undefined>;
@@ -28,6 +29,8 @@ export interface SecretManagerLiveOptions {
   rootUrl?: string;
   /** Page size of both lists; default 250. */
   pageSize?: number;
+  /** Retries of one request on 429, 5xx and network errors (collectors/http.ts); default DEFAULT_RETRY. */
+  retry?: RetryPolicy;
   onProgress?: (line: string) => void;
 }
 
@@ -43,13 +46,28 @@ function failure(what: string, e: unknown): string {
   return `${what}: ${label}${r.status}${g}`;
 }
 
+/** Calls `fn`, retrying 429 / 5xx / network errors with backoff; 4xx other than 429 fail at once. */
+async function withRetry<T>(policy: RetryPolicy, fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      const status = (e as { response?: { status?: number } }).response?.status;
+      const retriable = status === undefined || status === 429 || status >= 500;
+      if (!retriable || attempt >= policy.retries) throw e;
+      await sleep(backoffMs(policy, attempt + 1));
+    }
+  }
+}
+
 /** Lists every page of `call`; returns the items and the error that cut the listing, if any. */
-async function allPages<T>(what: string, call: (pageToken?: string) => Promise<{ items?: T[]; next?: string | null }>): Promise<{ items: T[]; error?: string }> {
+async function allPages<T>(what: string, policy: RetryPolicy, call: (pageToken?: string) => Promise<{ items?: T[]; next?: string | null }>): Promise<{ items: T[]; error?: string }> {
   const items: T[] = [];
   let token: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
     try {
-      const r = await call(token);
+      const t = token;
+      const r = await withRetry(policy, () => call(t));
       items.push(...(r.items ?? []));
       if (!r.next) return { items };
       token = r.next;
@@ -71,10 +89,11 @@ export async function collectSecretManagerLive(opts: SecretManagerLiveOptions): 
   const api = secretmanager({ version: 'v1', auth, rootUrl: opts.rootUrl ?? 'https://secretmanager.googleapis.com/', retry: false } as secretmanager_v1.Options);
   const { project } = opts;
   const pageSize = opts.pageSize ?? 250;
+  const policy = opts.retry ?? DEFAULT_RETRY;
   const mapper = createSecretManagerMapper();
   const errors: CollectionError[] = [];
 
-  const secrets = await allPages(`secrets.list projects/${project}`, async (pageToken) => {
+  const secrets = await allPages(`secrets.list projects/${project}`, policy, async (pageToken) => {
     const r = await api.projects.secrets.list({ parent: `projects/${project}`, pageSize, pageToken });
     return { items: r.data.secrets, next: r.data.nextPageToken };
   });
@@ -90,14 +109,14 @@ export async function collectSecretManagerLive(opts: SecretManagerLiveOptions): 
   let done = 0;
   for (const secret of names) {
     const parent = `projects/${project}/secrets/${secret}`;
-    const versions = await allPages(`versions.list ${parent}`, async (pageToken) => {
+    const versions = await allPages(`versions.list ${parent}`, policy, async (pageToken) => {
       const r = await api.projects.secrets.versions.list({ parent, pageSize, pageToken });
       return { items: r.data.versions, next: r.data.nextPageToken };
     });
     for (const v of versions.items) mapper.addVersion(v, project);
     if (versions.error) versionErrors.push(versions.error);
     try {
-      const p = await api.projects.secrets.getIamPolicy({ resource: parent, 'options.requestedPolicyVersion': 3 });
+      const p = await withRetry(policy, () => api.projects.secrets.getIamPolicy({ resource: parent, 'options.requestedPolicyVersion': 3 }));
       mapper.setPolicy(project, secret, p.data);
     } catch (e) {
       errors.push({ where: parent, message: failure(`getIamPolicy ${parent}`, e) });

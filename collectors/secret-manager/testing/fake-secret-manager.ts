@@ -1,7 +1,7 @@
 /**
  * A local fake of the Secret Manager REST API v1 for tests: `secrets.list`, `versions.list` (paginated with opaque
  * page tokens, names carrying the project NUMBER as the real API does) and `getIamPolicy`, bearer token checked,
- * and per-resource failures (`fail`: path prefix → HTTP status with a Google error body). `versions.access` answers
+ * transient 503s (`flaky`), and per-resource failures (`fail`: path prefix → HTTP status with a Google error body). `versions.access` answers
  * 500 and is counted, so a test can prove it is never called.
  */
 import http from 'node:http';
@@ -13,6 +13,8 @@ export class FakeSecretManagerServer {
   requests: string[] = [];
   accessCalls = 0;
   fail = new Map<string, number>();
+  /** Path prefix → how many more requests answer 503 (then the prefix answers normally). */
+  flaky = new Map<string, number>();
   private constructor(private server: http.Server, readonly url: string, private projects: Record<string, { number: string; secrets: FakeSecret[] }>, private token: string) {}
 
   static async start(projects: Record<string, { number: string; secrets: FakeSecret[] }>, token: string): Promise<FakeSecretManagerServer> {
@@ -43,6 +45,12 @@ export class FakeSecretManagerServer {
     const u = new URL(req.url ?? '/', this.url);
     this.requests.push(`${req.method} ${u.pathname}`);
     if (req.headers.authorization !== `Bearer ${this.token}`) return this.send(res, 401, { error: { code: 401, status: 'UNAUTHENTICATED', message: 'bad token' } });
+    for (const [prefix, left] of this.flaky) {
+      if (u.pathname.startsWith(prefix) && left > 0) {
+        this.flaky.set(prefix, left - 1);
+        return this.send(res, 503, { error: { code: 503, status: 'UNAVAILABLE', message: 'try again' } });
+      }
+    }
     for (const [prefix, status] of this.fail) {
       if (u.pathname.startsWith(prefix)) return this.send(res, status, { error: { code: status, status: status === 403 ? 'PERMISSION_DENIED' : 'NOT_FOUND', message: `Permission denied on ${prefix}` } });
     }
