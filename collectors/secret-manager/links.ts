@@ -5,6 +5,7 @@
  *   namespace (`SecretStore`, the default) or cluster (`ClusterSecretStore`) → `gcpsmProjectID` = the GCP project.
  * - SecretProviderClass (`gcpResourceNames`: `projects/P/secrets/S/versions/V`); pods reach it through MENTIONS
  *   (their Secrets Store CSI volume).
+ * A project is named by id or number: a live run's secrets (realm = id) carry the number in `resourceName`.
  * Version `latest` (or none, External Secrets' default) resolves to the newest ENABLED version keygraph holds
  * (properties `alias: 'latest'`); a numbered version to that version. When the version is not in the inventory the
  * edge goes to the secret (`unresolved: true`); a secret not in the inventory gives no edge (nothing to point at).
@@ -19,15 +20,21 @@ interface Row { node_id: string; kind: string; realm: string; namespace: string 
 const RESOURCE = /^projects\/([^/\s]{1,100})\/secrets\/([A-Za-z0-9_-]{1,255})(?:\/versions\/([0-9]{1,19}|latest))?$/;
 
 /** Current versions of every gcp:SecretVersion: secret id → [{version, state, id}]. */
-async function versionsBySecret(client: pg.PoolClient): Promise<{ secrets: Set<string>; versions: Map<string, { n: number; state: string; id: string }[]> }> {
+async function versionsBySecret(client: pg.PoolClient): Promise<{ secrets: Set<string>; versions: Map<string, { n: number; state: string; id: string }[]>; realmOf: Map<string, string> }> {
   const r = await client.query<Row>(`
     SELECT DISTINCT ON (node_id) node_id, kind, realm, namespace, name, properties FROM node_versions
     WHERE valid_to IS NULL AND NOT missing AND provider = 'gcp' AND kind IN ('Secret', 'SecretVersion')
     ORDER BY node_id, valid_from DESC`);
   const secrets = new Set<string>();
   const versions = new Map<string, { n: number; state: string; id: string }[]>();
+  const realmOf = new Map<string, string>();
   for (const x of r.rows) {
-    if (x.kind === 'Secret') secrets.add(x.node_id);
+    if (x.kind === 'Secret') {
+      secrets.add(x.node_id);
+      // A live run's realm is the project id, its `resourceName` names the project number: either names the project.
+      const seg = typeof x.properties.resourceName === 'string' ? x.properties.resourceName.split('/')[1] : undefined;
+      if (seg && seg !== x.realm) realmOf.set(seg, x.realm);
+    }
     else {
       const sid = secretId(x.realm, String(x.properties.secret));
       const l = versions.get(sid) ?? [];
@@ -35,21 +42,22 @@ async function versionsBySecret(client: pg.PoolClient): Promise<{ secrets: Set<s
       versions.set(sid, l);
     }
   }
-  return { secrets, versions };
+  return { secrets, versions, realmOf };
 }
 
 /** The edge target of `project`/`secret`/`version` (undefined/`latest`/number), or null (see the module doc). */
-function target(idx: Awaited<ReturnType<typeof versionsBySecret>>, project: string, secret: string, version: string | undefined) {
+function target(idx: Awaited<ReturnType<typeof versionsBySecret>>, named: string, secret: string, version: string | undefined) {
+  const project = idx.secrets.has(secretId(named, secret)) ? named : (idx.realmOf.get(named) ?? named);
   const sid = secretId(project, secret);
   const vs = idx.versions.get(sid) ?? [];
   if (!version || version === 'latest') {
     const newest = vs.filter((v) => v.state === 'ENABLED').sort((a, b) => b.n - a.n)[0];
-    if (newest) return { to: newest.id, props: { alias: 'latest' } };
+    if (newest) return { to: newest.id, sid, props: { alias: 'latest' } };
   } else {
     const vid = secretVersionId(project, secret, version);
-    if (vs.some((v) => v.id === vid)) return { to: vid, props: {} };
+    if (vs.some((v) => v.id === vid)) return { to: vid, sid, props: {} };
   }
-  return idx.secrets.has(sid) ? { to: sid, props: { unresolved: true } } : null;
+  return idx.secrets.has(sid) ? { to: sid, sid, props: { unresolved: true } } : null;
 }
 
 async function current(client: pg.PoolClient, kinds: string[]): Promise<Row[]> {
@@ -79,7 +87,7 @@ export const secretManagerLinker: Linker = {
       if (!project) continue;
       for (const r of es.properties.remoteRefs as { key: string; version?: string; field: string }[]) {
         const t = target(idx, project, r.key, r.version);
-        if (t) out.push({ from: es.node_id, to: t.to, properties: { via: 'externalSecret', key: secretId(project, r.key), version: r.version ?? 'latest', field: r.field, ...t.props } });
+        if (t) out.push({ from: es.node_id, to: t.to, properties: { via: 'externalSecret', key: t.sid, version: r.version ?? 'latest', field: r.field, ...t.props } });
       }
     }
     for (const spc of rows.filter((x) => x.kind === 'SecretProviderClass' && Array.isArray(x.properties.gcpResourceNames))) {
@@ -87,7 +95,7 @@ export const secretManagerLinker: Linker = {
         const m = RESOURCE.exec(name);
         if (!m) return;
         const t = target(idx, m[1]!, m[2]!, m[3]);
-        if (t) out.push({ from: spc.node_id, to: t.to, properties: { via: 'secretProviderClass', key: secretId(m[1]!, m[2]!), version: m[3] ?? 'latest', field: `spec.parameters.secrets[${i}].resourceName`, ...t.props } });
+        if (t) out.push({ from: spc.node_id, to: t.to, properties: { via: 'secretProviderClass', key: t.sid, version: m[3] ?? 'latest', field: `spec.parameters.secrets[${i}].resourceName`, ...t.props } });
       });
     }
     return out;
