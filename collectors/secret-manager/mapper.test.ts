@@ -2,7 +2,7 @@
  * Secret Manager shapes (gcloud `--format=json` and REST v1, test/fixtures/secret-manager/) through the file
  * collector (collectors/files.ts): nodes, HAS_VERSION, IAM bindings, coverage, and payloads refused unread.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { collectFiles } from '../files';
@@ -14,6 +14,8 @@ import { secretManagerFacts, externalSecretRemoteRefs } from './kubernetes-facts
 const F = (f: string) => path.resolve(import.meta.dirname, '../../test/fixtures/secret-manager', f);
 const ctx = { cluster: 'c1', namespace: 'default', fingerprint: createFingerprinter(Buffer.alloc(32, 7)) };
 const P = '482910337215';
+const REALDATA = path.resolve(import.meta.dirname, '../../../shared/realdata');
+const ESO = (f: string) => path.join(REALDATA, 'external-secrets/docs/snippets', f);
 
 describe('Secret Manager files', () => {
   it('gcloud secrets list, versions list (gcloud array and REST page) and a wrapped IAM policy: one run of the project', async () => {
@@ -117,5 +119,25 @@ describe('what Kubernetes objects say about Secret Manager', () => {
     expect(secretManagerFacts('secrets-store.csi.x-k8s.io', 'SecretProviderClass', { spec: { provider: 'gcp', parameters: { secrets: '- [' } } }))
       .toEqual({ gcpParametersError: 'spec.parameters.secrets is not valid YAML' });
     expect(secretManagerFacts('secrets-store.csi.x-k8s.io', 'SecretProviderClass', { spec: { provider: 'azure', parameters: {} } })).toBeUndefined();
+  });
+});
+
+describe.skipIf(!existsSync(ESO('gcpsm-external-secret.yaml')))('External Secrets docs snippets (realdata, read in place)', () => {
+  it('the Kubernetes mapper keeps each ExternalSecret remote key; a store whose projectID is the docs placeholder names no project', async () => {
+    const { collections } = await collectFiles([
+      ESO('gcpsm-external-secret.yaml'), ESO('gcpsm-data-from-external-secret.yaml'), ESO('gcpsm-wif-externalsecret.yaml'), ESO('gcpsm-wif-sa-secret-store.yaml'),
+    ], ctx);
+    const nodes = collections.flatMap((c) => c.result.nodes);
+    const refs = Object.fromEntries(nodes.filter((n) => n.kind === 'ExternalSecret').map((n) => [n.id, n.properties.remoteRefs]));
+    expect(refs).toEqual({
+      'k8s:c1/default/ExternalSecret/database-credentials': [
+        { key: 'database_username', field: 'spec.data[0].remoteRef' }, { key: 'database_password', field: 'spec.data[1].remoteRef' },
+      ],
+      'k8s:c1/default/ExternalSecret/example': [{ key: 'all-keys-example-secret', field: 'spec.dataFrom[0].extract' }],
+      'k8s:c1/demo/ExternalSecret/demo-external-secret': [{ key: 'demo-secret', field: 'spec.data[0].remoteRef' }],
+    });
+    const store = nodes.find((n) => n.id === 'k8s:c1/demo/SecretStore/demo-store');
+    expect(store).toBeDefined(); // kept for its Workload Identity ServiceAccount reference
+    expect(store!.properties.gcpsmProjectID).toBeUndefined(); // `projectID: [PROJECT_ID]` is a YAML list, not a project
   });
 });
