@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, useCliDatabase } from '../../test/cli';
+import { handleNode } from '../../lib/api/handlers';
 
 const env = useCliDatabase('keygraph-secret-manager-');
 const F = (f: string) => path.resolve(import.meta.dirname, '../../test/fixtures/secret-manager', f);
@@ -66,6 +67,17 @@ describe('Secret Manager consumers', () => {
     const two = await ids(`gcp:${P}/SecretVersion/checkout-db-password@2`);
     expect(two.affected).toEqual([]);
     expect(two.verdict).not.toBe('breaks');
+  });
+
+  it('the node API shows a version with its secret and the consumers that fetch it', async () => {
+    const res = await handleNode(env.db, new URL(`http://localhost/api/v1/nodes?${new URLSearchParams({ id: `gcp:${P}/SecretVersion/checkout-db-password@3` })}`));
+    expect(res.status).toBe(200);
+    const body = JSON.stringify(await res.json());
+    expect(body).toContain('"state":"ENABLED"');
+    expect(body).toContain(`gcp:${P}/Secret/checkout-db-password`);
+    expect(body).toContain('k8s:shop-prod/shop/ExternalSecret/database-credentials');
+    expect(body).toContain('k8s:shop-prod/shop/SecretProviderClass/stripe-secrets');
+    expect(body).not.toContain('aHVudGVy');
   });
 
   it('a new enabled version moves the latest links to it at the next commit', async () => {
