@@ -842,7 +842,8 @@ describe('ReplicationController and OpenShift DeploymentConfig pod templates', (
     // ConfigMaps too since issue 12: a cluster-scoped custom resource's ConfigMap ref without a namespace is a mention,
     // and a controller's configuration ConfigMap (Argo Workflows) mentions the Secrets its values name.
     expect(EDGE_ENDPOINTS.MENTIONS).toEqual({ from: ['k8s:Role', 'k8s:ClusterRole', 'k8s:ConfigMap'], to: ['k8s:Secret', 'k8s:ServiceAccount', 'k8s:ConfigMap'], fromAnyK8sKind: true });
-    expect(leafKinds()).toEqual(expect.arrayContaining(['ClusterRole', 'Ingress', 'Pod', 'Role']));
+    // Roles and ClusterRoles are depended on by their bindings (BINDS); the bindings are the leaves.
+    expect(leafKinds()).toEqual(expect.arrayContaining(['ClusterRoleBinding', 'Ingress', 'Pod', 'RoleBinding']));
   });
 });
 
