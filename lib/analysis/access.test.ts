@@ -7,6 +7,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, useCliDatabase } from '../../test/cli';
 import type { SecretAccess } from './access';
+import type { Finding } from './findings';
+import { handleNode } from '../api/handlers';
+import * as S from '../api/schemas';
 
 const DIR = path.resolve(__dirname, '../../test/fixtures/rbac');
 const C = 'rbac';
@@ -67,5 +70,34 @@ describe('who can read a Secret (RBAC)', () => {
     expect(out).toContain('Access: who can read it (5)');
     expect(out).toContain('ServiceAccount payments/api: get (only db-credentials) via RoleBinding payments/api-reads-db-credentials → Role payments/read-db-credentials');
     expect(out).toContain('every Secret in the cluster');
+  });
+});
+
+describe('workload-reads-all-secrets and the node API', () => {
+  const env = useCliDatabase('kg-rbac-check-');
+
+  it('flags the controller (cluster, high) and the CronJob\'s deployer (namespace, medium), not a resourceNames grant', async () => {
+    expect((await runCli('collect', 'files', DIR, '--cluster', C, '--complete', '--json')).code).toBe(0);
+    const { out, err } = await runCli('check', '--json');
+    expect(out, err).not.toBe('');
+    const findings = (JSON.parse(out) as { findings: Finding[] }).findings.filter((f) => f.rule === 'workload-reads-all-secrets');
+    expect(findings.map((f) => `${f.severity} ${f.objects[0]}`)).toEqual([
+      `high k8s:${C}/platform/ServiceAccount/sync-controller`, `medium k8s:${C}/payments/ServiceAccount/ci-deployer`,
+    ]);
+    expect(findings[1]!.title).toBe('ServiceAccount payments/ci-deployer, run by CronJob payments/nightly-deploy, can read every Secret in namespace payments');
+    expect(findings[0]!.objects).toContain(`k8s:${C}/platform/Deployment/sync-controller`);
+    expect(findings[0]!.evidence).toMatchObject({ scope: 'cluster', grants: [{ binding: `k8s:${C}/ClusterRoleBinding/sync-controller` }] });
+    // payments/api (run by Deployment api) reads one named Secret only: not flagged.
+    expect(findings.some((f) => f.objects[0] === `k8s:${C}/payments/ServiceAccount/api`)).toBe(false);
+  });
+
+  it('the node API answers access for a Secret, in the schema', async () => {
+    const r = await handleNode(env.db, new URL(`http://x/api/v1/nodes?id=${encodeURIComponent(`k8s:${C}/ingress/Secret/webhook-tls`)}`));
+    const body = (await r.json()) as { access: SecretAccess };
+    expect(r.status).toBe(200);
+    expect(S.NodeResponse.safeParse(body).success).toBe(true);
+    expect(body.access.readers.map((g) => g.subject.name)).toEqual(['security-auditors@example.com', 'sync-controller']);
+    const sa = (await (await handleNode(env.db, new URL(`http://x/api/v1/nodes?id=${encodeURIComponent(`k8s:${C}/payments/ServiceAccount/api`)}`))).json()) as Record<string, unknown>;
+    expect(sa.access).toBeUndefined();
   });
 });
