@@ -46,6 +46,8 @@ import { HistoryCard } from './History';
 import { NodeFindings } from '../_components/NodeFindings';
 import { ImpactPanel } from '../_components/ImpactPanel';
 import { GcpKey } from './GcpKey';
+import { AccessCard } from './Access';
+import { secretAccess } from '@/lib/analysis/access';
 import { GcpServiceAccount } from './GcpServiceAccount';
 import { ImpactActionForm, impactActionsFor } from './ImpactActionForm';
 
@@ -73,11 +75,12 @@ export default async function NodePage({ searchParams }: PageArgs) {
   /** Links on this page keep the time shown. */
   const at = (href: string) => withAsOf(href, asOf.spec);
   const database = db();
-  const [node, inbound, outbound, history] = await Promise.all([
+  const [node, inbound, outbound, history, access] = await Promise.all([
     getNode(database, id, opts),
     getEdges(database, id, 'in', opts),
     getEdges(database, id, 'out', opts),
     getNodeHistory(database, id),
+    secretAccess(database, id, opts),
   ]);
   if (!node && asOf.state === 'past' && history) {
     return <NotAtThisTime id={id} at={asOf.at} banner={banner} history={<HistoryCard id={id} history={history} asOf={asOf} />} />;
@@ -208,6 +211,7 @@ export default async function NodePage({ searchParams }: PageArgs) {
           self={node}
           asOf={asOf.spec}
         />
+        <AccessCard access={access} asOf={asOf.spec} />
         <RelationSection
           testId="uses"
           title="Uses"

@@ -19,7 +19,7 @@
  *   `/api/v1/namespaces/NS/…`)
  * - `/apis/apps/v1/{deployments,statefulsets,daemonsets,replicasets}`
  * - `/apis/batch/v1/{jobs,cronjobs}`, `/apis/networking.k8s.io/v1/ingresses`
- * - `/apis/rbac.authorization.k8s.io/v1/roles`, and `/apis/rbac.authorization.k8s.io/v1/clusterroles` (cluster-scoped:
+ * - `/apis/rbac.authorization.k8s.io/v1/{roles,rolebindings}`, and `…/v1/{clusterroles,clusterrolebindings}` (cluster-scoped:
  *   always listed cluster-wide, also with `namespaces`)
  * - CRDs / optional APIs: `/apis/cert-manager.io/v1/certificates`, `/apis/external-secrets.io/v1/externalsecrets`
  *   (then `v1beta1` on 404), `/apis/bitnami.com/v1alpha1/sealedsecrets`, OpenShift

@@ -842,7 +842,8 @@ describe('ReplicationController and OpenShift DeploymentConfig pod templates', (
     // ConfigMaps too since issue 12: a cluster-scoped custom resource's ConfigMap ref without a namespace is a mention,
     // and a controller's configuration ConfigMap (Argo Workflows) mentions the Secrets its values name.
     expect(EDGE_ENDPOINTS.MENTIONS).toEqual({ from: ['k8s:Role', 'k8s:ClusterRole', 'k8s:ConfigMap'], to: ['k8s:Secret', 'k8s:ServiceAccount', 'k8s:ConfigMap'], fromAnyK8sKind: true });
-    expect(leafKinds()).toEqual(expect.arrayContaining(['ClusterRole', 'Ingress', 'Pod', 'Role']));
+    // Roles and ClusterRoles are depended on by their bindings (BINDS); the bindings are the leaves.
+    expect(leafKinds()).toEqual(expect.arrayContaining(['ClusterRoleBinding', 'Ingress', 'Pod', 'RoleBinding']));
   });
 });
 
@@ -1299,4 +1300,47 @@ describe('ConfigMaps', () => {
     expect(JSON.stringify(r)).not.toContain('archiveTTL');
   });
   if (!hasReal) console.log(`skipped the argo-workflows ConfigMap test: ${REAL} is absent`);
+});
+
+describe('RBAC RoleBindings and ClusterRoleBindings', () => {
+  const rbac = 'rbac.authorization.k8s.io/v1';
+  it('roleRef → BINDS (a Role of the binding\'s namespace, or a ClusterRole); ServiceAccount subjects → BINDS_SUBJECT; Users and Groups kept', () => {
+    const r = mapObjects([
+      {
+        apiVersion: rbac, kind: 'RoleBinding', metadata: { name: 'leader-election', namespace: 'payments' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'leader-election' },
+        subjects: [
+          { kind: 'ServiceAccount', name: 'api' }, // namespace defaults to the binding's
+          { kind: 'ServiceAccount', name: 'sync', namespace: 'platform' },
+          { kind: 'Group', name: 'system:serviceaccounts:payments', apiGroup: 'rbac.authorization.k8s.io' },
+          { kind: 'Robot', name: 'r2' }, // not a subject kind: dropped
+        ],
+      },
+      {
+        apiVersion: rbac, kind: 'ClusterRoleBinding', metadata: { name: 'system:controller:token-cleaner' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:controller:token-cleaner' },
+        subjects: [{ kind: 'ServiceAccount', name: 'token-cleaner', namespace: 'kube-system' }, { kind: 'ServiceAccount', name: 'no-namespace' }],
+      },
+      // A ClusterRoleBinding cannot name a Role: no BINDS.
+      { apiVersion: rbac, kind: 'ClusterRoleBinding', metadata: { name: 'bad' }, roleRef: { kind: 'Role', name: 'x' }, subjects: 'nope' },
+    ]);
+    const rb = 'k8s:c1/payments/RoleBinding/leader-election';
+    expect(r.node(rb).properties).toMatchObject({
+      roleRef: { kind: 'Role', name: 'leader-election' },
+      subjects: [
+        { kind: 'ServiceAccount', name: 'api', namespace: 'payments' }, { kind: 'ServiceAccount', name: 'sync', namespace: 'platform' },
+        { kind: 'Group', name: 'system:serviceaccounts:payments' },
+      ],
+    });
+    expect(r.out(rb).map((e) => `${e.kind} ${e.to}`).sort()).toEqual([
+      'BINDS k8s:c1/payments/Role/leader-election', 'BINDS_SUBJECT k8s:c1/payments/ServiceAccount/api', 'BINDS_SUBJECT k8s:c1/platform/ServiceAccount/sync',
+    ]);
+    const crb = 'k8s:c1/ClusterRoleBinding/system:controller:token-cleaner';
+    expect(r.node(crb)).toMatchObject({ kind: 'ClusterRoleBinding', namespace: null });
+    expect(r.out(crb).map((e) => `${e.kind} ${e.to}`).sort()).toEqual([
+      'BINDS k8s:c1/ClusterRole/system:controller:token-cleaner', 'BINDS_SUBJECT k8s:c1/kube-system/ServiceAccount/token-cleaner',
+    ]);
+    expect(r.out('k8s:c1/ClusterRoleBinding/bad')).toEqual([]);
+    expect(r.node('k8s:c1/ClusterRoleBinding/bad').properties.subjects).toEqual([]);
+  });
 });

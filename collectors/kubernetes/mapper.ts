@@ -5,7 +5,7 @@
  * Mapped kinds: core/v1 `Secret`, `ConfigMap`, `ServiceAccount`, `Pod`, `ReplicationController`; apps `Deployment`,
  * `StatefulSet`, `DaemonSet`, `ReplicaSet`; apps.openshift.io `DeploymentConfig`; batch `Job`, `CronJob`; networking
  * `Ingress`; cert-manager.io `Certificate`; external-secrets.io `ExternalSecret`; bitnami.com `SealedSecret`;
- * rbac.authorization.k8s.io `Role`, `ClusterRole` (cluster-scoped). An object with no `apiVersion` (items of typed
+ * rbac.authorization.k8s.io `Role`, `ClusterRole`, `RoleBinding`, `ClusterRoleBinding` (the Cluster ones cluster-scoped). An object with no `apiVersion` (items of typed
  * client list responses) is recognised by `kind` alone. Objects of any other kind are scanned for mentions of
  * Secrets / ServiceAccounts ({@link scanMentions}) and become generic nodes only when they mention something;
  * every object not mapped is reported through `onSkipped` (never silently dropped).
@@ -1144,6 +1144,36 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
     });
   }
 
+  /**
+   * RoleBinding / ClusterRoleBinding: `roleRef` → property `roleRef` {kind, name} and BINDS to the Role (of the
+   * binding's namespace) or ClusterRole; `subjects[]` → property `subjects` [{kind, name, namespace?}] (User, Group,
+   * ServiceAccount; others dropped), each ServiceAccount subject → BINDS_SUBJECT to `k8s:CLUSTER/NS/ServiceAccount/
+   * NAME` (`namespace` required on a ClusterRoleBinding; a RoleBinding's defaults to its own namespace). Users and
+   * Groups are identities outside the cluster's API: kept as properties, not nodes.
+   */
+  function mapBinding(kind: 'RoleBinding' | 'ClusterRoleBinding', o: Obj, nodeId: string, ns: string | null, props: Record<string, unknown>): void {
+    const origin: NodeKindKey = `k8s:${kind}`;
+    const ref = obj(o.roleRef);
+    const refKind = str(ref?.kind);
+    const refName = validName(ref?.name);
+    if (ref && refName && (refKind === 'ClusterRole' || (refKind === 'Role' && ns !== null))) {
+      props.roleRef = { kind: refKind, name: refName };
+      addEdge('BINDS', nodeId, id(refKind === 'Role' ? ns : null, refKind, refName), origin, { field: 'roleRef' });
+    }
+    const subjects: { kind: string; name: string; namespace?: string }[] = [];
+    objs(o.subjects).slice(0, 500).forEach((sub, i) => {
+      const sk = str(sub.kind);
+      const sn = typeof sub.name === 'string' && sub.name.length > 0 && sub.name.length <= 512 ? sub.name : undefined;
+      if (!sn || (sk !== 'User' && sk !== 'Group' && sk !== 'ServiceAccount')) return;
+      if (sk !== 'ServiceAccount') return void subjects.push({ kind: sk, name: sn });
+      const raw = typeof sub.namespace === 'string' && sub.namespace !== '' ? sub.namespace : ns;
+      if (!raw || !DNS_LABEL.test(raw) || !DNS_SUBDOMAIN.test(sn)) return;
+      subjects.push({ kind: sk, name: sn, namespace: raw });
+      addEdge('BINDS_SUBJECT', nodeId, id(raw, 'ServiceAccount', sn), origin, { field: `subjects[${i}]` });
+    });
+    props.subjects = subjects;
+  }
+
   // ---------------------------------------------------------------- kinds keygraph does not model
 
   /**
@@ -1301,11 +1331,13 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
 
     if (ns === null) {
       if (kind === 'ClusterRole') mapRole(kind, o, nodeId, null, props);
+      else if (kind === 'ClusterRoleBinding') mapBinding(kind, o, nodeId, null, props);
     } else if (kind === 'Secret') mapSecret(o, nodeId, ns, props, partial);
     else if (kind === 'ConfigMap') mapConfigMap(o, nodeId, ns, props);
     else if (kind === 'ServiceAccount') mapServiceAccount(o, nodeId, ns, props);
     else if (kind === 'Ingress') mapIngress(o, nodeId, ns, props);
     else if (kind === 'Role') mapRole(kind, o, nodeId, ns, props);
+    else if (kind === 'RoleBinding') mapBinding(kind, o, nodeId, ns, props);
     else if (kind === 'Certificate' || kind === 'ExternalSecret' || kind === 'SealedSecret') mapProducer(kind, o, nodeId, ns, name, props);
     else if (kind === 'Pod') {
       const labels = stringMap(md.labels);

@@ -25,6 +25,8 @@ export const EDGE_ENDPOINTS: Record<EdgeKind, { from: NodeKindKey[]; to: NodeKin
   HAS_KEY: { from: ['gcp:ServiceAccount'], to: ['gcp:ServiceAccountKey'] },
   HOLDS_KEY: { from: ['k8s:Secret'], to: ['gcp:ServiceAccountKey'] },
   TOKEN_FOR: { from: ['k8s:Secret'], to: ['k8s:ServiceAccount'] },
+  BINDS: { from: ['k8s:RoleBinding', 'k8s:ClusterRoleBinding'], to: ['k8s:Role', 'k8s:ClusterRole'] },
+  BINDS_SUBJECT: { from: ['k8s:RoleBinding', 'k8s:ClusterRoleBinding'], to: ['k8s:ServiceAccount'] },
   MENTIONS: { from: ['k8s:Role', 'k8s:ClusterRole', 'k8s:ConfigMap'], to: ['k8s:Secret', 'k8s:ServiceAccount', 'k8s:ConfigMap'], fromAnyK8sKind: true },
   // Secret Manager (collectors/secret-manager/): SecretProviderClass is a generic kind (fromAnyK8sKind).
   HAS_VERSION: { from: ['gcp:Secret'], to: ['gcp:SecretVersion'] },

@@ -58,6 +58,8 @@
  * - `certificate-not-ready`: a cert-manager Certificate not Ready while its Secret exists and is used (renewal
  *   failing); medium, high within 14 days of the current certificate's expiry. (Its Secret missing: producer-failed.)
  * - `chart-image-mismatch`: `app.kubernetes.io/version` agrees with none of the workload's image tags. low.
+ * - `workload-reads-all-secrets`: a ServiceAccount a workload runs as can get/list every Secret of its namespace
+ *   (medium) or of the cluster (high) through RBAC (lib/analysis/access.ts).
  *
  * No secret value is ever read (the store holds none): evidence holds ids, key names, fingerprint *equality*,
  * times and counts only.
@@ -75,6 +77,7 @@ import { asOfPg, livePg } from '../store/time-sql';
 import { certificateNames, hostCovered } from './certificates';
 import { imageTag, normaliseVersion, UNVERSIONED_TAGS, versionedContainers, versionsAgree } from './versions';
 import { WORKLOAD_KIND_KEYS } from '../graph/model';
+import { secretGrants, type RbacNode } from './access';
 
 /** Every rule id with its human title and what it protects against. */
 export const RULES = {
@@ -96,6 +99,7 @@ export const RULES = {
   'tls-reissue-rate': { title: 'Certificate re-issued too often', description: 'The same certificate names issued 5+ times in 7 days (duplicate-certificate limit).' },
   'tls-host-mismatch': { title: 'TLS host not covered by its certificate', description: 'An Ingress or Gateway serves a host that its TLS Secret\'s certificate does not name (SANs): clients get a wrong or outdated certificate.' },
   'certificate-not-ready': { title: 'Certificate renewal failing', description: 'A cert-manager Certificate is not Ready while its Secret exists and is used: the current certificate is no longer renewed.' },
+  'workload-reads-all-secrets': { title: 'Workload can read every Secret', description: 'A ServiceAccount a workload runs as may get/list every Secret of its namespace (medium) or of the cluster (high) through RBAC: one compromised pod reads them all.' },
   'chart-image-mismatch': { title: 'Version label out of step with the image', description: 'A workload labelled app.kubernetes.io/version runs no image with that tag: a chart or manifest out of step with what is deployed.' },
 } as const;
 export type RuleId = keyof typeof RULES;
@@ -1094,6 +1098,64 @@ const chartImageMismatch: RuleImpl = async (ctx) => {
 };
 
 /** Implementations, each covering one or more rules. */
+// ------------------------------------------------------------------ RBAC: a workload that can read every Secret
+
+/**
+ * workload-reads-all-secrets: a ServiceAccount that an observed workload or pod runs as (RUNS_AS) holds a grant
+ * without resourceNames for get or list on Secrets (lib/analysis/access.ts secretGrants, the one RBAC evaluator):
+ * every Secret of a RoleBinding's namespace (medium) or, through a ClusterRoleBinding, of the cluster (high). `watch`
+ * alone is not counted (it streams changes, not the current values). One finding per ServiceAccount, broadest scope.
+ */
+const workloadReadsAllSecrets: RuleImpl = async (ctx) => {
+  const { rows: rbac } = await ctx.client.query<{ node_id: string; kind: string; realm: string; namespace: string | null; name: string; properties: Record<string, unknown> }>(
+    `SELECT node_id, kind, realm, namespace, name, properties FROM kg_n
+     WHERE provider = 'k8s' AND NOT missing AND kind IN ('Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding')`,
+  );
+  if (!rbac.some((r) => r.kind === 'RoleBinding' || r.kind === 'ClusterRoleBinding')) return [];
+  const byRealm = new Map<string, RbacNode[]>();
+  for (const r of rbac) {
+    let l = byRealm.get(r.realm);
+    if (!l) byRealm.set(r.realm, (l = []));
+    l.push({ id: r.node_id, kind: r.kind, realm: r.realm, namespace: r.namespace, name: r.name, properties: r.properties ?? {} });
+  }
+  const wide = new Map<string, ReturnType<typeof secretGrants>>();
+  for (const nodes of byRealm.values()) {
+    for (const g of secretGrants(nodes)) {
+      if (!g.subject.id || g.resourceNames || !g.verbs.some((v) => v === 'get' || v === 'list')) continue;
+      let l = wide.get(g.subject.id);
+      if (!l) wide.set(g.subject.id, (l = []));
+      l.push(g);
+    }
+  }
+  if (!wide.size) return [];
+  const runners = [...WORKLOAD_KIND_KEYS, 'k8s:Pod'].map((k) => k.slice(4));
+  const { rows } = await ctx.client.query<{ sa: string; workloads: string[] }>(
+    `SELECT e.to_id AS sa, array_agg(DISTINCT e.from_id ORDER BY e.from_id) AS workloads
+     FROM kg_e e JOIN kg_n w ON w.node_id = e.from_id AND NOT w.missing AND w.kind = ANY($1::text[])
+     WHERE e.kind = 'RUNS_AS' AND e.to_id = ANY($2::text[]) GROUP BY e.to_id`,
+    [runners, [...wide.keys()]],
+  );
+  return rows.map((r) => {
+    const grants = wide.get(r.sa)!;
+    const cluster = grants.some((g) => g.scope === 'cluster');
+    const p = parseId(r.sa);
+    const top = r.workloads.filter((w) => !['ReplicaSet', 'Pod', 'Job'].includes(kindOf(w)));
+    const shown = (top.length ? top : r.workloads).slice(0, 20);
+    const bindings = [...new Set(grants.map((g) => g.binding))];
+    return make(
+      'workload-reads-all-secrets', cluster ? 'high' : 'medium',
+      `ServiceAccount ${name(r.sa)}, run by ${shown.slice(0, 3).map((w) => `${kindOf(w)} ${name(w)}`).join(', ')}${shown.length > 3 ? ` and ${shown.length - 3} more` : ''}, can read every Secret ${cluster ? 'in the cluster' : `in namespace ${p?.namespace}`}`,
+      [r.sa, ...bindings, ...shown],
+      {
+        serviceAccount: r.sa, scope: cluster ? 'cluster' : 'namespace', workloads: shown,
+        grants: grants.map((g) => ({ binding: g.binding, role: g.role, scope: g.scope, namespace: g.namespace, verbs: g.verbs, aggregatedFrom: g.aggregatedFrom })),
+      },
+      `Narrow the role: grant only the Secrets the workload reads (rules[].resourceNames), in its own namespace (a RoleBinding, not a ClusterRoleBinding); kubectl auth can-i list secrets --as=system:serviceaccount:${p?.namespace}:${p?.name}${cluster ? ' -A' : ` -n ${p?.namespace}`} shows the result.`,
+      [r.sa],
+    );
+  });
+};
+
 const IMPL: { rules: RuleId[]; impl: RuleImpl }[] = [
   { rules: ['dangling-reference', 'unverified-reference', 'missing-data-key'], impl: referenceRules },
   { rules: ['workload-identity-half-configured'], impl: workloadIdentity },
@@ -1112,6 +1174,7 @@ const IMPL: { rules: RuleId[]; impl: RuleImpl }[] = [
   { rules: ['tls-host-mismatch'], impl: tlsHostMismatch },
   { rules: ['certificate-not-ready'], impl: certificateNotReady },
   { rules: ['chart-image-mismatch'], impl: chartImageMismatch },
+  { rules: ['workload-reads-all-secrets'], impl: workloadReadsAllSecrets },
 ];
 
 /** Filter for lists of findings (API, CLI, page). `severity` is a minimum. */

@@ -44,7 +44,8 @@ describe('a GitOps folder with consumers keygraph does not model in detail', () 
     const reasons = skipped.map((s) => `${s.reason}:${s.kind}/${s.name ?? ''}`);
     expect(reasons).toContain('duplicate-id:Deployment/frontend');
     expect(reasons).toContain('invalid-namespace:Secret/victim');
-    expect(reasons).toContain('kind-not-read:RoleBinding/read-export-key');
+    // RoleBindings are read (roleRef, subjects): no longer a skipped kind.
+    expect(reasons).not.toContain('kind-not-read:RoleBinding/read-export-key');
     for (const s of skipped) expect(s.where).toMatch(/\.yaml:\d+$/);
 
     // The invalid namespace was not moved to `default`.

@@ -125,7 +125,29 @@ export const EdgeSchema = z.object({
   node: NodeSummarySchema.meta({ description: 'The node at the other end.' }),
 }).meta({ id: 'Edge' });
 
-export const NodeResponse = z.object({ node: NodeViewSchema, uses: z.array(EdgeSchema), usedBy: z.array(EdgeSchema) }).meta({ id: 'NodeResponse' });
+/** lib/analysis/access.ts SecretGrant: one subject's read access to Secrets through one binding. */
+export const SecretGrantSchema = z.object({
+  subject: z.object({ kind: z.enum(['User', 'Group', 'ServiceAccount']), name: z.string(), namespace: z.string().optional(), id: z.string().optional() }),
+  verbs: z.array(z.enum(['get', 'list', 'watch'])),
+  scope: z.enum(['cluster', 'namespace']).meta({ description: '`cluster`: a ClusterRoleBinding (every namespace); `namespace`: a RoleBinding (its namespace).' }),
+  namespace: z.string().optional(),
+  resourceNames: z.array(z.string()).optional().meta({ description: 'Only these Secrets (the rule\'s resourceNames); absent: every Secret in scope.' }),
+  binding: z.string().meta({ description: 'RoleBinding / ClusterRoleBinding id.' }),
+  role: z.string().meta({ description: 'Role / ClusterRole id the binding names.' }),
+  aggregatedFrom: z.string().optional().meta({ description: 'ClusterRole whose rule reached `role` through aggregationRule.' }),
+}).meta({ id: 'SecretGrant' });
+
+/** Who can read a Secret through RBAC (node responses of Secrets). */
+export const SecretAccessSchema = z.object({
+  secret: z.string(),
+  readers: z.array(SecretGrantSchema),
+  rbacObjects: z.number().int().meta({ description: 'Roles, ClusterRoles and bindings stored for the cluster; 0: RBAC not collected, access unknown.' }),
+}).meta({ id: 'SecretAccess' });
+
+export const NodeResponse = z.object({
+  node: NodeViewSchema, uses: z.array(EdgeSchema), usedBy: z.array(EdgeSchema),
+  access: SecretAccessSchema.optional().meta({ description: 'Secrets only: who can read it (get/list/watch) through RBAC.' }),
+}).meta({ id: 'NodeResponse' });
 export const SearchResponse = z
   .object({
     total: z.number().int().describe('Matching nodes counted; a lower bound when `capped`'),

@@ -1,5 +1,6 @@
 /**
- * `keygraph show ID [--json]`: the node, what it uses (outbound edges) and what uses it (inbound edges).
+ * `keygraph show ID [--json]`: the node, what it uses (outbound edges) and what uses it (inbound edges); for a Secret,
+ * who can read it through RBAC (lib/analysis/access.ts, JSON `access`).
  * Exit 1 when the id is malformed or no source knows the node.
  */
 import { parseId } from '../graph/ids';
@@ -9,6 +10,7 @@ import { describeEdge, displayText, qualifiedName } from '../graph/describe';
 import type { EdgeProperties } from '../graph/records';
 import { getEdges, getNode, type EdgeView } from '../store/read';
 import { openRuntime } from '../runtime';
+import { describeGrant, secretAccess } from '../analysis/access';
 import { UsageError, EXIT } from './exit';
 
 export async function showCommand(id: string, opts: { json?: boolean }): Promise<number> {
@@ -19,10 +21,10 @@ export async function showCommand(id: string, opts: { json?: boolean }): Promise
   try {
     const node = await getNode(rt.database, id);
     if (!node) throw new UsageError(`no node ${id} in the inventory (search with the web UI, or check the cluster/project name)`);
-    const [uses, usedBy] = await Promise.all([getEdges(rt.database, id, 'out'), getEdges(rt.database, id, 'in')]);
+    const [uses, usedBy, access] = await Promise.all([getEdges(rt.database, id, 'out'), getEdges(rt.database, id, 'in'), secretAccess(rt.database, id)]);
     if (opts.json) {
       const edge = (e: EdgeView) => ({ kind: e.kind, from: e.from, to: e.to, properties: e.properties, node: e.other });
-      process.stdout.write(JSON.stringify({ node, uses: uses.map(edge), usedBy: usedBy.map(edge) }, null, 2) + '\n');
+      process.stdout.write(JSON.stringify({ node, uses: uses.map(edge), usedBy: usedBy.map(edge), ...(access && { access }) }, null, 2) + '\n');
       return EXIT.ok;
     }
     const out: string[] = [];
@@ -45,6 +47,12 @@ export async function showCommand(id: string, opts: { json?: boolean }): Promise
     };
     section('Uses', uses, 'out');
     section('Used by', usedBy, 'in');
+    if (access) {
+      out.push('', `Access: who can read it (${access.readers.length})`);
+      if (!access.rbacObjects) out.push('  (unknown: no Role, ClusterRole or binding of this cluster was collected)');
+      else if (!access.readers.length) out.push('  (no RBAC binding grants get/list/watch on it; cluster admins and the API server itself always can)');
+      for (const g of access.readers) out.push(`  ${displayText(describeGrant(g))}`);
+    }
     process.stdout.write(out.join('\n') + '\n');
     return EXIT.ok;
   } finally {

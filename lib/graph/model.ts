@@ -141,6 +141,11 @@ export const NODE_KINDS = {
   'k8s:Role': k8s('Role', 'Roles', 'access', '#5c940d', 'tag', api('rbac.authorization.k8s.io', 'roles')),
   /** Cluster-scoped (`k8s:CLUSTER/ClusterRole/NAME`); its `resourceNames` mention every Secret / ServiceAccount of that name. */
   'k8s:ClusterRole': { ...k8s('ClusterRole', 'ClusterRoles', 'access', '#5c940d', 'tag', api('rbac.authorization.k8s.io', 'clusterroles')), namespaced: false },
+  /** rbac.authorization.k8s.io/v1 RoleBinding: `roleRef` (a Role of its namespace or a ClusterRole) → BINDS;
+   * `subjects` kept as property `subjects` (User, Group, ServiceAccount); ServiceAccount subjects → BINDS_SUBJECT. */
+  'k8s:RoleBinding': k8s('RoleBinding', 'RoleBindings', 'access', '#66a80f', 'tag', api('rbac.authorization.k8s.io', 'rolebindings')),
+  /** Cluster-scoped (`k8s:CLUSTER/ClusterRoleBinding/NAME`): `roleRef` a ClusterRole → BINDS; subjects as RoleBinding. */
+  'k8s:ClusterRoleBinding': { ...k8s('ClusterRoleBinding', 'ClusterRoleBindings', 'access', '#66a80f', 'tag', api('rbac.authorization.k8s.io', 'clusterrolebindings')), namespaced: false },
   'gcp:ServiceAccount': {
     provider: 'gcp', kind: 'ServiceAccount', label: 'GCP service account', plural: 'GCP service accounts',
     namespaced: false, category: 'identity', color: '#ae3ec9', shape: 'octagon',
@@ -285,6 +290,16 @@ export const EDGE_KINDS = {
     forward: 'is a token for', inverse: 'has token Secret', outHeading: 'Token for', inHeading: 'Token Secrets',
     dependent: 'from', color: '#7048e8', lineStyle: 'dotted',
     description: 'A kubernetes.io/service-account-token Secret holds a token of a Kubernetes ServiceAccount.',
+  },
+  BINDS: {
+    forward: 'binds', inverse: 'is bound by', outHeading: 'Binds role', inHeading: 'Bound by',
+    dependent: 'from', color: '#66a80f', lineStyle: 'solid',
+    description: 'A RoleBinding or ClusterRoleBinding grants a Role or ClusterRole (`roleRef`).',
+  },
+  BINDS_SUBJECT: {
+    forward: 'grants its role to', inverse: 'is granted roles by', outHeading: 'Subjects', inHeading: 'Role bindings',
+    dependent: 'from', color: '#66a80f', lineStyle: 'dashed',
+    description: 'A RoleBinding or ClusterRoleBinding names a ServiceAccount in `subjects` (Users and Groups are kept in the binding\'s `subjects` property).',
   },
   MENTIONS: {
     forward: 'mentions', inverse: 'is mentioned by', outHeading: 'Mentions', inHeading: 'Mentioned by',

@@ -6,7 +6,7 @@
  * - `/api/v1/{secrets,serviceaccounts,pods,replicationcontrollers}` and `/api/v1/namespaces/NS/RESOURCE`
  * - `/apis/apps/v1/{deployments,statefulsets,daemonsets,replicasets}`, `/apis/batch/v1/{jobs,cronjobs}`,
  *   `/apis/networking.k8s.io/v1/ingresses`, `/apis/rbac.authorization.k8s.io/v1/roles` (cluster-wide and
- *   `/namespaces/NS/…`); `/apis/rbac.authorization.k8s.io/v1/clusterroles` (cluster-scoped: cluster-wide only)
+ *   `/namespaces/NS/…`); `/apis/rbac.authorization.k8s.io/v1/clusterroles` and `clusterrolebindings` (cluster-scoped: cluster-wide only; `rolebindings` as roles)
  * - CRDs, only for the group/versions passed in `crds` (default: all of `cert-manager.io/v1`,
  *   `external-secrets.io/v1`, `external-secrets.io/v1beta1`, `bitnami.com/v1alpha1`; OpenShift's
  *   `apps.openshift.io/v1` only when asked for; the custom-resource reference table's kinds, references.ts
@@ -77,6 +77,8 @@ export const FAKE_RESOURCES: FakeResource[] = [
   { group: '', versions: ['v1'], resource: 'replicationcontrollers', kind: 'ReplicationController', listKind: 'ReplicationControllerList', crd: false },
   { group: 'rbac.authorization.k8s.io', versions: ['v1'], resource: 'roles', kind: 'Role', listKind: 'RoleList', crd: false },
   { group: 'rbac.authorization.k8s.io', versions: ['v1'], resource: 'clusterroles', kind: 'ClusterRole', listKind: 'ClusterRoleList', crd: false, clusterScoped: true },
+  { group: 'rbac.authorization.k8s.io', versions: ['v1'], resource: 'rolebindings', kind: 'RoleBinding', listKind: 'RoleBindingList', crd: false },
+  { group: 'rbac.authorization.k8s.io', versions: ['v1'], resource: 'clusterrolebindings', kind: 'ClusterRoleBinding', listKind: 'ClusterRoleBindingList', crd: false, clusterScoped: true },
   { group: 'apps.openshift.io', versions: ['v1'], resource: 'deploymentconfigs', kind: 'DeploymentConfig', listKind: 'DeploymentConfigList', crd: true },
   { group: '', versions: ['v1'], resource: 'configmaps', kind: 'ConfigMap', listKind: 'ConfigMapList', crd: false },
   ...REFERENCE_APIS.map((a): FakeResource => ({
