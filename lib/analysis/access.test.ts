@@ -51,6 +51,14 @@ describe('who can read a Secret (RBAC)', () => {
     ].sort());
   });
 
+  it('impact of deleting a Secret a Role names: the Role is mentioned, its RoleBinding is not affected by it', async () => {
+    const { out, err } = await runCli('impact', `k8s:${C}/payments/Secret/db-credentials`, '--action', 'delete', '--json');
+    const affected = (JSON.parse(out || '{}') as { affected?: { node: { id: string }; role: string }[] }).affected ?? [];
+    expect(affected.length, err).toBeGreaterThan(0);
+    expect(affected.find((a) => a.node.id === `k8s:${C}/payments/Role/read-db-credentials`)?.role).toBe('mentioned');
+    expect(affected.map((a) => a.node.id)).not.toContain(`k8s:${C}/payments/RoleBinding/api-reads-db-credentials`);
+  });
+
   it('resourceNames narrow: the api ServiceAccount cannot read another Secret of its namespace', async () => {
     expect(await readers('payments', 'stripe-api')).not.toContainEqual(expect.stringContaining('payments/api '));
   });

@@ -331,7 +331,9 @@ async function walk(database: Database, id: string, opts: { asOf?: Date; maxDept
     return false;
   };
   while (level.length && total < limit) {
-    const expandable = level.filter((r) => r.depth < opts.maxDepth && !LEAF_SET.has(leafOf(r.node)));
+    // A node reached only through a mention (an object that names the target but is not known to need it) is a leaf
+    // of the answer: what depends on the mentioning object (a Role's RoleBindings) does not depend on the target.
+    const expandable = level.filter((r) => r.depth < opts.maxDepth && !r.pathMention && !LEAF_SET.has(leafOf(r.node)));
     const todo = [...new Set(expandable.map((r) => r.node))].filter((n) => !adjacency.has(n));
     await expand(database, todo, opts.asOf, adjacency, cache);
     const next: WalkRow[] = [];
