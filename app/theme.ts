@@ -12,4 +12,8 @@ export const theme: MantineThemeOverride = {
   primaryColor: 'indigo',
   defaultRadius: 'md',
   cursorType: 'pointer',
+  components: {
+    // A table wider than the screen scrolls sideways: keyboard users must be able to focus it to scroll.
+    TableScrollContainer: { defaultProps: { scrollAreaProps: { viewportProps: { tabIndex: 0 } } } },
+  },
 };

@@ -128,7 +128,7 @@ function label(text: string, tip?: string): ReactNode {
     <Group gap={4} wrap="nowrap">
       <span>{text}</span>
       <Tip label={tip} multiline w={300} withArrow>
-        <Text span c="dimmed" style={{ display: 'inline-flex', cursor: 'help' }} aria-label={tip}>
+        <Text span c="dimmed" style={{ display: 'inline-flex', cursor: 'help' }} role="img" aria-label={tip}>
           <IconInfo size={14} />
         </Text>
       </Tip>

@@ -23,9 +23,9 @@ import { db } from '@/lib/db';
 import { getRun } from '@/lib/store/read';
 import { previousRun } from '@/lib/store/history';
 import { runChangesHref } from '@/lib/ui/params';
-import { ButtonLink } from '../../_components/links';
+import { AnchorLink, ButtonLink } from '../../_components/links';
 import { NODE_KIND_KEYS } from '@/lib/graph/model';
-import { formatDuration, runDurationMs } from '@/lib/ui/format';
+import { formatDuration, runDurationMs, searchHref } from '@/lib/ui/format';
 import { KindBadge, RunStatusBadge } from '../../_components/badges';
 import { AppLink, DisplayName } from '../../_components/NodeLink';
 import { TimeText } from '../../_components/TimeText';
@@ -160,7 +160,7 @@ export default async function RunPage({ params }: Args) {
         {placeholders !== null ? (
           <Text size="sm" c="dimmed" mt="md">
             {placeholders} missing object{placeholders === 1 ? '' : 's'} referenced by this scope after this run.{' '}
-            {placeholders ? <AppLink href={`/search?missing=1&realm=${encodeURIComponent(run.scope)}`}>List them</AppLink> : null}
+            {placeholders ? <AnchorLink href={searchHref({ missing: true, realm: run.scope })} underline="always">List them</AnchorLink> : null}
           </Text>
         ) : null}
       </Card>
