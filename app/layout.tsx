@@ -62,7 +62,8 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                       <ThemeIcon size={30} radius="md" variant="gradient" gradient={{ from: 'indigo', to: 'grape', deg: 135 }}>
                         <IconGraph size={18} />
                       </ThemeIcon>
-                      <Text fw={700} fz="lg" style={{ letterSpacing: '-0.01em' }}>
+                      {/* The name gives way to the header's controls on a phone (the link keeps its label). */}
+                      <Text fw={700} fz="lg" style={{ letterSpacing: '-0.01em' }} visibleFrom="xs">
                         keygraph
                       </Text>
                     </Group>

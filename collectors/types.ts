@@ -149,3 +149,21 @@ export const wholeNumber = (flag: string) => (v: string): number => {
   if (!Number.isInteger(n) || n < 0 || n > 65535 * 1000) throw new OptionError(`${flag} must be a whole number`);
   return n;
 };
+
+/** The `--project <id>` option of a GCP source (repeatable). */
+export const PROJECT_OPTION: CliOption = { flags: '--project <id>', description: 'project id (repeat for several projects)', repeatable: true };
+
+/**
+ * The project ids given with {@link PROJECT_OPTION}, checked: at least one, each a GCP project id (`my-project-123`,
+ * or domain-scoped `example.com:my-project`), not a project number. Throws {@link OptionError}.
+ */
+export function projectIds(opts: Record<string, unknown>): string[] {
+  const projects = (opts.project ?? []) as string[];
+  if (!projects.length) throw new OptionError('name at least one --project (a project id, not a number)');
+  for (const p of projects) {
+    if (!/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(p) && !/^[a-z0-9.-]+:[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(p)) {
+      throw new OptionError(`--project takes a GCP project id such as my-project-123 (got ${JSON.stringify(p.slice(0, 60))})`);
+    }
+  }
+  return projects;
+}

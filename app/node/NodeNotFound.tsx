@@ -1,5 +1,6 @@
 import { Alert, Code, Stack, Text } from '@mantine/core';
 import { searchHref } from '@/lib/ui/format';
+import { idForms } from '@/lib/graph/ids';
 import { IconAlert } from '../_components/icons';
 import { ButtonLink } from '../_components/links';
 import { NotFoundMessage } from '../_components/NotFoundMessage';
@@ -36,10 +37,9 @@ export function NodeNotFound({ id, malformed }: { id?: string; malformed?: boole
             : 'No collection has reported an object with this id, not even as a reference. Check the spelling, or search by name. Ids have these forms:'}
         </Text>
         <Stack gap={2} mt={6}>
-          <Code>k8s:CLUSTER/NAMESPACE/KIND/NAME</Code>
-          <Code>k8s:CLUSTER/KIND/NAME</Code>
-          <Code>gcp:PROJECT/ServiceAccount/EMAIL</Code>
-          <Code>gcp:PROJECT/ServiceAccountKey/KEY_ID</Code>
+          {idForms().map((f) => (
+            <Code key={f}>{f}</Code>
+          ))}
         </Stack>
       </Alert>
     </NotFoundMessage>

@@ -20,7 +20,7 @@ import Link from 'next/link';
 import { db } from '@/lib/db';
 import { searchNodes } from '@/lib/store/read';
 import { NODE_KIND_KEYS, NODE_KINDS, providerOfId } from '@/lib/graph/model';
-import { parseId } from '@/lib/graph/ids';
+import { idForms, parseId } from '@/lib/graph/ids';
 import { freeTextIssues } from '@/lib/api/schemas';
 import { IconAlert } from '../_components/icons';
 import { kindStyle, providerLabel, realmNoun, searchHref, type SearchParamsIn } from '@/lib/ui/format';
@@ -231,7 +231,7 @@ function NoResults({ f, looksLikeId, asOf }: { f: SearchParamsIn; looksLikeId: b
           <Text size="sm">
             {parseId(f.q)
               ? 'This is a well-formed node id, but no source has reported it.'
-              : 'This looks like a node id but is not well-formed. Ids look like k8s:CLUSTER/NAMESPACE/KIND/NAME or gcp:PROJECT/ServiceAccount/EMAIL.'}
+              : `This looks like a node id but is not well-formed. Ids look like ${idForms().join(', ')}.`}
           </Text>
         ) : (
           <Text size="sm">Search matches names, namespace/name and ids, ignoring case.</Text>

@@ -4,7 +4,7 @@
  * `keygraph collect files`, and the Workload Identity link to Kubernetes ServiceAccounts. Registered in
  * collectors/index.ts.
  */
-import { OptionError, type Source } from '../types';
+import { PROJECT_OPTION, projectIds, type Source } from '../types';
 import { gcpIamFiles } from './files';
 import { workloadIdentityLinker } from './links';
 
@@ -14,15 +14,9 @@ export const gcpIamSource: Source = {
   kinds: ['gcp:ServiceAccount', 'gcp:ServiceAccountKey'], // gcp:Secret* are collectors/secret-manager's
   live: {
     description: 'collect GCP IAM service accounts, keys, IAM policies and key last use (Application Default Credentials)',
-    options: [{ flags: '--project <id>', description: 'project id (repeat for several projects)', repeatable: true }],
+    options: [PROJECT_OPTION],
     async plan(raw) {
-      const projects = (raw as { project: string[] }).project;
-      if (!projects.length) throw new OptionError('name at least one --project (a project id, not a number)');
-      for (const p of projects) {
-        if (!/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(p) && !/^[a-z0-9.-]+:[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(p)) {
-          throw new OptionError(`--project takes a GCP project id such as my-project-123 (got ${JSON.stringify(p.slice(0, 60))})`);
-        }
-      }
+      const projects = projectIds(raw);
       return projects.map((project) => ({
         scope: project,
         inputs: { project },

@@ -373,6 +373,38 @@ class ApiClient {
   /** GETs one page with retries. Messages: `GET PATH (page N): STATUS reason: Status.message`. */
   async getList(path: string, query: string, page: number, metadataOnly: boolean): Promise<PageResult> {
     const what = `GET ${path}${page > 1 ? ` (page ${page})` : ''}`;
+    const r = await this.getWithRetries(what, path + query, metadataOnly ? METADATA_ONLY_ACCEPT : 'application/json', parseList);
+    if (r.kind === 'ok') return { kind: 'ok', items: r.value.items, continueToken: r.value.continueToken };
+    if (r.kind === 'failed') return { kind: 'failed', message: `gave up after ${this.retry.retries + 1} attempts: ${r.message}` };
+    const { status } = r.res;
+    const detail = statusDetail(what, r.res);
+    if (status === 410) return { kind: 'gone', message: `expired: ${detail}` };
+    if (status === 403) return { kind: 'forbidden', message: `forbidden: ${detail}` };
+    if (status === 401) return { kind: 'forbidden', message: `unauthorized: ${detail}` };
+    if (status === 404) return { kind: 'notFound', message: `not found: ${detail}` };
+    return { kind: 'failed', message: `failed: ${detail}` };
+  }
+
+  /** GETs a JSON document (discovery) with the list retries; null when it cannot be had (any 4xx, retries out). */
+  async getJson(path: string): Promise<unknown> {
+    const r = await this.getWithRetries(`GET ${path}`, path, 'application/json', (body) => {
+      try {
+        return { json: JSON.parse(body) as unknown };
+      } catch {
+        return 'malformed JSON body';
+      }
+    });
+    return r.kind === 'ok' ? r.value.json : null;
+  }
+
+  /**
+   * One GET retried on network errors, timeouts, 429 and 5xx (a 429's or 503's `Retry-After` honoured) and on a 2xx
+   * body that `parse` rejects (it returns a message). `ok` with the parsed value; `status` with another response
+   * (4xx, not retried); `failed` with the last error when the retries ran out. Kubeconfig errors are thrown.
+   */
+  private async getWithRetries<T>(
+    what: string, pathAndQuery: string, accept: string, parse: (body: string) => T | string,
+  ): Promise<{ kind: 'ok'; value: T } | { kind: 'status'; res: RawResponse } | { kind: 'failed'; message: string }> {
     let lastError = '';
     let retryAfter: number | undefined;
     for (let attempt = 0; attempt <= this.retry.retries; attempt++) {
@@ -380,7 +412,7 @@ class ApiClient {
       retryAfter = undefined;
       let res: RawResponse;
       try {
-        res = await this.get(path + query, metadataOnly ? METADATA_ONLY_ACCEPT : 'application/json');
+        res = await this.get(pathAndQuery, accept);
       } catch (e) {
         if (e instanceof AuthConfigError) throw e;
         lastError = `${what}: ${e instanceof Error ? e.message : String(e)}`;
@@ -388,54 +420,21 @@ class ApiClient {
       }
       const { status } = res;
       if (status >= 200 && status < 300) {
-        const parsed = parseList(res.body);
+        const parsed = parse(res.body);
         if (typeof parsed === 'string') {
           lastError = `${what}: ${parsed}`;
           continue;
         }
-        return { kind: 'ok', items: parsed.items, continueToken: parsed.continueToken };
+        return { kind: 'ok', value: parsed };
       }
-      const st = statusInfo(res.body);
-      const detail = `${what}: ${status}${st.reason ? ` ${st.reason}` : ''}${st.message ? `: ${st.message}` : ''}`;
       if (status === 429 || status >= 500) {
         retryAfter = status === 429 || status === 503 ? parseRetryAfter(res.headers['retry-after']) : undefined;
-        lastError = detail;
+        lastError = statusDetail(what, res);
         continue;
       }
-      if (status === 410) return { kind: 'gone', message: `expired: ${detail}` };
-      if (status === 403) return { kind: 'forbidden', message: `forbidden: ${detail}` };
-      if (status === 401) return { kind: 'forbidden', message: `unauthorized: ${detail}` };
-      if (status === 404) return { kind: 'notFound', message: `not found: ${detail}` };
-      return { kind: 'failed', message: `failed: ${detail}` };
+      return { kind: 'status', res };
     }
-    return { kind: 'failed', message: `gave up after ${this.retry.retries + 1} attempts: ${lastError}` };
-  }
-
-  /** GETs a JSON document (discovery) with the list retries; null when it cannot be had (any 4xx, retries out). */
-  async getJson(path: string): Promise<unknown> {
-    let retryAfter: number | undefined;
-    for (let attempt = 0; attempt <= this.retry.retries; attempt++) {
-      if (attempt > 0) await sleep(backoffMs(this.retry, attempt, retryAfter));
-      retryAfter = undefined;
-      let res: RawResponse;
-      try {
-        res = await this.get(path, 'application/json');
-      } catch (e) {
-        if (e instanceof AuthConfigError) throw e;
-        continue;
-      }
-      if (res.status === 429 || res.status >= 500) {
-        retryAfter = parseRetryAfter(res.headers['retry-after']);
-        continue;
-      }
-      if (res.status < 200 || res.status >= 300) return null;
-      try {
-        return JSON.parse(res.body);
-      } catch {
-        continue;
-      }
-    }
-    return null;
+    return { kind: 'failed', message: lastError };
   }
 
   /** One GET, no retries. Rejects on network errors, timeouts and body decoding errors. */
@@ -509,6 +508,12 @@ function parseList(body: string): { kind: string; items: unknown[]; continueToke
 }
 
 /** Reason and message of a `Status` body; nothing else of the body is ever used. */
+/** `WHAT: STATUS reason: Status.message` of a non-2xx response (the `Status` body the API server sends). */
+function statusDetail(what: string, res: RawResponse): string {
+  const st = statusInfo(res.body);
+  return `${what}: ${res.status}${st.reason ? ` ${st.reason}` : ''}${st.message ? `: ${st.message}` : ''}`;
+}
+
 function statusInfo(body: string): { reason?: string; message?: string } {
   try {
     const v = JSON.parse(body) as { kind?: unknown; reason?: unknown; message?: unknown };

@@ -4,7 +4,7 @@
  * Secrets and the Secrets Store CSI driver GCP provider to the versions they fetch (links.ts). Provider `gcp`, kinds
  * `gcp:Secret` and `gcp:SecretVersion` (lib/graph/model.ts). Registered in collectors/index.ts.
  */
-import { OptionError, type Source } from '../types';
+import { PROJECT_OPTION, projectIds, type Source } from '../types';
 import { secretManagerFiles } from './files';
 import { secretManagerLinker } from './links';
 
@@ -14,15 +14,9 @@ export const secretManagerSource: Source = {
   kinds: ['gcp:Secret', 'gcp:SecretVersion'],
   live: {
     description: 'collect GCP Secret Manager secrets, versions and IAM policies (metadata only; Application Default Credentials)',
-    options: [{ flags: '--project <id>', description: 'project id (repeat for several projects)', repeatable: true }],
+    options: [PROJECT_OPTION],
     async plan(raw) {
-      const projects = (raw as { project: string[] }).project;
-      if (!projects.length) throw new OptionError('name at least one --project (a project id)');
-      for (const p of projects) {
-        if (!/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(p) && !/^[a-z0-9.-]+:[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(p)) {
-          throw new OptionError(`--project takes a GCP project id such as my-project-123 (got ${JSON.stringify(p.slice(0, 60))})`);
-        }
-      }
+      const projects = projectIds(raw);
       return projects.map((project) => ({
         scope: project,
         inputs: { project },

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import * as S from './schemas';
+import { idForms } from '../graph/ids';
 
 /** The subset of OpenAPI 3.1 this document uses. */
 export interface OpenApiDocument {
@@ -85,7 +86,7 @@ export function buildOpenApi(): OpenApiDocument {
       version: '1',
       description:
         'Read-only JSON API of keygraph: nodes and their references both ways, search, impact of an action with a verdict, and findings. ' +
-        'Node ids are `k8s:CLUSTER/NAMESPACE/KIND/NAME`, `k8s:CLUSTER/KIND/NAME`, `gcp:PROJECT/ServiceAccount/EMAIL`, `gcp:PROJECT/ServiceAccountKey/KEY_ID`; URL-encode them. ' +
+        `Node ids are ${idForms().map((f) => `\`${f}\``).join(', ')}; URL-encode them. ` +
         'No response contains a secret value.',
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },

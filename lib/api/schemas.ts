@@ -5,7 +5,7 @@
  * HMAC fingerprints only.
  */
 import { z } from 'zod';
-import { parseId } from '../graph/ids';
+import { idForms, parseId } from '../graph/ids';
 import { PROVIDER_KEYS } from '../graph/model';
 import { IMPACT_ACTIONS } from '../analysis/impact';
 import { ROTATION_PLANS } from '../analysis/rotation';
@@ -18,7 +18,7 @@ export const NodeId = z
   .string()
   .min(1)
   .max(1024)
-  .refine((s) => parseId(s) !== null, { message: 'not a keygraph id (k8s:CLUSTER/NAMESPACE/KIND/NAME, k8s:CLUSTER/KIND/NAME, gcp:PROJECT/ServiceAccount/EMAIL, gcp:PROJECT/ServiceAccountKey/KEY_ID)' })
+  .refine((s) => parseId(s) !== null, { message: `not a keygraph id (${idForms().join(', ')})` })
   .meta({ description: 'Node id, e.g. `k8s:prod/payments/Secret/stripe-key`. URL-encode it in paths and queries.', examples: ['k8s:demo/ota/Secret/targets-backup-key'] });
 
 /** Control characters (U+0000–U+001F, U+007F): refused in every free-text field (PostgreSQL cannot store NUL). */

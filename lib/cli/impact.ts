@@ -5,6 +5,7 @@
  */
 import { describeEdge, displayText, qualifiedName } from '../graph/describe';
 import type { EdgeProperties } from '../graph/records';
+import { idForms } from '../graph/ids';
 import { ROTATION_PLAN_LABELS } from '../analysis/rotation';
 import { impactOf, IMPACT_ACTIONS, InvalidIdError, type ImpactAction, type ImpactResult } from '../analysis/impact';
 import type { Database } from '../db';
@@ -111,7 +112,7 @@ export async function impactCommand(id: string, opts: { action?: string; json?: 
       r = await impactOf(rt.database, id, { action, asOf, freshnessHours: rt.config.freshnessHours });
     } catch (e) {
       if (e instanceof InvalidIdError) {
-        throw new UsageError(`${e.message} (expected k8s:CLUSTER/NAMESPACE/KIND/NAME, gcp:PROJECT/ServiceAccount/EMAIL or gcp:PROJECT/ServiceAccountKey/KEY_ID)`);
+        throw new UsageError(`${e.message} (expected one of ${idForms().join(', ')})`);
       }
       throw e;
     }

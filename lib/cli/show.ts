@@ -3,7 +3,7 @@
  * who can read it through RBAC (lib/analysis/access.ts, JSON `access`).
  * Exit 1 when the id is malformed or no source knows the node.
  */
-import { parseId } from '../graph/ids';
+import { idForms, parseId } from '../graph/ids';
 import { EDGE_KINDS } from '../graph/model';
 import { realmNoun } from '../ui/format';
 import { describeEdge, displayText, qualifiedName } from '../graph/describe';
@@ -15,7 +15,7 @@ import { UsageError, EXIT } from './exit';
 
 export async function showCommand(id: string, opts: { json?: boolean }): Promise<number> {
   if (!parseId(id)) {
-    throw new UsageError(`not a keygraph id: ${JSON.stringify(id.slice(0, 200))} (expected k8s:CLUSTER/NAMESPACE/KIND/NAME, gcp:PROJECT/ServiceAccount/EMAIL or gcp:PROJECT/ServiceAccountKey/KEY_ID)`);
+    throw new UsageError(`not a keygraph id: ${JSON.stringify(id.slice(0, 200))} (expected one of ${idForms().join(', ')})`);
   }
   const rt = await openRuntime();
   try {

@@ -9,7 +9,7 @@
  * Kubernetes names and namespaces are DNS labels/subdomains and GCP emails and key ids never contain `/`, so the
  * id splits unambiguously. Scripts depend on this format: keep it stable.
  */
-import { PROVIDERS, providerOfId, type Provider } from './model';
+import { NODE_KIND_KEYS, NODE_KINDS, PROVIDERS, providerOfId, type Provider } from './model';
 
 export interface ParsedId {
   provider: Provider;
@@ -62,4 +62,17 @@ export function parseId(id: string): ParsedId | null {
     return { provider, realm, namespace: null, kind, name };
   }
   return null;
+}
+
+/**
+ * The forms a node id takes, for people (a page explaining a malformed id): per provider of the model, namespaced
+ * and cluster-scoped (`k8s:CLUSTER/NAMESPACE/KIND/NAME`, `k8s:CLUSTER/KIND/NAME`), or one per kind when ids carry no
+ * namespace (`gcp:PROJECT/ServiceAccount/NAME`).
+ */
+export function idForms(): string[] {
+  return (Object.keys(PROVIDERS) as Provider[]).flatMap((p) => {
+    const realm = PROVIDERS[p].realmNoun.toUpperCase();
+    if (PROVIDERS[p].namespaced) return [`${p}:${realm}/NAMESPACE/KIND/NAME`, `${p}:${realm}/KIND/NAME`];
+    return NODE_KIND_KEYS.filter((k) => NODE_KINDS[k].provider === p).map((k) => `${p}:${realm}/${NODE_KINDS[k].kind}/NAME`);
+  });
 }
