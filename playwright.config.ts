@@ -1,6 +1,6 @@
 /**
  * End-to-end tests: a real browser against the real app (`keygraph demo`: embedded PostgreSQL, migrations, the
- * shipped two-day demo cluster, the production Next.js build) on 127.0.0.1:3210.
+ * shipped two-day demo cluster, the production Next.js build) on 127.0.0.1:KEYGRAPH_E2E_PORT (default 3210).
  *
  * A second server for e2e/auth.spec.ts: keygraph with OpenID Connect sign-in configured against a real OpenID
  * Provider (oidc-provider) that e2e/auth-stack.ts starts on a random port; 127.0.0.1:3211, its own data folder,
@@ -17,7 +17,8 @@ import { AUTH_DATA_DIR, AUTH_PORT, AUTH_URL } from './e2e/auth-env';
 
 const PORT = Number(process.env.KEYGRAPH_E2E_PORT ?? 3210);
 const BASE_URL = `http://127.0.0.1:${PORT}`;
-const DATA_DIR = path.join(os.tmpdir(), '.keygraph-e2e');
+// One data folder per port, so two runs on different ports (KEYGRAPH_E2E_PORT, KEYGRAPH_E2E_AUTH_PORT) do not collide.
+const DATA_DIR = path.join(os.tmpdir(), `.keygraph-e2e-${PORT}`);
 
 // Fresh data folder per run. Only the main process (which starts the web server) clears it: workers load this file
 // too, while the server is using the folder.
