@@ -47,7 +47,7 @@ export default async function ExplorerPage({ searchParams }: PageArgs) {
           <Text span className="kg-mono">
             /explorer?id=k8s:CLUSTER/NAMESPACE/KIND/NAME
           </Text>
-          . <AnchorLink href="/search">Search the inventory</AnchorLink>.
+          . <AnchorLink href="/search" underline="always">Search the inventory</AnchorLink>.
         </EmptyState>
       </Stack>
     );

@@ -233,18 +233,68 @@ export function looksLikeIsoDate(v: unknown): v is string {
   return typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(v) && !Number.isNaN(Date.parse(v));
 }
 
+type Rgb = [number, number, number];
+
+/** WCAG 2.x relative luminance of an sRGB colour (channels 0–255). */
+function luminance([r, g, b]: Rgb): number {
+  const lin = (v: number) => {
+    const c = v / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+}
+
+/** WCAG contrast ratio of two colours (1–21). */
+export function contrastRatio(a: Rgb, b: Rgb): number {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+/** The darkest page a light tint sits on: a hovered table row (Mantine gray-1). */
+const BADGE_PAGE: Rgb = [0xf1, 0xf3, 0xf5];
+/** Opacity of the tint behind light-variant text (Mantine draws 10 %, 12 % on hover; with a margin). */
+const TINT = 0.15;
+
 /**
- * A readable text colour for a kind colour on a light tint: light model colours (e.g. the Pod blue) are darkened
- * until they contrast with a white-ish background. Input `#rrggbb`; anything else is returned unchanged.
+ * A text colour that stays readable in Mantine's light variant (`#rrggbb` in, `#rrggbb` out): the colour darkened,
+ * in steps of 2 %, until it reads at ≥ 4.6:1 (WCAG AA for small text, with a margin) on its own 15 % tint over a
+ * hovered table row. Such a colour also carries white text (filled variant) and reads on white. Used for kind badges
+ * (model colours) and the theme's text shades (app/theme.ts). Anything that is not `#rrggbb` is returned unchanged.
  */
 export function readableColor(hex: string): string {
+  const rgb = parseHex(hex);
+  return rgb ? toHex(darken(rgb, readableFactor(rgb))) : hex;
+}
+
+/**
+ * Shades 6–9 of a ten-shade palette made readable as readableColor does, all darkened by the factor shade 6 needs,
+ * so the shades keep their order and hue. Shades 0–5 are returned unchanged; non-`#rrggbb` shades too.
+ */
+export function readableShades(shades: readonly string[]): string[] {
+  const base = parseHex(shades[6] ?? '');
+  const factor = base ? readableFactor(base) : 1;
+  return shades.map((c, i) => {
+    const rgb = i >= 6 ? parseHex(c) : null;
+    return rgb ? toHex(darken(rgb, factor)) : c;
+  });
+}
+
+function parseHex(hex: string): Rgb | null {
   const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex);
-  if (!m) return hex;
-  const [r, g, b] = [m[1]!, m[2]!, m[3]!].map((h) => parseInt(h, 16)) as [number, number, number];
-  const lum = (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
-  const factor = lum > 0.6 ? 0.55 : lum > 0.45 ? 0.72 : 0.9;
-  const to = (v: number) => Math.round(v * factor).toString(16).padStart(2, '0');
-  return `#${to(r)}${to(g)}${to(b)}`;
+  return m ? ([m[1]!, m[2]!, m[3]!].map((h) => parseInt(h, 16)) as Rgb) : null;
+}
+
+const toHex = (rgb: Rgb) => `#${rgb.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
+const darken = (rgb: Rgb, factor: number) => rgb.map((v) => Math.round(v * factor)) as Rgb;
+
+/** The largest factor (1, 0.98, …) by which `rgb` darkened reads at ≥ 4.6:1 on its own tint (see readableColor). */
+function readableFactor(rgb: Rgb): number {
+  for (let factor = 1; factor > 0; factor -= 0.02) {
+    const text = darken(rgb, factor);
+    const tint = text.map((v, i) => Math.round(TINT * v + (1 - TINT) * BADGE_PAGE[i]!)) as Rgb;
+    if (contrastRatio(text, tint) >= 4.6) return factor;
+  }
+  return 0;
 }
 
 /** Longest text a page shows for one property value; longer values (a 3 MB annotation) are cut. */
