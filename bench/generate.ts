@@ -49,7 +49,7 @@ export interface ClusterDumpOptions {
   missingKeyRate?: number;
 }
 
-/** The benchmark's default size (DESIGN.md scale target). */
+/** The benchmark's default size (docs/ARCHITECTURE.md "Scale"). */
 export const DEFAULT_DUMP_OPTIONS: Required<Omit<ClusterDumpOptions, 'danglingRate' | 'missingKeyRate'>> = {
   secrets: 30_000,
   pods: 20_000,

@@ -1,6 +1,6 @@
 /**
  * The process logger (pino, JSON lines on stderr). Log objects, ids and counts; never a secret value, token or
- * credential (DESIGN.md): nothing in keygraph holds one past the collector, and `redact` drops the usual suspects.
+ * credential (docs/ARCHITECTURE.md): nothing in keygraph holds one past the collector, and `redact` drops the usual suspects.
  */
 import pino from 'pino';
 

@@ -15,6 +15,7 @@ import { createFingerprinter } from '../../lib/secrets/fingerprint';
 import { collectKubernetesLive, LIVE_KINDS, METADATA_ONLY_ACCEPT, REFERENCE_LIVE_KINDS, type LiveCollectOptions } from './live';
 import { createKubernetesMapper } from './mapper';
 import { FakeApiServer, kubeconfigYaml, loadKubeObjects, type KubeObject } from './testing/fake-apiserver';
+import { REALDATA } from '../../test/realdata';
 
 const fed = vi.hoisted(() => ({ keys: [] as string[], withData: 0, secrets: [] as Array<Record<string, unknown>> }));
 
@@ -43,7 +44,6 @@ vi.mock('./mapper', async (importOriginal) => {
 });
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const REALDATA = path.resolve(here, '../../../shared/realdata');
 const haveRealdata = existsSync(REALDATA);
 const REAL_DIRS = [
   'k9s',

@@ -13,9 +13,9 @@ import { createFingerprinter } from '../../lib/secrets/fingerprint';
 import { readDocuments, type InputError } from '../../lib/input/documents';
 import { createKubernetesMapper, MENTION_SCAN_LIMITS, scanMentions, type KubernetesMapperOptions } from './mapper';
 import { haveOpenssl } from '../../test/openssl';
+import { REALDATA as REAL } from '../../test/realdata';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const REAL = path.resolve(here, '../../../shared/realdata');
 const hasReal = existsSync(REAL);
 const fingerprint = createFingerprinter(Buffer.alloc(32, 7));
 

@@ -1,6 +1,6 @@
 /**
  * Maps Kubernetes API objects (as returned by the API, found in manifests, or in `kubectl get -o json|yaml` dumps)
- * to graph records (DESIGN.md "The graph").
+ * to graph records (docs/ARCHITECTURE.md "The graph").
  *
  * Mapped kinds: core/v1 `Secret`, `ConfigMap`, `ServiceAccount`, `Pod`, `ReplicationController`; apps `Deployment`,
  * `StatefulSet`, `DaemonSet`, `ReplicaSet`; apps.openshift.io `DeploymentConfig`; batch `Job`, `CronJob`; networking
@@ -488,7 +488,7 @@ interface Container {
  *   `spec.secretStoreRef`, `spec.refreshInterval`; SealedSecret: `spec.template.{metadata.name,type}`,
  *   `spec.encryptedData` key names.
  *
- * Edges emitted (direction per DESIGN.md): USES_SECRET (properties `via` ∈ model.SECRET_VIAS, `container`,
+ * Edges emitted (direction per docs/ARCHITECTURE.md): USES_SECRET (properties `via` ∈ model.SECRET_VIAS, `container`,
  * `envVar`, `volume`, `mountPaths` as `CONTAINER:PATH` strings, `keys`, `optional`, plus `volumeType` /
  * `driver` / `hosts` where relevant), RUNS_AS (`implicit: true` when no name was given, `deprecatedField: true`
  * for `serviceAccount`), OWNS (`controller`), PRODUCES, TOKEN_FOR, HOLDS_KEY (`dataKey`, `clientEmail`, `keys`),

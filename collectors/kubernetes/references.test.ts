@@ -13,10 +13,10 @@ import type { EdgeRecord, NodeRecord } from '../../lib/graph/records';
 import { createFingerprinter } from '../../lib/secrets/fingerprint';
 import { createKubernetesMapper } from './mapper';
 import { evalFieldPath, findReferences, parseFieldPath, REFERENCE_APIS, REFERENCES, type ReferenceRow } from './references';
+import { REALDATA } from '../../test/realdata';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const FIXTURES = path.resolve(here, '../../test/fixtures/crds');
-const REALDATA = process.env.KEYGRAPH_REALDATA ?? path.resolve(here, '../../../shared/realdata');
 const fingerprint = createFingerprinter(Buffer.alloc(32, 3));
 
 type Doc = Record<string, unknown> & { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string } };

@@ -18,9 +18,9 @@ import { rotationStep, type RotatedObject, type RotationObject } from '../../lib
 import { createKubernetesMapper } from './mapper';
 import { reloaderWorkload, vaultSecretFacts } from './rotation';
 import { haveOpenssl } from '../../test/openssl';
+import { REALDATA as REAL } from '../../test/realdata';
 
 const FIX = path.resolve(__dirname, '../../test/fixtures/rotation');
-const REAL = path.resolve(__dirname, '../../../shared/realdata');
 const fingerprint = createFingerprinter(Buffer.alloc(32, 7));
 
 async function mapFiles(files: string[]): Promise<{ nodes: NodeRecord[]; edges: EdgeRecord[] }> {

@@ -1,5 +1,5 @@
 /**
- * Findings over the whole graph (DESIGN.md "Impact and findings"): what is broken already, or about to be.
+ * Findings over the whole graph (docs/ARCHITECTURE.md "Impact and findings"): what is broken already, or about to be.
  *
  * Every rule is one set-based SQL statement over two temporary tables built at the start of one transaction: the
  * best current (or as-of) version of every node (`kg_n`: observed beats placeholder, then most recent) and of every

@@ -1,5 +1,5 @@
 /**
- * Is the data behind an answer complete and fresh? (DESIGN.md "Impact and findings": never say safe on incomplete
+ * Is the data behind an answer complete and fresh? (docs/ARCHITECTURE.md "Impact and findings": never say safe on incomplete
  * data.)
  *
  * For each relevant source/scope, the latest committed run (status `succeeded` or `partial`, `committed_at` at or

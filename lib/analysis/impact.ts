@@ -1,5 +1,5 @@
 /**
- * Impact of an action on a node (DESIGN.md "Impact and findings"): everything that reaches the node through
+ * Impact of an action on a node (docs/ARCHITECTURE.md "Impact and findings"): everything that reaches the node through
  * dependency edges, transitively (key ← holder Secrets ← workloads ← pods; GSA ← KSAs acting as it ← workloads
  * running as them), each with the path that explains why, whether pods run now, and whether the reference is
  * optional; and a verdict a script can act on.
@@ -49,7 +49,7 @@ export type Verdict = 'safe' | 'breaks' | 'unknown';
 /** One hop of an explaining path, from the node nearer the target to the dependant. */
 export interface PathStep {
   kind: EdgeKind;
-  /** Edge endpoints as stored (`from` → `to`, DESIGN.md direction). */
+  /** Edge endpoints as stored (`from` → `to`, docs/ARCHITECTURE.md direction). */
   from: string;
   to: string;
   /** The dependant reached by this hop. */

@@ -1,5 +1,5 @@
 /**
- * The seed incident replayed end to end on a real PostgreSQL (DESIGN.md "The problem, in one incident"): a Secret
+ * The seed incident replayed end to end on a real PostgreSQL (docs/ARCHITECTURE.md "The problem, in one incident"): a Secret
  * renamed while the Deployment, its ReplicaSet and 3 running pods still reference the old name. keygraph must show
  * the rename and the time bomb, `check` must fail, impact must list who breaks, and the pre-deploy gate must stop
  * the rollout of the unchanged manifest.

@@ -13,8 +13,8 @@ import { k8sId } from '../graph/ids';
 import { createFingerprinter } from '../secrets/fingerprint';
 import { computeFindings } from './findings';
 import { checkManifests } from '../cli/manifests';
+import { REALDATA } from '../../test/realdata';
 
-const REALDATA = process.env.KEYGRAPH_REALDATA ?? '/work/shared/realdata';
 const present = existsSync(REALDATA);
 
 describe.skipIf(!present)('realdata peer expectations', () => {

@@ -13,9 +13,9 @@ import type { Finding } from './findings';
 import type { ImpactResult } from './impact';
 import { ImpactResponse } from '../api/schemas';
 import { haveOpenssl } from '../../test/openssl';
+import { REALDATA as REAL } from '../../test/realdata';
 
 const DIR = path.resolve(__dirname, '../../test/fixtures/rotation');
-const REAL = path.resolve(__dirname, '../../../shared/realdata');
 const C = 'rot';
 const id = (ns: string, kind: string, n: string) => `k8s:${C}/${ns}/${kind}/${n}`;
 

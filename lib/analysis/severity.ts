@@ -1,6 +1,6 @@
 /**
  * Finding severities, ordered from least to most urgent. `critical` is reserved for what fails at the next pod
- * start while pods run right now (the "time bomb" of DESIGN.md).
+ * start while pods run right now (the "time bomb"; docs/ARCHITECTURE.md "Impact and findings").
  */
 
 /** Every severity, least urgent first. */

@@ -13,7 +13,7 @@ import { RULE_IDS } from '../analysis/findings';
 import { SEVERITIES } from '../analysis/severity';
 import { parseTimeSpec } from '../time';
 
-/** A node id (DESIGN.md "Identifiers"), checked with lib/graph/ids.ts parseId. */
+/** A node id (docs/ARCHITECTURE.md "Identifiers"), checked with lib/graph/ids.ts parseId. */
 export const NodeId = z
   .string()
   .min(1)

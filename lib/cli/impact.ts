@@ -14,7 +14,7 @@ import { dataBegins, resolveTime } from '../store/history';
 import { isNowSpec, parseTimeSpec, TimeSpecError } from '../time';
 import { EXIT, UsageError } from './exit';
 
-/** Exit code for a verdict (DESIGN.md command-line contract). */
+/** Exit code for a verdict (docs/ARCHITECTURE.md command-line contract). */
 export function exitForVerdict(v: ImpactResult['verdict']): number {
   return v === 'safe' ? EXIT.ok : v === 'breaks' ? EXIT.breaks : EXIT.unknown;
 }

@@ -1,5 +1,5 @@
 /**
- * The `keygraph` command line (DESIGN.md "Identifiers and the command-line contract"). Commands:
+ * The `keygraph` command line (docs/ARCHITECTURE.md "Identifiers and the command-line contract"). Commands:
  * `collect files`, `collect <source>` for every registered source (collectors/index.ts SOURCES: `k8s`, `gcp`), `show`, `impact`, `check`, `export`, `serve`, `demo`, `migrate`, `token create|list|revoke`. Exit codes: 0 success; 1 error (message
  * on stderr, no stack trace unless --debug); 2 `impact` breaks / `check` found something at or above --fail-on;
  * 3 `impact` unknown (a relevant source is partial or stale); 4 a collection finished partially.
@@ -88,7 +88,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
   program
     .command('export')
     .description('stream an export: nodes, edges or the key audit, as CSV, JSON, NDJSON or GraphML (stdout or --output)')
-    .requiredOption('--what <what>', 'nodes | edges | keys')
+    .requiredOption('--what <what>', 'nodes | edges | findings | keys')
     .option('--format <format>', 'csv | json | ndjson | graphml (CSV starts with # comment lines: read with comment "#")', 'csv')
     .option('--as-of <time>', 'the graph as of a past time: ISO 8601, run:N, 24h, 7d, yesterday…')
     .option('--cluster <name>', 'only this cluster (realm)')

@@ -1,5 +1,5 @@
 /**
- * DESIGN.md "Secret values never leave the collector": ingest Secrets with known values (data, stringData, a
+ * docs/ARCHITECTURE.md "Secret values never leave the collector": ingest Secrets with known values (data, stringData, a
  * service-account key file, a TLS pair) from files, then search a full pg_dump of the database, and every stored
  * run/log field, for the values and their base64. None may appear.
  */

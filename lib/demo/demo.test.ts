@@ -55,7 +55,7 @@ interface Ref {
   optional: boolean;
 }
 
-/** Secret references of a pod spec (the paths DESIGN.md lists), enough to check the story. */
+/** Secret references of a pod spec (the paths docs/ARCHITECTURE.md lists), enough to check the story. */
 function podSpecRefs(spec: any): Ref[] {
   const refs: Ref[] = [];
   for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {

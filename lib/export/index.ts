@@ -1,5 +1,5 @@
 /**
- * Exports of the graph (DESIGN.md "Identifiers and the command-line contract": `keygraph export --what
+ * Exports of the graph (docs/ARCHITECTURE.md "Identifiers and the command-line contract": `keygraph export --what
  * nodes|edges|findings|keys --format csv|json|ndjson|graphml [--as-of TIME]`), shared by the CLI and the web route.
  *
  * An export runs on ONE dedicated pool connection inside a `REPEATABLE READ READ ONLY` transaction, so its meta,

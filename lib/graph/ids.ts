@@ -1,5 +1,5 @@
 /**
- * Node ids: stable strings built from the source's identity (DESIGN.md, "Identifiers").
+ * Node ids: stable strings built from the source's identity (docs/ARCHITECTURE.md, "Identifiers").
  *
  * - `k8s:CLUSTER/NAMESPACE/KIND/NAME` for namespaced Kubernetes objects
  * - `k8s:CLUSTER/KIND/NAME` for cluster-scoped Kubernetes objects

@@ -244,7 +244,7 @@ export interface EdgeKindSpec {
   lineStyle: 'solid' | 'dashed' | 'dotted';
 }
 
-/** Every edge kind. Direction is always as written in DESIGN.md (`from` → `to`). */
+/** Every edge kind. Direction (`from` → `to`) as docs/ARCHITECTURE.md "The graph" gives it. */
 export const EDGE_KINDS = {
   USES_SECRET: {
     forward: 'uses secret', inverse: 'is used by', outHeading: 'Uses Secrets', inHeading: 'Used by',

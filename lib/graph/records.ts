@@ -4,7 +4,7 @@
  */
 import type { EdgeKind, NodeKindKey, Provider } from './model';
 
-/** One observed object. `properties` never holds a secret value (see DESIGN.md "Secret values never leave the collector"). */
+/** One observed object. `properties` never holds a secret value (see docs/ARCHITECTURE.md "Secret values never leave the collector"). */
 export interface NodeRecord {
   /** Node id (lib/graph/ids.ts). */
   id: string;
@@ -37,7 +37,7 @@ export interface EdgeProperties {
   [k: string]: unknown;
 }
 
-/** One observed relation, `from` → `to`, in the direction DESIGN.md gives. */
+/** One observed relation, `from` → `to`, in the direction docs/ARCHITECTURE.md gives. */
 export interface EdgeRecord {
   kind: EdgeKind;
   from: string;

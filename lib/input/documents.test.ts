@@ -4,9 +4,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isInputError, readDocuments, type InputDocument, type InputError, type ReadDocumentsOptions } from './documents';
+import { REALDATA as REAL } from '../../test/realdata';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const REAL = path.resolve(here, '../../../shared/realdata');
 
 async function readAll(paths: string[], opts?: ReadDocumentsOptions) {
   const docs: InputDocument[] = [];

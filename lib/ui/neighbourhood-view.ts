@@ -213,7 +213,7 @@ export function pluralOf(kindKey: string): string {
 }
 
 /**
- * Impact over a loaded graph: every node that depends, transitively, on `start` (DESIGN.md "Impact and findings").
+ * Impact over a loaded graph: every node that depends, transitively, on `start` (docs/ARCHITECTURE.md "Impact and findings").
  * An edge of kind K makes its `EDGE_KINDS[K].dependent` end depend on the other end, so impact travels from the
  * depended-on end to the dependent end. Groups count as leaves (their members depend on the anchor when the
  * edge kind says so). Returns the impacted node ids (group node ids included) and the edges on those paths.
