@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { Alert, Badge, Card, Group, Stack, Table, TableTbody, TableTd, TableTh, TableThead, TableTr, Text, Title } from '@mantine/core';
-import { db } from '@/lib/db';
-import { impactOf, type ImpactAction, type ImpactResult } from '@/lib/analysis/impact';
+import { type ImpactAction, type ImpactResult } from '@/lib/analysis/impact';
+import { impactFor } from './loaders';
 import { describeEdge } from '@/lib/graph/describe';
 import { ROTATION_PLAN_LABELS, type RotationPlan } from '@/lib/analysis/rotation';
 import type { EdgeProperties } from '@/lib/graph/records';
@@ -47,7 +47,7 @@ export async function ImpactPanel({
   controls?: ReactNode;
   limit?: number;
 }) {
-  const r = await impactOf(db(), id, { action, asOf });
+  const r = await impactFor(id, action, asOf?.getTime());
   if (!r) return null;
   const v = r.action === 'rotate' && r.verdict !== 'unknown' ? { ...VERDICT[r.verdict], text: ROTATE_TEXT[r.verdict] } : VERDICT[r.verdict];
   return (

@@ -1,6 +1,5 @@
 import { Card, Group, Stack, Text, Title } from '@mantine/core';
-import { db } from '@/lib/db';
-import { findingsByNode } from '@/lib/analysis/cache';
+import { findingsFor } from './loaders';
 import { FindingsList } from './FindingsList';
 import { AppLink } from './NodeLink';
 
@@ -11,7 +10,7 @@ import { AppLink } from './NodeLink';
  * page's time spec, kept by the node links).
  */
 export async function NodeFindings({ id, asOf, asOfSpec }: { id: string; asOf?: Date; asOfSpec?: string }) {
-  const mine = (await findingsByNode(db(), [id], { asOf })).get(id) ?? [];
+  const mine = await findingsFor(id, asOf?.getTime());
   if (!mine.length) return null;
   return (
     <Card withBorder radius="md" padding="md" data-testid="node-findings">

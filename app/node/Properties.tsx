@@ -27,7 +27,8 @@ import { Tip } from '../_components/Tip';
 import { FactTable } from './GcpParts';
 
 type Props = Record<string, unknown>;
-type Row = { label: ReactNode; value: ReactNode; key: string };
+/** One property row of a node page: `key` is the property name (or `_missing`), label and value are rendered. */
+export type Row = { label: ReactNode; value: ReactNode; key: string };
 
 const isObj = (v: unknown): v is Props => typeof v === 'object' && v !== null && !Array.isArray(v);
 const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);

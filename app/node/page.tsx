@@ -50,6 +50,7 @@ import { AccessCard } from './Access';
 import { secretAccess } from '@/lib/analysis/access';
 import { GcpServiceAccount } from './GcpServiceAccount';
 import { ImpactActionForm, impactActionsFor } from './ImpactActionForm';
+import { TriageHeader } from './Triage';
 
 export const dynamic = 'force-dynamic';
 
@@ -95,7 +96,6 @@ export default async function NodePage({ searchParams }: PageArgs) {
         .filter((k): k is string => typeof k === 'string')
         .sort()
     : [];
-  const referrers = new Set(inbound.map((e) => e.other.id)).size;
   const isSecretLike = node.kind === 'Secret' || node.kind === 'ServiceAccountKey' || node.provider === 'gcp';
   // Impact card: the action picked in its GET form (`?action=`), among those that apply to this kind.
   const actions = impactActionsFor(node.provider, node.kind);
@@ -152,44 +152,17 @@ export default async function NodePage({ searchParams }: PageArgs) {
         </Group>
       </Stack>
 
-      {/* A GCP key GCP no longer lists gets its own explanation in the GCP key section. */}
-      {node.missing && !(node.provider === 'gcp' && node.kind === 'ServiceAccountKey') ? (
-        <Alert
-          color="red"
-          variant="light"
-          icon={<IconAlert size={20} />}
-          title={`This ${style.label} does not exist`}
-          data-testid="missing-alert"
-        >
-          <Text size="sm">
-            Referenced but not observed: a reference to it fails at the next start of the pods that need it; listed from both
-            ends.
-          </Text>
-          {referrers ? (
-            <Text size="sm" mt={6}>
-              {referrers} object{referrers === 1 ? ' still references' : 's still reference'} it (see “Used by” below).
-              {expectedKeys.length ? (
-                <>
-                  {' '}
-                  They expect the keys{' '}
-                  {expectedKeys.map((k, i) => (
-                    <span key={k}>
-                      {i ? ', ' : ''}
-                      <Code>{k}</Code>
-                    </span>
-                  ))}
-                  .
-                </>
-              ) : null}
-            </Text>
-          ) : null}
-        </Alert>
-      ) : null}
+      {/* The answer first: health, who fails at the next restart, the default action's verdict, and About. */}
+      <Suspense fallback={<Skeleton height={120} radius="md" aria-label="Loading health" />}>
+        <TriageHeader node={node} action={action} asOf={opts.asOf} asOfSpec={asOf.spec} rows={rows} expectedKeys={expectedKeys} />
+      </Suspense>
 
       {/* Findings and impact stream in after the rest of the page: they may take longer than the node's own reads. */}
-      <Suspense fallback={<Skeleton height={48} radius="md" aria-label="Loading findings" />}>
-        <NodeFindings id={node.id} asOf={opts.asOf} asOfSpec={asOf.spec} />
-      </Suspense>
+      <section id="findings" aria-label="Findings">
+        <Suspense fallback={<Skeleton height={48} radius="md" aria-label="Loading findings" />}>
+          <NodeFindings id={node.id} asOf={opts.asOf} asOfSpec={asOf.spec} />
+        </Suspense>
+      </section>
 
       {node.provider === 'gcp' && node.kind === 'ServiceAccountKey' ? <GcpKey node={node} inbound={inbound} asOf={asOf} /> : null}
       {node.provider === 'gcp' && node.kind === 'ServiceAccount' ? (
@@ -238,41 +211,38 @@ export default async function NodePage({ searchParams }: PageArgs) {
 
       <HistoryCard id={id} history={history} asOf={asOf} />
 
-      <Card withBorder padding="lg" radius="md" component="section" aria-labelledby="props-title">
-        <Stack gap="sm">
-          <Group justify="space-between">
-            <Title order={2} fz="lg" id="props-title">
-              Properties
-            </Title>
-            {node.kind === 'Secret' || node.kind === 'ConfigMap' ? (
-              <Badge variant="light" color="teal" radius="sm" tt="none">
-                values are never stored
-              </Badge>
-            ) : null}
-          </Group>
-          {rows.length ? (
-            <PropertyTable rows={rows} />
-          ) : (
-            <Text size="sm" c="dimmed">
-              No properties recorded.
-            </Text>
-          )}
-          <Accordion variant="contained" radius="md" chevronPosition="left">
-            <AccordionItem value="raw">
-              <AccordionControl>
-                <Text size="sm" fw={500}>
-                  Raw properties (JSON)
+      {/* Every property and the raw JSON: collapsed, the About card above holds the ones people look for. */}
+      <Accordion variant="contained" radius="md" chevronPosition="left" aria-label="All properties">
+        <AccordionItem value="properties">
+          <AccordionControl data-testid="all-properties">
+            <Group gap="sm">
+              <Text fw={600}>All properties ({rows.length})</Text>
+              {node.kind === 'Secret' || node.kind === 'ConfigMap' ? (
+                <Badge variant="light" color="teal" radius="sm" tt="none">
+                  values are never stored
+                </Badge>
+              ) : null}
+            </Group>
+          </AccordionControl>
+          <AccordionPanel>
+            <Stack gap="sm">
+              {rows.length ? (
+                <PropertyTable rows={rows} />
+              ) : (
+                <Text size="sm" c="dimmed">
+                  No properties recorded.
                 </Text>
-              </AccordionControl>
-              <AccordionPanel>
-                <Code block style={{ fontSize: 12, maxHeight: 480, overflow: 'auto' }}>
-                  {JSON.stringify(clipDeep(node.properties), null, 2)}
-                </Code>
-              </AccordionPanel>
-            </AccordionItem>
-          </Accordion>
-        </Stack>
-      </Card>
+              )}
+              <Text size="sm" fw={500}>
+                Raw properties (JSON)
+              </Text>
+              <Code block style={{ fontSize: 12, maxHeight: 480, overflow: 'auto' }}>
+                {JSON.stringify(clipDeep(node.properties), null, 2)}
+              </Code>
+            </Stack>
+          </AccordionPanel>
+        </AccordionItem>
+      </Accordion>
 
       <Card withBorder padding="lg" radius="md" component="section" aria-labelledby="assert-title" data-testid="assertions">
         <Stack gap="sm">
