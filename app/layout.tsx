@@ -29,6 +29,7 @@ import { AsOfPicker } from './_components/AsOfPicker';
 import { IconGraph } from './_components/icons';
 import { UserMenu } from './auth/_components/UserMenu';
 import { cspNonce, currentPrincipal, signInEnabled } from '@/lib/auth/server';
+import { SearchShortcut } from './_components/SearchShortcut';
 
 export const metadata: Metadata = {
   title: { default: 'keygraph', template: '%s · keygraph' },
@@ -52,7 +53,11 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
         <ColorSchemeScript defaultColorScheme="light" nonce={nonce} />
       </head>
       <body>
+        <a href="#main" className="kg-skip-link">
+          Skip to content
+        </a>
         <MantineProvider theme={theme} defaultColorScheme="light">
+          <SearchShortcut />
           <AppShell header={{ height: 60 }} padding={0}>
             <AppShellHeader px="md">
               <Group h="100%" gap="lg" wrap="nowrap" justify="space-between">
@@ -89,7 +94,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                 </Group>
               </Group>
             </AppShellHeader>
-            <AppShellMain>
+            <AppShellMain id="main" tabIndex={-1}>
               <Container size="xl" py="xl" px="md">
                 {children}
               </Container>

@@ -80,3 +80,18 @@ for (const width of [1440, 390]) {
     });
   });
 }
+
+test('keyboard: a skip link first, "/" focuses search, a pasted id opens its page', async ({ page }) => {
+  await page.goto('/');
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('#main')).toBeFocused();
+  await page.keyboard.press('/');
+  const search = page.getByRole('textbox', { name: 'Search the inventory' }).first();
+  await expect(search).toBeFocused();
+  await search.fill('k8s:demo/ota/Secret/targets-backup-key');
+  await search.press('Enter');
+  await expect(page).toHaveURL(/\/node\?id=/);
+  await expect(page.getByTestId('node-name')).toHaveText('targets-backup-key');
+});

@@ -17,13 +17,17 @@ import {
   Text,
 } from '@mantine/core';
 import Link from 'next/link';
+import { redirect } from 'next/navigation';
 import { db } from '@/lib/db';
 import { searchNodes } from '@/lib/store/read';
+import { findingsByNode } from '@/lib/analysis/cache';
+import { missingSummary, type MissingSummary } from '@/lib/analysis/triage';
+import { SeverityBadge } from '../_components/FindingsList';
 import { NODE_KIND_KEYS, NODE_KINDS, providerOfId } from '@/lib/graph/model';
 import { idForms, parseId } from '@/lib/graph/ids';
 import { freeTextIssues } from '@/lib/api/schemas';
 import { IconAlert } from '../_components/icons';
-import { kindStyle, providerLabel, realmNoun, searchHref, type SearchParamsIn } from '@/lib/ui/format';
+import { kindStyle, nodeHref, providerLabel, realmNoun, searchHref, type SearchParamsIn } from '@/lib/ui/format';
 import { hidesData, flagParam, pageParam, param, readOptionsFrom, withAsOf, type SearchParams } from '@/lib/ui/params';
 import { KindBadge, MissingBadge } from '../_components/badges';
 import { EmptyState } from '../_components/EmptyState';
@@ -103,6 +107,10 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
   const kindKey = f.kind ? `${f.provider ?? 'k8s'}:${f.kind}` : '';
   const looksLikeId = !!f.q && providerOfId(f.q) !== null;
   const exact = f.q && nodes[0]?.id === f.q;
+  // The Missing list says how bad each one is: who references it, running pods, optional, severity (its findings).
+  const missingFindings = f.missing ? await findingsByNode(db(), nodes.map((n) => n.id), { asOf: readOptionsFrom(asOf).asOf }) : null;
+  // A pasted node id opens its page (the header search and "/" or Ctrl/⌘+K lead here); with filters, the list stays.
+  if (exact && f.q && parseId(f.q) && !f.kind && !f.namespace && !f.realm && !f.missing && page === 1) redirect(at(nodeHref(f.q)));
 
   const title = f.missing ? 'Missing objects' : 'Search';
   const description = f.missing
@@ -160,9 +168,17 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
                   <TableTr>
                     <TableTh w={170}>Kind</TableTh>
                     <TableTh>Name</TableTh>
+                    {missingFindings ? (
+                      <>
+                        <TableTh>Referenced by</TableTh>
+                        <TableTh>Running pods</TableTh>
+                        <TableTh>Optional</TableTh>
+                        <TableTh>Severity</TableTh>
+                      </>
+                    ) : null}
                     <TableTh>Namespace</TableTh>
                     <TableTh>Cluster / project</TableTh>
-                    <TableTh>Id</TableTh>
+                    {missingFindings ? null : <TableTh>Id</TableTh>}
                   </TableTr>
                 </TableThead>
                 <TableTbody>
@@ -179,6 +195,7 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
                           {n.missing ? <MissingBadge size="xs" /> : null}
                         </Group>
                       </TableTd>
+                      {missingFindings ? <MissingCells summary={missingSummary(n.id, missingFindings.get(n.id) ?? [])} asOf={asOf.spec} /> : null}
                       <TableTd>
                         {n.namespace ? (
                           <TextLink size="sm" href={at(searchHref({ namespace: n.namespace, realm: n.realm, provider: n.provider }))} c="inherit">
@@ -195,11 +212,13 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
                           {n.realm}
                         </TextLink>
                       </TableTd>
-                      <TableTd>
-                        <Text className="kg-mono" c="dimmed" size="xs">
-                          <DisplayName text={n.id} />
-                        </Text>
-                      </TableTd>
+                      {missingFindings ? null : (
+                        <TableTd>
+                          <Text className="kg-mono" c="dimmed" size="xs">
+                            <DisplayName text={n.id} />
+                          </Text>
+                        </TableTd>
+                      )}
                     </TableTr>
                   ))}
                 </TableTbody>
@@ -243,5 +262,48 @@ function NoResults({ f, looksLikeId, asOf }: { f: SearchParamsIn; looksLikeId: b
         ) : null}
       </Stack>
     </EmptyState>
+  );
+}
+
+/** The Missing list's columns for one missing node: owners referencing it, running pods, optional, severity. */
+function MissingCells({ summary, asOf }: { summary: MissingSummary; asOf?: string }) {
+  const dash = (
+    <Text size="sm" c="dimmed">
+      —
+    </Text>
+  );
+  const shown = summary.referencedBy.slice(0, 2);
+  return (
+    <>
+      <TableTd data-testid="missing-referenced-by">
+        {shown.length ? (
+          <Stack gap={2}>
+            {shown.map((id) => (
+              <NodeLink key={id} id={id} asOf={asOf}>
+                {parseId(id)?.name ?? id}
+              </NodeLink>
+            ))}
+            {summary.referencedBy.length > shown.length ? (
+              <Text size="xs" c="dimmed">
+                and {summary.referencedBy.length - shown.length} more
+              </Text>
+            ) : null}
+          </Stack>
+        ) : (
+          dash
+        )}
+      </TableTd>
+      <TableTd data-testid="missing-running-pods">
+        {summary.runningPods ? (
+          <Text size="sm" fw={600} c="red">
+            {summary.runningPods}
+          </Text>
+        ) : (
+          <Text size="sm">0</Text>
+        )}
+      </TableTd>
+      <TableTd data-testid="missing-optional">{summary.severity ? <Text size="sm">{summary.optional ? 'yes' : 'no'}</Text> : dash}</TableTd>
+      <TableTd data-testid="missing-severity">{summary.severity ? <SeverityBadge severity={summary.severity} /> : dash}</TableTd>
+    </>
   );
 }

@@ -11,7 +11,7 @@ import { gcpKeyId, k8sId } from '../graph/ids';
 import { createFingerprinter } from '../secrets/fingerprint';
 import { computeFindings, type Finding } from './findings';
 import { impactOf, type ImpactAction } from './impact';
-import { triage } from './triage';
+import { missingSummary, triage } from './triage';
 
 const demo = path.resolve(import.meta.dirname, '../demo');
 let t: TestDatabase;
@@ -75,5 +75,27 @@ describe('triage header on the demo', () => {
     const r = triage(impact!, []);
     expect(impact!.reasons.length).toBeGreaterThan(0);
     expect(r.health).toBe('unknown');
+  });
+});
+
+describe('Missing list rows on the demo', () => {
+  let db: TestDatabase;
+  let all: Finding[];
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const rt = { database: db, fingerprint: createFingerprinter(Buffer.alloc(32, 7)) };
+    for (const d of ['day1', 'day2']) await collectFilesInto(rt, [path.join(demo, d)], { ...DEMO_COLLECT_OPTIONS, quiet: true });
+    all = (await computeFindings(db)).findings;
+  }, 120_000);
+  afterAll(async () => db?.drop());
+
+  it('tells the time bomb from the harmless optional reference', () => {
+    const bomb = missingSummary(k8sId('demo', 'ota', 'Secret', 'targets-backup-key'), all);
+    expect(bomb).toMatchObject({ runningPods: 3, optional: false });
+    expect(bomb.referencedBy).toContain(k8sId('demo', 'ota', 'Deployment', 'ota-lite-api'));
+    expect(['critical', 'high']).toContain(bomb.severity);
+    const optional = missingSummary(k8sId('demo', 'payments', 'Secret', 'launchdarkly-sdk-key'), all);
+    expect(optional).toMatchObject({ runningPods: 0, optional: true, referencedBy: [k8sId('demo', 'payments', 'Deployment', 'payments-api')] });
+    expect(['low', 'info']).toContain(optional.severity);
   });
 });

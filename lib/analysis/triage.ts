@@ -81,3 +81,28 @@ export function triage(impact: ImpactResult, findings: readonly Finding[]): Tria
     reasons: impact.reasons,
   };
 }
+
+/** One row of the Missing list: how bad a missing node is, from the dangling-reference findings that target it. */
+export interface MissingSummary {
+  /** The worst severity among those findings, or null when none targets it (e.g. pending, or not in the input). */
+  severity: Severity | null;
+  /** The objects whose references point at it, by owner (the finding's `root`: a Deployment, not its Pods). */
+  referencedBy: string[];
+  /** Running Pods that reference it: they fail at their next restart. */
+  runningPods: number;
+  /** Every reference is `optional: true` (pods start without it). */
+  optional: boolean;
+}
+
+/** {@link MissingSummary} of node `id` from the findings that involve it (any rule; only dangling references count). */
+export function missingSummary(id: string, findings: readonly Finding[]): MissingSummary {
+  const mine = findings.filter((f) => f.rule === 'dangling-reference' && f.evidence.target === id);
+  const pods = new Set(mine.flatMap((f) => (Array.isArray(f.evidence.runningPods) ? f.evidence.runningPods.map(String) : [])));
+  const sorted = [...mine].sort((a, b) => severityRank(b.severity) - severityRank(a.severity));
+  return {
+    severity: sorted[0]?.severity ?? null,
+    referencedBy: [...new Set(sorted.map((f) => String(f.evidence.root)))],
+    runningPods: pods.size,
+    optional: mine.length > 0 && mine.every((f) => f.evidence.optional === true),
+  };
+}
