@@ -13,6 +13,8 @@ import { parse } from 'yaml';
 import { runCli, useCliDatabase } from '../../test/cli';
 import { describeGcpGrant, gcpAccess, parseMember, type GcpAccess, type GcpGrant } from './gcp-access';
 import { expandRole, PREDEFINED_ROLES } from './gcp-roles';
+import { handleNode } from '../api/handlers';
+import * as S from '../api/schemas';
 
 const DIR = path.resolve(import.meta.dirname, '../../test/fixtures/gcp-access');
 const REALDATA = path.resolve(import.meta.dirname, '../../../shared/realdata');
@@ -118,6 +120,22 @@ describe('GCP access from stored policies', () => {
     const v = await gcpAccess(env.db, `gcp:${P}/SecretVersion/stripe-key@3`);
     expect(v?.target).toBe(`gcp:${P}/SecretVersion/stripe-key@3`);
     expect(lines(v)).toEqual(lines(a));
+  });
+
+  it('the node API answers `access` in the documented shape; `keygraph show` prints the grants', async () => {
+    const r = await handleNode(env.db, new URL(`http://x/api/v1/nodes?id=${encodeURIComponent(`gcp:${P}/Secret/ledger-db`)}`));
+    expect(r.status).toBe(200);
+    const body = S.NodeResponse.parse(await r.json());
+    expect(body.access).toMatchObject({ provider: 'gcp', about: 'secret' });
+    const k8s = S.NodeResponse.parse(await (await handleNode(env.db, new URL(`http://x/api/v1/nodes?id=${encodeURIComponent(SA('payments-api'))}`))).json());
+    expect((k8s.access as { grants: unknown[] }).grants).toHaveLength(10);
+    const shown = await runCli('show', SA('payments-api'));
+    expect(shown.code, shown.err).toBe(0);
+    expect(shown.out).toContain('Access: who can act as it, mint its tokens or create its keys (10)');
+    expect(shown.out).toContain('group deployers@acme.example: iam.serviceAccounts.actAs via roles/iam.serviceAccountUser on resource policy projects/acme-prod/serviceAccounts/payments-api@acme-prod.iam.gserviceaccount.com (conditional)');
+    const secret = await runCli('show', `gcp:${P}/Secret/ledger-db`);
+    expect(secret.out).toContain('(resource policy projects/acme-prod/secrets/ledger-db not collected: its grants are unknown)');
+    expect(secret.out).toMatch(/Kubernetes ServiceAccount \(Workload Identity\) payments\/ledger-reader: secretmanager\.versions\.access via roles\/secretmanager\.secretAccessor on project policy projects\/acme-prod \(granted directly to the Kubernetes ServiceAccount \(no GCP service account\)\)/);
   });
 
   it('ids of other kinds have no GCP access answer; a service account whose policies were not collected says so', async () => {
