@@ -278,6 +278,13 @@ describe('project IAM policies and custom roles', () => {
     ]);
   });
 
+  it.skipIf(!haveRealdata)('custom roles without the project policy in the same input: reported, no project node (it would replace the stored policy)', async () => {
+    const roles = R('gcpdiag/test-data/gke1/json-dumps/iam-roles-custom.json');
+    const { collections, errors } = await collect([roles]);
+    expect(gcp(collections).get('gcpdiag-gke1-aaaa')).toBeUndefined();
+    expect(errors).toEqual([expect.objectContaining({ where: 'projects/gcpdiag-gke1-aaaa', message: expect.stringMatching(/without its project IAM policy in the same input: not applied/) })]);
+  });
+
   it('a custom role without includedPermissions (plain `gcloud iam roles list`) is reported, not taken as "grants nothing"', async () => {
     const f = file('roles-list.json', { roles: [{ name: 'projects/acme-roles/roles/deployer', title: 'Deployer', etag: 'BwX=' }] });
     const { collections, errors } = await collect([f]);

@@ -27,6 +27,8 @@
  *   (`gcloud projects get-iam-policy P --format=json` saved with its resource name) and CAI assets of type
  *   `cloudresourcemanager.googleapis.com/Project` with `iamPolicy` (project: `resource.data.projectId`, else the
  *   number in the asset `name` `//cloudresourcemanager.googleapis.com/projects/N`) → the `gcp:Project` node.
+ * - `gcloud projects describe P --format=json` (`{projectId, projectNumber, lifecycleState, …}`) → `projectNumber` on
+ *   the project node (Secret Manager files name the project by number: the project policy then applies to them).
  * - Custom roles: `{roles: [...]}` (IAM `roles.list?view=FULL`) and single roles (`gcloud iam roles describe R
  *   --project P --format=json`) named `projects/P/roles/R` with `includedPermissions`. A role without
  *   `includedPermissions` (plain `gcloud iam roles list`) is reported and skipped: its grants stay "unknown role".
@@ -49,7 +51,9 @@
  * - Keys-only or activities-only input covers nothing: keys are added/updated, nothing is marked gone.
  * - `lastUseCovered` is true for P's keys / accounts when a Policy Analyzer result of that activity type for P was
  *   read and none of its pages had a `nextPageToken`.
- * - `gcp:Project` for P when P's project IAM policy was read (a run without it keeps the stored policy).
+ * - `gcp:Project` for P when P's project IAM policy was read. Custom roles and the project number are applied only
+ *   with the policy in the same input (a project node without its policy would replace the stored one): alone,
+ *   they are reported and dropped.
  * A policy for an account that is not in the input is reported (warning), not applied.
  *
  * A bare project policy (gcpdiag's `iam-policy.json`: `{bindings, etag, version}`) is refused like any bare policy:
@@ -162,6 +166,8 @@ export const gcpIamFiles: FileCollector = {
         const d = isObject(data) ? data : {};
         const fromName = typeof a.name === 'string' ? PROJECT_NAME.exec(a.name.replace(/^\/\/cloudresourcemanager\.googleapis\.com\//, '')) : null;
         const project = typeof d.projectId === 'string' && PROJECT_NAME.test(`projects/${d.projectId}`) ? d.projectId : fromName?.[1];
+        const number = typeof d.projectNumber === 'string' ? d.projectNumber : /^\d+$/.test(fromName?.[1] ?? '') ? fromName![1]! : undefined;
+        if (project && number) mapper.setProjectNumber(project, number);
         if (a.iamPolicy !== undefined && project) mapper.setProjectPolicy(project, a.iamPolicy);
         else if (a.iamPolicy !== undefined) acceptWarnings.push({ where, message: 'project IAM policy asset without a project id or number; skipped' });
         return true;
@@ -235,6 +241,12 @@ export const gcpIamFiles: FileCollector = {
         mapper.setProjectPolicy(projectRef[1]!, wrapped);
         return true;
       }
+      // `gcloud projects describe P --format=json`: the project number, so that Secret Manager files (which name the
+      // project by number) meet the project policy.
+      if (typeof doc.projectId === 'string' && typeof doc.projectNumber === 'string' && typeof doc.lifecycleState === 'string' && PROJECT_NAME.test(`projects/${doc.projectId}`) && /^\d{1,20}$/.test(doc.projectNumber)) {
+        mapper.setProjectNumber(doc.projectId, doc.projectNumber);
+        return true;
+      }
       if (Array.isArray(doc.roles) && doc.roles.length > 0 && doc.roles.every((r) => isObject(r) && typeof r.name === 'string' && /^(projects|organizations)\/[^/]+\/roles\//.test(r.name))) {
         for (const r of doc.roles) addRole(r);
         return true;
@@ -284,7 +296,11 @@ export const gcpIamFiles: FileCollector = {
             where: p.where,
             message: `IAM policy of projects/${p.project}/serviceAccounts/${p.account}: that service account is not in the input; not applied`,
           }));
-        return [...acceptWarnings, ...late];
+        const orphans = mapper.projectsWithoutPolicy().map((project) => ({
+          where: `projects/${project}`,
+          message: `custom roles / project number of ${project} without its project IAM policy in the same input: not applied (a project node without its policy would replace the stored one); collect them with \`gcloud projects get-iam-policy ${project}\` saved as {"resource": "projects/${project}", "policy": …}`,
+        }));
+        return [...acceptWarnings, ...late, ...orphans];
       },
       accept(doc, at) {
         where = at;
@@ -308,6 +324,7 @@ export const gcpIamFiles: FileCollector = {
         const out: FileSinkOutput[] = [];
         for (const project of [...projects].sort()) {
           const result = mapper.finish(project);
+          if (!projectPolicies.has(project)) result.nodes = result.nodes.filter((n) => n.kind !== 'Project');
           const coveredKinds: NodeKindKey[] = [];
           const saCovered = saListed.has(project) && !saTruncated.has(project);
           if (saCovered) coveredKinds.push('gcp:ServiceAccount');

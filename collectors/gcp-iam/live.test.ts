@@ -116,6 +116,7 @@ describe('collectGcpLive', () => {
       expect(c!.result.coverage['gcp:Project']).toEqual({ complete: true, count: 1 });
       const project = c!.result.nodes.find((n) => n.kind === 'Project')!;
       expect(project.id).toBe('gcp:gcpdiag-gke1-aaaa/Project/gcpdiag-gke1-aaaa');
+      expect(project.properties.projectNumber).toBe('1234'); // projects.get
       const bindings = project.properties.iamBindings as Array<{ role: string; members: string[] }>;
       expect(bindings.find((b) => b.role === 'roles/owner')!.members).toEqual(['user:testuser@example.com']);
       expect(bindings.find((b) => b.role === 'roles/editor')!.members).toContain('serviceAccount:12340002-compute@developer.gserviceaccount.com');
@@ -177,7 +178,7 @@ describe('collectGcpLive', () => {
       expect(c!.result.nodes.map((n) => n.id)).toEqual(['gcp:gen-proj/Project/gen-proj']); // its policy is another permission
       expect(c!.result.errors).toHaveLength(1);
       expect(srv.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
-        'GET /v1/projects/gen-proj/serviceAccounts', 'POST /v1/projects/gen-proj:getIamPolicy', 'GET /v1/projects/gen-proj/roles',
+        'GET /v1/projects/gen-proj/serviceAccounts', 'POST /v1/projects/gen-proj:getIamPolicy', 'GET /v1/projects/gen-proj', 'GET /v1/projects/gen-proj/roles',
       ]);
     });
 

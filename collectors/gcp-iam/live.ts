@@ -16,6 +16,8 @@
  *   (version 3 so conditional bindings are returned whole);
  * - `POST cloudresourcemanager /v1/projects/P:getIamPolicy` with `options.requestedPolicyVersion: 3` (the project IAM
  *   policy, `@googleapis/cloudresourcemanager` v1) → the `gcp:Project` node;
+ * - `GET cloudresourcemanager /v1/projects/P` (`projects.get`) for the project number (Secret Manager names
+ *   resources by number); a failure leaves it unknown, silently (it only helps files of other sources meet);
  * - `GET /v1/projects/P/roles?view=FULL&pageToken=T` (`projects.roles.list`, custom roles with their
  *   `includedPermissions`), all pages; a failure is a note (their grants stay "unknown role");
  * - `GET /v1/projects/P/locations/global/activityTypes/{serviceAccountKeyLastAuthentication,
@@ -222,6 +224,8 @@ async function collectProject(
     mapper.setProjectPolicyError(project, projectPolicy.message);
     errors.push({ where: projectWhere, message: projectPolicy.message });
   }
+  const described = await client.call(`GET projects/${project}`, () => crm.projects.get({ projectId: project }, mo), (d) => d.projectNumber === undefined || typeof d.projectNumber === 'string');
+  if (described.ok && typeof described.data.projectNumber === 'string') mapper.setProjectNumber(project, described.data.projectNumber);
   let rolesToken: string | undefined;
   for (let page = 1; page <= MAX_PAGES; page++) {
     const r = await client.call(

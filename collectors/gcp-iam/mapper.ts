@@ -334,8 +334,12 @@ export interface GcpIamMapper {
   setProjectPolicyError(project: string, message: string): void;
   /** Adds a custom role (`roles.list` element). Returns its project, or null when it is not a project custom role. */
   addCustomRole(role: unknown): string | null;
+  /** Records a project's number (`projects.get` / `gcloud projects describe` `projectNumber`, CAI asset name). */
+  setProjectNumber(project: string, projectNumber: string): void;
   /** Projects whose IAM policy was set (read successfully). */
   projectPolicies(): string[];
+  /** Projects with custom roles or a number but neither a policy nor a policy error. */
+  projectsWithoutPolicy(): string[];
   /** Adds a Policy Analyzer activity (raw). False when it is not a usable activity. */
   addActivity(activity: unknown): boolean;
   /** Sets `lastUseCovered` per activity type for a project (default false). */
@@ -384,7 +388,7 @@ export function createGcpIamMapper(opts: GcpIamMapperOptions = {}): GcpIamMapper
   const activities: ParsedActivity[] = [];
   const covered = new Map<string, boolean>(); // `${project}|key` → covered
   const projectSet = new Set<string>();
-  const projectNodes = new Map<string, { policy?: IamBindingProperty[]; error?: string; roles: Map<string, CustomRole> }>();
+  const projectNodes = new Map<string, { policy?: IamBindingProperty[]; error?: string; number?: string; roles: Map<string, CustomRole> }>();
   const projectEntry = (p: string) => {
     let e = projectNodes.get(p);
     if (!e) projectNodes.set(p, (e = { roles: new Map() }));
@@ -496,6 +500,14 @@ export function createGcpIamMapper(opts: GcpIamMapperOptions = {}): GcpIamMapper
       return project;
     },
 
+    setProjectNumber(project, projectNumber) {
+      if (!/^\d{1,20}$/.test(projectNumber) || projectNumber === project) return;
+      projectSet.add(project);
+      projectEntry(project).number = projectNumber;
+    },
+
+    projectsWithoutPolicy: () => [...projectNodes].filter(([, e]) => e.policy === undefined && e.error === undefined).map(([p]) => p),
+
     projectPolicies: () => [...projectNodes].filter(([, e]) => e.policy !== undefined).map(([p]) => p),
 
     addActivity(raw) {
@@ -603,6 +615,7 @@ export function createGcpIamMapper(opts: GcpIamMapperOptions = {}): GcpIamMapper
         const properties: Record<string, unknown> = {};
         if (e.policy) properties.iamBindings = e.policy;
         if (e.error !== undefined) properties.iamPolicyError = e.error;
+        if (e.number) properties.projectNumber = e.number;
         if (e.roles.size) properties.customRoles = [...e.roles.values()].sort((a, b) => a.name.localeCompare(b.name));
         nodes.push({ id: gcpProjectId(project), provider: 'gcp', kind: 'Project', realm: project, namespace: null, name: project, properties });
       }

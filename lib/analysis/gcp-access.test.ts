@@ -122,6 +122,12 @@ describe('GCP access from stored policies', () => {
     expect(lines(v)).toEqual(lines(a));
   });
 
+  it('a secret that gcloud named by project number meets the project policy through `gcloud projects describe`', async () => {
+    const a = await gcpAccess(env.db, 'gcp:210987654321/Secret/billing-token');
+    expect(a?.policies[1]).toEqual({ policy: 'project', resource: `projects/${P}`, node: `gcp:${P}/Project/${P}`, known: true });
+    expect(lines(a)).toContain('kubernetesServiceAccount payments/ledger-reader: secretmanager.versions.access via roles/secretmanager.secretAccessor @project direct');
+  });
+
   it('the node API answers `access` in the documented shape; `keygraph show` prints the grants', async () => {
     const r = await handleNode(env.db, new URL(`http://x/api/v1/nodes?id=${encodeURIComponent(`gcp:${P}/Secret/ledger-db`)}`));
     expect(r.status).toBe(200);

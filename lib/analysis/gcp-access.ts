@@ -181,6 +181,15 @@ async function nodesById(database: Database, ids: string[], opts: ReadOptions): 
   return new Map(rows.filter((r) => !r.missing).map((r) => [r.node_id, r]));
 }
 
+/** The project node whose `projectNumber` is `number` (null when `number` is not a number or none is stored). */
+async function projectByNumber(database: Database, number: string, opts: ReadOptions): Promise<NodeRow | undefined> {
+  if (!/^\d{1,20}$/.test(number)) return undefined;
+  const rows = await database.prisma.$queryRaw<NodeRow[]>(
+    bestNodesSql(Prisma.sql`v.provider = 'gcp' AND v.kind = 'Project' AND v.properties->>'projectNumber' = ${number} AND ${live('v', opts.asOf)}`),
+  );
+  return rows.find((r) => !r.missing);
+}
+
 const customRolesOf = (project: NodeRow | undefined): CustomRole[] => (Array.isArray(project?.properties.customRoles) ? (project!.properties.customRoles as CustomRole[]) : []);
 
 function policyRead(policy: GcpPolicyLevel, resource: string, node: string, row: NodeRow | undefined): GcpPolicyRead {
@@ -253,21 +262,23 @@ export async function gcpAccess(database: Database, id: string, opts: ReadOption
     resourceNode = `gcp:${p.realm}/Secret/${secret}`;
     resource = (row) => (typeof row?.properties.resourceName === 'string' ? row.properties.resourceName : `projects/${p.realm}/secrets/${secret}`);
   } else return null;
-  const projectNode = gcpProjectId(p.realm);
-  const rows = await nodesById(database, [resourceNode, projectNode], opts);
+  const rows = await nodesById(database, [resourceNode, gcpProjectId(p.realm)], opts);
   const own = rows.get(resourceNode);
-  const project = rows.get(projectNode);
+  // The project by id, else by number (Secret Manager files name the project by number).
+  const project = rows.get(gcpProjectId(p.realm)) ?? (await projectByNumber(database, p.realm, opts));
+  const projectNode = project?.node_id ?? gcpProjectId(p.realm);
+  const projectResource = `projects/${project?.realm ?? p.realm}`;
   const permissions = about === 'serviceAccount' ? SERVICE_ACCOUNT_PERMISSIONS : SECRET_PERMISSIONS;
   const customRoles = customRolesOf(project);
   const common = { permissions, customRoles, directWorkloadIdentity: about === 'secret' };
   const grants = [
     ...policyGrants(own?.properties.iamBindings, { ...common, policy: 'resource', policyResource: resource(own), policyNode: resourceNode }),
-    ...policyGrants(project?.properties.iamBindings, { ...common, policy: 'project', policyResource: `projects/${p.realm}`, policyNode: projectNode }),
+    ...policyGrants(project?.properties.iamBindings, { ...common, policy: 'project', policyResource: projectResource, policyNode: projectNode }),
   ].sort((a, b) => grantKey(a).localeCompare(grantKey(b)));
   await resolvePrincipals(database, grants, opts);
   return {
     provider: 'gcp', target: id, about, grants,
-    policies: [policyRead('resource', resource(own), resourceNode, own), policyRead('project', `projects/${p.realm}`, projectNode, project)],
+    policies: [policyRead('resource', resource(own), resourceNode, own), policyRead('project', projectResource, projectNode, project)],
   };
 }
 
@@ -286,7 +297,11 @@ export interface GcpPolicyGrants {
 export async function allGcpGrants(database: Database, opts: ReadOptions & { realm?: string } = {}): Promise<GcpPolicyGrants[]> {
   const where = Prisma.sql`v.provider = 'gcp' AND v.kind IN ('ServiceAccount', 'Secret', 'Project') AND ${live('v', opts.asOf)}${opts.realm !== undefined ? Prisma.sql` AND v.realm = ${opts.realm}` : Prisma.empty}`;
   const rows = (await database.prisma.$queryRaw<NodeRow[]>(bestNodesSql(where))).filter((r) => !r.missing && Array.isArray(r.properties.iamBindings));
-  const projects = new Map(rows.filter((r) => r.kind === 'Project').map((r) => [r.realm, r]));
+  const projects = new Map<string, NodeRow>();
+  for (const r of rows.filter((x) => x.kind === 'Project')) {
+    projects.set(r.realm, r);
+    if (typeof r.properties.projectNumber === 'string') projects.set(r.properties.projectNumber, r);
+  }
   const out: GcpPolicyGrants[] = [];
   for (const r of rows) {
     const customRoles = customRolesOf(projects.get(r.realm));

@@ -11,6 +11,7 @@
  * - `POST /v1/projects/P/serviceAccounts/ACCOUNT:getIamPolicy` → the policy (default `{version: 1, etag: 'ACAB'}`).
  * - `POST /v1/projects/P:getIamPolicy` (Cloud Resource Manager v1) → the project policy (default `{version: 1, etag:
  *   'ACAB'}`); unknown project → 403.
+ * - `GET  /v1/projects/P` (Cloud Resource Manager v1) → `{projectId, projectNumber, lifecycleState, name}`.
  * - `GET  /v1/projects/P/roles?view=FULL` → `{roles: [...]}` (`{}` when none), all in one page; unknown project → 403.
  * - `GET  /v1/projects/P/locations/global/activityTypes/TYPE/activities:query?pageSize&pageToken` →
  *   `{activities: [...], nextPageToken?}` (`{}` when none), TYPE `serviceAccountKeyLastAuthentication` or
@@ -43,6 +44,8 @@ export interface FakeIamProject {
   policies?: Record<string, unknown>;
   /** The project IAM policy. Missing → `{version: 1, etag: 'ACAB'}`. */
   projectPolicy?: unknown;
+  /** Project number served by `GET /v1/projects/P`. Missing → `1234`. */
+  projectNumber?: string;
   /** Custom roles (`roles.list` elements). Missing → none. */
   customRoles?: unknown[];
   /** Policy Analyzer activities per activity type. Missing → none. */
@@ -214,6 +217,12 @@ export class FakeIamServer {
       const proj = this.projects[m[1]!];
       if (!proj) return { status: 403, body: googleError(403, `The caller does not have permission`) };
       return { status: 200, body: JSON.stringify(proj.projectPolicy ?? { version: 1, etag: 'ACAB' }) };
+    }
+    m = /^\/v1\/projects\/([^/:]+)$/.exec(p);
+    if (m && method === 'GET') {
+      const proj = this.projects[m[1]!];
+      if (!proj) return { status: 403, body: googleError(403, 'The caller does not have permission') };
+      return { status: 200, body: JSON.stringify({ projectId: m[1], projectNumber: proj.projectNumber ?? '1234', lifecycleState: 'ACTIVE', name: m[1] }) };
     }
     m = /^\/v1\/projects\/([^/]+)\/roles$/.exec(p);
     if (m && method === 'GET') {
