@@ -47,7 +47,7 @@ import { NodeFindings } from '../_components/NodeFindings';
 import { ImpactPanel } from '../_components/ImpactPanel';
 import { GcpKey } from './GcpKey';
 import { AccessCard } from './Access';
-import { secretAccess } from '@/lib/analysis/access';
+import { nodeAccess } from '@/lib/analysis/access';
 import { GcpServiceAccount } from './GcpServiceAccount';
 import { ImpactActionForm, impactActionsFor } from './ImpactActionForm';
 import { TriageHeader } from './Triage';
@@ -81,7 +81,7 @@ export default async function NodePage({ searchParams }: PageArgs) {
     getEdges(database, id, 'in', opts),
     getEdges(database, id, 'out', opts),
     getNodeHistory(database, id),
-    secretAccess(database, id, opts),
+    nodeAccess(database, id, opts),
   ]);
   if (!node && asOf.state === 'past' && history) {
     return <NotAtThisTime id={id} at={asOf.at} banner={banner} history={<HistoryCard id={id} history={history} asOf={asOf} />} />;

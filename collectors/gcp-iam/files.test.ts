@@ -219,3 +219,76 @@ describe('hand-written shapes', () => {
     expect(all).not.toContain('BEGIN PRIVATE KEY');
   });
 });
+
+describe('project IAM policies and custom roles', () => {
+  it('`gcloud projects get-iam-policy` wrapped with its resource: the project node, gcp:Project covered', async () => {
+    const f = file('project-policy.json', {
+      resource: 'projects/acme-prod',
+      policy: {
+        version: 3, etag: 'BwYl7Yw1cQo=',
+        bindings: [
+          { role: 'roles/secretmanager.secretAccessor', members: ['principal://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/acme-prod.svc.id.goog/subject/ns/payments/sa/api'] },
+          { role: 'roles/iam.serviceAccountUser', members: ['group:deployers@acme.example'], condition: { title: 'until 2027', expression: 'request.time < timestamp("2027-01-01T00:00:00Z")' } },
+        ],
+      },
+    });
+    const { collections, errors } = await collect([f]);
+    expect(errors).toEqual([]);
+    const run = gcp(collections).get('acme-prod')!;
+    expect(run.result.coverage).toEqual({ 'gcp:Project': { complete: true, count: 1 } });
+    expect(run.result.nodes).toEqual([expect.objectContaining({
+      id: 'gcp:acme-prod/Project/acme-prod', kind: 'Project', realm: 'acme-prod', name: 'acme-prod',
+      properties: {
+        iamBindings: [
+          { role: 'roles/secretmanager.secretAccessor', members: ['principal://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/acme-prod.svc.id.goog/subject/ns/payments/sa/api'] },
+          { role: 'roles/iam.serviceAccountUser', members: ['group:deployers@acme.example'], condition: { title: 'until 2027', expression: 'request.time < timestamp("2027-01-01T00:00:00Z")' } },
+        ],
+      },
+    })]);
+  });
+
+  it('a Cloud Asset Inventory Project asset with iamPolicy: placed by resource.data.projectId', async () => {
+    const f = file('assets-project.json', [{
+      name: '//cloudresourcemanager.googleapis.com/projects/123456789012',
+      assetType: 'cloudresourcemanager.googleapis.com/Project',
+      resource: { data: { projectId: 'acme-assets', projectNumber: '123456789012', lifecycleState: 'ACTIVE' } },
+      iamPolicy: { bindings: [{ role: 'roles/owner', members: ['user:root@acme.example'] }], etag: 'BwX=' },
+    }]);
+    const { collections, errors } = await collect([f]);
+    expect(errors).toEqual([]);
+    const node = gcp(collections).get('acme-assets')!.result.nodes[0]!;
+    expect(node.id).toBe('gcp:acme-assets/Project/acme-assets');
+    expect(node.properties.iamBindings).toEqual([{ role: 'roles/owner', members: ['user:root@acme.example'] }]);
+  });
+
+  it.skipIf(!haveRealdata)('gcpdiag: the bare project iam-policy.json is refused (whose?), the same policy wrapped with its project is placed; custom roles are read', async () => {
+    const bare = R('gcpdiag/test-data/gke1/json-dumps/iam-policy.json');
+    const refused = await collect([bare]);
+    expect(refused.collections).toEqual([]);
+    expect(refused.errors.map((e) => e.where)).toEqual([`${bare}:1`]);
+    const wrapped = file('gke1-project-policy.json', { resource: 'projects/gcpdiag-gke1-aaaa', policy: JSON.parse(readFileSync(bare, 'utf8')) });
+    const { collections, errors } = await collect([wrapped, R('gcpdiag/test-data/gke1/json-dumps/iam-roles-custom.json')]);
+    expect(errors).toEqual([]);
+    const run = gcp(collections).get('gcpdiag-gke1-aaaa')!;
+    const node = run.result.nodes.find((n) => n.kind === 'Project')!;
+    expect((node.properties.iamBindings as unknown[]).length).toBe(8);
+    expect(node.properties.customRoles).toEqual([
+      { name: 'projects/gcpdiag-gke1-aaaa/roles/gke2_custom_role', title: 'GKE Custom Role', permissions: [] },
+      expect.objectContaining({ name: 'projects/gcpdiag-gke1-aaaa/roles/gke3_custom_role', permissions: [] }),
+    ]);
+  });
+
+  it.skipIf(!haveRealdata)('custom roles without the project policy in the same input: reported, no project node (it would replace the stored policy)', async () => {
+    const roles = R('gcpdiag/test-data/gke1/json-dumps/iam-roles-custom.json');
+    const { collections, errors } = await collect([roles]);
+    expect(gcp(collections).get('gcpdiag-gke1-aaaa')).toBeUndefined();
+    expect(errors).toEqual([expect.objectContaining({ where: 'projects/gcpdiag-gke1-aaaa', message: expect.stringMatching(/without its project IAM policy in the same input: not applied/) })]);
+  });
+
+  it('a custom role without includedPermissions (plain `gcloud iam roles list`) is reported, not taken as "grants nothing"', async () => {
+    const f = file('roles-list.json', { roles: [{ name: 'projects/acme-roles/roles/deployer', title: 'Deployer', etag: 'BwX=' }] });
+    const { collections, errors } = await collect([f]);
+    expect(gcp(collections).get('acme-roles')).toBeUndefined();
+    expect(errors).toEqual([expect.objectContaining({ where: `${f}:1`, message: expect.stringMatching(/without includedPermissions.*unknown role/) })]);
+  });
+});

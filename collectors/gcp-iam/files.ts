@@ -23,6 +23,15 @@
  *   policy | iamPolicy: {bindings…}}` (e.g. `gcloud iam service-accounts get-iam-policy E --format=json` wrapped
  *   with its resource name), CAI assets (above), and forseti-style maps `{"projects/P/serviceAccounts/E": policy |
  *   [keys…], …}`. Forseti-style `{PROJECT: [ServiceAccount…], …}` maps are accepted too.
+ * - Project IAM policies, wrapped with their project: `{resource | name: 'projects/P', policy | iamPolicy: {...}}`
+ *   (`gcloud projects get-iam-policy P --format=json` saved with its resource name) and CAI assets of type
+ *   `cloudresourcemanager.googleapis.com/Project` with `iamPolicy` (project: `resource.data.projectId`, else the
+ *   number in the asset `name` `//cloudresourcemanager.googleapis.com/projects/N`) → the `gcp:Project` node.
+ * - `gcloud projects describe P --format=json` (`{projectId, projectNumber, lifecycleState, …}`) → `projectNumber` on
+ *   the project node (Secret Manager files name the project by number: the project policy then applies to them).
+ * - Custom roles: `{roles: [...]}` (IAM `roles.list?view=FULL`) and single roles (`gcloud iam roles describe R
+ *   --project P --format=json`) named `projects/P/roles/R` with `includedPermissions`. A role without
+ *   `includedPermissions` (plain `gcloud iam roles list`) is reported and skipped: its grants stay "unknown role".
  * Not accepted (so `collect files` reports them as unplaceable instead of guessing): a bare policy
  * (`{bindings, etag}` / `{etag}` from `get-iam-policy`: whose?), empty lists (`{}`, `{keys: []}`,
  * `{activities: []}`: which project?), and credential files (`"type": "service_account"` key files with
@@ -42,7 +51,14 @@
  * - Keys-only or activities-only input covers nothing: keys are added/updated, nothing is marked gone.
  * - `lastUseCovered` is true for P's keys / accounts when a Policy Analyzer result of that activity type for P was
  *   read and none of its pages had a `nextPageToken`.
+ * - `gcp:Project` for P when P's project IAM policy was read. Custom roles and the project number are applied only
+ *   with the policy in the same input (a project node without its policy would replace the stored one): alone,
+ *   they are reported and dropped.
  * A policy for an account that is not in the input is reported (warning), not applied.
+ *
+ * A bare project policy (gcpdiag's `iam-policy.json`: `{bindings, etag, version}`) is refused like any bare policy:
+ * whose project it is can only be guessed from neighbouring files, and a guess would put grants on the wrong
+ * project. Wrap it: `{"resource": "projects/P", "policy": …}`.
  */
 import type { CollectionError } from '../../lib/graph/records';
 import type { NodeKindKey } from '../../lib/graph/model';
@@ -61,6 +77,8 @@ const CREDENTIAL_FIELDS = ['private_key', 'private_key_id', 'client_email', 'cli
 const CREDENTIAL_TYPES = new Set(['service_account', 'authorized_user', 'external_account', 'external_account_authorized_user', 'impersonated_service_account', 'gdch_service_account']);
 const SA_ASSET = 'iam.googleapis.com/ServiceAccount';
 const KEY_ASSET = 'iam.googleapis.com/ServiceAccountKey';
+const PROJECT_ASSET = 'cloudresourcemanager.googleapis.com/Project';
+const PROJECT_NAME = /^projects\/([a-z0-9][a-z0-9.:-]{0,99})$/;
 
 /** True for a credential file (service-account key file, ADC user credentials, workload identity federation config). */
 export function isCredentialFile(d: Record<string, unknown>): boolean {
@@ -128,6 +146,11 @@ export const gcpIamFiles: FileCollector = {
       }
       return n;
     };
+    const addRole = (r: unknown) => {
+      if (mapper.addCustomRole(r) === null) {
+        acceptWarnings.push({ where, message: 'custom role without includedPermissions (or not a project role): its grants stay "unknown role"; save `gcloud iam roles describe ROLE --project P --format=json` or roles.list with view=FULL' });
+      }
+    };
     /** CAI asset; returns whether it was an IAM service account / key asset. */
     const addAsset = (a: unknown): boolean => {
       if (!isObject(a) || typeof a.assetType !== 'string') return false;
@@ -137,6 +160,16 @@ export const gcpIamFiles: FileCollector = {
         const ref = parseServiceAccountName(a.name);
         if (a.iamPolicy !== undefined && ref) addPolicy(ref.project, ref.account, a.iamPolicy);
         else if (a.iamPolicy !== undefined) acceptWarnings.push({ where, message: 'IAM policy asset without a service account name; skipped' });
+        return true;
+      }
+      if (a.assetType === PROJECT_ASSET) {
+        const d = isObject(data) ? data : {};
+        const fromName = typeof a.name === 'string' ? PROJECT_NAME.exec(a.name.replace(/^\/\/cloudresourcemanager\.googleapis\.com\//, '')) : null;
+        const project = typeof d.projectId === 'string' && PROJECT_NAME.test(`projects/${d.projectId}`) ? d.projectId : fromName?.[1];
+        const number = typeof d.projectNumber === 'string' ? d.projectNumber : /^\d+$/.test(fromName?.[1] ?? '') ? fromName![1]! : undefined;
+        if (project && number) mapper.setProjectNumber(project, number);
+        if (a.iamPolicy !== undefined && project) mapper.setProjectPolicy(project, a.iamPolicy);
+        else if (a.iamPolicy !== undefined) acceptWarnings.push({ where, message: 'project IAM policy asset without a project id or number; skipped' });
         return true;
       }
       if (a.assetType === KEY_ASSET) {
@@ -203,6 +236,25 @@ export const gcpIamFiles: FileCollector = {
         addPolicy(owner.project, owner.account, wrapped);
         return true;
       }
+      const projectRef = PROJECT_NAME.exec(typeof doc.resource === 'string' ? doc.resource : typeof doc.name === 'string' ? doc.name : '');
+      if (projectRef && isPolicyObject(wrapped)) {
+        mapper.setProjectPolicy(projectRef[1]!, wrapped);
+        return true;
+      }
+      // `gcloud projects describe P --format=json`: the project number, so that Secret Manager files (which name the
+      // project by number) meet the project policy.
+      if (typeof doc.projectId === 'string' && typeof doc.projectNumber === 'string' && typeof doc.lifecycleState === 'string' && PROJECT_NAME.test(`projects/${doc.projectId}`) && /^\d{1,20}$/.test(doc.projectNumber)) {
+        mapper.setProjectNumber(doc.projectId, doc.projectNumber);
+        return true;
+      }
+      if (Array.isArray(doc.roles) && doc.roles.length > 0 && doc.roles.every((r) => isObject(r) && typeof r.name === 'string' && /^(projects|organizations)\/[^/]+\/roles\//.test(r.name))) {
+        for (const r of doc.roles) addRole(r);
+        return true;
+      }
+      if (typeof doc.name === 'string' && /^projects\/[^/]+\/roles\/[^/]+$/.test(doc.name) && ('includedPermissions' in doc || 'stage' in doc || 'etag' in doc)) {
+        addRole(doc);
+        return true;
+      }
       return acceptMap(doc);
     };
 
@@ -244,7 +296,11 @@ export const gcpIamFiles: FileCollector = {
             where: p.where,
             message: `IAM policy of projects/${p.project}/serviceAccounts/${p.account}: that service account is not in the input; not applied`,
           }));
-        return [...acceptWarnings, ...late];
+        const orphans = mapper.projectsWithoutPolicy().map((project) => ({
+          where: `projects/${project}`,
+          message: `custom roles / project number of ${project} without its project IAM policy in the same input: not applied (a project node without its policy would replace the stored one); collect them with \`gcloud projects get-iam-policy ${project}\` saved as {"resource": "projects/${project}", "policy": …}`,
+        }));
+        return [...acceptWarnings, ...late, ...orphans];
       },
       accept(doc, at) {
         where = at;
@@ -264,12 +320,15 @@ export const gcpIamFiles: FileCollector = {
           const [project, type] = k.split('|') as [string, 'key' | 'serviceAccount'];
           mapper.setLastUseCovered(project, type, complete);
         }
+        const projectPolicies = new Set(mapper.projectPolicies());
         const out: FileSinkOutput[] = [];
         for (const project of [...projects].sort()) {
           const result = mapper.finish(project);
+          if (!projectPolicies.has(project)) result.nodes = result.nodes.filter((n) => n.kind !== 'Project');
           const coveredKinds: NodeKindKey[] = [];
           const saCovered = saListed.has(project) && !saTruncated.has(project);
           if (saCovered) coveredKinds.push('gcp:ServiceAccount');
+          if (projectPolicies.has(project)) coveredKinds.push('gcp:Project');
           const { accounts, listed } = mapper.keyListing(project);
           if (saCovered && accounts.length > 0 && accounts.every((a) => listed.has(a))) coveredKinds.push('gcp:ServiceAccountKey');
           if (!result.nodes.length && !coveredKinds.length) continue;

@@ -83,7 +83,7 @@ describe('collectGcpLive', () => {
     ]);
     // gcpdiag: every account carries the project's real policy dump.
     const gke1 = res.get('gcpdiag-gke1-aaaa')!;
-    for (const n of gke1.result.nodes) {
+    for (const n of gke1.result.nodes.filter((x) => x.kind === 'ServiceAccount')) {
       expect(n.properties.iamBindings).toEqual([{ role: 'roles/iam.serviceAccountUser', members: ['serviceAccount:gke2sa@gcpdiag-gke1-aaaa.iam.gserviceaccount.com'] }]);
     }
     // forseti: the duplicated key collapses.
@@ -93,7 +93,7 @@ describe('collectGcpLive', () => {
     const keyReqs = srv.requests.filter((r) => r.path.endsWith('/keys'));
     expect(keyReqs.length).toBeGreaterThan(0);
     expect(keyReqs.every((r) => r.method === 'GET' && r.query.keyTypes === undefined)).toBe(true);
-    const pol = srv.requests.filter((r) => r.path.endsWith(':getIamPolicy'));
+    const pol = srv.requests.filter((r) => r.path.includes('/serviceAccounts/') && r.path.endsWith(':getIamPolicy'));
     expect(pol.every((r) => r.method === 'POST' && r.query['options.requestedPolicyVersion'] === '3')).toBe(true);
   });
 
@@ -104,13 +104,70 @@ describe('collectGcpLive', () => {
     expect(c!.result.coverage).toEqual({
       'gcp:ServiceAccount': { complete: true, count: 250 },
       'gcp:ServiceAccountKey': { complete: true, count: 500 },
+      'gcp:Project': { complete: true, count: 1 },
     });
-    expect(new Set(c!.result.nodes.map((n) => n.id)).size).toBe(750);
+    expect(new Set(c!.result.nodes.map((n) => n.id)).size).toBe(751);
     expect(c!.result.edges.filter((e) => e.kind === 'HAS_KEY')).toHaveLength(500);
   });
 
+  describe('project IAM policy and custom roles', () => {
+    it.skipIf(!haveRealdata)('reads the project policy (cloudresourcemanager v1) and custom roles (view FULL) into the project node', async () => {
+      const [c] = await run({ projects: ['gcpdiag-gke1-aaaa'], activities: false });
+      expect(c!.result.coverage['gcp:Project']).toEqual({ complete: true, count: 1 });
+      const project = c!.result.nodes.find((n) => n.kind === 'Project')!;
+      expect(project.id).toBe('gcp:gcpdiag-gke1-aaaa/Project/gcpdiag-gke1-aaaa');
+      expect(project.properties.projectNumber).toBe('1234'); // projects.get
+      const bindings = project.properties.iamBindings as Array<{ role: string; members: string[] }>;
+      expect(bindings.find((b) => b.role === 'roles/owner')!.members).toEqual(['user:testuser@example.com']);
+      expect(bindings.find((b) => b.role === 'roles/editor')!.members).toContain('serviceAccount:12340002-compute@developer.gserviceaccount.com');
+      // gcpdiag's custom roles grant none of the access permissions: known, and empty.
+      const roles = project.properties.customRoles as Array<{ name: string; permissions: string[] }>;
+      expect(roles.map((r) => r.name)).toContain('projects/gcpdiag-gke1-aaaa/roles/gke2_custom_role');
+      expect(roles.every((r) => r.permissions.length === 0)).toBe(true);
+      const rolesReq = srv.requests.find((r) => r.path === '/v1/projects/gcpdiag-gke1-aaaa/roles')!;
+      expect(rolesReq.query.view).toBe('FULL');
+      expect(srv.requests.find((r) => r.path === '/v1/projects/gcpdiag-gke1-aaaa:getIamPolicy')!.method).toBe('POST');
+    });
+
+    it('403 on the project getIamPolicy: gcp:Project not listed (error, partial run), service accounts and keys still complete', async () => {
+      srv.fault({ path: '/v1/projects/gen-proj:getIamPolicy', fault: { type: 'status', code: 403, message: "Permission 'resourcemanager.projects.getIamPolicy' denied on resource (or it may not exist)." } });
+      const [c] = await run({ projects: ['gen-proj'], activities: false });
+      const error = "POST projects/gen-proj:getIamPolicy: forbidden: 403 PERMISSION_DENIED: Permission 'resourcemanager.projects.getIamPolicy' denied on resource (or it may not exist).";
+      expect(c!.result.coverage['gcp:Project']).toEqual({ complete: false, count: 0, error });
+      expect(c!.result.errors).toEqual([{ where: 'projects/gen-proj:getIamPolicy', message: error }]);
+      expect(c!.result.coverage['gcp:ServiceAccount']).toEqual({ complete: true, count: 250 });
+      expect(c!.result.coverage['gcp:ServiceAccountKey']).toEqual({ complete: true, count: 500 });
+      const project = c!.result.nodes.find((n) => n.kind === 'Project')!;
+      expect(project.properties).not.toHaveProperty('iamBindings'); // unknown, not empty
+      expect(project.properties.iamPolicyError).toBe(error);
+    });
+
+    it('403 on custom roles is a note, not an error; a conditional project binding keeps its condition', async () => {
+      srv.projects['cond-proj'] = {
+        ...generated('cond-proj', 1),
+        projectPolicy: {
+          version: 3, etag: 'BwX1',
+          bindings: [{
+            role: 'roles/iam.serviceAccountTokenCreator', members: ['group:oncall@example.com'],
+            condition: { title: 'office hours', expression: 'request.time.getHours("Europe/Berlin") < 18' },
+          }],
+        },
+      };
+      srv.fault({ path: '/v1/projects/cond-proj/roles', fault: { type: 'status', code: 403 } });
+      const [c] = await run({ projects: ['cond-proj'], activities: false });
+      expect(c!.result.errors).toEqual([]);
+      expect(c!.notes.join('\n')).toMatch(/custom roles of cond-proj not listed .*403.*unknown roles/);
+      const project = c!.result.nodes.find((n) => n.kind === 'Project')!;
+      expect(project.properties.iamBindings).toEqual([{
+        role: 'roles/iam.serviceAccountTokenCreator', members: ['group:oncall@example.com'],
+        condition: { title: 'office hours', expression: 'request.time.getHours("Europe/Berlin") < 18' },
+      }]);
+      delete srv.projects['cond-proj'];
+    });
+  });
+
   describe('faults', () => {
-    it('403 on the account list: accounts and keys incomplete, nothing else requested', async () => {
+    it('403 on the account list: accounts and keys incomplete, no key or policy of an account requested', async () => {
       srv.fault({ path: '/v1/projects/gen-proj/serviceAccounts', fault: { type: 'status', code: 403, message: "Permission 'iam.serviceAccounts.list' denied on resource (or it may not exist)." } });
       const [c] = await run({ projects: ['gen-proj'], activities: false });
       expect(c!.result.coverage['gcp:ServiceAccount']).toEqual({
@@ -118,9 +175,11 @@ describe('collectGcpLive', () => {
         error: "GET projects/gen-proj/serviceAccounts: forbidden: 403 PERMISSION_DENIED: Permission 'iam.serviceAccounts.list' denied on resource (or it may not exist).",
       });
       expect(c!.result.coverage['gcp:ServiceAccountKey']).toMatchObject({ complete: false, count: 0 });
-      expect(c!.result.nodes).toEqual([]);
+      expect(c!.result.nodes.map((n) => n.id)).toEqual(['gcp:gen-proj/Project/gen-proj']); // its policy is another permission
       expect(c!.result.errors).toHaveLength(1);
-      expect(srv.requests).toHaveLength(1);
+      expect(srv.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+        'GET /v1/projects/gen-proj/serviceAccounts', 'POST /v1/projects/gen-proj:getIamPolicy', 'GET /v1/projects/gen-proj', 'GET /v1/projects/gen-proj/roles',
+      ]);
     });
 
     it('an unknown project is a 403 (as IAM answers) and does not stop the next project', async () => {
@@ -186,6 +245,7 @@ describe('collectGcpLive', () => {
       expect(c!.result.coverage).toEqual({
         'gcp:ServiceAccount': { complete: true, count: 250 },
         'gcp:ServiceAccountKey': { complete: true, count: 500 },
+        'gcp:Project': { complete: true, count: 1 },
       });
     });
 
@@ -283,7 +343,7 @@ describe('collectGcpLive', () => {
       expect(c!.notes).toHaveLength(2);
       expect(notes).toEqual(c!.notes);
       expect(c!.notes[0]).toMatch(/serviceAccountKeyLastAuthentication not available .*403 PERMISSION_DENIED.*last use of keys is unknown/);
-      for (const n of c!.result.nodes) {
+      for (const n of c!.result.nodes.filter((x) => x.kind !== 'Project')) {
         expect(n.properties.lastUseCovered).toBe(false);
         expect(n.properties).not.toHaveProperty('lastAuthenticatedAt');
       }

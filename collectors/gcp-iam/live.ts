@@ -14,14 +14,21 @@
  *   SYSTEM_MANAGED keys);
  * - per account `POST /v1/projects/P/serviceAccounts/EMAIL:getIamPolicy?options.requestedPolicyVersion=3`
  *   (version 3 so conditional bindings are returned whole);
+ * - `POST cloudresourcemanager /v1/projects/P:getIamPolicy` with `options.requestedPolicyVersion: 3` (the project IAM
+ *   policy, `@googleapis/cloudresourcemanager` v1) → the `gcp:Project` node;
+ * - `GET cloudresourcemanager /v1/projects/P` (`projects.get`) for the project number (Secret Manager names
+ *   resources by number); a failure leaves it unknown, silently (it only helps files of other sources meet);
+ * - `GET /v1/projects/P/roles?view=FULL&pageToken=T` (`projects.roles.list`, custom roles with their
+ *   `includedPermissions`), all pages; a failure is a note (their grants stay "unknown role");
  * - `GET /v1/projects/P/locations/global/activityTypes/{serviceAccountKeyLastAuthentication,
  *   serviceAccountLastAuthentication}/activities:query?pageSize=1000&pageToken=T`, all pages, through the auth
  *   client's `request()` (there is no Node client package for Policy Analyzer).
- * Required permissions: `iam.serviceAccounts.list`, `iam.serviceAccountKeys.list`, `iam.serviceAccounts.getIamPolicy`
- * (e.g. roles/iam.securityReviewer), and optionally `policyanalyzer.serviceAccount{,Key}LastAuthenticationActivities.query`
+ * Required permissions: `iam.serviceAccounts.list`, `iam.serviceAccountKeys.list`, `iam.serviceAccounts.getIamPolicy`,
+ * `resourcemanager.projects.getIamPolicy`, `iam.roles.list` (all in roles/iam.securityReviewer), and optionally `policyanalyzer.serviceAccount{,Key}LastAuthenticationActivities.query`
  * (roles/policyanalyzer.activityAnalysisViewer).
  */
 import { auth as googleAuth, iam, type iam_v1 } from '@googleapis/iam';
+import { cloudresourcemanager, type cloudresourcemanager_v1 } from '@googleapis/cloudresourcemanager';
 import { NODE_KINDS, type NodeKindKey } from '../../lib/graph/model';
 import type { CollectionError, CollectionResult, KindCoverage } from '../../lib/graph/records';
 import { backoffMs, DEFAULT_RETRY, parseRetryAfter, sleep, type RetryPolicy } from '../http';
@@ -46,6 +53,8 @@ export interface GcpLiveOptions {
   auth?: GcpAuth;
   /** IAM API root, e.g. `http://127.0.0.1:PORT/` of a fake server. Default `https://iam.googleapis.com/`. */
   rootUrl?: string;
+  /** Cloud Resource Manager API root. Default `https://cloudresourcemanager.googleapis.com/` (or `rootUrl`). */
+  resourceManagerRootUrl?: string;
   /** Policy Analyzer API root. Default `https://policyanalyzer.googleapis.com/` (or `rootUrl` when that is set). */
   policyAnalyzerRootUrl?: string;
   /** Query Policy Analyzer for last authentication times; default true. */
@@ -70,6 +79,7 @@ export interface GcpProjectCollection {
 
 const DEFAULT_IAM_ROOT = 'https://iam.googleapis.com/';
 const DEFAULT_POLICY_ANALYZER_ROOT = 'https://policyanalyzer.googleapis.com/';
+const DEFAULT_RESOURCE_MANAGER_ROOT = 'https://cloudresourcemanager.googleapis.com/';
 const SA_PAGE_SIZE = 100;
 const ACTIVITY_PAGE_SIZE = 1000;
 const MAX_PAGES = 10_000;
@@ -88,6 +98,8 @@ const MAX_PAGES = 10_000;
  *   incomplete with an error naming the account(s), so no key is marked gone; the other accounts go on.
  * - A failed `getIamPolicy` leaves that account's `iamBindings` / `workloadIdentityMembers` absent (unknown) and
  *   sets `iamPolicyError`; it is reported in `errors` (the run is partial) but does not change coverage.
+ * - `gcp:Project`: complete (count 1) when the project IAM policy was read; 401/403/404 or retries exhausted →
+ *   `{complete: false, count: 0, error}` and an error (the stored project policy is kept).
  * - Policy Analyzer: success (all pages) → `lastUseCovered: true` on the nodes of that activity type; any failure
  *   (403 when not permitted or the API is disabled, or retries exhausted) → `lastUseCovered: false` and a note in
  *   `notes` / `onProgress`, never an error: the inventory itself is complete.
@@ -107,11 +119,12 @@ export async function collectGcpLive(opts: GcpLiveOptions): Promise<GcpProjectCo
   }
   const rootUrl = opts.rootUrl ?? DEFAULT_IAM_ROOT;
   const api = iam({ version: 'v1', auth: authClient, rootUrl });
+  const crm = cloudresourcemanager({ version: 'v1', auth: authClient, rootUrl: opts.resourceManagerRootUrl ?? opts.rootUrl ?? DEFAULT_RESOURCE_MANAGER_ROOT });
   const client = new GcpClient(opts.retry ?? DEFAULT_RETRY, opts.requestTimeoutMs ?? 30_000);
   const paRoot = (opts.policyAnalyzerRootUrl ?? (opts.rootUrl ? opts.rootUrl : DEFAULT_POLICY_ANALYZER_ROOT)).replace(/\/+$/, '');
   const out: GcpProjectCollection[] = [];
   for (const project of opts.projects) {
-    out.push(await collectProject(project, api, authClient, client, paRoot, opts));
+    out.push(await collectProject(project, api, crm, authClient, client, paRoot, opts));
   }
   return out;
 }
@@ -119,6 +132,7 @@ export async function collectGcpLive(opts: GcpLiveOptions): Promise<GcpProjectCo
 async function collectProject(
   project: string,
   api: iam_v1.Iam,
+  crm: cloudresourcemanager_v1.Cloudresourcemanager,
   authClient: GcpAuth,
   client: GcpClient,
   paRoot: string,
@@ -198,7 +212,40 @@ async function collectProject(
     progress({ project, step: 'keysAndPolicies', done, total: emails.length });
   });
 
-  // 3. Policy Analyzer (optional; failures are notes, not errors).
+  // 3. The project IAM policy, and custom roles (their failure is a note: grants of those roles stay unknown).
+  const projectWhere = `projects/${project}:getIamPolicy`;
+  const projectPolicy = await client.call(
+    `POST ${projectWhere}`,
+    () => crm.projects.getIamPolicy({ resource: project, requestBody: { options: { requestedPolicyVersion: 3 } } }, mo),
+    (d) => d.bindings === undefined || Array.isArray(d.bindings),
+  );
+  if (projectPolicy.ok) mapper.setProjectPolicy(project, projectPolicy.data);
+  else {
+    mapper.setProjectPolicyError(project, projectPolicy.message);
+    errors.push({ where: projectWhere, message: projectPolicy.message });
+  }
+  const described = await client.call(`GET projects/${project}`, () => crm.projects.get({ projectId: project }, mo), (d) => d.projectNumber === undefined || typeof d.projectNumber === 'string');
+  if (described.ok && typeof described.data.projectNumber === 'string') mapper.setProjectNumber(project, described.data.projectNumber);
+  let rolesToken: string | undefined;
+  for (let page = 1; page <= MAX_PAGES; page++) {
+    const r = await client.call(
+      `GET projects/${project}/roles${page > 1 ? ` (page ${page})` : ''}`,
+      () => api.projects.roles.list({ parent: `projects/${project}`, view: 'FULL', pageSize: 1000, pageToken: rolesToken }, mo),
+      (d) => d.roles === undefined || Array.isArray(d.roles),
+    );
+    if (!r.ok) {
+      const note = `custom roles of ${project} not listed (${r.message}); grants of its custom roles are shown as unknown roles`;
+      notes.push(note);
+      progress({ project, step: 'note', message: note });
+      break;
+    }
+    for (const role of (r.data.roles as unknown[] | undefined) ?? []) mapper.addCustomRole(role);
+    const next = r.data.nextPageToken;
+    if (typeof next !== 'string' || next === '' || next === rolesToken) break;
+    rolesToken = next;
+  }
+
+  // 4. Policy Analyzer (optional; failures are notes, not errors).
   for (const [type, activityType] of [
     ['key', ACTIVITY_TYPES.key],
     ['serviceAccount', ACTIVITY_TYPES.serviceAccount],
@@ -223,6 +270,7 @@ async function collectProject(
   coverage['gcp:ServiceAccount'] = saFailure
     ? { complete: false, count: saForbidden ? 0 : count('gcp:ServiceAccount'), error: saFailure }
     : { complete: true, count: count('gcp:ServiceAccount') };
+  coverage['gcp:Project'] = projectPolicy.ok ? { complete: true, count: 1 } : { complete: false, count: 0, error: projectPolicy.message };
   if (saFailure) {
     coverage['gcp:ServiceAccountKey'] = {
       complete: false,

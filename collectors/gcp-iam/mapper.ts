@@ -16,6 +16,11 @@
  *   members[], condition?}]}` → properties `iamBindings` and `workloadIdentityMembers` on the service account node.
  *   No `ACTS_AS` edge is made here: the pool `P.svc.id.goog` does not name a cluster, so a cross-source linker joins
  *   `workloadIdentityMembers` with Kubernetes ServiceAccount nodes (see {@link parseWorkloadIdentityMember}).
+ * - Project IAM policy (`POST cloudresourcemanager /v1/projects/P:getIamPolicy`, `gcloud projects get-iam-policy P`):
+ *   the same policy shape → node `gcp:Project` (id `gcp:P/Project/P`, ids.gcpProjectId) with `iamBindings`.
+ * - Custom roles (`GET /v1/projects/P/roles?view=FULL` → `roles[]`, `gcloud iam roles list --project P`):
+ *   `{name: 'projects/P/roles/R', title, includedPermissions[], deleted?}` → `customRoles` on the project node, only
+ *   the permissions lib/analysis/gcp-roles.ts reasons about (other permissions are not kept).
  * - Policy Analyzer activities (`GET /v1/projects/P/locations/global/activityTypes/TYPE/activities:query` →
  *   `activities[]`): `{activityType, fullResourceName, activity: {lastAuthenticatedTime, serviceAccount |
  *   serviceAccountKey: {fullResourceName, projectNumber, serviceAccountId}}, observationPeriod}` with TYPE
@@ -29,6 +34,8 @@
  *   workloadIdentityMembers?, iamPolicyError?, lastAuthenticatedAt?, lastUseCovered}`. `iamBindings` /
  *   `workloadIdentityMembers` are absent when the policy was not read (unknown), `[]` when it was read and is empty;
  *   `iamPolicyError` says why it could not be read.
+ * - `gcp:Project`: `{iamBindings?, iamPolicyError?, customRoles?: [{name, title?, permissions, deleted?}],
+ *   projectNumber?}`; `iamBindings` absent: the project policy was not read.
  * - `gcp:ServiceAccountKey`: `{serviceAccount, keyType?, keyOrigin?, keyAlgorithm?, validAfterTime?,
  *   validBeforeTime?, disabled, lastAuthenticatedAt?, lastUseCovered}`.
  * - `lastUseCovered` is true only when the Policy Analyzer query of that activity type succeeded for the project
@@ -36,7 +43,8 @@
  *   ("unused"); when false, last use is unknown (the UI must say "unknown", never "unused").
  * Timestamps are normalised to ISO 8601 UTC (`Date#toISOString`).
  */
-import { gcpKeyId, gcpServiceAccountId } from '../../lib/graph/ids';
+import { parseCustomRole, type CustomRole } from '../../lib/analysis/gcp-roles';
+import { gcpKeyId, gcpProjectId, gcpServiceAccountId } from '../../lib/graph/ids';
 import type { EdgeRecord, NodeRecord } from '../../lib/graph/records';
 
 /** IAM `projects.serviceAccounts` resource (the fields keygraph reads). */
@@ -320,6 +328,18 @@ export interface GcpIamMapper {
   setPolicy(project: string, account: string, policy: unknown): boolean;
   /** Records that a service account's policy could not be read (`iamPolicyError`; bindings stay unknown). */
   setPolicyError(project: string, account: string, message: string): void;
+  /** Sets the IAM policy of project `project` (id or number, as the caller names it). */
+  setProjectPolicy(project: string, policy: unknown): void;
+  /** Records that a project's IAM policy could not be read (`iamPolicyError` on the project node). */
+  setProjectPolicyError(project: string, message: string): void;
+  /** Adds a custom role (`roles.list` element). Returns its project, or null when it is not a project custom role. */
+  addCustomRole(role: unknown): string | null;
+  /** Records a project's number (`projects.get` / `gcloud projects describe` `projectNumber`, CAI asset name). */
+  setProjectNumber(project: string, projectNumber: string): void;
+  /** Projects whose IAM policy was set (read successfully). */
+  projectPolicies(): string[];
+  /** Projects with custom roles or a number but neither a policy nor a policy error. */
+  projectsWithoutPolicy(): string[];
   /** Adds a Policy Analyzer activity (raw). False when it is not a usable activity. */
   addActivity(activity: unknown): boolean;
   /** Sets `lastUseCovered` per activity type for a project (default false). */
@@ -368,6 +388,12 @@ export function createGcpIamMapper(opts: GcpIamMapperOptions = {}): GcpIamMapper
   const activities: ParsedActivity[] = [];
   const covered = new Map<string, boolean>(); // `${project}|key` → covered
   const projectSet = new Set<string>();
+  const projectNodes = new Map<string, { policy?: IamBindingProperty[]; error?: string; number?: string; roles: Map<string, CustomRole> }>();
+  const projectEntry = (p: string) => {
+    let e = projectNodes.get(p);
+    if (!e) projectNodes.set(p, (e = { roles: new Map() }));
+    return e;
+  };
 
   const findAccount = (project: string, account: string): SaEntry | undefined => {
     const a = account.toLowerCase();
@@ -451,6 +477,38 @@ export function createGcpIamMapper(opts: GcpIamMapperOptions = {}): GcpIamMapper
     setPolicyError(project, account, message) {
       pendingPolicies.push({ project, account: account.toLowerCase(), error: message });
     },
+
+    setProjectPolicy(project, policy) {
+      projectSet.add(project);
+      const e = projectEntry(project);
+      e.policy = policyProperties(policy).iamBindings;
+      e.error = undefined;
+    },
+
+    setProjectPolicyError(project, message) {
+      const e = projectEntry(project);
+      e.policy = undefined;
+      e.error = message;
+    },
+
+    addCustomRole(raw) {
+      const r = parseCustomRole(raw);
+      if (!r?.project || !validSegment(r.project)) return null;
+      const { project, ...role } = r;
+      projectSet.add(project);
+      projectEntry(project).roles.set(role.name, role);
+      return project;
+    },
+
+    setProjectNumber(project, projectNumber) {
+      if (!/^\d{1,20}$/.test(projectNumber) || projectNumber === project) return;
+      projectSet.add(project);
+      projectEntry(project).number = projectNumber;
+    },
+
+    projectsWithoutPolicy: () => [...projectNodes].filter(([, e]) => e.policy === undefined && e.error === undefined).map(([p]) => p),
+
+    projectPolicies: () => [...projectNodes].filter(([, e]) => e.policy !== undefined).map(([p]) => p),
 
     addActivity(raw) {
       const a = parseActivity(raw);
@@ -551,6 +609,15 @@ export function createGcpIamMapper(opts: GcpIamMapperOptions = {}): GcpIamMapper
         } else {
           warn(`key ${k.keyId}: service account ${k.account} (unique id) is not in the input; no HAS_KEY edge`);
         }
+      }
+      for (const [project, e] of projectNodes) {
+        if (only !== undefined && project !== only) continue;
+        const properties: Record<string, unknown> = {};
+        if (e.policy) properties.iamBindings = e.policy;
+        if (e.error !== undefined) properties.iamPolicyError = e.error;
+        if (e.number) properties.projectNumber = e.number;
+        if (e.roles.size) properties.customRoles = [...e.roles.values()].sort((a, b) => a.name.localeCompare(b.name));
+        nodes.push({ id: gcpProjectId(project), provider: 'gcp', kind: 'Project', realm: project, namespace: null, name: project, properties });
       }
       return { nodes, edges };
     },

@@ -11,9 +11,9 @@ import { workloadIdentityLinker } from './links';
 export const gcpIamSource: Source = {
   provider: 'gcp',
   command: 'gcp',
-  kinds: ['gcp:ServiceAccount', 'gcp:ServiceAccountKey'], // gcp:Secret* are collectors/secret-manager's
+  kinds: ['gcp:ServiceAccount', 'gcp:ServiceAccountKey', 'gcp:Project'], // gcp:Secret* are collectors/secret-manager's
   live: {
-    description: 'collect GCP IAM service accounts, keys, IAM policies and key last use (Application Default Credentials)',
+    description: 'collect GCP IAM service accounts, keys, IAM policies (service accounts and the project), custom roles and key last use (Application Default Credentials)',
     options: [PROJECT_OPTION],
     async plan(raw) {
       const projects = projectIds(raw);

@@ -15,6 +15,7 @@ import type { Database } from '../db';
 import { Prisma } from '../generated/prisma/client';
 import { k8sId, parseId } from '../graph/ids';
 import { bestNodesSql, live, type ReadOptions } from '../store/read';
+import { gcpAccess, type GcpAccess } from './gcp-access';
 
 /** Verbs that read a Secret's data. */
 export const SECRET_READ_VERBS = ['get', 'list', 'watch'] as const;
@@ -175,3 +176,15 @@ export function describeGrant(g: SecretGrant): string {
   const short = (id: string) => { const p = parseId(id); return p ? `${p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name}` : id; };
   return `${who}: ${g.verbs.join(', ')} (${what}) via ${short(g.binding)} → ${short(g.role)}${g.aggregatedFrom ? ` (aggregated from ${short(g.aggregatedFrom)})` : ''}`;
 }
+
+/** The access answer of any node: {@link SecretAccess} for a Kubernetes Secret, {@link GcpAccess} (lib/analysis/gcp-access.ts)
+ * for a GCP service account or Secret Manager secret / version; null for other nodes. */
+export type NodeAccess = SecretAccess | GcpAccess;
+
+/** Who can read / act as node `id` (see {@link NodeAccess}). Errors: database errors propagate. */
+export async function nodeAccess(database: Database, id: string, opts: ReadOptions = {}): Promise<NodeAccess | null> {
+  return (await secretAccess(database, id, opts)) ?? (await gcpAccess(database, id, opts));
+}
+
+/** True for a GCP answer of {@link nodeAccess}. */
+export const isGcpAccess = (a: NodeAccess): a is GcpAccess => 'provider' in a && a.provider === 'gcp';

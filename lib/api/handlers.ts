@@ -16,7 +16,7 @@ import type { z } from 'zod';
 import type { Database } from '../db';
 import { getEdges, getNode, searchNodes, type EdgeView } from '../store/read';
 import { impactOf } from '../analysis/impact';
-import { secretAccess } from '../analysis/access';
+import { nodeAccess } from '../analysis/access';
 import { cachedFindings } from '../analysis/cache';
 import { filterFindings } from '../analysis/findings';
 import { log } from '../log';
@@ -122,7 +122,7 @@ export function nodeIdFromPath(pathname: string): string | null {
 /**
  * GET /api/v1/nodes?id=… or, with `fromPath`, GET /api/v1/nodes/{id} (the id read from `url`'s raw path by
  * {@link nodeIdFromPath}: decoded once, like the query form). A Secret's answer adds `access` (who can read it,
- * lib/analysis/access.ts).
+ * lib/analysis/access.ts), a GCP service account's or Secret Manager secret's the IAM grants (lib/analysis/gcp-access.ts).
  */
 export function handleNode(database: Database, url: URL, form: { fromPath?: boolean } = {}): Promise<Response> {
   return guarded(async () => {
@@ -141,7 +141,7 @@ export function handleNode(database: Database, url: URL, form: { fromPath?: bool
     const opts = { asOf: t.at };
     const node = await getNode(database, q.data.id, opts);
     if (!node) return notFound(`no node ${q.data.id}`);
-    const [uses, usedBy, access] = await Promise.all([getEdges(database, q.data.id, 'out', opts), getEdges(database, q.data.id, 'in', opts), secretAccess(database, q.data.id, opts)]);
+    const [uses, usedBy, access] = await Promise.all([getEdges(database, q.data.id, 'out', opts), getEdges(database, q.data.id, 'in', opts), nodeAccess(database, q.data.id, opts)]);
     return json({ node, uses: uses.map(edgeJson), usedBy: usedBy.map(edgeJson), ...(access && { access }) });
   });
 }

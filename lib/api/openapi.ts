@@ -95,7 +95,7 @@ export function buildOpenApi(): OpenApiDocument {
       '/api/v1/nodes/{id}': {
         get: {
           operationId: 'getNode',
-          summary: 'A node, what it uses and what uses it (a Secret: and who can read it through RBAC, `access`)',
+          summary: 'A node, what it uses and what uses it, and `access`: who can read a Secret (RBAC), act as a GCP service account or read a Secret Manager secret (IAM)',
           parameters: queryParams(S.NodeQuery, ['id']),
           responses: { '200': orNoData('The node.', 'NodeResponse'), ...errors, '404': json('No source knows the node.', 'Error') },
         },

@@ -144,9 +144,47 @@ export const SecretAccessSchema = z.object({
   rbacObjects: z.number().int().meta({ description: 'Roles, ClusterRoles and bindings stored for the cluster; 0: RBAC not collected, access unknown.' }),
 }).meta({ id: 'SecretAccess' });
 
+/** lib/analysis/gcp-access.ts GcpGrant: one policy member's access through one IAM binding. */
+export const GcpGrantSchema = z.object({
+  member: z.string().meta({ description: 'The member as written in the policy (`user:…`, `serviceAccount:…`, `principal://…`).' }),
+  principal: z.object({
+    type: z.enum(['user', 'group', 'serviceAccount', 'domain', 'allUsers', 'allAuthenticatedUsers', 'deleted', 'kubernetesServiceAccount', 'kubernetesNamespace', 'principal', 'principalSet', 'projectRole', 'unknown']),
+    name: z.string(),
+    id: z.string().optional().meta({ description: 'GCP service account node id, when it is in the graph.' }),
+    kubernetes: z.object({
+      pool: z.string(), namespace: z.string(), name: z.string().optional(),
+      serviceAccounts: z.array(z.string()).meta({ description: 'Kubernetes ServiceAccount ids this Workload Identity principal resolves to (any cluster).' }),
+      workloads: z.array(z.string()).meta({ description: 'Workloads and pods running as them.' }),
+    }).optional(),
+  }),
+  permissions: z.array(z.string()).meta({ description: 'Permissions of interest the role grants on the target; [] for an unknown role.' }),
+  role: z.string(),
+  roleKnown: z.boolean().meta({ description: 'False: "unknown role (permissions not known)".' }),
+  customRole: z.literal(true).optional(),
+  policy: z.enum(['resource', 'project']),
+  policyResource: z.string().meta({ description: '`projects/P/serviceAccounts/E`, `projects/P/secrets/S` or `projects/P`.' }),
+  policyNode: z.string(),
+  condition: z.object({ title: z.string().optional(), expression: z.string().optional() }).optional().meta({ description: 'IAM condition: the grant is conditional.' }),
+  direct: z.literal(true).optional().meta({ description: 'Granted directly to a Kubernetes ServiceAccount (no GCP service account).' }),
+}).meta({ id: 'GcpGrant' });
+
+/** Who can act as a GCP service account / read a Secret Manager secret (node responses of those kinds). */
+export const GcpAccessSchema = z.object({
+  provider: z.literal('gcp'),
+  target: z.string(),
+  about: z.enum(['serviceAccount', 'secret']),
+  grants: z.array(GcpGrantSchema),
+  policies: z.array(z.object({
+    policy: z.enum(['resource', 'project']), resource: z.string(), node: z.string(),
+    known: z.boolean().meta({ description: 'False: not collected (or `error`): its grants are unknown.' }), error: z.string().optional(),
+  })),
+}).meta({ id: 'GcpAccess' });
+
 export const NodeResponse = z.object({
   node: NodeViewSchema, uses: z.array(EdgeSchema), usedBy: z.array(EdgeSchema),
-  access: SecretAccessSchema.optional().meta({ description: 'Secrets only: who can read it (get/list/watch) through RBAC.' }),
+  access: z.union([SecretAccessSchema, GcpAccessSchema]).optional().meta({
+    description: 'Kubernetes Secrets: who can read it (get/list/watch) through RBAC (SecretAccess). GCP service accounts and Secret Manager secrets / versions: IAM grants from the resource and project policies (GcpAccess).',
+  }),
 }).meta({ id: 'NodeResponse' });
 export const SearchResponse = z
   .object({

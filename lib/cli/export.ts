@@ -1,5 +1,5 @@
 /**
- * `keygraph export --what nodes|edges|keys --format csv|json|ndjson|graphml [--as-of TIME] [--cluster C | --project P]
+ * `keygraph export --what nodes|edges|findings|keys|access --format csv|json|ndjson|graphml [--as-of TIME] [--cluster C | --project P]
  * [--namespace NS] [--kind KIND] [--output FILE]`: streams an export (lib/export) to stdout or a file.
  *
  * Exit 0 when the export was written completely (also when the reader of stdout closed the pipe early, as `head`

@@ -87,8 +87,8 @@ export function buildProgram(setCode: (code: number) => void): Command {
 
   program
     .command('export')
-    .description('stream an export: nodes, edges or the key audit, as CSV, JSON, NDJSON or GraphML (stdout or --output)')
-    .requiredOption('--what <what>', 'nodes | edges | findings | keys')
+    .description('stream an export: nodes, edges, findings, the key audit or access grants, as CSV, JSON, NDJSON or GraphML (stdout or --output)')
+    .requiredOption('--what <what>', 'nodes | edges | findings | keys | access')
     .option('--format <format>', 'csv | json | ndjson | graphml (CSV starts with # comment lines: read with comment "#")', 'csv')
     .option('--as-of <time>', 'the graph as of a past time: ISO 8601, run:N, 24h, 7d, yesterday…')
     .option('--cluster <name>', 'only this cluster (realm)')

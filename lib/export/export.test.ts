@@ -241,7 +241,7 @@ describe('key audit', () => {
 
 describe('requests', () => {
   it('rejects unknown what, format, kind, filters and bad times with clear messages', async () => {
-    expect(() => checkExportInput({ what: 'secrets' })).toThrow(/unknown export "secrets": use one of nodes, edges, findings, keys/);
+    expect(() => checkExportInput({ what: 'secrets' })).toThrow(/unknown export "secrets": use one of nodes, edges, findings, keys, access/);
     expect(() => checkExportInput({ what: 'nodes', format: 'xlsx' })).toThrow(/unknown format "xlsx"/);
     expect(() => checkExportInput({ what: 'nodes', kind: 'Secretz' })).toThrow(/unknown node kind "Secretz"/);
     expect(() => checkExportInput({ what: 'edges', kind: 'Secret' })).toThrow(/unknown edge kind/);

@@ -1,6 +1,6 @@
 /**
  * Exports of the graph (docs/ARCHITECTURE.md "Identifiers and the command-line contract": `keygraph export --what
- * nodes|edges|findings|keys --format csv|json|ndjson|graphml [--as-of TIME]`), shared by the CLI and the web route.
+ * nodes|edges|findings|keys|access --format csv|json|ndjson|graphml [--as-of TIME]`), shared by the CLI and the web route.
  *
  * An export runs on ONE dedicated pool connection inside a `REPEATABLE READ READ ONLY` transaction, so its meta,
  * nodes and edges are one consistent snapshot. Rows are read with a server-side cursor (pg-query-stream, a batch at a

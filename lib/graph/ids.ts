@@ -5,6 +5,7 @@
  * - `k8s:CLUSTER/KIND/NAME` for cluster-scoped Kubernetes objects
  * - `gcp:PROJECT/ServiceAccount/EMAIL`
  * - `gcp:PROJECT/ServiceAccountKey/KEY_ID`
+ * - `gcp:PROJECT/Project/PROJECT`
  *
  * Kubernetes names and namespaces are DNS labels/subdomains and GCP emails and key ids never contain `/`, so the
  * id splits unambiguously. Scripts depend on this format: keep it stable.
@@ -31,6 +32,11 @@ export function gcpServiceAccountId(project: string, email: string): string {
 }
 
 /** A GCP service account key's id, by key id (the `private_key_id` of a key file; last segment of the key's `name`). */
+/** `gcp:PROJECT/Project/PROJECT`: a project as an IAM resource (its project IAM policy, custom roles). */
+export function gcpProjectId(project: string): string {
+  return `gcp:${project}/Project/${project}`;
+}
+
 export function gcpKeyId(project: string, keyId: string): string {
   return `gcp:${project}/ServiceAccountKey/${keyId.toLowerCase()}`;
 }

@@ -154,6 +154,13 @@ export const NODE_KINDS = {
     provider: 'gcp', kind: 'ServiceAccountKey', label: 'Service account key', plural: 'Service account keys',
     namespaced: false, category: 'key', color: '#c2255c', shape: 'rhomboid', impactActions: ['delete', 'disable', 'rotate'],
   },
+  /** A GCP project as an IAM resource (collectors/gcp-iam/): id `gcp:PROJECT/Project/PROJECT`; properties `iamBindings`
+   * (the project IAM policy: `[{role, members, condition?}]`, absent when not read), `iamPolicyError`, `customRoles`
+   * (custom roles of `roles.list`, with the access permissions lib/analysis/gcp-roles.ts reads), `projectNumber`. */
+  'gcp:Project': {
+    provider: 'gcp', kind: 'Project', label: 'GCP project', plural: 'GCP projects',
+    namespaced: false, category: 'access', color: '#5c7cfa', shape: 'round-rectangle',
+  },
   // ---- GCP Secret Manager (collectors/secret-manager/). Ids: `gcp:PROJECT/Secret/SECRET_ID` and
   // `gcp:PROJECT/SecretVersion/SECRET_ID@VERSION` (secret ids are [A-Za-z0-9_-], versions numbers: no `/`).
   /** secretmanager.googleapis.com/v1 Secret: replication, labels, annotation keys, expiry, rotation, IAM policy; never payloads. */

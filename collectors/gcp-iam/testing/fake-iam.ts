@@ -9,6 +9,10 @@
  * - `GET  /v1/projects/P/serviceAccounts/ACCOUNT/keys[?keyTypes=…]` → `{keys: [...]}` (`{}` when none). ACCOUNT is
  *   an email or unique id; unknown → 404 NOT_FOUND "Service account projects/P/serviceAccounts/A does not exist."
  * - `POST /v1/projects/P/serviceAccounts/ACCOUNT:getIamPolicy` → the policy (default `{version: 1, etag: 'ACAB'}`).
+ * - `POST /v1/projects/P:getIamPolicy` (Cloud Resource Manager v1) → the project policy (default `{version: 1, etag:
+ *   'ACAB'}`); unknown project → 403.
+ * - `GET  /v1/projects/P` (Cloud Resource Manager v1) → `{projectId, projectNumber, lifecycleState, name}`.
+ * - `GET  /v1/projects/P/roles?view=FULL` → `{roles: [...]}` (`{}` when none), all in one page; unknown project → 403.
  * - `GET  /v1/projects/P/locations/global/activityTypes/TYPE/activities:query?pageSize&pageToken` →
  *   `{activities: [...], nextPageToken?}` (`{}` when none), TYPE `serviceAccountKeyLastAuthentication` or
  *   `serviceAccountLastAuthentication`; `pageSize` capped at 1000.
@@ -38,6 +42,12 @@ export interface FakeIamProject {
   keys?: Record<string, Array<Record<string, unknown>>>;
   /** IAM policy per service account email (lower-case). Missing → `{version: 1, etag: 'ACAB'}`. */
   policies?: Record<string, unknown>;
+  /** The project IAM policy. Missing → `{version: 1, etag: 'ACAB'}`. */
+  projectPolicy?: unknown;
+  /** Project number served by `GET /v1/projects/P`. Missing → `1234`. */
+  projectNumber?: string;
+  /** Custom roles (`roles.list` elements). Missing → none. */
+  customRoles?: unknown[];
   /** Policy Analyzer activities per activity type. Missing → none. */
   activities?: Partial<Record<'serviceAccountKeyLastAuthentication' | 'serviceAccountLastAuthentication', unknown[]>>;
 }
@@ -202,6 +212,24 @@ export class FakeIamServer {
       if (!found) return notFoundAccount(m[1]!, m[2]!);
       return { status: 200, body: JSON.stringify(found.proj.policies?.[found.email] ?? { version: 1, etag: 'ACAB' }) };
     }
+    m = /^\/v1\/projects\/([^/:]+):getIamPolicy$/.exec(p);
+    if (m && method === 'POST') {
+      const proj = this.projects[m[1]!];
+      if (!proj) return { status: 403, body: googleError(403, `The caller does not have permission`) };
+      return { status: 200, body: JSON.stringify(proj.projectPolicy ?? { version: 1, etag: 'ACAB' }) };
+    }
+    m = /^\/v1\/projects\/([^/:]+)$/.exec(p);
+    if (m && method === 'GET') {
+      const proj = this.projects[m[1]!];
+      if (!proj) return { status: 403, body: googleError(403, 'The caller does not have permission') };
+      return { status: 200, body: JSON.stringify({ projectId: m[1], projectNumber: proj.projectNumber ?? '1234', lifecycleState: 'ACTIVE', name: m[1] }) };
+    }
+    m = /^\/v1\/projects\/([^/]+)\/roles$/.exec(p);
+    if (m && method === 'GET') {
+      const proj = this.projects[m[1]!];
+      if (!proj) return { status: 403, body: googleError(403, "Permission 'iam.roles.list' denied on resource (or it may not exist).") };
+      return { status: 200, body: JSON.stringify(proj.customRoles?.length ? { roles: proj.customRoles } : {}) };
+    }
     m = /^\/v1\/projects\/([^/]+)\/locations\/global\/activityTypes\/([^/:]+)\/activities:query$/.exec(p);
     if (m && method === 'GET') {
       const proj = this.projects[m[1]!];
@@ -293,7 +321,8 @@ function readJson(file: string): unknown {
  * Projects built from real public test data under `realdata` (see realdata/PROVENANCE.md), values unchanged:
  * - gcpdiag `test-data/{gke1,gke5,iam1,composer1,datafusion1}/json-dumps/iam-service-accounts.json` (REST list
  *   responses; project from each account's `name`), with that test project's `iam-service-account-policy.json` as
- *   every account's policy (gcpdiag's own fake API does the same);
+ *   every account's policy (gcpdiag's own fake API does the same), `iam-policy.json` as the project policy and
+ *   `iam-roles-custom.json` as its custom roles (the folder is the project, as in gcpdiag's fake API);
  * - cartography `iam.LIST_SERVICE_ACCOUNTS_RESPONSE.json` + `iam.LIST_SERVICE_ACCOUNT_KEYS_RESPONSE.json` (keys
  *   of service-account-1), project `project-abc`;
  * - forseti `fake_iam_responses.GET_PROJECTS_SERVICEACCOUNTS{,_KEYS}.json` and
@@ -310,10 +339,15 @@ export function loadRealIamProjects(realdata: string): Record<string, FakeIamPro
     const accounts = ((readJson(f) as { accounts?: Array<Record<string, unknown>> }).accounts ?? []);
     const pf = path.join(dir, 'iam-service-account-policy.json');
     const policy = existsSync(pf) ? readJson(pf) : undefined;
+    const projectPolicy = existsSync(path.join(dir, 'iam-policy.json')) ? readJson(path.join(dir, 'iam-policy.json')) : undefined;
+    const rf = path.join(dir, 'iam-roles-custom.json');
+    const customRoles = existsSync(rf) ? ((readJson(rf) as { roles?: unknown[] }).roles ?? []) : undefined;
     for (const sa of accounts) {
       const p = (out[project(sa)] ??= { serviceAccounts: [], keys: {}, policies: {} });
       p.serviceAccounts.push(sa);
       if (policy) p.policies![String(sa.email).toLowerCase()] = policy;
+      if (projectPolicy) p.projectPolicy = projectPolicy;
+      if (customRoles) p.customRoles = customRoles;
     }
   }
   const cg = path.join(realdata, 'cartography/json/gcp');

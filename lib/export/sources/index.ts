@@ -3,6 +3,7 @@
  * it here; the formats, the CLI (`keygraph export --what …`), the web route and the Exports page pick it up.
  */
 import type { RowSource } from '../types';
+import { accessSource } from './access';
 import { edgesSource } from './edges';
 import { findingsSource } from './findings';
 import { keysSource } from './keys';
@@ -14,6 +15,7 @@ export const SOURCES: Record<string, RowSource<any>> = {
   edges: edgesSource,
   findings: findingsSource,
   keys: keysSource,
+  access: accessSource,
 };
 
 /** The source for `what`, or undefined. */
