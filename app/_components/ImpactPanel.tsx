@@ -2,7 +2,12 @@ import type { ReactNode } from 'react';
 import { Alert, Badge, Card, Group, Stack, Table, TableTbody, TableTd, TableTh, TableThead, TableTr, Text, Title } from '@mantine/core';
 import { type ImpactAction, type ImpactResult } from '@/lib/analysis/impact';
 import { impactFor } from './loaders';
-import { describeEdge } from '@/lib/graph/describe';
+import { explainReference } from '@/lib/graph/describe';
+import { kindStyle, nodeHref } from '@/lib/ui/format';
+import { withAsOf } from '@/lib/ui/params';
+import { parseId } from '@/lib/graph/ids';
+import type { PathStep } from '@/lib/analysis/impact';
+import type { NodeSummary } from '@/lib/store/read';
 import { ROTATION_PLAN_LABELS, type RotationPlan } from '@/lib/analysis/rotation';
 import type { EdgeProperties } from '@/lib/graph/records';
 import { KindBadge, MissingBadge } from './badges';
@@ -105,14 +110,7 @@ export async function ImpactPanel({
                     </Group>
                   </TableTd>
                   <TableTd>
-                    <Text size="xs">
-                      {a.path
-                        .map((s) => {
-                          const d = s.references.map((p) => describeEdge(p as EdgeProperties)).filter(Boolean).join('; ');
-                          return `${s.kind}${d ? ` (${d})` : ''}`;
-                        })
-                        .join(' → ')}
-                    </Text>
+                    <PathCrumbs path={a.path} affected={a.node} asOfSpec={asOfSpec} />
                     {a.rotation ? (
                       <Text size="xs" c="dimmed" data-testid="impact-rotation-reason">
                         {a.rotation.reason}
@@ -154,5 +152,35 @@ export async function ImpactPanel({
         ) : null}
       </Stack>
     </Card>
+  );
+}
+
+/**
+ * Why an object is affected, as breadcrumbs from the target outwards: each hop's dependant (linked) and how it uses
+ * the one before, in plain words ("ota-metadata-backup mounts it as a volume at /var/secrets/google › …"); the
+ * affected object itself is "this Pod". Parallel references of one hop are joined with "and".
+ */
+function PathCrumbs({ path, affected, asOfSpec }: { path: PathStep[]; affected: NodeSummary; asOfSpec?: string }) {
+  return (
+    <Text size="xs" data-testid="impact-path">
+      {path.map((step, i) => {
+        const how = [...new Set(step.references.map((p) => explainReference(step.kind, p as EdgeProperties)))].join(' and ');
+        const last = i === path.length - 1;
+        const p = parseId(step.node);
+        return (
+          <span key={`${step.node}-${i}`}>
+            {i ? <span aria-hidden="true"> › </span> : null}
+            {last ? (
+              `this ${kindStyle(affected.provider, affected.kind).label}`
+            ) : (
+              <a href={withAsOf(nodeHref(step.node), asOfSpec)} className="kg-crumb">
+                {p?.name ?? step.node}
+              </a>
+            )}{' '}
+            {how}
+          </span>
+        );
+      })}
+    </Text>
   );
 }

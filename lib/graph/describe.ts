@@ -1,6 +1,7 @@
 /**
  * Plain-text wording of nodes and edges, shared by the CLI and exports (the UI renders the same fields as badges).
  */
+import { EDGE_KINDS, SECRET_VIA_LABELS, type EdgeKind } from './model';
 import type { EdgeProperties } from './records';
 
 /** "env BACKUP_KEY in container api; keys a, b; optional" — every detail of how a reference is made. */
@@ -15,6 +16,42 @@ export function describeEdge(p: EdgeProperties): string {
   if (typeof p.dataKey === 'string') parts.push(`data key ${p.dataKey}`);
   if (p.optional) parts.push('optional');
   return parts.join('; ');
+}
+
+const list = (xs: readonly string[]) => xs.join(', ');
+
+/**
+ * How a dependant uses the object one hop closer to the target, in plain words for a path's breadcrumb: "reads key
+ * key-id as env OTA_KEY_ID", "mounts it as a volume at /etc/ota/keys", "holds this key in its data", "is owned by it".
+ * `kind`: the edge kind; `p`: one parallel edge's properties (lib/analysis/impact.ts PathStep.references). Wording
+ * of kinds without a reference vocabulary comes from the model (EDGE_KINDS forward/inverse, by which end depends).
+ */
+export function explainReference(kind: EdgeKind, p: EdgeProperties): string {
+  const keys = p.keys?.length ? ` (${p.keys.length === 1 ? 'key' : 'keys'} ${list(p.keys)})` : '';
+  const at = p.mountPaths?.length ? ` at ${list(p.mountPaths)}` : '';
+  const optional = p.optional ? ', optional' : '';
+  if (kind === 'USES_SECRET' || kind === 'USES_CONFIG_MAP') {
+    switch (p.via) {
+      case 'env':
+        return `reads ${p.keys?.length === 1 ? `key ${p.keys[0]}` : 'it'} as env ${p.envVar ?? 'var'}${optional}`;
+      case 'envFrom':
+        return `loads every key as env vars${optional}`;
+      case 'volume':
+      case 'projected':
+        return `mounts it as a ${p.via === 'projected' ? 'projected ' : ''}volume${at}${keys}${optional}`;
+      case 'googleApplicationCredentials':
+        return `reads it as its GCP credentials file (${p.envVar ?? 'GOOGLE_APPLICATION_CREDENTIALS'})${at}`;
+      case 'imagePullSecret':
+        return 'pulls its images with it';
+      default: {
+        const label = p.via && p.via in SECRET_VIA_LABELS ? SECRET_VIA_LABELS[p.via as keyof typeof SECRET_VIA_LABELS] : p.via;
+        return `uses it${label ? ` as ${label}` : ''}${keys}${optional}`;
+      }
+    }
+  }
+  if (kind === 'HOLDS_KEY') return 'holds this key file in its data';
+  const spec = EDGE_KINDS[kind];
+  return `${spec.dependent === 'from' ? spec.forward : spec.inverse} it`;
 }
 
 /**
