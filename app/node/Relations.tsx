@@ -19,7 +19,7 @@ import {
   Title,
 } from '@mantine/core';
 import { EDGE_KIND_KEYS, EDGE_KINDS, NODE_KIND_KEYS, type EdgeKind, type NodeKindKey } from '@/lib/graph/model';
-import type { EdgeView, NodeSummary } from '@/lib/store/read';
+import type { EdgeView, NodeSummary, Ownership } from '@/lib/store/read';
 import { edgeDetails, edgeFlags, edgeGroupHeading, realmNoun, viaLabel } from '@/lib/ui/format';
 import { KindBadge, MissingBadge } from '../_components/badges';
 import { NodeLink, DisplayName } from '../_components/NodeLink';
@@ -55,6 +55,44 @@ function groupByOther(edges: EdgeView[]): OtherGroup[] {
       (a.other.namespace ?? '').localeCompare(b.other.namespace ?? '') ||
       a.other.name.localeCompare(b.other.name),
   );
+}
+
+/** A row of "Used by": an object and what it owns among the same list (ReplicaSets and Pods under a Deployment). */
+interface OwnerRow extends OtherGroup {
+  owned: OtherGroup[];
+}
+
+/**
+ * Groups nested under their top-most owner in the same list (`ownerOf`: child → owner, from OWNS edges), so a
+ * Deployment, its ReplicaSets and their Pods are one row. Order: the owners' order in `groups`.
+ */
+function nestUnderOwners(groups: OtherGroup[], ownerOf: Map<string, string>): OwnerRow[] {
+  const byId = new Map(groups.map((g) => [g.other.id, g]));
+  const top = (id: string) => {
+    let cur = id;
+    for (let hops = 0; hops < 10; hops++) {
+      const owner = ownerOf.get(cur);
+      if (!owner || !byId.has(owner)) break;
+      cur = owner;
+    }
+    return cur;
+  };
+  const rows = new Map<string, OwnerRow>();
+  for (const g of groups) if (top(g.other.id) === g.other.id) rows.set(g.other.id, { ...g, owned: [] });
+  for (const g of groups) {
+    const t = top(g.other.id);
+    if (t !== g.other.id) rows.get(t)?.owned.push(g);
+  }
+  return [...rows.values()];
+}
+
+/** "3/3 running · env var + volume": the Pods of a row and how the row's objects reference the target. */
+function rowSummary(row: OwnerRow, phase: Map<string, string>): string {
+  const all = [row, ...row.owned];
+  const pods = all.filter((g) => g.other.kind === 'Pod');
+  const running = pods.filter((g) => phase.get(g.other.id) === 'Running').length;
+  const vias = [...new Set(all.flatMap((g) => g.edges.map((e) => (typeof e.properties.via === 'string' ? viaLabel(e.properties.via) : null))).filter(Boolean))];
+  return [pods.length ? `${running}/${pods.length} running` : null, vias.join(' + ') || null].filter(Boolean).join(' · ');
 }
 
 function Reference({ e }: { e: EdgeView }) {
@@ -107,6 +145,7 @@ function EdgeGroup({
   self,
   showHeading,
   asOf,
+  ownership,
 }: {
   kind: EdgeKind;
   direction: 'in' | 'out';
@@ -114,9 +153,11 @@ function EdgeGroup({
   self: NodeSummary;
   showHeading: boolean;
   asOf?: string;
+  ownership?: Ownership;
 }) {
   const groups = groupByOther(edges);
-  const shown = groups.slice(0, MAX_ROWS);
+  const rows: OwnerRow[] = ownership ? nestUnderOwners(groups, ownership.ownerOf) : groups.map((g) => ({ ...g, owned: [] }));
+  const shown = rows.slice(0, MAX_ROWS);
   const heading = edgeGroupHeading(kind, direction);
   const spec = EDGE_KINDS[kind];
   const anyDetails = edges.some((e) => Object.keys(e.properties).length > 0);
@@ -170,6 +211,12 @@ function EdgeGroup({
                           {realmNoun(g.other.provider)} {g.other.realm}
                         </Text>
                       ) : null}
+                      {g.owned.length ? (
+                        <Text size="xs" c="dimmed" data-testid="owner-summary">
+                          {rowSummary(g, ownership?.phase ?? new Map())}
+                        </Text>
+                      ) : null}
+                      {g.owned.length ? <OwnedList owned={g.owned} phase={ownership?.phase ?? new Map()} asOf={asOf} /> : null}
                     </Stack>
                   </Group>
                 </TableTd>
@@ -187,9 +234,9 @@ function EdgeGroup({
           </TableTbody>
         </Table>
       </TableScrollContainer>
-      {groups.length > shown.length ? (
+      {rows.length > shown.length ? (
         <Text size="sm" c="dimmed">
-          … and {groups.length - shown.length} more (use <Code>keygraph show {self.id} --json</Code> for the full list)
+          … and {rows.length - shown.length} more (use <Code>keygraph show {self.id} --json</Code> for the full list)
         </Text>
       ) : null}
     </Stack>
@@ -206,6 +253,7 @@ export function RelationSection({
   self,
   testId,
   asOf,
+  ownership,
 }: {
   title: string;
   description: string;
@@ -216,6 +264,8 @@ export function RelationSection({
   testId: string;
   /** Time spec the page shows (lib/ui/params.ts): node links keep it. */
   asOf?: string;
+  /** Owners among the listed objects (lib/store/read.ts getOwnership): their ReplicaSets and Pods nest under them. */
+  ownership?: Ownership;
 }) {
   const byKind = EDGE_KIND_KEYS.map((k) => ({ kind: k, edges: edges.filter((e) => e.kind === k) })).filter((g) => g.edges.length);
   const objects = new Set(edges.map((e) => e.other.id)).size;
@@ -246,6 +296,7 @@ export function RelationSection({
               edges={g.edges}
               self={self}
               asOf={asOf}
+              ownership={ownership}
               showHeading={byKind.length > 1 || edgeGroupHeading(g.kind, direction) !== title}
             />
           ))
@@ -256,5 +307,36 @@ export function RelationSection({
         )}
       </Stack>
     </Card>
+  );
+}
+
+/** The objects a row's owner owns (ReplicaSets, Jobs, Pods), collapsed: one line each with its phase and references. */
+function OwnedList({ owned, phase, asOf }: { owned: OtherGroup[]; phase: Map<string, string>; asOf?: string }) {
+  const counts = new Map<string, number>();
+  for (const g of owned) counts.set(g.other.kind, (counts.get(g.other.kind) ?? 0) + 1);
+  const label = [...counts].map(([k, n]) => `${n} ${k}${n === 1 ? '' : 's'}`).join(', ');
+  return (
+    <details className="kg-owned" data-testid="owned">
+      <summary>
+        <Text span size="xs" fw={500}>
+          {label}
+        </Text>
+      </summary>
+      <Stack gap={4} mt={4}>
+        {owned.map((g) => (
+          <Group key={g.other.id} gap={6} wrap="nowrap" data-other-id={g.other.id}>
+            <KindBadge provider={g.other.provider} kind={g.other.kind} size="xs" />
+            <NodeLink id={g.other.id} asOf={asOf}>
+              <span style={{ overflowWrap: 'anywhere' }}><DisplayName text={g.other.name} /></span>
+            </NodeLink>
+            {phase.get(g.other.id) ? (
+              <Text span size="xs" c="dimmed">
+                {phase.get(g.other.id)}
+              </Text>
+            ) : null}
+          </Group>
+        ))}
+      </Stack>
+    </details>
   );
 }

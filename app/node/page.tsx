@@ -25,7 +25,7 @@ import {
   Title,
 } from '@mantine/core';
 import { db } from '@/lib/db';
-import { getEdges, getNode } from '@/lib/store/read';
+import { getEdges, getNode, getOwnership } from '@/lib/store/read';
 import { getNodeHistory } from '@/lib/store/history';
 import { parseId } from '@/lib/graph/ids';
 import { EDGE_KINDS } from '@/lib/graph/model';
@@ -87,6 +87,8 @@ export default async function NodePage({ searchParams }: PageArgs) {
     return <NotAtThisTime id={id} at={asOf.at} banner={banner} history={<HistoryCard id={id} history={history} asOf={asOf} />} />;
   }
   if (!node) notFound();
+  // Used by nests ReplicaSets and Pods under the Deployment (or CronJob, Job…) that owns them.
+  const ownership = await getOwnership(database, inbound.map((e) => e.other.id), opts);
 
   const style = kindStyle(node.provider, node.kind);
   const rows = propertyRows(node, asOf.at ?? new Date(), asOf.spec);
@@ -183,6 +185,7 @@ export default async function NodePage({ searchParams }: PageArgs) {
           edges={inbound}
           self={node}
           asOf={asOf.spec}
+          ownership={ownership}
         />
         <AccessCard access={access} asOf={asOf.spec} />
         <RelationSection

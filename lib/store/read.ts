@@ -179,6 +179,33 @@ export async function getEdges(
   });
 }
 
+/** Who owns whom among a set of nodes, and the phase of its Pods: what a "Used by" list needs to group consumers. */
+export interface Ownership {
+  /** child id → owner id, for `OWNS` edges (from `metadata.ownerReferences`) whose two ends are both in the set. */
+  ownerOf: Map<string, string>;
+  /** Pod id → `status.phase` (`Running`, `Succeeded`…), for the Pods of the set. */
+  phase: Map<string, string>;
+}
+
+/** {@link Ownership} of `ids` (node ids) as of `opts.asOf` (default now); two queries, at most 5,000 ids read. */
+export async function getOwnership(database: Database, ids: string[], opts: ReadOptions = {}): Promise<Ownership> {
+  const set = [...new Set(ids)].slice(0, 5000);
+  if (!set.length) return { ownerOf: new Map(), phase: new Map() };
+  const [owns, pods] = await Promise.all([
+    database.prisma.$queryRaw<{ from_id: string; to_id: string }[]>(Prisma.sql`
+      SELECT DISTINCT v.from_id, v.to_id FROM edge_versions v
+      WHERE v.kind = 'OWNS' AND v.to_id = ANY(${set}) AND v.from_id = ANY(${set}) AND ${live('v', opts.asOf)}`),
+    database.prisma.$queryRaw<{ node_id: string; phase: string | null }[]>(Prisma.sql`
+      SELECT DISTINCT ON (n.node_id) n.node_id, n.properties->>'phase' AS phase FROM node_versions n
+      WHERE n.node_id = ANY(${set}) AND n.kind = 'Pod' AND NOT n.missing AND ${live('n', opts.asOf)}
+      ORDER BY n.node_id, n.valid_from DESC`),
+  ]);
+  return {
+    ownerOf: new Map(owns.map((r) => [r.to_id, r.from_id])),
+    phase: new Map(pods.flatMap((r) => (r.phase ? [[r.node_id, r.phase] as [string, string]] : []))),
+  };
+}
+
 export interface SearchOptions extends ReadOptions {
   /** API kind filter (`Secret`, `Deployment`…). */
   kind?: string;
