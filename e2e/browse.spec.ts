@@ -124,10 +124,10 @@ test('a ConfigMap: key names (never values), who mounts it and how; a Secret als
   expect(ids).toContain('k8s:demo/ota/ConfigMap/kube-root-ca.crt');
 });
 
-test('runs page lists the demo collections: two cluster days, two GCP days', async ({ page }) => {
+test('runs page lists the demo collections: two cluster days, two GCP IAM days, two Secret Manager days', async ({ page }) => {
   await page.goto('/runs');
   const rows = page.getByTestId('runs-table').locator('tbody tr');
-  await expect(rows).toHaveCount(4);
+  await expect(rows).toHaveCount(6);
   await shot(page, '07-runs');
   await rows.first().getByRole('link').first().click();
   await expect(page.getByRole('heading', { name: /^Run #\d+$/ })).toBeVisible();

@@ -155,11 +155,14 @@ test('the diff from run 1 to run 2 calls out the rename and the references to th
   await expect(page.getByTestId('used-by').locator(`[data-other-id="${DEPLOYMENT_ID}"]`)).toBeVisible();
 
   // Defaults (nav "Changes"): the latest run against the previous one of its source/scope. The latest run is the
-  // GCP project's day 2 (run 4): the key GCP stopped listing is removed.
+  // Secret Manager day 2 (run 6): ota-db-password got version 4.
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Changes', exact: true }).click();
   await expect(page).toHaveURL(/\/diff$/);
-  await expect(page.getByTestId('diff-from')).toHaveValue('run:3');
-  await expect(page.getByTestId('diff-to')).toHaveValue('run:4');
+  await expect(page.getByTestId('diff-from')).toHaveValue('run:5');
+  await expect(page.getByTestId('diff-to')).toHaveValue('run:6');
+  await expect(page.getByTestId('diff-objects').locator('tr[data-node-id="gcp:482915630174/SecretVersion/ota-db-password@4"]')).toHaveAttribute('data-change', 'added');
+  // The GCP IAM day 2 (run 3 → run 4): the key GCP stopped listing is removed.
+  await page.goto('/diff?from=run:3&to=run:4');
   await expect(
     page.getByTestId('diff-objects').locator('tr[data-node-id="gcp:keygraph-demo/ServiceAccountKey/0077cc31976b0ecae27ea9064f55e28a31c36c28"]'),
   ).toHaveAttribute('data-change', 'removed');

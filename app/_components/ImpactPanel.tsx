@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { Alert, Badge, Card, Group, Stack, Table, TableTbody, TableTd, TableTh, TableThead, TableTr, Text, Title } from '@mantine/core';
+import { Alert, Badge, Card, Group, Stack, Table, TableScrollContainer, TableTbody, TableTd, TableTh, TableThead, TableTr, Text, Title } from '@mantine/core';
 import { type ImpactAction, type ImpactResult } from '@/lib/analysis/impact';
 import { impactFor } from './loaders';
 import { explainReference } from '@/lib/graph/describe';
@@ -89,6 +89,8 @@ export async function ImpactPanel({
           </Text>
         ))}
         {r.affected.length ? (
+          // On a phone the table scrolls sideways inside the card: names keep a readable width.
+          <TableScrollContainer minWidth={640}>
           <Table verticalSpacing="xs" data-testid="impact-affected">
             <TableThead>
               <TableTr>
@@ -144,6 +146,7 @@ export async function ImpactPanel({
               ))}
             </TableTbody>
           </Table>
+          </TableScrollContainer>
         ) : null}
         {r.affected.length > limit ? (
           <Text size="sm" c="dimmed">

@@ -48,6 +48,7 @@ import { ImpactPanel } from '../_components/ImpactPanel';
 import { GcpKey } from './GcpKey';
 import { AccessCard } from './Access';
 import { nodeAccess } from '@/lib/analysis/access';
+import { SecretManagerSecret } from './SecretManagerSecret';
 import { GcpServiceAccount } from './GcpServiceAccount';
 import { ImpactActionForm, impactActionsFor } from './ImpactActionForm';
 import { TriageHeader } from './Triage';
@@ -170,6 +171,7 @@ export default async function NodePage({ searchParams }: PageArgs) {
       {node.provider === 'gcp' && node.kind === 'ServiceAccount' ? (
         <GcpServiceAccount node={node} inbound={inbound} outbound={outbound} asOf={asOf} />
       ) : null}
+      {node.provider === 'gcp' && node.kind === 'Secret' ? <SecretManagerSecret outbound={outbound} inbound={inbound} asOf={asOf} /> : null}
 
       <Stack gap="lg">
         <RelationSection
@@ -180,7 +182,11 @@ export default async function NodePage({ searchParams }: PageArgs) {
               ? `What references this ${style.label}: deleting or renaming it breaks these.`
               : `What points at this ${style.label}.`
           }
-          emptyText={isSecretLike ? 'Nothing references it: no workload, pod, ServiceAccount or Ingress that keygraph has seen.' : 'Nothing points at it.'}
+          emptyText={
+            node.provider === 'gcp' && node.kind === 'Secret'
+              ? 'Nothing points at the secret itself: consumers fetch its versions (see Versions above).'
+              : isSecretLike ? 'Nothing references it: no workload, pod, ServiceAccount or Ingress that keygraph has seen.' : 'Nothing points at it.'
+          }
           direction="in"
           edges={inbound}
           self={node}

@@ -14,14 +14,21 @@ import { DEMO_COLLECT_OPTIONS } from '../demo/build';
 
 const demo = path.resolve(import.meta.dirname, '../demo');
 /** Every finding of day 2 (README's stories): the time bombs, the rename, an optional missing Secret, keys left unread,
- * pods holding old env values. `severity rule primary-object`, sorted. */
+ * pods holding old env values, the operator that reads every Secret. `severity rule primary-object`, sorted. */
 const DAY2_FINDINGS = [
   'critical dangling-reference k8s:demo/monitoring/Secret/grafana-smtp',
   'critical dangling-reference k8s:demo/ota/Secret/targets-backup-key',
   'high renamed-secret k8s:demo/ota/Secret/targets-backup-key',
+  // The external-secrets operator's ClusterRoleBinding lets its ServiceAccount read every Secret of the cluster (by
+  // design: it writes them), and its Deployment runs as it.
+  'high workload-reads-all-secrets k8s:demo/external-secrets/ServiceAccount/external-secrets',
   'low dangling-reference k8s:demo/payments/Secret/launchdarkly-sdk-key',
   'low unused-data-key k8s:demo/ota/Secret/targets-backup-key-2024-10-08',
   'low unused-data-key k8s:demo/payments/Secret/payments-stripe',
+  // ota-db-password got version 4 in Secret Manager at 05:20 on day 2 and the operator synced it into
+  // ota-db-credentials at 05:41: the ota-lite-api and ota-campaign-scheduler pods (envFrom / env) started before.
+  'medium pod-env-stale k8s:demo/ota/Secret/ota-db-credentials',
+  'medium pod-env-stale k8s:demo/ota/Secret/ota-db-credentials',
   'medium pod-env-stale k8s:demo/payments/Secret/payments-db',
   'medium pod-env-stale k8s:demo/payments/Secret/payments-db',
   'medium pod-env-stale k8s:demo/payments/Secret/payments-stripe',

@@ -8,7 +8,7 @@ import { migrate, migrationStatus } from '../db/migrate';
 import { assertBindAllowed, projectRoot, serve } from '../server';
 import { loadConfig } from '../config';
 import { collectFilesInto, printSummary } from './collect';
-import { DEMO_COLLECT_OPTIONS } from '../demo/build';
+import { DEMO_COLLECT_OPTIONS, DEMO_PROJECT_NUMBER } from '../demo/build';
 import { EXIT } from './exit';
 import { log } from '../log';
 
@@ -125,13 +125,20 @@ export const DEMO_DAYS = ['day1', 'day2'].map((d) => path.join(projectRoot(), 'l
 /** The demo GCP project's (`keygraph-demo`) two days of gcloud JSON, shipped in lib/demo/gcp (lib/demo/README.md). */
 export const DEMO_GCP_DAYS = ['day1', 'day2'].map((d) => path.join(projectRoot(), 'lib', 'demo', 'gcp', d));
 
+/**
+ * The demo project's Secret Manager metadata, two days of gcloud JSON (lib/demo/README.md, "Secret Manager"). gcloud
+ * names the project by number there, so its runs have scope `482915630174`.
+ */
+export const DEMO_SECRET_MANAGER_DAYS = ['day1', 'day2'].map((d) => path.join(projectRoot(), 'lib', 'demo', 'secretmanager', d));
+
 /** GCP project of the demo (the scope of its GCP runs). */
 export const DEMO_GCP_PROJECT = 'keygraph-demo';
 
 /**
  * `keygraph demo`: loads the shipped demo once per data folder, then serves. Run order on a fresh folder: cluster
- * `demo` day 1 and day 2 (runs 1 and 2), then project `keygraph-demo` day 1 and day 2 (runs 3 and 4). A folder
- * loaded by an older keygraph (cluster days only) gets the GCP days on the next `keygraph demo`.
+ * `demo` day 1 and day 2 (runs 1 and 2), then project `keygraph-demo` day 1 and day 2 (runs 3 and 4: IAM), then its
+ * Secret Manager day 1 and day 2 (runs 5 and 6, scope the project number). A folder loaded by an older keygraph gets
+ * the parts it lacks on the next `keygraph demo`.
  */
 export async function demoCommand(opts: { host: string; port: number; serve: boolean }): Promise<number> {
   if (opts.serve) assertBindAllowed(opts.host, loadConfig().auth);
@@ -148,12 +155,15 @@ export async function demoCommand(opts: { host: string; port: number; serve: boo
     };
     const clusterLoaded = (await loaded('demo')) > 0;
     const gcpLoaded = (await loaded(DEMO_GCP_PROJECT)) > 0;
-    if (clusterLoaded && gcpLoaded) process.stdout.write(`demo data already loaded (cluster "demo", GCP project "${DEMO_GCP_PROJECT}")\n`);
+    const smLoaded = (await loaded(DEMO_PROJECT_NUMBER)) > 0;
+    if (clusterLoaded && gcpLoaded && smLoaded) process.stdout.write(`demo data already loaded (cluster "demo", GCP project "${DEMO_GCP_PROJECT}")\n`);
     if (!clusterLoaded) await load(DEMO_DAYS);
     if (!gcpLoaded) await load(DEMO_GCP_DAYS);
+    if (!smLoaded) await load(DEMO_SECRET_MANAGER_DAYS);
     if (!opts.serve) return EXIT.ok;
     process.stdout.write('try: the Secret k8s:demo/ota/Secret/targets-backup-key (renamed, still referenced)\n');
     process.stdout.write(`     the GCP key gcp:${DEMO_GCP_PROJECT}/ServiceAccountKey/17134a057f76bc8ad12e48ec3bed0149baaf6db5 (held by ota/ota-backup-uploader-gcp-key)\n`);
+    process.stdout.write(`     the Secret Manager secret gcp:${DEMO_PROJECT_NUMBER}/Secret/ota-targets-signing-key (read as latest and as a pinned version)\n`);
     return await serveUntilSignal(rt, opts);
   } finally {
     await rt.close();

@@ -149,6 +149,11 @@ function meta(kind: string, namespace: string, name: string, created: string, ex
   };
 }
 
+/** ObjectMeta of a cluster-scoped object (ClusterRole, ClusterRoleBinding, ClusterSecretStore): no namespace. */
+function clusterMeta(kind: string, name: string, created: string, extra: Partial<Meta> = {}): Meta {
+  return { name, uid: demoUid(kind, '', name), creationTimestamp: created, ...extra };
+}
+
 /** A controller ownerReference pointing at `owner`. */
 function ownerRef(owner: K8sObject): OwnerRef {
   return {
@@ -465,7 +470,7 @@ export function buildDay(day: Day): DemoFile[] {
   const d2 = day === 2;
 
   // ---- namespaces ---------------------------------------------------------------------------------------------
-  const namespaces = ['ota', 'payments', 'monitoring', 'ingress-nginx'].map((ns): K8sObject => ({
+  const namespaces = ['ota', 'payments', 'monitoring', 'ingress-nginx', 'external-secrets'].map((ns): K8sObject => ({
     apiVersion: 'v1',
     kind: 'Namespace',
     metadata: {
@@ -531,16 +536,19 @@ export function buildDay(day: Day): DemoFile[] {
       refreshInterval: '1h0m0s',
       secretStoreRef: { kind: 'ClusterSecretStore', name: 'gcp-secret-manager' },
       target: { name: 'ota-db-credentials', creationPolicy: 'Owner', deletionPolicy: 'Retain' },
+      // Secret Manager secrets of project keygraph-demo (buildSecretManagerDay): host and user are properties of
+      // the JSON secret ota-db-config (pinned), the password follows `latest` of ota-db-password.
       data: [
-        { secretKey: 'DB_HOST', remoteRef: { key: 'ota-db-host' } },
-        { secretKey: 'DB_USER', remoteRef: { key: 'ota-db-user' } },
+        { secretKey: 'DB_HOST', remoteRef: { key: 'ota-db-config', property: 'host', version: '1' } },
+        { secretKey: 'DB_USER', remoteRef: { key: 'ota-db-config', property: 'user', version: '1' } },
         { secretKey: 'DB_PASSWORD', remoteRef: { key: 'ota-db-password', version: 'latest' } },
       ],
     },
     status: {
       binding: { name: 'ota-db-credentials' },
       refreshTime: d2 ? '2024-10-08T05:41:18Z' : '2024-10-07T05:41:18Z',
-      syncedResourceVersion: `1-${hex('ota-db-es-sync', 32)}`,
+      // Day 2: the refresh after ota-db-password version 4 was added (2024-10-08T05:20Z) rewrote the Secret.
+      syncedResourceVersion: `1-${hex(d2 ? 'ota-db-es-sync-v4' : 'ota-db-es-sync', 32)}`,
       conditions: [{ type: 'Ready', status: 'True', reason: 'SecretSynced', message: 'secret synced', lastTransitionTime: '2024-03-11T09:05:14Z' }],
     },
   };
@@ -549,10 +557,10 @@ export function buildDay(day: Day): DemoFile[] {
     'ota-db-credentials',
     '2024-03-11T09:05:14Z',
     'Opaque',
-    { DB_HOST: '10.20.0.5', DB_USER: 'ota', DB_PASSWORD: 'demo-not-a-real-password-ota' },
+    { DB_HOST: '10.20.0.5', DB_USER: 'ota', DB_PASSWORD: d2 ? 'demo-not-a-real-password-ota-v4' : 'demo-not-a-real-password-ota-v3' },
     {
       labels: { 'reconcile.external-secrets.io/created-by': hex('ota-db-es-created-by', 32), 'reconcile.external-secrets.io/managed': 'true' },
-      annotations: { 'reconcile.external-secrets.io/data-hash': hex('ota-db-es-data-hash', 32) },
+      annotations: { 'reconcile.external-secrets.io/data-hash': hex(d2 ? 'ota-db-es-data-hash-v4' : 'ota-db-es-data-hash', 32) },
       ownerReferences: [ownerRef(otaDbExternal)],
     },
   );
@@ -626,7 +634,10 @@ export function buildDay(day: Day): DemoFile[] {
             { name: 'OTA_TARGETS_BACKUP_KEY_ID', valueFrom: { secretKeyRef: { name: 'targets-backup-key', key: 'key-id' } } },
           ],
           envFrom: [{ secretRef: { name: 'ota-db-credentials' } }],
-          volumeMounts: [{ name: 'targets-backup-key', mountPath: '/etc/ota/keys', readOnly: true }],
+          volumeMounts: [
+            { name: 'targets-backup-key', mountPath: '/etc/ota/keys', readOnly: true },
+            { name: 'targets-signing-key', mountPath: '/etc/ota/signing', readOnly: true },
+          ],
           readinessProbe: { httpGet: { path: '/healthz', port: 'http' }, initialDelaySeconds: 5, periodSeconds: 10 },
           resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { memory: '512Mi' } },
         },
@@ -635,6 +646,12 @@ export function buildDay(day: Day): DemoFile[] {
         {
           name: 'targets-backup-key',
           secret: { secretName: 'targets-backup-key', defaultMode: 256, items: [{ key: 'targets-backup.json', path: 'targets-backup.json' }] },
+        },
+        // Secrets Store CSI driver, GCP provider: the pod's KSA (Workload Identity: ota-lite-api@) fetches
+        // Secret Manager ota-targets-signing-key, version `latest`.
+        {
+          name: 'targets-signing-key',
+          csi: { driver: 'secrets-store.csi.k8s.io', readOnly: true, volumeAttributes: { secretProviderClass: 'ota-lite-api-signing' } },
         },
       ],
     },
@@ -689,6 +706,23 @@ export function buildDay(day: Day): DemoFile[] {
     pods: [{ suffix: 'qk7tz', node: NODES[1], startTime: '2024-10-08T03:02:41Z', podIP: '10.4.1.44' }],
   });
 
+  // Secrets Store CSI driver GCP provider classes (secrets-store-csi-driver-provider-gcp): `parameters.secrets` is a
+  // YAML string. The API mounts the newest version; the backup verifies against the key of version 2, pinned until
+  // the archived metadata is re-signed.
+  const spc = (namespace: string, name: string, created: string, entries: Array<{ resourceName: string; path: string }>, labels: Record<string, string>): K8sObject => ({
+    apiVersion: 'secrets-store.csi.x-k8s.io/v1',
+    kind: 'SecretProviderClass',
+    metadata: meta('SecretProviderClass', namespace, name, created, { generation: 1, labels }),
+    spec: {
+      provider: 'gcp',
+      parameters: { secrets: entries.map((e) => `- resourceName: "${e.resourceName}"\n  path: "${e.path}"\n`).join('') },
+    },
+  });
+  // By project number, as gcloud prints Secret Manager names (and as the ClusterSecretStore below names it).
+  const smName = (secretName: string, version: string) => `projects/${DEMO_PROJECT_NUMBER}/secrets/${secretName}/versions/${version}`;
+  const otaApiSpc = spc('ota', 'ota-lite-api-signing', '2024-06-10T12:03:44Z', [{ resourceName: smName('ota-targets-signing-key', 'latest'), path: 'targets-signing.pem' }], otaLabels('ota-lite-api'));
+  const backupSpc = spc('ota', 'ota-metadata-backup-verify', '2024-06-10T12:03:44Z', [{ resourceName: smName('ota-targets-signing-key', '2'), path: 'targets-signing-v2.pem' }], otaLabels('ota-metadata-backup'));
+
   // CronJob uploading targets metadata backups to GCS with a user-managed key file (the other key story).
   const gcpKey = DEMO_KEY_FILES.otaBackupUploader;
   const gcpKeySecret = secret('ota', 'ota-backup-uploader-gcp-key', '2024-05-14T16:20:33Z', 'Opaque', { 'key.json': gcpKey.json }, {
@@ -706,10 +740,25 @@ export function buildDay(day: Day): DemoFile[] {
           { name: 'GOOGLE_APPLICATION_CREDENTIALS', value: '/var/secrets/google/key.json' },
           { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'ota-db-credentials', key: 'DB_PASSWORD' } } },
         ],
-        volumeMounts: [{ name: 'gcp-key', mountPath: '/var/secrets/google', readOnly: true }],
+        volumeMounts: [
+          { name: 'gcp-key', mountPath: '/var/secrets/google', readOnly: true },
+          { name: 'signing-key-v2', mountPath: '/etc/ota/verify', readOnly: true },
+        ],
       },
     ],
-    volumes: [{ name: 'gcp-key', secret: { secretName: 'ota-backup-uploader-gcp-key', defaultMode: 288 } }],
+    volumes: [
+      { name: 'gcp-key', secret: { secretName: 'ota-backup-uploader-gcp-key', defaultMode: 288 } },
+      // The pod's KSA (`default`) has no Workload Identity: the GCP provider authenticates with the key file.
+      {
+        name: 'signing-key-v2',
+        csi: {
+          driver: 'secrets-store.csi.k8s.io',
+          readOnly: true,
+          volumeAttributes: { secretProviderClass: 'ota-metadata-backup-verify' },
+          nodePublishSecretRef: { name: 'ota-backup-uploader-gcp-key' },
+        },
+      },
+    ],
   };
   const backupTemplate: PodTemplate = { metadata: { labels: { 'app.kubernetes.io/name': 'ota-metadata-backup' } }, spec: backupPodSpec };
   const cronJob: K8sObject = {
@@ -971,7 +1020,7 @@ export function buildDay(day: Day): DemoFile[] {
   ((ledgerPod.spec as PodSpec).volumes as unknown[]).unshift({ name: 'data', persistentVolumeClaim: { claimName: 'data-ledger-db-0' } });
 
   // ---- kube-root-ca.crt: Kubernetes publishes the cluster CA in every namespace (every pod's token volume reads it)
-  const rootCas = ['ingress-nginx', 'monitoring', 'ota', 'payments'].map((ns) =>
+  const rootCas = ['external-secrets', 'ingress-nginx', 'monitoring', 'ota', 'payments'].map((ns) =>
     configMap(ns, 'kube-root-ca.crt', '2024-03-11T09:02:41Z', { 'ca.crt': '-----BEGIN CERTIFICATE-----\ndemo-not-a-real-cluster-ca\n-----END CERTIFICATE-----\n' }, {
       annotations: { 'kubernetes.io/description': 'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.' },
     }));
@@ -1096,6 +1145,9 @@ export function buildDay(day: Day): DemoFile[] {
       ],
     },
   };
+  // The class the CSI volume names: the sink's token in Secret Manager, pinned to version 2, fetched with the key file
+  // of nodePublishSecretRef (log-shipper@).
+  const shipperSpc = spc('monitoring', 'log-shipper-sink', '2024-04-22T07:48:16Z', [{ resourceName: smName('log-sink-token', '2'), path: 'sink-token' }], monLabels('log-shipper'));
   const shipper: K8sObject = {
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
@@ -1168,21 +1220,126 @@ export function buildDay(day: Day): DemoFile[] {
     pods: [{ suffix: d2 ? 'c5xjm' : 'zr9t2', node: NODES[1], startTime: d2 ? '2024-10-07T16:04:51Z' : '2024-08-20T07:30:12Z', podIP: d2 ? '10.4.1.47' : '10.4.1.3' }],
   });
 
+  // ---- external-secrets: the operator that syncs Secret Manager into Secrets ---------------------------------
+  const esoLabels = { 'app.kubernetes.io/name': 'external-secrets', 'app.kubernetes.io/instance': 'external-secrets', 'app.kubernetes.io/managed-by': 'Helm', 'helm.sh/chart': 'external-secrets-0.10.4', 'app.kubernetes.io/version': 'v0.10.4' };
+  // No iam.gke.io annotation: Secret Manager grants this KSA directly (Workload Identity Federation principal).
+  const esoSa: K8sObject = {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: meta('ServiceAccount', 'external-secrets', 'external-secrets', '2024-03-11T08:58:03Z', { labels: esoLabels }),
+  };
+  const eso = deployment({
+    namespace: 'external-secrets',
+    name: 'external-secrets',
+    created: '2024-03-11T08:58:03Z',
+    labels: esoLabels,
+    replicas: 1,
+    template: {
+      metadata: { labels: { 'app.kubernetes.io/name': 'external-secrets', 'app.kubernetes.io/instance': 'external-secrets' } },
+      spec: {
+        serviceAccountName: 'external-secrets',
+        containers: [{
+          name: 'external-secrets',
+          image: 'ghcr.io/external-secrets/external-secrets:v0.10.4',
+          args: ['--concurrent=1', '--metrics-addr=:8080', '--loglevel=info'],
+          ports: [{ name: 'metrics', containerPort: 8080, protocol: 'TCP' }],
+        }],
+      },
+    },
+    revision: 4,
+    hash: '7d8c6f5b9c',
+    rsCreated: '2024-09-25T10:12:31Z',
+    pods: [{ suffix: 'tw4hx', node: NODES[0], startTime: '2024-09-25T10:12:31Z', podIP: '10.4.0.19' }],
+  });
+  const clusterStore: K8sObject = {
+    apiVersion: 'external-secrets.io/v1beta1',
+    kind: 'ClusterSecretStore',
+    metadata: clusterMeta('ClusterSecretStore', 'gcp-secret-manager', '2024-03-11T08:58:40Z', { generation: 1, labels: { 'app.kubernetes.io/managed-by': 'argocd' } }),
+    // The project NUMBER: the demo's Secret Manager data is gcloud output, whose names carry the number.
+    spec: { provider: { gcpsm: { projectID: DEMO_PROJECT_NUMBER } } },
+    status: {
+      capabilities: 'ReadWrite',
+      conditions: [{ type: 'Ready', status: 'True', reason: 'Valid', message: 'store validated', lastTransitionTime: '2024-03-11T08:58:41Z' }],
+    },
+  };
+
+  // ---- RBAC (kubectl get roles,rolebindings,clusterroles,clusterrolebindings -A) -------------------------------
+  const rbacGroup = 'rbac.authorization.k8s.io';
+  const role = (namespace: string, name: string, created: string, rules: unknown[], labels?: Record<string, string>): K8sObject => ({
+    apiVersion: `${rbacGroup}/v1`, kind: 'Role', metadata: meta('Role', namespace, name, created, labels ? { labels } : {}), rules,
+  });
+  const clusterRole = (name: string, created: string, rules: unknown[], extra: Partial<Meta> = {}, aggregationRule?: unknown): K8sObject => ({
+    apiVersion: `${rbacGroup}/v1`, kind: 'ClusterRole', metadata: clusterMeta('ClusterRole', name, created, extra), ...(aggregationRule ? { aggregationRule } : {}), rules,
+  });
+  const subjectOf = (s: { kind: 'ServiceAccount'; name: string; namespace: string } | { kind: 'Group' | 'User'; name: string }) =>
+    s.kind === 'ServiceAccount' ? s : { apiGroup: rbacGroup, ...s };
+  const roleBinding = (namespace: string, name: string, created: string, roleRef: { kind: 'Role' | 'ClusterRole'; name: string }, subjects: Parameters<typeof subjectOf>[0][]): K8sObject => ({
+    apiVersion: `${rbacGroup}/v1`, kind: 'RoleBinding', metadata: meta('RoleBinding', namespace, name, created),
+    roleRef: { apiGroup: rbacGroup, ...roleRef }, subjects: subjects.map(subjectOf),
+  });
+  const editRules = [
+    { apiGroups: [''], resources: ['configmaps', 'secrets', 'serviceaccounts'], verbs: ['create', 'delete', 'deletecollection', 'patch', 'update'] },
+    { apiGroups: [''], resources: ['configmaps', 'secrets', 'serviceaccounts', 'pods', 'services'], verbs: ['get', 'list', 'watch'] },
+    { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] },
+  ];
+  const rbac: K8sObject[] = [
+    // The app reads its own DB credentials through the API (resourceNames: that Secret only).
+    role('ota', 'ota-lite-api', '2024-03-11T09:05:12Z', [
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['ota-db-credentials'], verbs: ['get', 'watch'] },
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] },
+    ], otaLabels('ota-lite-api')),
+    // On-call may read every Secret of monitoring (a namespace-wide reader, bound to a Group, not to a workload).
+    role('monitoring', 'secret-reader', '2024-03-13T08:12:50Z', [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] }]),
+    roleBinding('ota', 'ota-lite-api', '2024-03-11T09:05:12Z', { kind: 'Role', name: 'ota-lite-api' }, [{ kind: 'ServiceAccount', name: 'ota-lite-api', namespace: 'ota' }]),
+    roleBinding('monitoring', 'oncall-secret-reader', '2024-03-13T08:12:50Z', { kind: 'Role', name: 'secret-reader' }, [{ kind: 'Group', name: 'oncall@demo.example.com' }]),
+    // Payments developers get the aggregated `edit` role in their namespace (edit reads Secrets through aggregation).
+    roleBinding('payments', 'payments-devs-edit', '2024-03-12T10:40:03Z', { kind: 'ClusterRole', name: 'edit' }, [{ kind: 'Group', name: 'payments-devs@demo.example.com' }]),
+    // The operator writes the Secrets of every ExternalSecret: it reads every Secret of the cluster, by design.
+    clusterRole('external-secrets-controller', '2024-03-11T08:58:03Z', [
+      { apiGroups: ['external-secrets.io'], resources: ['secretstores', 'clustersecretstores', 'externalsecrets', 'clusterexternalsecrets', 'pushsecrets'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['external-secrets.io'], resources: ['externalsecrets/status', 'externalsecrets/finalizers', 'secretstores/status', 'clustersecretstores/status'], verbs: ['get', 'patch', 'update'] },
+      { apiGroups: [''], resources: ['serviceaccounts', 'namespaces'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch', 'create', 'update', 'delete', 'patch'] },
+      { apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+    ], { labels: esoLabels }),
+    // Kubernetes' default `edit`: aggregated from every ClusterRole labelled aggregate-to-edit (the API server's
+    // aggregation controller fills `rules`, as a dump shows them).
+    clusterRole('edit', '2024-03-11T08:50:12Z', editRules, {
+      labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults', 'rbac.authorization.k8s.io/aggregate-to-admin': 'true' },
+      annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'true' },
+    }, { clusterRoleSelectors: [{ matchLabels: { 'rbac.authorization.k8s.io/aggregate-to-edit': 'true' } }] }),
+    clusterRole('system:aggregate-to-edit', '2024-03-11T08:50:12Z', editRules, {
+      labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults', 'rbac.authorization.k8s.io/aggregate-to-edit': 'true' },
+      annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'true' },
+    }),
+    {
+      apiVersion: `${rbacGroup}/v1`,
+      kind: 'ClusterRoleBinding',
+      metadata: clusterMeta('ClusterRoleBinding', 'external-secrets-controller', '2024-03-11T08:58:03Z', { labels: esoLabels }),
+      roleRef: { apiGroup: rbacGroup, kind: 'ClusterRole', name: 'external-secrets-controller' },
+      subjects: [{ kind: 'ServiceAccount', name: 'external-secrets', namespace: 'external-secrets' }],
+    },
+  ];
+
   // ---- files --------------------------------------------------------------------------------------------------
-  const workloads = [otaApi, ...(d2 ? [scheduler] : []), payApi, ...(d2 ? [] : [refund]), grafana, ngx];
+  const workloads = [otaApi, ...(d2 ? [scheduler] : []), payApi, ...(d2 ? [] : [refund]), grafana, ngx, eso];
   const files: DemoFile[] = [
     { file: '00-namespaces.yaml', style: 'list', objects: namespaces },
     {
       file: 'ota.yaml',
       style: 'manifests',
-      objects: [otaSa, registryPull, targetsBackupKey, otaDbExternal, otaDbSecret, otaCert, otaTls, gcpKeySecret, otaApi.deployment, ...(d2 ? [scheduler.deployment] : []), otaIngress, cronJob],
+      objects: [otaSa, registryPull, targetsBackupKey, otaDbExternal, otaDbSecret, otaCert, otaTls, gcpKeySecret, otaApiSpc, backupSpc, otaApi.deployment, ...(d2 ? [scheduler.deployment] : []), otaIngress, cronJob],
     },
     {
       file: 'payments.yaml',
       style: 'manifests',
       objects: [paySa, payToken, sealed, payDb, payStripe, payApi.deployment, ...(d2 ? [] : [refund.deployment]), ledgerSts],
     },
-    { file: 'monitoring.yaml', style: 'manifests', objects: [grafanaAdmin, grafanaIni, grafanaDashboards, storeCreds, grafana.deployment, grafanaIngress, grafanaMonitor, shipper] },
+    { file: 'monitoring.yaml', style: 'manifests', objects: [grafanaAdmin, grafanaIni, grafanaDashboards, storeCreds, shipperSpc, grafana.deployment, grafanaIngress, grafanaMonitor, shipper] },
+    { file: 'external-secrets.yaml', style: 'manifests', objects: [esoSa, eso.deployment, clusterStore] },
+    { file: 'rbac.yaml', style: 'list', objects: rbac },
     { file: 'configmaps.yaml', style: 'list', objects: rootCas },
     { file: 'ingress-nginx.yaml', style: 'manifests', objects: [ngxSa, admission, ngx.deployment] },
     { file: 'replicasets.yaml', style: 'list', objects: workloads.flatMap((w) => w.replicaSets) },
@@ -1200,7 +1357,8 @@ export function renderFile(f: DemoFile, day: Day): string {
   const opts = { lineWidth: 0, minContentWidth: 0, version: '1.1', indentSeq: false, aliasDuplicateObjects: false } as const;
   if (f.style === 'list') {
     const list = { apiVersion: 'v1', kind: 'List', items: f.objects, metadata: { resourceVersion: '' } };
-    return `# kubectl get ${f.objects[0]?.kind.toLowerCase() ?? 'all'}s -A -o yaml  (cluster demo, ${SNAPSHOT_TIMES[day]})\n${YAML.stringify(list, opts)}`;
+    const kinds = [...new Set(f.objects.map((o) => `${o.kind.toLowerCase()}s`))].join(',') || 'all';
+    return `# kubectl get ${kinds} -A -o yaml  (cluster demo, ${SNAPSHOT_TIMES[day]})\n${YAML.stringify(list, opts)}`;
   }
   const header = `# ${f.file.replace(/\.yaml$/, '')} namespace, as collected from cluster demo at ${SNAPSHOT_TIMES[day]}\n`;
   return header + f.objects.map((o) => YAML.stringify(o, opts)).join('---\n');
@@ -1426,12 +1584,180 @@ export function buildGcpDay(day: Day): GcpDemoFile[] {
   return files;
 }
 
+/**
+ * The project's own IAM policy (`gcloud projects get-iam-policy keygraph-demo --format=json`, wrapped with its
+ * resource name like the service-account policies): who may act as or mint tokens for every service account of the
+ * project, and read every Secret Manager secret. The same on both days. Written to `gcp/project/` (not to a day
+ * folder): see lib/demo/README.md, "Project IAM policy".
+ */
+export function buildProjectPolicy(): GcpDemoFile {
+  const ci = `serviceAccount:${gsaEmail('legacy-ci-deployer')}`;
+  return {
+    file: 'iam-policy.json',
+    command: `jq -n --arg resource projects/${DEMO_PROJECT} --argjson policy "$(gcloud projects get-iam-policy ${DEMO_PROJECT} --format=json)" '{$resource, $policy}'`,
+    json: {
+      resource: `projects/${DEMO_PROJECT}`,
+      policy: {
+        bindings: [
+          { members: ['group:platform-admins@demo.example.com'], role: 'roles/owner' },
+          { members: ['group:platform-team@demo.example.com', ci], role: 'roles/iam.serviceAccountUser' },
+          // The Jenkins deployer minted tokens for the deploy accounts; disabled since 2024-07-01, the grant stayed.
+          { members: [ci], role: 'roles/iam.serviceAccountTokenCreator' },
+          { members: ['group:ota-oncall@demo.example.com'], role: 'roles/secretmanager.secretAccessor' },
+          { members: [`serviceAccount:${DEMO_PROJECT_NUMBER}-compute@developer.gserviceaccount.com`], role: 'roles/container.defaultNodeServiceAccount' },
+        ],
+        etag: `BwYk${hex(`etag:projects/${DEMO_PROJECT}`, 8)}=`,
+        version: 1,
+      },
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Secret Manager snapshots of project keygraph-demo (lib/demo/secretmanager/day1, day2): gcloud `--format=json`
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Collection instants of the two Secret Manager snapshots (UTC): a few minutes after the IAM ones. */
+export const SECRET_MANAGER_SNAPSHOT_TIMES: Record<Day, string> = { 1: '2024-10-07T06:10:00Z', 2: '2024-10-08T06:10:00Z' };
+
+/** `principal://…/subject/ns/NS/sa/KSA`: a Kubernetes ServiceAccount granted directly (Workload Identity Federation for GKE). */
+const wiPrincipal = (ns: string, ksa: string) =>
+  `principal://iam.googleapis.com/projects/${DEMO_PROJECT_NUMBER}/locations/global/workloadIdentityPools/${DEMO_PROJECT}.svc.id.goog/subject/ns/${ns}/sa/${ksa}`;
+
+interface DemoSmVersion {
+  n: number;
+  created: string;
+  /** State per day (absent on a day: the version did not exist yet). */
+  state: Partial<Record<Day, 'ENABLED' | 'DISABLED' | 'DESTROYED'>>;
+  destroyed?: string;
+}
+
+interface DemoSmSecret {
+  name: string;
+  created: string;
+  labels: Record<string, string>;
+  /** Replica locations of a user-managed secret; absent: automatic. */
+  locations?: string[];
+  versions: DemoSmVersion[];
+  bindings: Array<{ role: string; members: string[] }>;
+}
+
+const both = (s: 'ENABLED' | 'DISABLED' | 'DESTROYED') => ({ 1: s, 2: s });
+
+/**
+ * The project's Secret Manager secrets and their consumers in cluster `demo`:
+ * - `ota-db-password` → ExternalSecret `ota/ota-db-credentials` (`latest`, through ClusterSecretStore
+ *   `gcp-secret-manager` and the operator's KSA, granted directly) → Secret `ota/ota-db-credentials` → ota pods.
+ *   Day 2: version 4 added (a rotation), version 3 disabled once the operator had synced 4.
+ * - `ota-db-config` (user-managed replication) → the same ExternalSecret, version 1 pinned.
+ * - `ota-targets-signing-key` → SecretProviderClass `ota/ota-lite-api-signing` (`latest`, pods of ota-lite-api) and
+ *   `ota/ota-metadata-backup-verify` (version 2 pinned, the backup CronJob): disabling version 3 breaks the first only.
+ * - `log-sink-token` (user-managed, one region) → SecretProviderClass `monitoring/log-shipper-sink` (version 2).
+ */
+const DEMO_SM_SECRETS: DemoSmSecret[] = [
+  {
+    name: 'ota-db-password',
+    created: '2024-03-11T08:59:20.114223Z',
+    labels: { app: 'ota', 'managed-by': 'terraform' },
+    versions: [
+      { n: 1, created: '2024-03-11T08:59:21.502187Z', state: both('DESTROYED'), destroyed: '2024-06-12T09:30:02.118043Z' },
+      { n: 2, created: '2024-06-12T09:14:40.730962Z', state: both('DISABLED') },
+      { n: 3, created: '2024-09-02T07:55:13.284410Z', state: { 1: 'ENABLED', 2: 'DISABLED' } },
+      { n: 4, created: '2024-10-08T05:20:07.905117Z', state: { 2: 'ENABLED' } },
+    ],
+    bindings: [
+      { role: 'roles/secretmanager.secretAccessor', members: [wiPrincipal('external-secrets', 'external-secrets')] },
+      { role: 'roles/secretmanager.secretVersionManager', members: ['group:platform-team@demo.example.com'] },
+    ],
+  },
+  {
+    name: 'ota-db-config',
+    created: '2024-03-11T08:59:24.660951Z',
+    labels: { app: 'ota', 'managed-by': 'terraform' },
+    locations: ['europe-west1', 'europe-west4'],
+    versions: [{ n: 1, created: '2024-03-11T08:59:25.017334Z', state: both('ENABLED') }],
+    bindings: [{ role: 'roles/secretmanager.secretAccessor', members: [wiPrincipal('external-secrets', 'external-secrets')] }],
+  },
+  {
+    name: 'ota-targets-signing-key',
+    created: '2024-04-02T13:39:51.448390Z',
+    labels: { app: 'ota', 'key-role': 'targets-signing' },
+    versions: [
+      { n: 1, created: '2024-04-02T13:40:00.129056Z', state: both('DESTROYED'), destroyed: '2024-06-10T12:30:41.550273Z' },
+      { n: 2, created: '2024-06-10T11:58:31.871224Z', state: both('ENABLED') },
+      { n: 3, created: '2024-09-30T10:21:47.306655Z', state: both('ENABLED') },
+    ],
+    bindings: [
+      { role: 'roles/secretmanager.secretAccessor', members: [`serviceAccount:${gsaEmail('ota-lite-api')}`, `serviceAccount:${gsaEmail('ota-backup-uploader')}`] },
+      { role: 'roles/secretmanager.secretVersionManager', members: ['group:platform-team@demo.example.com'] },
+    ],
+  },
+  {
+    name: 'log-sink-token',
+    created: '2024-04-22T07:40:02.774519Z',
+    labels: { app: 'log-shipper' },
+    locations: ['europe-west1'],
+    versions: [
+      { n: 1, created: '2024-04-22T07:40:10.392801Z', state: both('DISABLED') },
+      { n: 2, created: '2024-08-19T14:02:55.611487Z', state: both('ENABLED') },
+    ],
+    bindings: [{ role: 'roles/secretmanager.secretAccessor', members: [`serviceAccount:${gsaEmail('log-shipper')}`] }],
+  },
+];
+
+
+/** Builds every file of one day's Secret Manager snapshot (see lib/demo/README.md, "Secret Manager"). */
+export function buildSecretManagerDay(day: Day): GcpDemoFile[] {
+  const smEtag = (label: string) => `"${hex(`sm-etag:${label}`, 14)}"`;
+  const replication = (s: DemoSmSecret) =>
+    s.locations ? { userManaged: { replicas: s.locations.map((location) => ({ location })) } } : { automatic: {} };
+  const files: GcpDemoFile[] = [{
+    file: 'secrets.json',
+    command: `gcloud secrets list --project ${DEMO_PROJECT} --format=json`,
+    // gcloud prints keys sorted.
+    json: DEMO_SM_SECRETS.map((s) => ({
+      createTime: s.created,
+      etag: smEtag(`${s.name}:${day}`),
+      labels: s.labels,
+      name: `projects/${DEMO_PROJECT_NUMBER}/secrets/${s.name}`,
+      replication: replication(s),
+    })),
+  }];
+  for (const s of DEMO_SM_SECRETS) {
+    files.push({
+      file: `versions-${s.name}.json`,
+      command: `gcloud secrets versions list ${s.name} --project ${DEMO_PROJECT} --format=json`,
+      // Newest first, as gcloud lists them.
+      json: s.versions.filter((v) => v.state[day]).reverse().map((v) => ({
+        createTime: v.created,
+        ...(v.state[day] === 'DESTROYED' && v.destroyed ? { destroyTime: v.destroyed } : {}),
+        etag: smEtag(`${s.name}/${v.n}:${v.state[day]}`),
+        name: `projects/${DEMO_PROJECT_NUMBER}/secrets/${s.name}/versions/${v.n}`,
+        replicationStatus: s.locations ? { userManaged: { replicas: s.locations.map((location) => ({ location })) } } : { automatic: {} },
+        state: v.state[day],
+      })),
+    });
+  }
+  for (const s of DEMO_SM_SECRETS) {
+    const resource = `projects/${DEMO_PROJECT_NUMBER}/secrets/${s.name}`;
+    files.push({
+      file: `iam-policy-${s.name}.json`,
+      command: `jq -n --arg resource ${resource} --argjson policy "$(gcloud secrets get-iam-policy ${s.name} --project ${DEMO_PROJECT} --format=json)" '{$resource, $policy}'`,
+      json: { resource, policy: { bindings: s.bindings, etag: `BwYk${hex(`etag:${resource}`, 8)}=`, version: 1 } },
+    });
+  }
+  return files;
+}
+
 /** Serialises one GCP file as gcloud prints JSON (2-space indent, trailing newline). */
 export function renderGcpFile(f: GcpDemoFile): string {
   return `${JSON.stringify(f.json, null, 2)}\n`;
 }
 
-/** Writes `lib/demo/day1`, `lib/demo/day2` (their *.yaml files are replaced) and `lib/demo/gcp/day1`, `gcp/day2` (*.json). */
+/**
+ * Writes `lib/demo/day1`, `lib/demo/day2` (their *.yaml files are replaced), `lib/demo/gcp/day1`, `gcp/day2`,
+ * `secretmanager/day1`, `secretmanager/day2` (*.json replaced) and `gcp/project/iam-policy.json`.
+ */
 export function writeDemo(root: string): void {
   for (const day of [1, 2] as const) {
     const dir = path.join(root, `day${day}`);
@@ -1442,7 +1768,15 @@ export function writeDemo(root: string): void {
     mkdirSync(gcpDir, { recursive: true });
     for (const f of readdirSync(gcpDir)) if (f.endsWith('.json')) rmSync(path.join(gcpDir, f));
     for (const f of buildGcpDay(day)) writeFileSync(path.join(gcpDir, f.file), renderGcpFile(f));
+    const smDir = path.join(root, 'secretmanager', `day${day}`);
+    mkdirSync(smDir, { recursive: true });
+    for (const f of readdirSync(smDir)) if (f.endsWith('.json')) rmSync(path.join(smDir, f));
+    for (const f of buildSecretManagerDay(day)) writeFileSync(path.join(smDir, f.file), renderGcpFile(f));
   }
+  const projectDir = path.join(root, 'gcp', 'project');
+  mkdirSync(projectDir, { recursive: true });
+  const projectPolicy = buildProjectPolicy();
+  writeFileSync(path.join(projectDir, projectPolicy.file), renderGcpFile(projectPolicy));
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
