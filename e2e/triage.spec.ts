@@ -60,7 +60,7 @@ for (const width of [1440, 390]) {
       await expect(page.getByTestId('impact-verdict')).toHaveText('Breaks');
       // Each path reads as linked breadcrumbs in plain words, not a dump of edge kinds.
       const cronJob = page.locator('[data-testid="impact-affected"] tr[data-node-id="k8s:demo/ota/CronJob/ota-metadata-backup"]');
-      await expect(cronJob.getByTestId('impact-path')).toContainText('ota-backup-uploader-gcp-key holds this key file in its data › this CronJob mounts it as a volume at /var/secrets/google');
+      await expect(cronJob.getByTestId('impact-path')).toContainText('ota-backup-uploader-gcp-key holds this key file in its data › this CronJob mounts it as a volume at /var/secrets/google (container backup)');
       await expect(cronJob.getByRole('link', { name: 'ota-backup-uploader-gcp-key' })).toBeVisible();
       await page.getByTestId('impact-panel').screenshot({ path: path.join(ARTIFACTS, `triage-impact-paths-${width}.png`) });
 

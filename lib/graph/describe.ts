@@ -20,6 +20,12 @@ export function describeEdge(p: EdgeProperties): string {
 
 const list = (xs: readonly string[]) => xs.join(', ');
 
+/** `backup:/var/secrets/google` → `/var/secrets/google (container backup)`; other text unchanged. */
+function mountPlace(m: string): string {
+  const i = m.indexOf(':/');
+  return i > 0 ? `${m.slice(i + 1)} (container ${m.slice(0, i)})` : m;
+}
+
 /**
  * How a dependant uses the object one hop closer to the target, in plain words for a path's breadcrumb: "reads key
  * key-id as env OTA_KEY_ID", "mounts it as a volume at /etc/ota/keys", "holds this key in its data", "is owned by it".
@@ -28,7 +34,7 @@ const list = (xs: readonly string[]) => xs.join(', ');
  */
 export function explainReference(kind: EdgeKind, p: EdgeProperties): string {
   const keys = p.keys?.length ? ` (${p.keys.length === 1 ? 'key' : 'keys'} ${list(p.keys)})` : '';
-  const at = p.mountPaths?.length ? ` at ${list(p.mountPaths)}` : '';
+  const at = p.mountPaths?.length ? ` at ${list(p.mountPaths.map(mountPlace))}` : '';
   const optional = p.optional ? ', optional' : '';
   if (kind === 'USES_SECRET' || kind === 'USES_CONFIG_MAP') {
     switch (p.via) {
