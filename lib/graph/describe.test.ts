@@ -7,6 +7,11 @@ describe('explainReference: how a dependant uses the next object, in plain words
       'mounts it as a volume at /var/secrets/google (container backup)',
     );
   });
+  it('names the CSI driver a nodePublishSecretRef goes to', () => {
+    expect(explainReference('USES_SECRET', { via: 'csi', driver: 'secrets-store.csi.k8s.io', volume: 'verify' })).toBe(
+      'passes it to the CSI driver secrets-store.csi.k8s.io (nodePublishSecretRef of volume verify)',
+    );
+  });
   it('names the env var and the key it reads', () => {
     expect(explainReference('USES_SECRET', { via: 'env', keys: ['key-id'], envVar: 'OTA_KEY_ID' })).toBe('reads key key-id as env OTA_KEY_ID');
   });

@@ -47,6 +47,8 @@ export function explainReference(kind: EdgeKind, p: EdgeProperties): string {
         return `mounts it as a ${p.via === 'projected' ? 'projected ' : ''}volume${at}${keys}${optional}`;
       case 'googleApplicationCredentials':
         return `reads it as its GCP credentials file (${p.envVar ?? 'GOOGLE_APPLICATION_CREDENTIALS'})${at}`;
+      case 'csi':
+        return `passes it to the CSI driver${p.driver ? ` ${p.driver}` : ''} (nodePublishSecretRef${p.volume ? ` of volume ${p.volume}` : ''})`;
       case 'imagePullSecret':
         return 'pulls its images with it';
       default: {
