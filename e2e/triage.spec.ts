@@ -62,6 +62,8 @@ for (const width of [1440, 390]) {
       const cronJob = page.locator('[data-testid="impact-affected"] tr[data-node-id="k8s:demo/ota/CronJob/ota-metadata-backup"]');
       await expect(cronJob.getByTestId('impact-path')).toContainText('ota-backup-uploader-gcp-key holds this key file in its data › this CronJob mounts it as a volume at /var/secrets/google (container backup)');
       await expect(cronJob.getByRole('link', { name: 'ota-backup-uploader-gcp-key' })).toBeVisible();
+      // The plan: a new key in the Secret holding it first, then the delete.
+      await expect(page.getByTestId('plan-step').first()).toContainText('Put a new key in Secret ota/ota-backup-uploader-gcp-key first');
       await page.getByTestId('impact-panel').screenshot({ path: path.join(ARTIFACTS, `triage-impact-paths-${width}.png`) });
 
       // A key GCP no longer has, still in a Secret that running pods mount: already broken, and it says how badly.
@@ -70,6 +72,25 @@ for (const width of [1440, 390]) {
       await expect(page.getByTestId('missing-alert')).toContainText('2 running pods fail at the next restart');
       await expect(page.getByTestId('triage')).toContainText('critical');
       await shot(page, `dead-key-${width}`);
+    });
+
+    test('rotate a Secret: a plan in order, aimed at the owners, with the CronJob\'s next run', async ({ page }) => {
+      await page.goto(`${node('k8s:demo/ota/Secret/ota-db-credentials')}&action=rotate#impact`);
+      const plan = page.getByTestId('impact-plan');
+      await expect(plan).toBeVisible();
+      const steps = plan.getByTestId('plan-step');
+      await expect(steps.first()).toHaveAttribute('data-kind', 'prepare');
+      await expect(steps.last()).toHaveAttribute('data-kind', 'retire');
+      const restart = steps.filter({ hasText: 'Restart Deployment ota/ota-lite-api' });
+      await expect(restart).toContainText('3 running pods');
+      await expect(restart.getByTestId('node-id')).toHaveText('kubectl rollout restart deployment/ota-lite-api -n ota');
+      await expect(restart.getByRole('link', { name: 'ota/ota-lite-api' })).toBeVisible();
+      await expect(steps.filter({ hasText: 'CronJob ota/ota-metadata-backup picks it up at its next run' })).toContainText(/02:30 UTC/);
+      // Pods are covered by their Deployment's step, never restarted one by one; the finished Pod needs nothing.
+      await expect(steps.filter({ hasText: /Restart Pod/ })).toHaveCount(0);
+      await expect(plan).toContainText('1 finished Pod (Succeeded or Failed): nothing to restart.');
+      await plan.scrollIntoViewIfNeeded();
+      await plan.screenshot({ path: path.join(ARTIFACTS, `triage-rotate-plan-${width}.png`) });
     });
 
     test('a healthy Secret says so, with its type and keys in the About card', async ({ page }) => {

@@ -12,6 +12,7 @@ import { ROTATION_PLAN_LABELS, type RotationPlan } from '@/lib/analysis/rotation
 import type { EdgeProperties } from '@/lib/graph/records';
 import { KindBadge, MissingBadge } from './badges';
 import { NodeLink } from './NodeLink';
+import { ImpactPlan } from './ImpactPlan';
 
 const VERDICT: Record<ImpactResult['verdict'], { color: string; label: string; text: string }> = {
   safe: { color: 'green', label: 'Safe', text: 'Nothing depends on it (and the data is complete and fresh).' },
@@ -88,6 +89,7 @@ export async function ImpactPanel({
             {n}
           </Text>
         ))}
+        <ImpactPlan plan={r.plan} asOfSpec={asOfSpec} />
         {r.affected.length ? (
           // On a phone the table scrolls sideways inside the card: names keep a readable width.
           <TableScrollContainer minWidth={640}>

@@ -1367,6 +1367,7 @@ export function createKubernetesMapper(opts: KubernetesMapperOptions): Kubernete
         const jt = obj(spec.jobTemplate);
         tplSpec = obj(obj(obj(jt?.spec)?.template)?.spec);
         props.schedule = str(spec.schedule);
+        if (typeof spec.timeZone === 'string') props.timeZone = spec.timeZone;
         if (typeof spec.suspend === 'boolean') props.suspend = spec.suspend;
       } else {
         tplSpec = obj(obj(spec.template)?.spec);

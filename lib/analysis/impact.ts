@@ -38,6 +38,7 @@ import { assessScopes, latestRuns, type SourceState } from './freshness';
 import { livePg } from '../store/time-sql';
 import type { ImpactActionName } from '../graph/model';
 import { rotationStep, type RotatedObject, type RotationObject, type RotationStep } from './rotation';
+import { actionPlan, type ActionPlan } from './plan';
 
 /** What is about to happen to the node (declared in the model, with each kind's actions). `disable` applies to GCP
  * keys and service accounts (as delete for others); `rename` to Kubernetes objects (references by the old name break,
@@ -77,6 +78,9 @@ export interface AffectedNode {
   phase?: string;
   /** Running pods among this node and what it owns (OWNS, transitively) that are also affected. */
   runningPods: number;
+  /** The top of its owners (`metadata.ownerReferences`, OWNS) among the affected: the Deployment of a Pod's
+   * ReplicaSet, the CronJob of a Job's Pod. Undefined when nothing affected owns it. What a person acts on. */
+  controller?: string;
   /**
    * What the action means for it: `breaks` (fails at its next start / loses access), `optional` (starts without
    * it), `update` (rotate: a Secret holding the key must get the new one), `restart` (rotate: reads the value at
@@ -105,6 +109,8 @@ export interface ImpactResult {
   reasons: string[];
   /** Additional remarks (optional dependants, missing target…). */
   notes: string[];
+  /** What to do, in order, to take the action without an outage (lib/analysis/plan.ts). */
+  plan: ActionPlan;
   affected: AffectedNode[];
   /** Dependants that break (not optional, not only mentioned): ids. */
   breaking: string[];
@@ -397,7 +403,7 @@ async function rotationProps(database: Database, ids: string[], asOf: Date | und
   const { rows } = await database.pool.query<{ node_id: string; kind: string; name: string; p: Record<string, unknown> }>(
     `SELECT DISTINCT ON (v.node_id) v.node_id, v.kind, v.name,
             jsonb_build_object('reloader', v.properties->'reloader', 'schedule', v.properties->'schedule',
-                               'suspend', v.properties->'suspend', 'rolloutRestartTargets', v.properties->'rolloutRestartTargets') AS p
+                               'timeZone', v.properties->'timeZone', 'suspend', v.properties->'suspend', 'rolloutRestartTargets', v.properties->'rolloutRestartTargets') AS p
      FROM node_versions v WHERE v.node_id = ANY($1::text[]) AND ${liveParam('v', 2, asOf)}
      ORDER BY v.node_id, v.missing ASC, v.valid_from DESC`,
     params,
@@ -412,7 +418,7 @@ async function rotationProps(database: Database, ids: string[], asOf: Date | und
  * GCP key); its controller is the top of its OWNS parents among the affected; Reloader settings, CronJob schedules and
  * the `rolloutRestartTargets` of the Secrets' producers come from node properties (three indexed queries).
  */
-async function planRotation(database: Database, id: string, affected: AffectedNode[], best: Map<string, AggRow>, asOf: Date | undefined): Promise<void> {
+async function planRotation(database: Database, id: string, affected: AffectedNode[], asOf: Date | undefined): Promise<void> {
   const todo = affected.filter((a) => !a.optional && !a.mentioned);
   if (!todo.length) return;
   const secretOf = (a: AffectedNode): string => {
@@ -434,6 +440,7 @@ async function planRotation(database: Database, id: string, affected: AffectedNo
       id: n, kind: String(p.kind ?? parsed?.kind ?? ''), name: String(p.name ?? parsed?.name ?? n),
       reloader: p.reloader && typeof p.reloader === 'object' ? (p.reloader as RotationObject['reloader']) : undefined,
       schedule: typeof p.schedule === 'string' ? p.schedule : undefined,
+      timeZone: typeof p.timeZone === 'string' ? p.timeZone : undefined,
       suspend: p.suspend === true ? true : undefined,
     };
   };
@@ -450,20 +457,11 @@ async function planRotation(database: Database, id: string, affected: AffectedNo
     rotated.set(s, (r = { id: s, kind: o.kind, name: o.name, reloader: reloader && typeof reloader === 'object' ? reloader : undefined, restartTargets }));
     return r;
   };
-  const topOwner = (n: string): string | undefined => {
-    let cur = n;
-    for (let i = 0; i < 4; i++) {
-      const parent = best.get(cur)?.owners?.slice().sort()[0];
-      if (!parent || parent === n) break;
-      cur = parent;
-    }
-    return cur === n ? undefined : cur;
-  };
   for (const a of todo) {
     const last = a.path[a.path.length - 1];
     const secret = secretOf(a);
     const direct = last && last.kind === 'USES_SECRET' && last.to === secret ? last.references : [];
-    const owner = topOwner(a.node.id);
+    const owner = a.controller;
     const step = rotationStep(
       { object: object(a.node.id), hop: last?.kind ?? '', references: direct, controller: owner ? object(owner) : undefined },
       rotatedOf(secret),
@@ -486,6 +484,9 @@ async function producersOf(database: Database, id: string, asOf: Date | undefine
   );
   return rows.map((r) => r.from_id);
 }
+
+/** RBAC kinds whose `resourceNames` mention Secrets: a mention is an access grant, not an unmodelled reference. */
+export const RBAC_ROLE_KINDS = new Set(['Role', 'ClusterRole']);
 
 /** Kinds custom resources refer to (collectors/kubernetes/references.ts targets). */
 const CUSTOM_RESOURCE_TARGETS = new Set(['Secret', 'ConfigMap', 'ServiceAccount']);
@@ -581,6 +582,17 @@ export async function impactOf(database: Database, id: string, opts: ImpactOptio
     return steps;
   };
 
+  // The top of a node's OWNS parents among the reached (a Pod → its ReplicaSet → its Deployment), at most 4 levels.
+  const topOwner = (n: string): string | undefined => {
+    let cur = n;
+    for (let i = 0; i < 4; i++) {
+      const parent = best.get(cur)?.owners?.slice().sort()[0];
+      if (!parent || parent === n) break;
+      cur = parent;
+    }
+    return cur === n ? undefined : cur;
+  };
+
   const affected: AffectedNode[] = ids.map((n) => {
     const b = best.get(n)!;
     const summary = summaryOf(n, nodes.get(n));
@@ -598,10 +610,11 @@ export async function impactOf(database: Database, id: string, opts: ImpactOptio
       node: summary, depth: b.depth, path, optional, mentioned,
       phase: row?.kind === 'Pod' ? row.phase ?? undefined : undefined,
       runningPods: runningUnder(n).size,
+      controller: topOwner(n),
       role,
     } as AffectedNode;
   });
-  if (action === 'rotate') await planRotation(database, id, affected, best, opts.asOf);
+  if (action === 'rotate') await planRotation(database, id, affected, opts.asOf);
   // Intl.Collator().compare is String.prototype.localeCompare (same default locale and options), without its per-call set-up.
   const compare = new Intl.Collator().compare;
   affected.sort((a, b) => a.depth - b.depth || compare(a.node.kind, b.node.kind) || compare(a.node.id, b.node.id));
@@ -621,7 +634,10 @@ export async function impactOf(database: Database, id: string, opts: ImpactOptio
   if (truncated) reasons.push(`the dependency walk was cut at ${maxDepth} hops / ${maxRows} paths; more dependants may exist`);
   for (const m of mentions.slice(0, 20)) {
     const fields = [...new Set(m.path[m.path.length - 1]?.references.map((r) => String(r.field ?? '?')) ?? [])].join(', ');
-    reasons.push(`${m.node.kind} ${m.node.namespace ? `${m.node.namespace}/` : ''}${m.node.name} mentions it (${fields}); keygraph does not model that kind and cannot tell whether it needs it`);
+    const grant = RBAC_ROLE_KINDS.has(m.node.kind)
+      ? 'it grants access to it by name, so a subject bound to it may read it through the API; keygraph cannot tell whether one needs it'
+      : 'keygraph does not model that kind and cannot tell whether it needs it';
+    reasons.push(`${m.node.kind} ${m.node.namespace ? `${m.node.namespace}/` : ''}${m.node.name} mentions it (${fields}); ${grant}`);
   }
   if (mentions.length > 20) reasons.push(`… and ${mentions.length - 20} more objects mention it`);
   if (targetPending) notes.push(`${id} does not exist yet: ${producedBy.join(', ')} will create it (pending)`);
@@ -639,7 +655,8 @@ export async function impactOf(database: Database, id: string, opts: ImpactOptio
   // then say why the list may be incomplete); `unknown` is for "nothing found, and the data could hide something".
   const verdict: Verdict = breaking.length ? 'breaks' : reasons.length ? 'unknown' : 'safe';
 
-  return {
+  const asOf = opts.asOf ?? new Date();
+  const result: Omit<ImpactResult, 'plan'> = {
     target: { id: target.id, provider: target.provider, kind: target.kind, realm: target.realm, namespace: target.namespace, name: target.name, missing: target.missing },
     targetMissing: target.missing,
     producedBy,
@@ -652,7 +669,8 @@ export async function impactOf(database: Database, id: string, opts: ImpactOptio
     breaking,
     truncated,
     sources: assessment.sources,
-    asOf: (opts.asOf ?? new Date()).toISOString(),
+    asOf: asOf.toISOString(),
     freshnessHours,
   };
+  return { ...result, plan: actionPlan(result, asOf) };
 }

@@ -34,6 +34,10 @@ export interface RotationStep {
   by?: string;
   /** CronJob `spec.schedule` for `next-run`. */
   schedule?: string;
+  /** CronJob `spec.timeZone` (IANA name) for `next-run`; absent: the kube-controller-manager's zone (UTC on GKE). */
+  timeZone?: string;
+  /** CronJob `spec.suspend`. */
+  suspend?: boolean;
 }
 
 /** Reloader settings of a workload, as the mapper records them (collectors/kubernetes/rotation.ts, property `reloader`). */
@@ -54,8 +58,9 @@ export interface RotationObject {
   name: string;
   /** Node property `reloader`. */
   reloader?: ReloaderSettings;
-  /** CronJob `spec.schedule` / `spec.suspend`. */
+  /** CronJob `spec.schedule` / `spec.timeZone` / `spec.suspend`. */
   schedule?: string;
+  timeZone?: string;
   suspend?: boolean;
 }
 
@@ -136,6 +141,8 @@ export function rotationStep(c: RotationConsumer, target: RotatedObject): Rotati
       plan: 'next-run',
       reason: `CronJob ${cron.name}: the next run (${cron.schedule ?? 'schedule unknown'}${cron.suspend ? ', suspended' : ''}) reads the new value; a Job running now keeps the old one`,
       schedule: cron.schedule,
+      timeZone: cron.timeZone,
+      suspend: cron.suspend,
     };
   }
   const vias = c.references.map((p) => String(p.via ?? ''));

@@ -74,6 +74,14 @@ export function formatImpact(r: ImpactResult): string {
   for (const why of r.reasons) out.push(`  ${r.verdict === 'unknown' ? 'unknown because' : 'the list may be incomplete'}: ${why}`);
   if (r.producedBy.length) out.push(`  created by: ${r.producedBy.join(', ')}${r.targetPending ? ' (pending: not created yet)' : ''}`);
   for (const n of r.notes) out.push(`  note: ${n}`);
+  if (r.plan.steps.length > 1 || r.affected.length) {
+    out.push('', `Plan (${r.action})`);
+    r.plan.steps.forEach((s, i) => {
+      out.push(`  ${i + 1}. ${s.by === 'automatic' ? '[automatic] ' : ''}${displayText(s.text)}${s.runningPods ? ` [${s.runningPods} running pod(s)]` : ''}`);
+      if (s.command) out.push(`     $ ${displayText(s.command)}`);
+    });
+    if (r.plan.finishedPods) out.push(`  (${r.plan.finishedPods} finished pod(s): nothing to restart)`);
+  }
   out.push('', `Affected (${r.affected.length})${r.truncated ? ' [truncated]' : ''}`);
   if (!r.affected.length) out.push('  (nothing depends on it)');
   for (const a of r.affected) {
