@@ -5,6 +5,7 @@
  * created in the UI and used with `Authorization: Bearer`, revocation, CSRF refusals, session expiry, and the CSP
  * (no violations, the app hydrates). Screenshots go to e2e/artifacts/auth-*.png.
  */
+import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, request as playwrightRequest, test, type Page } from '@playwright/test';
@@ -14,6 +15,16 @@ import { cspViolations, watchCsp } from './csp-watch';
 const ARTIFACTS = path.join(import.meta.dirname, 'artifacts');
 mkdirSync(ARTIFACTS, { recursive: true });
 const issuer = () => readFileSync(ISSUER_FILE, 'utf8').trim();
+
+/** Runs the keygraph CLI as a separate process with only KEYGRAPH_TOKEN (no database settings); its exit code and output. */
+function keygraph(args: string[], token?: string): Promise<{ code: number; out: string; err: string }> {
+  const env: NodeJS.ProcessEnv = { NODE_ENV: 'production', PATH: process.env.PATH, HOME: process.env.HOME, NEXT_TELEMETRY_DISABLED: '1', ...(token && { KEYGRAPH_TOKEN: token }) };
+  return new Promise((resolve) => {
+    execFile(process.execPath, [path.join(import.meta.dirname, '..', 'bin', 'keygraph.mjs'), ...args], { env, timeout: 60_000 }, (e, out, err) => {
+      resolve({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, out, err });
+    });
+  });
+}
 const SECRET_ID = 'k8s:demo/ota/Secret/targets-backup-key';
 
 test.use({ baseURL: AUTH_URL });
@@ -152,6 +163,19 @@ test('an admin creates an API token (shown once), uses it with Bearer, and revok
   // A viewer token cannot manage tokens.
   expect((await api.get('/api/v1/tokens')).status()).toBe(403);
   expect((await api.post('/api/v1/tokens', { data: { name: 'escalate', role: 'admin' } })).status()).toBe(403);
+
+  // A pipeline step: `keygraph impact --server` with the viewer token answers as the CLI does against the database
+  // (the same text as the demo server without sign-in, exit 2: it breaks); without the token it is refused (exit 1).
+  const viaToken = await keygraph(['impact', 'k8s:demo/ota/Secret/ota-db-credentials', '--server', AUTH_URL], token);
+  expect(viaToken.code, viaToken.err).toBe(2);
+  expect(viaToken.out).toContain('verdict: BREAKS');
+  expect(viaToken.out).toContain('Plan (delete)');
+  const open = await keygraph(['impact', 'k8s:demo/ota/Secret/ota-db-credentials', '--server', `http://127.0.0.1:${process.env.KEYGRAPH_E2E_PORT ?? 3210}`]);
+  expect(viaToken.out).toBe(open.out);
+  const refused = await keygraph(['impact', 'k8s:demo/ota/Secret/ota-db-credentials', '--server', AUTH_URL]);
+  expect(refused.code).toBe(1);
+  expect(refused.err).toContain('needs sign-in: set KEYGRAPH_TOKEN');
+  expect(viaToken.out + viaToken.err + refused.err).not.toContain(token.slice(3));
   // And a wrong token is refused.
   const wrong = await playwrightRequest.newContext({ baseURL: AUTH_URL, extraHTTPHeaders: { Authorization: `Bearer kg_${'A'.repeat(43)}` } });
   expect((await wrong.get('/api/v1/me')).status()).toBe(401);

@@ -21,7 +21,7 @@ import { cachedFindings } from '../analysis/cache';
 import { filterFindings } from '../analysis/findings';
 import { log } from '../log';
 import { isUnavailableError } from '../availability';
-import { dataBegins, resolveTime, TimeSpecError } from '../store/history';
+import { noDataReport, resolveTime, TimeSpecError } from '../store/history';
 import { isNowSpec } from '../time';
 import { FindingsQuery, ImpactQuery, NodeQuery, SearchQuery } from './schemas';
 import { buildOpenApi, type OpenApiDocument } from './openapi';
@@ -56,24 +56,6 @@ async function requestTime(database: Database, spec: string | undefined): Promis
     if (e instanceof TimeSpecError) return invalidParam('asOf', e.message);
     throw e;
   }
-}
-
-/**
- * The NoData body (lib/api/schemas.ts NoDataResponse) when keygraph has no data at `at` (now when undefined):
- * before the first committed run, or nothing collected. Null when there is data.
- */
-export async function noDataBody(database: Database, at?: Date): Promise<{ noData: true; asOf: string; dataBegins: string | null; message: string } | null> {
-  const begins = await dataBegins(database);
-  if (begins && (at === undefined || at.getTime() >= begins.getTime())) return null;
-  const when = (at ?? new Date()).toISOString();
-  return {
-    noData: true,
-    asOf: when,
-    dataBegins: begins?.toISOString() ?? null,
-    message: begins
-      ? `no data at ${when}: the first collection committed at ${begins.toISOString()}`
-      : 'no data: nothing has been collected yet',
-  };
 }
 
 function notFound(message: string): Response {
@@ -136,7 +118,7 @@ export function handleNode(database: Database, url: URL, form: { fromPath?: bool
     if (!q.success) return invalid(q.error.issues);
     const t = await requestTime(database, q.data.asOf);
     if (t instanceof Response) return t;
-    const none = await noDataBody(database, t.at);
+    const none = await noDataReport(database, t.at);
     if (none) return json(none);
     const opts = { asOf: t.at };
     const node = await getNode(database, q.data.id, opts);
@@ -154,7 +136,7 @@ export function handleSearch(database: Database, url: URL): Promise<Response> {
     const { q: term, missing, asOf, ...rest } = q.data;
     const t = await requestTime(database, asOf);
     if (t instanceof Response) return t;
-    const none = await noDataBody(database, t.at);
+    const none = await noDataReport(database, t.at);
     if (none) return json(none);
     return json(await searchNodes(database, term, { ...rest, asOf: t.at, missingOnly: missing }));
   });
@@ -167,7 +149,7 @@ export function handleImpact(database: Database, url: URL): Promise<Response> {
     if (!q.success) return invalid(q.error.issues);
     const t = await requestTime(database, q.data.asOf);
     if (t instanceof Response) return t;
-    const none = await noDataBody(database, t.at);
+    const none = await noDataReport(database, t.at);
     if (none) return json({ ...none, verdict: 'unknown' });
     const r = await impactOf(database, q.data.id, { action: q.data.action, asOf: t.at });
     if (!r) return notFound(`no node ${q.data.id}`);
@@ -183,7 +165,7 @@ export function handleFindings(database: Database, url: URL): Promise<Response> 
     const { limit, offset, asOf, ...filter } = q.data;
     const t = await requestTime(database, asOf);
     if (t instanceof Response) return t;
-    const none = await noDataBody(database, t.at);
+    const none = await noDataReport(database, t.at);
     if (none) return json(none);
     const r = await cachedFindings(database, { asOf: t.at });
     const list = filterFindings(r.findings, filter);

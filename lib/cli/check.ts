@@ -14,7 +14,9 @@ import { checkManifests } from './manifests';
 import { atLeast, isSeverity, SEVERITIES, type Severity } from '../analysis/severity';
 import { openRuntime } from '../runtime';
 import { EXIT, UsageError } from './exit';
-import { checkAsOfOption, noDataExit, resolveAsOfOption } from './impact';
+import { checkAsOfOption, noDataExit, printNoData, resolveAsOfOption } from './impact';
+import { remoteJson, remoteServer, type RemoteServer } from './remote';
+import type { NoData } from '../store/history';
 
 /** Options of `keygraph check` as commander parses them. */
 export interface CheckOptions {
@@ -26,6 +28,8 @@ export interface CheckOptions {
   rule?: string[];
   asOf?: string;
   json?: boolean;
+  /** Ask this keygraph server (lib/cli/remote.ts) instead of the database. */
+  server?: string;
 }
 
 /** Counts per severity, most urgent first. */
@@ -61,6 +65,13 @@ export async function checkCommand(opts: CheckOptions): Promise<number> {
   if (opts.cluster && !opts.manifests) throw new UsageError('--cluster is only used with --manifests');
   if (opts.complete && !opts.manifests) throw new UsageError('--complete is only used with --manifests');
   checkAsOfOption(opts.asOf);
+  const server = remoteServer(opts.server);
+  if (server) {
+    if (opts.manifests) throw new UsageError('--manifests runs against the database: the pre-deploy gate has no --server mode yet');
+    const r = await remoteFindings(server, opts.asOf);
+    if ('noData' in r) return printNoData(r, opts.json);
+    return report(r.findings, r.asOf, threshold, rules, {}, opts.json);
+  }
   const rt = await openRuntime();
   try {
     const asOf = await resolveAsOfOption(rt.database, opts.asOf);
@@ -87,15 +98,32 @@ export async function checkCommand(opts: CheckOptions): Promise<number> {
       findings = r.findings;
       asOfText = r.asOf;
     }
-    if (rules.length) findings = findings.filter((f) => rules.includes(f.rule));
-    const failed = findings.some((f) => atLeast(f.severity, threshold));
-    if (opts.json) {
-      process.stdout.write(JSON.stringify({ asOf: asOfText, threshold, failed, counts: countBySeverity(findings), ...extra, findings }, null, 2) + '\n');
-    } else {
-      process.stdout.write(formatFindings(findings, threshold));
-    }
-    return failed ? EXIT.breaks : EXIT.ok;
+    return report(findings, asOfText, threshold, rules, extra, opts.json);
   } finally {
     await rt.close();
+  }
+}
+
+/** Prints the findings of `rules` (all when empty), text or JSON; EXIT.breaks when one reaches `threshold`. */
+function report(all: Finding[], asOf: string, threshold: Severity, rules: string[], extra: Record<string, unknown>, json?: boolean): number {
+  const findings = rules.length ? all.filter((f) => rules.includes(f.rule)) : all;
+  const failed = findings.some((f) => atLeast(f.severity, threshold));
+  if (json) {
+    process.stdout.write(JSON.stringify({ asOf, threshold, failed, counts: countBySeverity(findings), ...extra, findings }, null, 2) + '\n');
+  } else {
+    process.stdout.write(formatFindings(findings, threshold));
+  }
+  return failed ? EXIT.breaks : EXIT.ok;
+}
+
+/** Every finding from a server (`GET /api/v1/findings`, 5,000 a page), or its NoData answer. */
+async function remoteFindings(server: RemoteServer, asOf: string | undefined): Promise<{ asOf: string; findings: Finding[] } | NoData> {
+  const findings: Finding[] = [];
+  for (let offset = 0; ; ) {
+    const page = await remoteJson<{ asOf: string; total: number; findings: Finding[] } | NoData>(server, 'api/v1/findings', { asOf, limit: '5000', offset: String(offset) });
+    if ('noData' in page) return page;
+    findings.push(...page.findings);
+    offset += page.findings.length;
+    if (!page.findings.length || offset >= page.total) return { asOf: page.asOf, findings };
   }
 }

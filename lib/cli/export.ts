@@ -9,11 +9,13 @@
  */
 import { createWriteStream } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { checkExportInput, ExportRequestError, parseExportRequest, writeExport, type ExportInput } from '../export';
 import { openRuntime } from '../runtime';
 import { noDataAt } from '../store/history';
 import { EXIT, UsageError } from './exit';
+import { remoteDownload, remoteServer } from './remote';
 
 export interface ExportCommandOptions {
   what: string;
@@ -24,6 +26,8 @@ export interface ExportCommandOptions {
   namespace?: string;
   kind?: string;
   output?: string;
+  /** Ask this keygraph server (lib/cli/remote.ts) instead of the database. */
+  server?: string;
 }
 
 /** CLI options → export input (realm from --cluster or --project). UsageError on a bad combination or value. */
@@ -41,8 +45,22 @@ export function exportInputFromOptions(opts: ExportCommandOptions): ExportInput 
   return input;
 }
 
+/**
+ * `keygraph export`: streams the export from the database or, with `--server`/`KEYGRAPH_SERVER`, from a server's
+ * `GET /api/v1/export` (lib/cli/remote.ts), to `--output` (written as FILE.partial-PID, renamed once complete) or
+ * stdout. Returns EXIT.ok; UsageError for bad options.
+ */
 export async function exportCommand(opts: ExportCommandOptions): Promise<number> {
   const input = exportInputFromOptions(opts);
+  const server = remoteServer(opts.server);
+  if (server) {
+    const params = { what: input.what, format: input.format, realm: input.realm, namespace: input.namespace, kind: input.kind, asOf: input.asOf };
+    await writeTo(opts.output, `${input.what} as ${input.format} from ${server.base.origin}`, async (out) => {
+      await remoteDownload(server, 'api/v1/export', params, out);
+      return undefined;
+    });
+    return EXIT.ok;
+  }
   const rt = await openRuntime();
   try {
     let req;
@@ -52,37 +70,46 @@ export async function exportCommand(opts: ExportCommandOptions): Promise<number>
       if (e instanceof ExportRequestError) throw new UsageError(e.message);
       throw e;
     }
-    const what = `${req.what} as ${req.format}${req.asOf ? ` as of ${req.asOf.toISOString()}` : ''}`;
     if (req.asOf && (await noDataAt(rt.database, req.asOf))) {
       process.stderr.write(`note: no data at ${req.asOf.toISOString()} (before the first collection): the export is empty and its meta says noData\n`);
     }
-    if (opts.output) {
-      const tmp = `${opts.output}.partial-${process.pid}`;
-      const file = createWriteStream(tmp, { flags: 'wx' });
-      try {
-        const { rows } = await writeExport(rt.database, req, file);
-        file.end();
-        await finished(file);
-        await rename(tmp, opts.output);
-        process.stderr.write(`exported ${rows} row(s) of ${what} to ${opts.output}\n`);
-      } catch (e) {
-        file.destroy();
-        await unlink(tmp).catch(() => {});
-        throw e;
-      }
-      return EXIT.ok;
-    }
-    try {
-      const { rows } = await writeExport(rt.database, req, process.stdout);
-      // Let stdout flush before the process exits (writes are ordered: this callback runs after the export's).
-      await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
-      if (process.stderr.isTTY) process.stderr.write(`exported ${rows} row(s) of ${what}\n`);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EPIPE') return EXIT.ok; // the reader stopped early (| head)
-      throw e;
-    }
+    const what = `${req.what} as ${req.format}${req.asOf ? ` as of ${req.asOf.toISOString()}` : ''}`;
+    await writeTo(opts.output, what, async (out) => (await writeExport(rt.database, req, out)).rows);
     return EXIT.ok;
   } finally {
     await rt.close();
+  }
+}
+
+/**
+ * Runs `write` into `output` (created once complete: FILE.partial-PID renamed; a failure leaves no file) or stdout
+ * (a reader that stops early, as `head` does, is not an error). `write` resolves with the rows written, if known.
+ */
+async function writeTo(output: string | undefined, what: string, write: (out: Writable) => Promise<number | undefined>): Promise<void> {
+  const rowsText = (rows: number | undefined) => (rows === undefined ? '' : `${rows} row(s) of `);
+  if (output) {
+    const tmp = `${output}.partial-${process.pid}`;
+    const file = createWriteStream(tmp, { flags: 'wx' });
+    try {
+      const rows = await write(file);
+      file.end();
+      await finished(file);
+      await rename(tmp, output);
+      process.stderr.write(`exported ${rowsText(rows)}${what} to ${output}\n`);
+    } catch (e) {
+      file.destroy();
+      await unlink(tmp).catch(() => {});
+      throw e;
+    }
+    return;
+  }
+  try {
+    const rows = await write(process.stdout);
+    // Let stdout flush before the process exits (writes are ordered: this callback runs after the export's).
+    await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+    if (process.stderr.isTTY) process.stderr.write(`exported ${rowsText(rows)}${what}\n`);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EPIPE') return; // the reader stopped early (| head)
+    throw e;
   }
 }

@@ -10,9 +10,10 @@ import { ROTATION_PLAN_LABELS } from '../analysis/rotation';
 import { impactOf, IMPACT_ACTIONS, InvalidIdError, type ImpactAction, type ImpactResult } from '../analysis/impact';
 import type { Database } from '../db';
 import { openRuntime } from '../runtime';
-import { dataBegins, resolveTime } from '../store/history';
+import { noDataReport, resolveTime, type NoData } from '../store/history';
 import { isNowSpec, parseTimeSpec, TimeSpecError } from '../time';
-import { EXIT, UsageError } from './exit';
+import { EXIT, noNodeMessage, UsageError } from './exit';
+import { remoteJson, remoteServer } from './remote';
 
 /** Exit code for a verdict (docs/ARCHITECTURE.md command-line contract). */
 export function exitForVerdict(v: ImpactResult['verdict']): number {
@@ -53,14 +54,14 @@ export async function resolveAsOfOption(database: Database, v: string | undefine
  * an all-clear. Null when there is data.
  */
 export async function noDataExit(database: Database, at: Date | undefined, json?: boolean): Promise<number | null> {
-  const begins = await dataBegins(database);
-  if (begins && (at === undefined || at.getTime() >= begins.getTime())) return null;
-  const when = (at ?? new Date()).toISOString();
-  const message = begins
-    ? `no data at ${when}: the first collection committed at ${begins.toISOString()}; nothing can be said about that time`
-    : 'no data: nothing has been collected yet (keygraph collect …); nothing can be said';
-  if (json) process.stdout.write(JSON.stringify({ noData: true, asOf: when, dataBegins: begins?.toISOString() ?? null, message }, null, 2) + '\n');
-  process.stderr.write(`${message}\n`);
+  const none = await noDataReport(database, at);
+  return none ? printNoData(none, json) : null;
+}
+
+/** Prints a {@link NoData} (stderr; with `json`, the object on stdout too) and returns EXIT.unknown (3). */
+export function printNoData(n: NoData, json?: boolean): number {
+  if (json) process.stdout.write(JSON.stringify({ noData: true, asOf: n.asOf, dataBegins: n.dataBegins, message: n.message }, null, 2) + '\n');
+  process.stderr.write(`${n.message}\n`);
   return EXIT.unknown;
 }
 
@@ -106,10 +107,17 @@ export function formatImpact(r: ImpactResult): string {
 }
 
 /** `keygraph impact ID`: prints the impact (text or `--json`) and returns the verdict's exit code (0/2/3); UsageError → 1. */
-export async function impactCommand(id: string, opts: { action?: string; json?: boolean; asOf?: string }): Promise<number> {
+export async function impactCommand(id: string, opts: { action?: string; json?: boolean; asOf?: string; server?: string }): Promise<number> {
   const action = (opts.action ?? 'delete') as ImpactAction;
   if (!IMPACT_ACTIONS.includes(action)) throw new UsageError(`--action must be one of ${IMPACT_ACTIONS.join(', ')}`);
   checkAsOfOption(opts.asOf);
+  const server = remoteServer(opts.server);
+  if (server) {
+    const r = await remoteJson<ImpactResult | NoData>(server, 'api/v1/impact', { id, action, asOf: opts.asOf }, noNodeMessage(id));
+    if ('noData' in r) return printNoData(r, opts.json);
+    process.stdout.write(opts.json ? JSON.stringify(r, null, 2) + '\n' : formatImpact(r));
+    return exitForVerdict(r.verdict);
+  }
   const rt = await openRuntime();
   try {
     const asOf = await resolveAsOfOption(rt.database, opts.asOf);
@@ -124,7 +132,7 @@ export async function impactCommand(id: string, opts: { action?: string; json?: 
       }
       throw e;
     }
-    if (!r) throw new UsageError(`no node ${id} in the inventory (search with the web UI, or check the cluster/project name)`);
+    if (!r) throw new UsageError(noNodeMessage(id));
     process.stdout.write(opts.json ? JSON.stringify(r, null, 2) + '\n' : formatImpact(r));
     return exitForVerdict(r.verdict);
   } finally {

@@ -61,6 +61,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
     .description('a node, what it uses and what uses it')
     .argument('<id>', 'node id, e.g. k8s:prod/payments/Secret/stripe-key')
     .option('--json', 'print JSON')
+    .option('--server <url>', 'ask this keygraph server (its JSON API; token in KEYGRAPH_TOKEN) instead of the database; default KEYGRAPH_SERVER')
     .action(run(showCommand));
 
   program
@@ -70,6 +71,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
     .option('--action <action>', 'delete | disable | rotate | rename', 'delete')
     .option('--as-of <time>', 'answer as of a past time: ISO 8601, run:N, 24h, 7d, yesterday… (exit 3 before the first collection)')
     .option('--json', 'print JSON')
+    .option('--server <url>', 'ask this keygraph server (its JSON API; token in KEYGRAPH_TOKEN) instead of the database; default KEYGRAPH_SERVER')
     .action(run(impactCommand));
 
   program
@@ -83,6 +85,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
     .option('--rule <rule>', 'only this rule (repeat)', repeatable, [])
     .option('--as-of <time>', 'findings as of a past time: ISO 8601, run:N, 24h, 7d, yesterday… (exit 3 before the first collection)')
     .option('--json', 'print JSON')
+    .option('--server <url>', 'ask this keygraph server (its JSON API; token in KEYGRAPH_TOKEN) instead of the database; default KEYGRAPH_SERVER')
     .action(run(checkCommand));
 
   program
@@ -96,6 +99,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
     .option('--namespace <ns>', 'only this namespace')
     .option('--kind <kind>', 'nodes: Secret, Deployment, k8s:ServiceAccount…; edges: USES_SECRET, HOLDS_KEY…')
     .option('--output <file>', 'write to this file (created once complete) instead of stdout')
+    .option('--server <url>', 'ask this keygraph server (its JSON API; token in KEYGRAPH_TOKEN) instead of the database; default KEYGRAPH_SERVER')
     .action(run(exportCommand));
 
   program

@@ -144,6 +144,27 @@ export async function dataBegins(database: Database): Promise<Date | null> {
   return r?.committedAt ?? null;
 }
 
+/** "No data at that time": the JSON API's `NoData` body, and what the CLI prints (exit 3). Never an all-clear. */
+export interface NoData {
+  noData: true;
+  /** The time asked about (ISO 8601). */
+  asOf: string;
+  /** When the first collection committed (ISO 8601), null when nothing was ever collected. */
+  dataBegins: string | null;
+  message: string;
+}
+
+/** {@link NoData} when keygraph has no data at `at` (undefined: now), else null (one indexed query). */
+export async function noDataReport(database: Database, at?: Date): Promise<NoData | null> {
+  const begins = await dataBegins(database);
+  if (begins && (at === undefined || at.getTime() >= begins.getTime())) return null;
+  const when = (at ?? new Date()).toISOString();
+  const message = begins
+    ? `no data at ${when}: the first collection committed at ${begins.toISOString()}; nothing can be said about that time`
+    : 'no data: nothing has been collected yet (keygraph collect …); nothing can be said';
+  return { noData: true, asOf: when, dataBegins: begins?.toISOString() ?? null, message };
+}
+
 /**
  * True when keygraph has no data at `at` (undefined: now): nothing was collected before it (or ever). Every answer
  * for such a time is "no data at that time" (UI), `noData: true` (API), exit 3 (CLI) — never an all-clear.
