@@ -22,6 +22,7 @@ const PAGES = [
   `/node?id=${id('gcp:keygraph-demo/ServiceAccountKey/0077cc31976b0ecae27ea9064f55e28a31c36c28')}`,
   `/node?id=${id('k8s:demo/ota/Secret/does-not-exist')}`,
   `/node?id=${id('k8s:demo/ota/Secret/targets-backup-key')}`,
+  `/node?id=${id('k8s:demo/ota/Secret/ota-db-credentials')}&action=rotate`,
   `/node?id=${id('k8s:demo/monitoring/ConfigMap/grafana-ini')}`,
   `/node?id=${id('k8s:demo/monitoring/Secret/grafana-admin')}`,
   '/node?id=not-an-id',

@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import { Alert, Badge, Card, Group, Stack, Table, TableScrollContainer, TableTbody, TableTd, TableTh, TableThead, TableTr, Text, Title } from '@mantine/core';
 import { type ImpactAction, type ImpactResult } from '@/lib/analysis/impact';
 import { impactFor } from './loaders';
-import { explainReference } from '@/lib/graph/describe';
+import { explainHop } from '@/lib/graph/describe';
 import { kindStyle, nodeHref } from '@/lib/ui/format';
 import { withAsOf } from '@/lib/ui/params';
 import { parseId } from '@/lib/graph/ids';
@@ -169,7 +169,7 @@ function PathCrumbs({ path, affected, asOfSpec }: { path: PathStep[]; affected: 
   return (
     <Text size="xs" data-testid="impact-path">
       {path.map((step, i) => {
-        const how = [...new Set(step.references.map((p) => explainReference(step.kind, p as EdgeProperties)))].join(' and ');
+        const how = explainHop(step.kind, step.references as EdgeProperties[]);
         const last = i === path.length - 1;
         const p = parseId(step.node);
         return (

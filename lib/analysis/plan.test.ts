@@ -2,17 +2,13 @@
  * Impact plans on the demo inventory (both cluster days and both GCP days, on a real PostgreSQL): the steps a person
  * takes, aimed at the objects they act on (lib/analysis/plan.ts), and CronJob next runs.
  */
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/db';
-import { collectFilesInto } from '../cli/collect';
-import { DEMO_COLLECT_OPTIONS } from '../demo/build';
+import { loadDemo } from '../../test/demo';
 import { gcpKeyId, k8sId } from '../graph/ids';
-import { createFingerprinter } from '../secrets/fingerprint';
 import { impactOf, type ImpactAction } from './impact';
 import { nextCronRun, type PlanStep } from './plan';
 
-const demo = path.resolve(import.meta.dirname, '../demo');
 const KEY = gcpKeyId('keygraph-demo', '17134a057f76bc8ad12e48ec3bed0149baaf6db5');
 const DB_CREDENTIALS = k8sId('demo', 'ota', 'Secret', 'ota-db-credentials');
 const BACKUP = k8sId('demo', 'ota', 'CronJob', 'ota-metadata-backup');
@@ -30,9 +26,7 @@ const brief = (s: PlanStep) => `${s.kind} ${s.node ?? ''}`;
 describe('impact plans on the demo', () => {
   beforeAll(async () => {
     t = await createTestDatabase();
-    const rt = { database: t, fingerprint: createFingerprinter(Buffer.alloc(32, 7)) };
-    for (const d of ['day1', 'day2']) await collectFilesInto(rt, [path.join(demo, d)], { ...DEMO_COLLECT_OPTIONS, quiet: true });
-    for (const d of ['day1', 'day2']) await collectFilesInto(rt, [path.join(demo, 'gcp', d)], { cluster: 'demo', namespace: 'default', quiet: true });
+    await loadDemo(t, { gcp: true });
   }, 120_000);
   afterAll(async () => t?.drop());
 

@@ -13,7 +13,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import { RBAC_ROLE_KINDS, type AffectedNode, type ImpactAction, type ImpactResult } from './impact';
 import { ROTATION_PLANS, type RotationPlan } from './rotation';
-import { explainReference } from '../graph/describe';
+import { explainHop, qualifiedName } from '../graph/describe';
 import type { EdgeProperties } from '../graph/records';
 
 /** One step of a plan. */
@@ -49,15 +49,13 @@ export interface ActionPlan {
   steps: PlanStep[];
   /** Finished Pods (`Succeeded`/`Failed`) among the affected: never restarted, listed here only as a count. */
   finishedPods: number;
-  /** Affected objects that start without the target (optional references): nothing to do. */
-  optional: number;
 }
 
 const FINISHED = new Set(['Succeeded', 'Failed']);
 /** Kinds `kubectl rollout restart` accepts. */
 const ROLLOUT = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
 
-const label = (n: { kind: string; namespace: string | null; name: string }) => `${n.kind} ${n.namespace ? `${n.namespace}/` : ''}${n.name}`;
+const label = (n: { kind: string; namespace: string | null; name: string }) => `${n.kind} ${qualifiedName(n)}`;
 
 /** `kubectl` command restarting a workload, or undefined for kinds without one. */
 function restartCommand(a: AffectedNode): string | undefined {
@@ -111,10 +109,9 @@ const running = (ms: AffectedNode[]) => ms.filter((m) => m.node.kind === 'Pod' &
 
 /** How a unit's member nearest the target uses what it depends on, in plain words. */
 function how(u: Unit): string {
-  const first = [...u.members].sort((a, b) => a.depth - b.depth)[0]!;
+  const first = u.members.reduce((a, b) => (b.depth < a.depth ? b : a));
   const step = first.path[first.path.length - 1];
-  if (!step) return '';
-  return [...new Set(step.references.map((p) => explainReference(step.kind, p as EdgeProperties)))].join(' and ');
+  return step ? explainHop(step.kind, step.references as EdgeProperties[]) : '';
 }
 
 /** The plan of a delete / disable / rename: change every direct dependant first, then act. */
@@ -180,23 +177,24 @@ function rotatePlan(r: Omit<ImpactResult, 'plan'>, now: Date): PlanStep[] {
       ? `Create a new key for the service account; keep ${label(r.target)} enabled until the steps below are done`
       : `Write the new value into ${label(r.target)} (or have the resource that produces it do so)`,
   });
-  const withPlan = r.affected.filter((a) => a.rotation);
-  for (const u of units(withPlan).sort((x, y) => PLAN_ORDER.get(planOf(x))! - PLAN_ORDER.get(planOf(y))! || x.head.node.id.localeCompare(y.head.node.id))) {
-    const members = live(u);
-    if (!members.length) continue;
-    const plan = planOf(u);
-    const covers = members.map((m) => m.node.id);
-    const base = { node: u.head.node.id, covers, runningPods: running(members) };
-    const reason = u.head.rotation?.reason ?? members.find((m) => m.rotation)?.rotation?.reason ?? '';
+  const planned = units(r.affected.filter((a) => a.rotation))
+    .map((u) => ({ u, members: live(u), plan: planOf(u) }))
+    .filter((x) => x.members.length)
+    .sort((x, y) => PLAN_ORDER.get(x.plan)! - PLAN_ORDER.get(y.plan)! || x.u.head.node.id.localeCompare(y.u.head.node.id));
+  for (const { u, members, plan } of planned) {
+    const base = { node: u.head.node.id, covers: members.map((m) => m.node.id), runningPods: running(members) };
+    // The head's own step (the CronJob's schedule, Reloader's reason), else its first member's.
+    const rot = u.head.rotation ?? members.find((m) => m.rotation)?.rotation;
     switch (plan) {
       case 'update':
         steps.push({ ...base, kind: 'update', by: 'you', text: `Update ${label(u.head.node)} with the new key` });
         break;
-      case 'needs-restart':
-        steps.push({ ...base, kind: 'restart', by: 'you', text: `Restart ${label(u.head.node)}: it reads the value at start${how(u) ? ` (it ${how(u)})` : ''}`, command: restartCommand(u.head) });
+      case 'needs-restart': {
+        const uses = how(u);
+        steps.push({ ...base, kind: 'restart', by: 'you', text: `Restart ${label(u.head.node)}: it reads the value at start${uses ? ` (it ${uses})` : ''}`, command: restartCommand(u.head) });
         break;
+      }
       case 'next-run': {
-        const rot = u.head.rotation ?? members.find((m) => m.rotation)?.rotation;
         const at = rot?.schedule && !rot.suspend ? nextCronRun(rot.schedule, now, rot.timeZone) : undefined;
         const when = rot?.suspend ? 'is suspended: the first run after it is resumed picks it up' : at ? `picks it up at its next run, ${utc(at)} (schedule ${rot!.schedule})` : 'picks it up at its next run';
         steps.push({ ...base, kind: 'next-run', by: 'automatic', at, text: `${label(u.head.node)} ${when}; a Job running now keeps the old value` });
@@ -206,7 +204,7 @@ function rotatePlan(r: Omit<ImpactResult, 'plan'>, now: Date): PlanStep[] {
         steps.push({ ...base, kind: 'live', by: 'automatic', text: `${label(u.head.node)} picks it up live (mounted files refresh within about a minute); check the process re-reads them` });
         break;
       case 'restarts-automatically':
-        steps.push({ ...base, kind: 'automatic', by: 'automatic', text: reason || `${label(u.head.node)} restarts automatically` });
+        steps.push({ ...base, kind: 'automatic', by: 'automatic', text: rot?.reason || `${label(u.head.node)} restarts automatically` });
         break;
     }
   }
@@ -224,8 +222,8 @@ function rotatePlan(r: Omit<ImpactResult, 'plan'>, now: Date): PlanStep[] {
 
 /** The most demanding plan of a unit's live members (update before restart before next-run…). */
 function planOf(u: Unit): RotationPlan {
-  const plans = live(u).map((m) => m.rotation?.plan).filter((p): p is RotationPlan => !!p);
   if (u.head.rotation && u.head.node.kind === 'CronJob') return u.head.rotation.plan;
+  const plans = live(u).map((m) => m.rotation?.plan).filter((p): p is RotationPlan => !!p);
   return plans.sort((a, b) => PLAN_ORDER.get(a)! - PLAN_ORDER.get(b)!)[0] ?? u.head.rotation?.plan ?? 'needs-restart';
 }
 
@@ -235,6 +233,5 @@ function planOf(u: Unit): RotationPlan {
  */
 export function actionPlan(r: Omit<ImpactResult, 'plan'>, now: Date): ActionPlan {
   const finishedPods = r.affected.filter((a) => a.node.kind === 'Pod' && a.phase && FINISHED.has(a.phase)).length;
-  const optional = r.affected.filter((a) => a.optional).length;
-  return { action: r.action, steps: r.action === 'rotate' ? rotatePlan(r, now) : changePlan(r), finishedPods, optional };
+  return { action: r.action, steps: r.action === 'rotate' ? rotatePlan(r, now) : changePlan(r), finishedPods };
 }

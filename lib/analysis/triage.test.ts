@@ -2,18 +2,15 @@
  * The node page's triage header on the demo inventory (both cluster days and both GCP days, on a real PostgreSQL):
  * the answers a person reads first must match the incident the demo tells (lib/demo/README.md).
  */
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/db';
-import { collectFilesInto } from '../cli/collect';
-import { DEMO_COLLECT_OPTIONS, DEMO_KEY_FILES } from '../demo/build';
+import { loadDemo } from '../../test/demo';
+import { DEMO_KEY_FILES } from '../demo/build';
 import { gcpKeyId, k8sId } from '../graph/ids';
-import { createFingerprinter } from '../secrets/fingerprint';
 import { computeFindings, type Finding } from './findings';
 import { impactOf, type ImpactAction } from './impact';
 import { missingSummary, triage } from './triage';
 
-const demo = path.resolve(import.meta.dirname, '../demo');
 let t: TestDatabase;
 let findings: Finding[];
 
@@ -25,9 +22,7 @@ async function triageOf(id: string, action: ImpactAction = 'delete') {
 describe('triage header on the demo', () => {
   beforeAll(async () => {
     t = await createTestDatabase();
-    const rt = { database: t, fingerprint: createFingerprinter(Buffer.alloc(32, 7)) };
-    for (const d of ['day1', 'day2']) await collectFilesInto(rt, [path.join(demo, d)], { ...DEMO_COLLECT_OPTIONS, quiet: true });
-    for (const d of ['day1', 'day2']) await collectFilesInto(rt, [path.join(demo, 'gcp', d)], { cluster: 'demo', namespace: 'default', quiet: true });
+    await loadDemo(t, { gcp: true });
     findings = (await computeFindings(t)).findings;
   }, 120_000);
   afterAll(async () => t?.drop());
@@ -83,8 +78,7 @@ describe('Missing list rows on the demo', () => {
   let all: Finding[];
   beforeAll(async () => {
     db = await createTestDatabase();
-    const rt = { database: db, fingerprint: createFingerprinter(Buffer.alloc(32, 7)) };
-    for (const d of ['day1', 'day2']) await collectFilesInto(rt, [path.join(demo, d)], { ...DEMO_COLLECT_OPTIONS, quiet: true });
+    await loadDemo(db);
     all = (await computeFindings(db)).findings;
   }, 120_000);
   afterAll(async () => db?.drop());

@@ -14,9 +14,9 @@
  */
 import type { z } from 'zod';
 import type { Database } from '../db';
-import { getEdges, getNode, searchNodes, type EdgeView } from '../store/read';
+import { getEdges, getNode, searchNodes, type EdgeView, type NodeView, type ReadOptions } from '../store/read';
 import { impactOf } from '../analysis/impact';
-import { nodeAccess } from '../analysis/access';
+import { nodeAccess, type NodeAccess } from '../analysis/access';
 import { cachedFindings } from '../analysis/cache';
 import { filterFindings } from '../analysis/findings';
 import { log } from '../log';
@@ -82,7 +82,36 @@ async function guarded(fn: () => Promise<Response>): Promise<Response> {
   }
 }
 
-const edgeJson = (e: EdgeView) => ({ kind: e.kind, from: e.from, to: e.to, properties: e.properties, node: e.other });
+/** An edge as the node answer gives it: `node` is the other end. */
+export interface NodeDetailEdge {
+  kind: EdgeView['kind'];
+  from: string;
+  to: string;
+  properties: EdgeView['properties'];
+  node: EdgeView['other'];
+}
+
+/** A node, what it uses, what uses it and who can read / act as it: the answer of `/api/v1/nodes` and `keygraph show`. */
+export interface NodeDetail {
+  node: NodeView;
+  uses: NodeDetailEdge[];
+  usedBy: NodeDetailEdge[];
+  access?: NodeAccess;
+}
+
+const edgeJson = (e: EdgeView): NodeDetailEdge => ({ kind: e.kind, from: e.from, to: e.to, properties: e.properties, node: e.other });
+
+/**
+ * {@link NodeDetail} of `id` as of `opts.asOf` (default now), null when no source knows it: the node, its outbound
+ * and inbound edges (lib/store/read.ts) and, for a Secret, GCP service account or Secret Manager secret, its access
+ * (lib/analysis/access.ts nodeAccess). Database errors propagate.
+ */
+export async function nodeDetail(database: Database, id: string, opts: ReadOptions = {}): Promise<NodeDetail | null> {
+  const node = await getNode(database, id, opts);
+  if (!node) return null;
+  const [uses, usedBy, access] = await Promise.all([getEdges(database, id, 'out', opts), getEdges(database, id, 'in', opts), nodeAccess(database, id, opts)]);
+  return { node, uses: uses.map(edgeJson), usedBy: usedBy.map(edgeJson), ...(access && { access }) };
+}
 
 /** Path prefix of {@link handleNode}'s path form. */
 export const NODES_PATH = '/api/v1/nodes/';
@@ -120,11 +149,8 @@ export function handleNode(database: Database, url: URL, form: { fromPath?: bool
     if (t instanceof Response) return t;
     const none = await noDataReport(database, t.at);
     if (none) return json(none);
-    const opts = { asOf: t.at };
-    const node = await getNode(database, q.data.id, opts);
-    if (!node) return notFound(`no node ${q.data.id}`);
-    const [uses, usedBy, access] = await Promise.all([getEdges(database, q.data.id, 'out', opts), getEdges(database, q.data.id, 'in', opts), nodeAccess(database, q.data.id, opts)]);
-    return json({ node, uses: uses.map(edgeJson), usedBy: usedBy.map(edgeJson), ...(access && { access }) });
+    const detail = await nodeDetail(database, q.data.id, { asOf: t.at });
+    return detail ? json(detail) : notFound(`no node ${q.data.id}`);
   });
 }
 

@@ -245,7 +245,6 @@ export const ImpactResponse = z.object({
       at: z.string().optional().meta({ description: 'next-run: the CronJob\'s next scheduled run (ISO 8601, UTC).' }),
     })),
     finishedPods: z.number().int().meta({ description: 'Succeeded/Failed Pods among the affected: never restarted.' }),
-    optional: z.number().int(),
   }).meta({ id: 'ImpactPlan', description: 'What to do, in order, to take the action without an outage, one step per object a person acts on.' }),
   truncated: z.boolean(),
   sources: z.array(SourceStateSchema),

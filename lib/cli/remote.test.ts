@@ -10,21 +10,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, useCliDatabase } from '../../test/cli';
-import { collectFilesInto } from './collect';
-import { DEMO_COLLECT_OPTIONS } from '../demo/build';
-import { createFingerprinter } from '../secrets/fingerprint';
+import { loadDemo } from '../../test/demo';
 import { db } from '../db';
 import { handleFindings, handleImpact, handleNode } from '../api/handlers';
 import { GET as exportRoute } from '../../app/api/v1/export/route';
 import { remoteServer } from './remote';
 
-const demo = path.resolve(import.meta.dirname, '../demo');
 const TOKEN = 'kg_remote-test-token';
 const SECRET = 'k8s:demo/ota/Secret/ota-db-credentials';
-const env = useCliDatabase('keygraph-remote-', async (t) => {
-  const rt = { database: t, fingerprint: createFingerprinter(Buffer.alloc(32, 7)) };
-  for (const d of ['day1', 'day2']) await collectFilesInto(rt, [path.join(demo, d)], { ...DEMO_COLLECT_OPTIONS, quiet: true });
-});
+useCliDatabase('keygraph-remote-', (t) => loadDemo(t));
 
 let server: http.Server;
 let url = '';
@@ -127,6 +121,5 @@ describe('remote mode: same output and exit codes through the JSON API', () => {
     expect(() => remoteServer('ftp://x', {})).toThrow(/only http/);
     expect(() => remoteServer('https://u:p@x', {})).toThrow(/KEYGRAPH_TOKEN, not in the URL/);
     expect(() => remoteServer('not a url', {})).toThrow(/not a URL/);
-    expect(env.dir).toBeTruthy();
   });
 });

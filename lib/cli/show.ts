@@ -9,28 +9,13 @@ import { EDGE_KINDS } from '../graph/model';
 import { realmNoun } from '../ui/format';
 import { describeEdge, displayText, qualifiedName } from '../graph/describe';
 import type { EdgeProperties } from '../graph/records';
-import { getEdges, getNode, type EdgeView, type NodeView } from '../store/read';
+import { nodeDetail, type NodeDetail, type NodeDetailEdge } from '../api/handlers';
+import type { NoData } from '../store/history';
 import { openRuntime } from '../runtime';
-import { describeGrant, isGcpAccess, nodeAccess, type NodeAccess } from '../analysis/access';
+import { describeGrant, isGcpAccess } from '../analysis/access';
 import { describeGcpGrant } from '../analysis/gcp-access';
 import { EXIT, noNodeMessage, UsageError } from './exit';
 import { remoteJson, remoteServer } from './remote';
-
-/** What `show` prints: the JSON API's node answer (`GET /api/v1/nodes?id=`, lib/api/handlers.ts handleNode). */
-export interface NodeShow {
-  node: NodeView;
-  uses: ShownEdge[];
-  usedBy: ShownEdge[];
-  access?: NodeAccess;
-}
-/** An edge as `show --json` and the API give it: `node` is the other end. */
-export interface ShownEdge {
-  kind: EdgeView['kind'];
-  from: string;
-  to: string;
-  properties: EdgeView['properties'];
-  node: EdgeView['other'];
-}
 
 /** `keygraph show ID [--json] [--server URL]`: prints the node (text or JSON); UsageError (exit 1) for a bad or unknown id. */
 export async function showCommand(id: string, opts: { json?: boolean; server?: string }): Promise<number> {
@@ -38,32 +23,30 @@ export async function showCommand(id: string, opts: { json?: boolean; server?: s
     throw new UsageError(`not a keygraph id: ${JSON.stringify(id.slice(0, 200))} (expected one of ${idForms().join(', ')})`);
   }
   const server = remoteServer(opts.server);
-  const shown = server ? await remoteJson<NodeShow>(server, 'api/v1/nodes', { id }, noNodeMessage(id)) : await showLocal(id);
+  // With no data at all the node is unknown, as it is locally.
+  const shown = server ? await remoteJson<NodeDetail | NoData>(server, 'api/v1/nodes', { id }, noNodeMessage(id)) : await showLocal(id);
+  if (!shown || 'noData' in shown) throw new UsageError(noNodeMessage(id));
   process.stdout.write(opts.json ? JSON.stringify(shown, null, 2) + '\n' : formatShow(shown));
   return EXIT.ok;
 }
 
-/** {@link NodeShow} from the database; UsageError when no source knows the node. */
-async function showLocal(id: string): Promise<NodeShow> {
+/** {@link NodeDetail} from the database, null when no source knows the node. */
+async function showLocal(id: string): Promise<NodeDetail | null> {
   const rt = await openRuntime();
   try {
-    const node = await getNode(rt.database, id);
-    if (!node) throw new UsageError(noNodeMessage(id));
-    const [uses, usedBy, access] = await Promise.all([getEdges(rt.database, id, 'out'), getEdges(rt.database, id, 'in'), nodeAccess(rt.database, id)]);
-    const edge = (e: EdgeView): ShownEdge => ({ kind: e.kind, from: e.from, to: e.to, properties: e.properties, node: e.other });
-    return { node, uses: uses.map(edge), usedBy: usedBy.map(edge), ...(access && { access }) };
+    return await nodeDetail(rt.database, id);
   } finally {
     await rt.close();
   }
 }
 
-/** Human rendering of {@link NodeShow} (stdout text). */
-export function formatShow({ node, uses, usedBy, access }: NodeShow): string {
+/** Human rendering of {@link NodeDetail} (stdout text). */
+export function formatShow({ node, uses, usedBy, access }: NodeDetail): string {
   const out: string[] = [];
   out.push(`${node.kind} ${qualifiedName(node)}${node.missing ? '  [MISSING: referenced but not observed]' : ''}`);
   out.push(`  id: ${displayText(node.id)}`);
   out.push(`  ${realmNoun(node.provider)}: ${node.realm}`);
-  const section = (title: string, edges: ShownEdge[], dir: 'in' | 'out') => {
+  const section = (title: string, edges: NodeDetailEdge[], dir: 'in' | 'out') => {
     out.push('', `${title} (${edges.length})`);
     if (!edges.length) out.push('  (none)');
     let last = '';

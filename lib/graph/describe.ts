@@ -62,6 +62,11 @@ export function explainReference(kind: EdgeKind, p: EdgeProperties): string {
   return `${spec.dependent === 'from' ? spec.forward : spec.inverse} it`;
 }
 
+/** How a dependant uses the object one hop closer: {@link explainReference} of each parallel edge, repeats dropped, joined with "and". */
+export function explainHop(kind: EdgeKind, references: readonly EdgeProperties[]): string {
+  return [...new Set(references.map((p) => explainReference(kind, p)))].join(' and ');
+}
+
 /**
  * Characters that change how the text around them is displayed, or are not displayed at all: controls (Cc), format
  * characters (Cf: the bidi embeddings and overrides U+202A–U+202E, isolates U+2066–U+2069, marks U+200E/U+200F and
