@@ -83,7 +83,7 @@ for (const width of [1440, 390]) {
       await expect(steps.last()).toHaveAttribute('data-kind', 'retire');
       const restart = steps.filter({ hasText: 'Restart Deployment ota/ota-lite-api' });
       await expect(restart).toContainText('3 running pods');
-      await expect(restart.getByTestId('node-id')).toHaveText('kubectl rollout restart deployment/ota-lite-api -n ota');
+      await expect(restart.getByTestId('plan-command')).toHaveText('kubectl rollout restart deployment/ota-lite-api -n ota');
       await expect(restart.getByRole('link', { name: 'ota/ota-lite-api' })).toBeVisible();
       await expect(steps.filter({ hasText: 'CronJob ota/ota-metadata-backup picks it up at its next run' })).toContainText(/02:30 UTC/);
       // Pods are covered by their Deployment's step, never restarted one by one; the finished Pod needs nothing.

@@ -3,11 +3,11 @@
 import { ActionIcon, Code, CopyButton, Group, Tooltip } from '@mantine/core';
 import { IconCheck, IconCopy } from './icons';
 
-/** A node id in a code block with a copy-to-clipboard button. */
-export function CopyId({ value, label = 'Copy id' }: { value: string; label?: string }) {
+/** A node id (or, with `testId`, another copyable text such as a command) in a code block with a copy-to-clipboard button. */
+export function CopyId({ value, label = 'Copy id', testId = 'node-id' }: { value: string; label?: string; testId?: string }) {
   return (
     <Group gap={6} wrap="nowrap" align="center">
-      <Code className="kg-mono" style={{ fontSize: 13, padding: '4px 8px' }} data-testid="node-id">
+      <Code className="kg-mono" style={{ fontSize: 13, padding: '4px 8px' }} data-testid={testId}>
         {value}
       </Code>
       <CopyButton value={value} timeout={1500}>

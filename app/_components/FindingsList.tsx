@@ -22,9 +22,13 @@ function NodeChip({ id, asOf }: { id: string; asOf?: string }) {
   const p = parseId(id);
   if (!p) return <Text size="sm">{id}</Text>;
   return (
-    <Group gap={6} wrap="nowrap">
+    <Group gap={6} wrap="nowrap" miw={0}>
       <KindBadge provider={p.provider} kind={p.kind} size="xs" />
-      <NodeLink id={id} asOf={asOf}>{p.namespace ? `${p.namespace}/${p.name}` : p.name}</NodeLink>
+      <NodeLink id={id} asOf={asOf}>
+        <span style={{ overflowWrap: 'anywhere' }}>
+          <DisplayName text={p.namespace ? `${p.namespace}/${p.name}` : p.name} />
+        </span>
+      </NodeLink>
     </Group>
   );
 }
@@ -40,12 +44,13 @@ export function FindingsList({ findings, maxObjects = 8, asOf }: { findings: Fin
       {findings.map((f) => (
         <Card key={f.id} withBorder radius="md" padding="md" data-finding-id={f.id} data-rule={f.rule}>
           <Stack gap={8}>
-            <Group gap="xs" wrap="nowrap" align="flex-start">
+            {/* Badges keep their width and the title wraps under them on a phone (long key ids break anywhere). */}
+            <Group gap="xs" wrap="wrap" align="flex-start">
               <SeverityBadge severity={f.severity} />
               <Badge variant="outline" color="gray" radius="sm" size="sm" tt="none">
                 {RULES[f.rule]?.title ?? f.rule}
               </Badge>
-              <Text fw={500} size="sm" style={{ flex: 1 }}>
+              <Text fw={500} size="sm" style={{ flex: '1 1 240px', minWidth: 0, overflowWrap: 'anywhere' }}>
                 <DisplayName text={f.title} />
               </Text>
             </Group>
@@ -59,7 +64,7 @@ export function FindingsList({ findings, maxObjects = 8, asOf }: { findings: Fin
                 </Text>
               ) : null}
             </Group>
-            <Text size="sm">
+            <Text size="sm" style={{ overflowWrap: 'anywhere' }}>
               <Text span fw={600} size="sm">
                 Fix:{' '}
               </Text>

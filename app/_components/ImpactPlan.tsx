@@ -33,7 +33,7 @@ export function ImpactPlan({ plan, asOfSpec }: { plan: ActionPlan; asOfSpec?: st
                   </Badge>
                 ) : null}
               </Group>
-              {s.command ? <CopyId value={s.command} label="Copy command" /> : null}
+              {s.command ? <CopyId value={s.command} label="Copy command" testId="plan-command" /> : null}
             </Stack>
           </ListItem>
         ))}
@@ -47,14 +47,17 @@ export function ImpactPlan({ plan, asOfSpec }: { plan: ActionPlan; asOfSpec?: st
   );
 }
 
+/** Long names and key ids break anywhere rather than widen the page on a phone. */
+const WRAP = { overflowWrap: 'anywhere', minWidth: 0 } as const;
+
 /** The step's sentence with the object it names (`namespace/name`, or the name) as a link to its page. */
 function StepText({ step, asOfSpec }: { step: PlanStep; asOfSpec?: string }) {
   const p = step.node ? parseId(step.node) : null;
   const shown = p ? (p.namespace ? `${p.namespace}/${p.name}` : p.name) : '';
   const at = shown ? step.text.indexOf(shown) : -1;
-  if (!step.node || at < 0) return <Text size="sm">{step.text}</Text>;
+  if (!step.node || at < 0) return <Text size="sm" style={WRAP}>{step.text}</Text>;
   return (
-    <Text size="sm">
+    <Text size="sm" style={WRAP}>
       {step.text.slice(0, at)}
       <NodeLink id={step.node} asOf={asOfSpec}>
         {shown}
