@@ -133,18 +133,22 @@ export function createMetrics(opts: { database: () => Database; defaultMetrics?:
   });
 
   const cacheMs = opts.cacheMs ?? INVENTORY_CACHE_MS;
-  let cached: { at: number; reading: Promise<InventoryReading> } | null = null;
+  let cached: { at: number; reading: Promise<InventoryReading>; settled: boolean } | null = null;
   let lastGood: InventoryReading | null = null;
   let up = 0;
-  /** The current reading: shared by every gauge of one scrape and by scrapes within `cacheMs`. */
+  /**
+   * The current reading: shared by every gauge of one scrape (they collect concurrently), by scrapes while it is
+   * being read, and by scrapes within `cacheMs` of its start.
+   */
   const reading = async (): Promise<InventoryReading | null> => {
-    if (!cached || Date.now() - cached.at >= cacheMs) {
-      const r = readInventory(opts.database());
-      cached = { at: Date.now(), reading: r };
-      r.then(
-        (v) => ((lastGood = v), (up = 1)),
+    if (!cached || (cached.settled && Date.now() - cached.at >= cacheMs)) {
+      const entry = { at: Date.now(), reading: Promise.resolve().then(() => readInventory(opts.database())), settled: false };
+      cached = entry;
+      entry.reading.then(
+        (v) => ((lastGood = v), (up = 1), (entry.settled = true)),
         (e: Error) => {
           up = 0;
+          entry.settled = true;
           log.warn({ err: e.message }, 'metrics: reading the inventory failed');
         },
       );
