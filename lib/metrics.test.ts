@@ -258,6 +258,34 @@ describe('/metrics on the demo', () => {
   });
 });
 
+describe('/metrics with a partial and a failed run', () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+  });
+  afterAll(async () => t?.drop());
+
+  it('counts the kinds a partial run did not list; a later failed run is the last run but not the last successful one', async () => {
+    const at = (s: string) => new Date(`2026-12-01T10:00:${s}Z`);
+    await t.prisma.run.create({
+      data: {
+        source: 'k8s', scope: 'prod-eu', provider: 'k8s', status: 'partial', startedAt: at('00'), finishedAt: at('07.5'), committedAt: at('07.5'),
+        coverage: { 'k8s:Secret': { complete: false, count: 0, error: 'forbidden' }, 'k8s:Pod': { complete: true, count: 3 }, 'k8s:ConfigMap': { complete: false, count: 1, namespaces: ['a'] } },
+      },
+    });
+    await t.prisma.run.create({ data: { source: 'k8s', scope: 'prod-eu', provider: 'k8s', status: 'failed', startedAt: at('20'), finishedAt: at('22') } });
+    await t.prisma.run.create({ data: { source: 'k8s', scope: 'prod-eu', provider: 'k8s', status: 'running', startedAt: at('30') } });
+    const r = parse(await createMetrics({ database: () => t, defaultMetrics: false }).render());
+    const labels = { source: 'k8s', scope: 'prod-eu' };
+    expect(of(r, 'keygraph_last_successful_run_timestamp_seconds')).toEqual([{ name: 'keygraph_last_successful_run_timestamp_seconds', labels, value: at('07.5').getTime() / 1000 }]);
+    expect(of(r, 'keygraph_last_run_duration_seconds')).toEqual([{ name: 'keygraph_last_run_duration_seconds', labels, value: 2 }]);
+    expect(of(r, 'keygraph_last_run_status').filter((s) => s.value === 1).map((s) => s.labels.status)).toEqual(['failed']);
+    expect(of(r, 'keygraph_incomplete_kinds')).toEqual([{ name: 'keygraph_incomplete_kinds', labels, value: 2 }]);
+    expect(Object.fromEntries(of(r, 'keygraph_kind_complete').map((s) => [s.labels.kind, s.value]))).toEqual({ 'k8s:ConfigMap': 0, 'k8s:Pod': 1, 'k8s:Secret': 0 });
+    expect(of(r, 'keygraph_findings')).toEqual([]);
+  });
+});
+
 describe('route templates', () => {
   const r = routeMatcher(APP_DIR);
 
