@@ -11,7 +11,10 @@
  *
  * While the database does not answer (lib/availability.ts, a cached `SELECT 1`), every request but the health
  * endpoints and static assets answers 503 here, before Next.js renders: a short HTML page, or for `/api/` the API's
- * `{error: {code: 'unavailable', message}}`; never a 200 with an empty shell.
+ * `{error: {code: 'unavailable', message}}`; never a 200 with an empty shell. `/metrics` is answered then too.
+ *
+ * Every request's duration is recorded by route template (lib/metrics.ts `keygraph_http_request_duration_seconds`;
+ * the template from the app/ folder, never the raw path) once its response ends.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
