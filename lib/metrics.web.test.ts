@@ -11,7 +11,7 @@ import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../test/db';
 import { loadDemo } from '../test/demo';
 import { of, parse } from '../test/prometheus';
-import { killChildren, NO_BUILD, startWebApp, webBuildReady, type WebApp } from '../test/robustness/support';
+import { freePort, killChildren, NO_BUILD, startCli, startWebApp, webBuildReady, type WebApp } from '../test/robustness/support';
 import { createApiToken } from './auth/tokens';
 
 describe('/metrics of the running app', () => {
@@ -100,4 +100,49 @@ describe('/metrics of the running app', () => {
     // The refused scrapes are recorded too, under the route template.
     expect(of(parse(body), 'keygraph_http_request_duration_seconds_count').some((s) => s.labels.route === '/metrics' && s.labels.status === '401')).toBe(true);
   });
+
+  it('serve --workers 2 --metrics-port: the loopback listener and every worker give the workers\' requests summed', async (ctx) => {
+    if (!ready) {
+      console.warn(NO_BUILD);
+      ctx.skip();
+      return;
+    }
+    const [port, metricsPort] = [await freePort(), await freePort()];
+    const p = startCli(['serve', '--port', String(port), '--workers', '2', '--metrics-port', String(metricsPort)], {
+      DATABASE_URL: t.url,
+      KEYGRAPH_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'kg-metrics-workers-')),
+    });
+    try {
+      const deadline = Date.now() + 180_000;
+      while (!p.stdout().includes(`metrics (no authentication, loopback only): http://127.0.0.1:${metricsPort}/metrics`)) {
+        if (p.child.exitCode !== null || Date.now() > deadline) throw new Error(`serve did not start: ${p.stderr().slice(-2000)}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      // Fresh connections, spread over both workers.
+      for (let i = 0; i < 6; i++) {
+        const r = await fetch(`http://127.0.0.1:${port}/runs/${(i % 4) + 1}`, { headers: { connection: 'close' } });
+        await r.text();
+        expect(r.status).toBe(200);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      const count = (text: string) =>
+        of(parse(text), 'keygraph_http_request_duration_seconds_count')
+          .filter((s) => s.labels.route === '/runs/[id]')
+          .reduce((a, s) => a + s.value, 0);
+      const direct = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      expect(direct.status).toBe(200);
+      const directText = await direct.text();
+      expect(count(directText)).toBe(6);
+      expect(of(parse(directText), 'keygraph_findings').length).toBeGreaterThan(3);
+      for (let i = 0; i < 3; i++) {
+        const viaWorker = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { connection: 'close' } });
+        expect(viaWorker.status).toBe(200);
+        expect(count(await viaWorker.text())).toBe(6);
+      }
+      expect((await fetch(`http://127.0.0.1:${metricsPort}/node`)).status).toBe(404);
+    } finally {
+      p.child.kill('SIGTERM');
+      await p.done;
+    }
+  }, 240_000);
 });
