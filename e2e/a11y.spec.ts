@@ -13,6 +13,7 @@ const PAGES = [
   '/search?q=payments',
   '/explorer',
   `/explorer?id=${id('k8s:demo/payments/Secret/payments-db')}`,
+  `/explorer?id=${id('k8s:demo/monitoring/Secret/grafana-admin')}&mode=access`,
   '/runs',
   '/diff',
   '/exports',

@@ -12,13 +12,14 @@ export const SEVERITY_COLOR: Record<Severity, string> = { critical: 'red', high:
 /** A severity badge. */
 export function SeverityBadge({ severity }: { severity: Severity }) {
   return (
-    <Badge color={SEVERITY_COLOR[severity]} variant={severity === 'critical' ? 'filled' : 'light'} radius="sm" size="sm" data-severity={severity}>
+    <Badge color={SEVERITY_COLOR[severity]} variant={severity === 'critical' ? 'filled' : 'light'} radius="sm" size="sm" data-severity={severity} style={{ flexShrink: 0 }}>
       {severity}
     </Badge>
   );
 }
 
-function NodeChip({ id, asOf }: { id: string; asOf?: string }) {
+/** A node as its kind badge and linked name (`namespace/name`). */
+export function NodeChip({ id, asOf }: { id: string; asOf?: string }) {
   const p = parseId(id);
   if (!p) return <Text size="sm">{id}</Text>;
   return (

@@ -865,7 +865,7 @@ const podEnvStale: RuleImpl = async (ctx) => {
 
 const renamedSecrets: RuleImpl = async (ctx) => {
   const asOfAt = asOfPg(ctx.asOf ? 1 : undefined);
-  const { rows } = await ctx.client.query<{ old_id: string; new_id: string; gone_at: Date; new_since: Date; refs: string[] }>(
+  const { rows } = await ctx.client.query<{ old_id: string; new_id: string; gone_at: Date; new_since: Date; refs: string[]; roots: string[] }>(
     `WITH gone AS (
        SELECT DISTINCT ON (v.node_id) v.node_id, v.realm, v.namespace, v.properties->'fingerprints' AS fp,
               v.valid_to AS gone_at
@@ -874,7 +874,13 @@ const renamedSecrets: RuleImpl = async (ctx) => {
        ORDER BY v.node_id, v.valid_to DESC)
      SELECT g.node_id AS old_id, n.node_id AS new_id, g.gone_at,
             (SELECT min(x.valid_from) FROM node_versions x WHERE x.node_id = n.node_id AND NOT x.missing) AS new_since,
-            ARRAY(SELECT DISTINCT e.from_id FROM kg_e e WHERE e.to_id = g.node_id AND e.kind = 'USES_SECRET' ORDER BY 1) AS refs
+            ARRAY(SELECT DISTINCT e.from_id FROM kg_e e WHERE e.to_id = g.node_id AND e.kind = 'USES_SECRET' ORDER BY 1) AS refs,
+            -- The referrers a person edits: those whose owner (ownerReferences) does not reference the old name too
+            -- (a Deployment, not its ReplicaSet and Pods, which follow it on the rollout).
+            ARRAY(SELECT DISTINCT e.from_id FROM kg_e e WHERE e.to_id = g.node_id AND e.kind = 'USES_SECRET'
+                    AND NOT EXISTS (SELECT 1 FROM kg_e o JOIN kg_e u ON u.from_id = o.from_id AND u.to_id = g.node_id AND u.kind = 'USES_SECRET'
+                                    WHERE o.kind = 'OWNS' AND o.to_id = e.from_id)
+                  ORDER BY 1) AS roots
      FROM gone g
      JOIN kg_n n ON n.provider = 'k8s' AND n.kind = 'Secret' AND NOT n.missing AND n.realm = g.realm
                 AND n.namespace IS NOT DISTINCT FROM g.namespace AND n.properties->'fingerprints' = g.fp
@@ -892,7 +898,9 @@ const renamedSecrets: RuleImpl = async (ctx) => {
     [r.old_id, r.new_id, ...r.refs],
     { oldSecret: r.old_id, newSecret: r.new_id, disappearedAt: new Date(r.gone_at).toISOString(), newSince: new Date(r.new_since).toISOString(), sameFingerprints: true, referencesToOldName: r.refs },
     r.refs.length
-      ? `Point ${r.refs.map(name).join(', ')} at ${parseId(r.new_id)?.name}, or re-create ${parseId(r.old_id)?.name}, before the next rollout: a restart or rollback fails with CreateContainerConfigError.`
+      ? `Point ${r.roots.map((x) => `${kindOf(x)} ${name(x)}`).join(', ')} at ${parseId(r.new_id)?.name}` +
+        `${r.refs.length > r.roots.length ? ` (the ${r.refs.length - r.roots.length} object(s) they own follow on the rollout)` : ''}, or re-create ` +
+        `${parseId(r.old_id)?.name}, before the next rollout: a restart or rollback fails with CreateContainerConfigError.`
       : `Nothing references the old name any more.`,
   ));
 };

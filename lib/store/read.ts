@@ -206,6 +206,29 @@ export async function getOwnership(database: Database, ids: string[], opts: Read
   };
 }
 
+/**
+ * The top controller of each of `ids`: its `OWNS` parents climbed (metadata.ownerReferences; a Pod → its ReplicaSet
+ * → its Deployment, a Job's Pod → the Job → its CronJob), at most 4 levels, the first parent by id where there are
+ * several. Ids with no owner are absent. One recursive query; at most 5,000 ids read.
+ */
+export async function topOwners(database: Database, ids: string[], opts: ReadOptions = {}): Promise<Map<string, string>> {
+  const set = [...new Set(ids)].slice(0, 5000);
+  if (!set.length) return new Map();
+  const rows = await database.prisma.$queryRaw<{ start: string; top: string }[]>(Prisma.sql`
+    WITH RECURSIVE up(start, cur, depth) AS (
+      SELECT s, s, 0 FROM unnest(${set}::text[]) AS s
+      UNION ALL
+      SELECT up.start, p.from_id, up.depth + 1 FROM up
+      CROSS JOIN LATERAL (
+        SELECT v.from_id FROM edge_versions v WHERE v.kind = 'OWNS' AND v.to_id = up.cur AND ${live('v', opts.asOf)}
+        ORDER BY v.from_id LIMIT 1
+      ) p
+      WHERE up.depth < 4
+    )
+    SELECT DISTINCT ON (start) start, cur AS top FROM up WHERE depth > 0 ORDER BY start, depth DESC`);
+  return new Map(rows.map((r) => [r.start, r.top]));
+}
+
 export interface SearchOptions extends ReadOptions {
   /** API kind filter (`Secret`, `Deployment`…). */
   kind?: string;
