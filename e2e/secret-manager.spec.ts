@@ -76,10 +76,15 @@ for (const w of WIDTHS) {
       const panel = page.getByTestId('impact-panel');
       await expect(panel).toHaveAttribute('data-verdict', 'breaks');
       const affected = panel.getByTestId('impact-affected');
-      for (const id of [ES, K8S_SECRET, API, 'k8s:demo/ota/Deployment/ota-campaign-scheduler', ...API_PODS]) {
+      for (const id of [ES, K8S_SECRET, API, 'k8s:demo/ota/Deployment/ota-campaign-scheduler']) {
         await expect(affected.locator(`tr[data-node-id="${id}"]`), id).toBeVisible();
       }
-      await expect(affected.locator(`tr[data-node-id="${API}"]`)).toContainText('3 running');
+      // The Deployment's ReplicaSet and running pods are folded into its row.
+      const apiRow = affected.locator(`tr[data-node-id="${API}"]`);
+      await expect(apiRow).toContainText('3 running');
+      await expect(apiRow.getByTestId('owned')).toContainText('3 Pods');
+      await expect(apiRow.getByTestId('owned')).toContainText('1 ReplicaSet');
+      for (const id of API_PODS) await expect(apiRow.locator(`[data-other-id="${id}"]`), id).toHaveCount(1);
 
       // Who may read it in GCP: the operator's Kubernetes ServiceAccount, granted directly (Workload Identity
       // Federation principal), from the secret's IAM policy.
@@ -114,7 +119,8 @@ for (const w of WIDTHS) {
       await expect(panel).toContainText('If you disable it');
       await expect(panel).toHaveAttribute('data-verdict', 'breaks');
       const affected = panel.getByTestId('impact-affected');
-      for (const id of [API_SPC, API, ...API_PODS]) await expect(affected.locator(`tr[data-node-id="${id}"]`), id).toBeVisible();
+      for (const id of [API_SPC, API]) await expect(affected.locator(`tr[data-node-id="${id}"]`), id).toBeVisible();
+      for (const id of API_PODS) await expect(affected.locator(`tr[data-node-id="${API}"] [data-other-id="${id}"]`), id).toHaveCount(1);
       // The backup pins version 2: not affected.
       await expect(affected.locator(`tr[data-node-id="${BACKUP_SPC}"]`)).toHaveCount(0);
       await expect(affected.locator(`tr[data-node-id="${CRONJOB}"]`)).toHaveCount(0);

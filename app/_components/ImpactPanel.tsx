@@ -1,8 +1,9 @@
 import type { ReactNode } from 'react';
 import { Alert, Badge, Card, Group, Stack, Table, TableScrollContainer, TableTbody, TableTd, TableTh, TableThead, TableTr, Text, Title } from '@mantine/core';
-import { type ImpactAction, type ImpactResult } from '@/lib/analysis/impact';
+import { type AffectedNode, type ImpactAction, type ImpactResult } from '@/lib/analysis/impact';
 import { impactFor } from './loaders';
 import { explainHop } from '@/lib/graph/describe';
+import { RUNNER_KIND_KEYS } from '@/lib/graph/model';
 import { kindStyle, nodeHref } from '@/lib/ui/format';
 import { withAsOf } from '@/lib/ui/params';
 import { parseId } from '@/lib/graph/ids';
@@ -13,6 +14,7 @@ import type { EdgeProperties } from '@/lib/graph/records';
 import { KindBadge, MissingBadge } from './badges';
 import { NodeLink } from './NodeLink';
 import { ImpactPlan } from './ImpactPlan';
+import { OwnedList } from './OwnedList';
 
 const VERDICT: Record<ImpactResult['verdict'], { color: string; label: string; text: string }> = {
   safe: { color: 'green', label: 'Safe', text: 'Nothing depends on it (and the data is complete and fresh).' },
@@ -32,8 +34,24 @@ const PLAN_COLOR: Record<RotationPlan, string> = {
 };
 
 /**
+ * Affected objects nested under their controller when it is affected too (`AffectedNode.controller`: a Deployment
+ * with its ReplicaSet and Pods is one row, a CronJob with its Jobs and Pods another). Order: the affected order.
+ */
+function underControllers(affected: AffectedNode[]): { a: AffectedNode; owned: AffectedNode[] }[] {
+  const ids = new Set(affected.map((a) => a.node.id));
+  // Only workloads and Pods fold: a Secret an ExternalSecret owns is a hop of its own, not a detail of its owner.
+  const folds = (a: AffectedNode) => !!a.controller && ids.has(a.controller) && FOLDED_KINDS.has(`${a.node.provider}:${a.node.kind}`);
+  const rows = new Map<string, { a: AffectedNode; owned: AffectedNode[] }>();
+  for (const a of affected) if (!folds(a)) rows.set(a.node.id, { a, owned: [] });
+  for (const a of affected) if (folds(a)) rows.get(a.controller!)?.owned.push(a);
+  return [...rows.values()];
+}
+const FOLDED_KINDS = new Set<string>(RUNNER_KIND_KEYS);
+
+/**
  * Server component for the node page: "what breaks if I delete this?" (lib/analysis/impact.ts) with the verdict,
- * reasons, notes and every affected object with the path that explains it. Usage:
+ * reasons, notes and every affected object with the path that explains it, owned objects folded under their
+ * controller's row. Usage:
  * `<ImpactPanel id={node.id} action="delete" asOf={opts.asOf} />`. Renders nothing for an unknown node.
  * `asOfSpec`: the page's time spec, kept by the node links; `controls`: rendered in the header (the node page's
  * action picker).
@@ -56,6 +74,8 @@ export async function ImpactPanel({
   const r = await impactFor(id, action, asOf?.getTime());
   if (!r) return null;
   const v = r.action === 'rotate' && r.verdict !== 'unknown' ? { ...VERDICT[r.verdict], text: ROTATE_TEXT[r.verdict] } : VERDICT[r.verdict];
+  const rows = underControllers(r.affected);
+  const phases = new Map(r.affected.flatMap((a) => (a.phase ? [[a.node.id, a.phase] as const] : [])));
   return (
     <Card withBorder radius="md" padding="md" data-testid="impact-panel" data-verdict={r.verdict}>
       <Stack gap="sm">
@@ -102,7 +122,7 @@ export async function ImpactPanel({
               </TableTr>
             </TableThead>
             <TableTbody>
-              {r.affected.slice(0, limit).map((a) => (
+              {rows.slice(0, limit).map(({ a, owned }) => (
                 <TableTr key={a.node.id} data-node-id={a.node.id}>
                   <TableTd>
                     <Group gap={6} wrap="nowrap">
@@ -112,6 +132,7 @@ export async function ImpactPanel({
                       </NodeLink>
                       {a.node.missing && !(r.targetPending && a.node.id === r.target.id) ? <MissingBadge size="xs" /> : null}
                     </Group>
+                    {owned.length ? <OwnedList owned={owned.map((o) => o.node)} phase={(id) => phases.get(id)} asOf={asOfSpec} /> : null}
                   </TableTd>
                   <TableTd>
                     <PathCrumbs path={a.path} affected={a.node} asOfSpec={asOfSpec} />
@@ -150,9 +171,9 @@ export async function ImpactPanel({
           </Table>
           </TableScrollContainer>
         ) : null}
-        {r.affected.length > limit ? (
+        {rows.length > limit ? (
           <Text size="sm" c="dimmed">
-            … and {r.affected.length - limit} more (keygraph impact --json lists all).
+            … and {rows.length - limit} more (keygraph impact --json lists all).
           </Text>
         ) : null}
       </Stack>

@@ -21,6 +21,7 @@ import {
 import { EDGE_KIND_KEYS, EDGE_KINDS, NODE_KIND_KEYS, type EdgeKind, type NodeKindKey } from '@/lib/graph/model';
 import type { EdgeView, NodeSummary, Ownership } from '@/lib/store/read';
 import { edgeDetails, edgeFlags, edgeGroupHeading, realmNoun, viaLabel } from '@/lib/ui/format';
+import { OwnedList } from '../_components/OwnedList';
 import { KindBadge, MissingBadge } from '../_components/badges';
 import { NodeLink, DisplayName } from '../_components/NodeLink';
 import { Tip } from '../_components/Tip';
@@ -216,7 +217,7 @@ function EdgeGroup({
                           {rowSummary(g, ownership?.phase ?? new Map())}
                         </Text>
                       ) : null}
-                      {g.owned.length ? <OwnedList owned={g.owned} phase={ownership?.phase ?? new Map()} asOf={asOf} /> : null}
+                      {g.owned.length ? <OwnedList owned={g.owned.map((o) => o.other)} phase={(id) => ownership?.phase.get(id)} asOf={asOf} /> : null}
                     </Stack>
                   </Group>
                 </TableTd>
@@ -310,33 +311,3 @@ export function RelationSection({
   );
 }
 
-/** The objects a row's owner owns (ReplicaSets, Jobs, Pods), collapsed: one line each with its phase and references. */
-function OwnedList({ owned, phase, asOf }: { owned: OtherGroup[]; phase: Map<string, string>; asOf?: string }) {
-  const counts = new Map<string, number>();
-  for (const g of owned) counts.set(g.other.kind, (counts.get(g.other.kind) ?? 0) + 1);
-  const label = [...counts].map(([k, n]) => `${n} ${k}${n === 1 ? '' : 's'}`).join(', ');
-  return (
-    <details className="kg-owned" data-testid="owned">
-      <summary>
-        <Text span size="xs" fw={500}>
-          {label}
-        </Text>
-      </summary>
-      <Stack gap={4} mt={4}>
-        {owned.map((g) => (
-          <Group key={g.other.id} gap={6} wrap="nowrap" data-other-id={g.other.id}>
-            <KindBadge provider={g.other.provider} kind={g.other.kind} size="xs" />
-            <NodeLink id={g.other.id} asOf={asOf}>
-              <span style={{ overflowWrap: 'anywhere' }}><DisplayName text={g.other.name} /></span>
-            </NodeLink>
-            {phase.get(g.other.id) ? (
-              <Text span size="xs" c="dimmed">
-                {phase.get(g.other.id)}
-              </Text>
-            ) : null}
-          </Group>
-        ))}
-      </Stack>
-    </details>
-  );
-}

@@ -8,7 +8,7 @@
  */
 import type { Database } from '../db';
 import { parseId } from '../graph/ids';
-import { WORKLOAD_KIND_KEYS } from '../graph/model';
+import { RUNNER_KIND_KEYS } from '../graph/model';
 import { resolveTime } from '../store/history';
 import { topOwners, type ReadOptions } from '../store/read';
 import { cachedFindings } from './cache';
@@ -40,7 +40,7 @@ export type FindingSort = (typeof FINDING_SORTS)[number];
 const CAUSED_BY_RENAME: readonly RuleId[] = ['dangling-reference', 'missing-data-key'];
 
 /** Kinds a finding's owner is looked up from: workloads and their Pods. */
-const WORKLOAD_KINDS = new Set<string>([...WORKLOAD_KIND_KEYS, 'k8s:Pod']);
+const WORKLOAD_KINDS = new Set<string>(RUNNER_KIND_KEYS);
 const kindKey = (id: string) => {
   const p = parseId(id);
   return p ? `${p.provider}:${p.kind}` : '';

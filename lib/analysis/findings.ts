@@ -76,7 +76,7 @@ import { atLeast, severityRank, type Severity } from './severity';
 import { asOfPg, livePg } from '../store/time-sql';
 import { certificateNames, hostCovered } from './certificates';
 import { imageTag, normaliseVersion, UNVERSIONED_TAGS, versionedContainers, versionsAgree } from './versions';
-import { WORKLOAD_KIND_KEYS } from '../graph/model';
+import { RUNNER_KIND_KEYS } from '../graph/model';
 import { secretGrants, type RbacNode } from './access';
 
 /** Every rule id with its human title and what it protects against. */
@@ -1061,7 +1061,7 @@ const tlsHostMismatch: RuleImpl = async (ctx) => {
 };
 
 /** Kinds the version rule reads: the workload kinds and Pods (only those no observed controller owns). */
-const VERSIONED_KINDS = [...WORKLOAD_KIND_KEYS.map((k) => NODE_KINDS[k].kind), 'Pod'];
+const VERSIONED_KINDS = RUNNER_KIND_KEYS.map((k) => NODE_KINDS[k].kind);
 
 /**
  * `chart-image-mismatch` (low): a workload (or a Pod no controller owns; ReplicaSets, Jobs and pods an observed
@@ -1136,7 +1136,7 @@ const workloadReadsAllSecrets: RuleImpl = async (ctx) => {
     }
   }
   if (!wide.size) return [];
-  const runners = [...WORKLOAD_KIND_KEYS, 'k8s:Pod'].map((k) => k.slice(4));
+  const runners = RUNNER_KIND_KEYS.map((k) => k.slice(4));
   const { rows } = await ctx.client.query<{ sa: string; workloads: string[] }>(
     `SELECT e.to_id AS sa, array_agg(DISTINCT e.from_id ORDER BY e.from_id) AS workloads
      FROM kg_e e JOIN kg_n w ON w.node_id = e.from_id AND NOT w.missing AND w.kind = ANY($1::text[])

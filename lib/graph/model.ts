@@ -187,6 +187,8 @@ export function kindKeysOf(provider: Provider): NodeKindKey[] {
 
 /** Kind keys of the kinds flagged `workload: true` (they hold a pod template), in declaration order. */
 export const WORKLOAD_KIND_KEYS: NodeKindKey[] = NODE_KIND_KEYS.filter((k) => (NODE_KINDS[k] as NodeKindSpec).workload === true);
+/** Workload kinds and Pods: what runs containers, and what a controller's row folds in (a Deployment's ReplicaSets and Pods). */
+export const RUNNER_KIND_KEYS: NodeKindKey[] = [...WORKLOAD_KIND_KEYS, 'k8s:Pod'];
 
 /** Impact actions of a kind that declares none (see {@link NodeKindSpec.impactActions}): Kubernetes objects are
  * deleted or renamed, GCP objects deleted or disabled. */
