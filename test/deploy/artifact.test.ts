@@ -1,8 +1,9 @@
 /**
  * The container image without a container engine: the Dockerfile's final stage, laid out from the local build.
- * Every path its `COPY --from=build` lines name is copied from this checkout into a fresh folder (the production
- * node_modules: `KEYGRAPH_ARTIFACT_NODE_MODULES` when set, e.g. from `npm ci --omit=dev --ignore-scripts`, else a
- * symlink to this checkout's), the folder is made read-only (chmod -R a-w, as readOnlyRootFilesystem), and, as
+ * Every path its `COPY --from=build` lines name is copied from this checkout (or from `KEYGRAPH_ARTIFACT_BUILD`, a
+ * folder built as the Dockerfile's build stage does) into a fresh folder (the production node_modules:
+ * `KEYGRAPH_ARTIFACT_NODE_MODULES` when set, e.g. from `npm ci --omit=dev --ignore-scripts`, else a symlink to
+ * this checkout's), the folder is made read-only (chmod -R a-w, as readOnlyRootFilesystem), and, as
  * uid/gid 65532 when this runs as root (setpriv), with the image's ENV plus exactly the variables the rendered
  * manifests set (Secret values stood in for, DATABASE_URL the test database):
  * - `serve` with the web Deployment's arguments (sign-in on, 0.0.0.0; another port) answers /healthz, /readyz and
@@ -11,7 +12,7 @@
  * - `demo` from the compiled CLI loads the demo into an embedded PostgreSQL and serves a node page.
  * Needs `npm run build` (.next/BUILD_ID and dist/cli/main.js); skipped without it, saying so.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -21,7 +22,9 @@ import { freePort } from '../../lib/db/embedded';
 import { useCliDatabase } from '../cli';
 import { find, podSpecOf, render, renderYaml, ROOT } from './render';
 
-const BUILT = existsSync(path.join(ROOT, '.next', 'BUILD_ID')) && existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'));
+/** Where the build comes from. */
+const FROM = path.resolve(process.env.KEYGRAPH_ARTIFACT_BUILD || ROOT);
+const BUILT = existsSync(path.join(FROM, '.next', 'BUILD_ID')) && existsSync(path.join(FROM, 'dist', 'cli', 'main.js'));
 const NO_BUILD = 'no build (.next/BUILD_ID, dist/cli/main.js): run `npm run build` first; the image layout test is skipped';
 if (!BUILT) console.warn(NO_BUILD);
 const AS_ROOT = process.getuid?.() === 0;
@@ -70,7 +73,7 @@ beforeAll(() => {
   app = path.join(tmp, 'app');
   mkdirSync(app);
   for (const p of stage.copies) {
-    cpSync(path.join(ROOT, p), path.join(app, p), { recursive: true, verbatimSymlinks: true, filter: (src) => !src.startsWith(path.join(ROOT, '.next', 'cache')) });
+    cpSync(path.join(FROM, p), path.join(app, p), { recursive: true, verbatimSymlinks: true, filter: (src) => !src.startsWith(path.join(FROM, '.next', 'cache')) });
   }
   const nodeModules = process.env.KEYGRAPH_ARTIFACT_NODE_MODULES;
   symlinkSync(nodeModules ? path.resolve(nodeModules) : path.join(ROOT, 'node_modules'), path.join(app, 'node_modules'));
@@ -80,13 +83,11 @@ beforeAll(() => {
   }
   data = tmp;
   // Read-only, as the image's files are to uid 65532 (and as readOnlyRootFilesystem makes them for anyone).
-  const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
   execFileSync('chmod', ['-R', 'a-w', app]);
 });
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.pid) process.kill(c.pid, 'SIGKILL');
   if (tmp) {
-    const { execFileSync } = await import('node:child_process');
     execFileSync('chmod', ['-R', 'u+w', tmp]);
     rmSync(tmp, { recursive: true, force: true });
   }
