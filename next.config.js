@@ -21,6 +21,7 @@ const nextConfig = {
     '@prisma/adapter-pg',
     '@prisma/client',
     '@googleapis/iam',
+    'prom-client',
   ],
 };
 

@@ -234,6 +234,70 @@ test('impact mode highlights what deleting the key would break', async ({ page }
   await expect(page.getByTestId('impact-note')).toContainText('ota-metadata-backup');
 });
 
+test('access mode: who can read a Secret, as derived edges from each subject; a Group with no node has its own panel', async ({ page }) => {
+  const SECRET = 'k8s:demo/ota/Secret/ota-db-credentials';
+  const ESO_SA = 'k8s:demo/external-secrets/ServiceAccount/external-secrets';
+  const LITE_SA = 'k8s:demo/ota/ServiceAccount/ota-lite-api';
+  await page.goto(explorer(SECRET));
+  await drawnIds(page);
+  await clickNode(page, SECRET);
+  await page.getByTestId('access-here').click();
+  await expect(page).toHaveURL(/[?&]mode=access/);
+  const note = page.getByTestId('access-note');
+  await expect(note).toHaveAttribute('data-status', 'ready');
+  await expect(page.getByTestId('access-summary')).toContainText(/\d+ subjects? can read it: .*ServiceAccount/);
+  await expect(note).toContainText('impact never follows them');
+  const graph = page.getByTestId('explorer-graph');
+  type Cy = { edges(sel: string): { map<T>(f: (e: { source(): { id(): string }; target(): { id(): string } }) => T): T[] } };
+  await expect.poll(() => graph.evaluate((el) => (el as HTMLElement & { kgCy?: Cy }).kgCy!.edges('.access').map((e) => e.source().id()).sort())).toEqual(
+    expect.arrayContaining([ESO_SA, LITE_SA]),
+  );
+  const targets = await graph.evaluate((el) => [...new Set((el as HTMLElement & { kgCy?: Cy }).kgCy!.edges('.access').map((e) => e.target().id()))]);
+  expect(targets).toEqual([SECRET]);
+  await shot(page, '09-access');
+
+  // A reader ServiceAccount is a graph node: its ordinary panel.
+  await clickNode(page, LITE_SA);
+  await expect(page.getByTestId('node-details')).toHaveAttribute('data-node-id', LITE_SA);
+
+  // The list view has the table; the URL restores the mode.
+  await page.getByTestId('view').getByText('List').click();
+  const table = page.getByTestId('access-table');
+  await expect(table.locator(`tr[data-subject-id="${ESO_SA}"]`)).toContainText('every Secret in the cluster');
+  await expect(table.locator(`tr[data-subject-id="${LITE_SA}"]`)).toContainText('only ota-db-credentials');
+  await page.reload();
+  await expect(page.getByTestId('access-table')).toBeVisible();
+
+  // grafana-admin: the on-call Group is a principal keygraph holds no node for.
+  await page.goto(explorer('k8s:demo/monitoring/Secret/grafana-admin', '&mode=access'));
+  await drawnIds(page);
+  const GROUP = 'subject:Group:oncall@demo.example.com';
+  await expect.poll(() => graph.evaluate((el, id) => (el as HTMLElement & { kgCy?: { getElementById(i: string): { nonempty(): boolean } } }).kgCy!.getElementById(id).nonempty(), GROUP)).toBe(true);
+  await clickNode(page, GROUP);
+  const panel = page.getByTestId('subject-details');
+  await expect(panel).toHaveAttribute('data-subject-id', GROUP);
+  await expect(panel).toContainText('Group');
+  await expect(panel).toContainText('via');
+  await shot(page, '10-access-group');
+  // At phone width the explorer opens as the list view, the access table first.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.reload();
+  await expect(page.getByTestId('explorer-list')).toBeVisible();
+  await expect(page.getByTestId('access-table').locator(`tr[data-subject-id="${GROUP}"]`)).toContainText('oncall-secret-reader');
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  // The list's tables are not squeezed by the list's height cap: each table's scroll box is as tall as its table.
+  const squeezed = await page.getByTestId('explorer-list').locator('table').evaluateAll((tables) =>
+    tables.filter((t) => (t.closest('[class*="ScrollArea-root"]') ?? t.parentElement!).getBoundingClientRect().height + 1 < t.getBoundingClientRect().height).length,
+  );
+  expect(squeezed).toBe(0);
+  await shot(page, '10-access-group-390');
+
+  // A Deployment has no access answer: the note says which kinds do.
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto(explorer(DEPLOYMENT_ID, '&mode=access'));
+  await expect(page.getByTestId('access-note')).toHaveAttribute('data-status', 'none');
+});
+
 test('explorer without an id, and with a malformed one', async ({ page }) => {
   await page.goto('/explorer');
   await expect(page.getByTestId('empty-state')).toContainText('Pick a node to explore');

@@ -11,7 +11,10 @@
  *
  * While the database does not answer (lib/availability.ts, a cached `SELECT 1`), every request but the health
  * endpoints and static assets answers 503 here, before Next.js renders: a short HTML page, or for `/api/` the API's
- * `{error: {code: 'unavailable', message}}`; never a 200 with an empty shell.
+ * `{error: {code: 'unavailable', message}}`; never a 200 with an empty shell. `/metrics` is answered then too.
+ *
+ * Every request's duration is recorded by route template (lib/metrics.ts `keygraph_http_request_duration_seconds`;
+ * the template from the app/ folder, never the raw path) once its response ends.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -24,6 +27,7 @@ import { isLoopbackHost } from './auth/loopback';
 import { CLIENT_IP_HEADER } from './auth/constants';
 import { readinessProbe, type Readiness } from './availability';
 import { db } from './db';
+import { metrics, routeMatcher, type Metrics } from './metrics';
 
 /** How long close() lets requests in flight finish (ms). */
 const CLOSE_GRACE_MS = 10_000;
@@ -68,10 +72,13 @@ export function projectRoot(): string {
   return process.env.KEYGRAPH_ROOT ? path.resolve(process.env.KEYGRAPH_ROOT) : path.resolve(import.meta.dirname, '..');
 }
 
-/** Paths answered even while the database is down: health endpoints, static assets, the OpenAPI document. */
+/**
+ * Paths answered even while the database is down: health endpoints, metrics (process metrics and
+ * `keygraph_inventory_up 0`), static assets, the OpenAPI document.
+ */
 export function servedWithoutDatabase(pathname: string): boolean {
   return (
-    pathname === '/healthz' || pathname === '/readyz' || pathname.startsWith('/_next/') || pathname === '/favicon.ico' ||
+    pathname === '/healthz' || pathname === '/readyz' || pathname === '/metrics' || pathname.startsWith('/_next/') || pathname === '/favicon.ico' ||
     pathname === '/icon.svg' || pathname === '/api/v1/openapi.json'
   );
 }
@@ -107,6 +114,49 @@ export function writeUnavailable(res: http.ServerResponse, pathname: string): vo
   res.end(api ? JSON.stringify({ error: { code: 'unavailable', message: UNAVAILABLE_MESSAGE } }) : UNAVAILABLE_HTML);
 }
 
+export interface ListenerDeps {
+  /** Next.js's request handler. */
+  handle: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
+  readiness: Readiness;
+  trustProxy: boolean;
+  /** The route template of a path (lib/metrics.ts routeMatcher), the `route` label of request durations. */
+  route: (pathname: string) => string;
+  metrics: Metrics;
+  /**
+   * Requests being handled (rendering may go on after a client left): close() waits for them, so the database is not
+   * closed under a render.
+   */
+  inFlight: Set<Promise<void>>;
+}
+
+/**
+ * The server's request listener: client address header, the 503 answer while the database is down, then Next.js;
+ * every answered request's duration is recorded by route template (lib/metrics.ts). Exported for tests.
+ */
+export function requestListener(deps: ListenerDeps): http.RequestListener {
+  const { handle, readiness, inFlight } = deps;
+  return (req, res) => {
+    const started = process.hrtime.bigint();
+    req.headers[CLIENT_IP_HEADER] = clientAddress(req, deps.trustProxy);
+    const pathname = (req.url ?? '/').split('?')[0]!;
+    res.once('close', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      deps.metrics.observeHttp(deps.route(pathname), req.method ?? 'GET', res.writableFinished ? res.statusCode : 'aborted', seconds);
+    });
+    const handled: Promise<void> = (async () => {
+      if (!servedWithoutDatabase(pathname) && !(await readiness.up())) return writeUnavailable(res, pathname);
+      await handle(req, res);
+    })()
+      .catch((e: Error) => {
+        // The path only: a query string may hold an OAuth code or other credential.
+        log.error({ err: e.message, path: (req.url ?? '').split('?')[0] }, 'request failed');
+        if (!res.headersSent) res.writeHead(500).end('internal error');
+      })
+      .finally(() => inFlight.delete(handled));
+    inFlight.add(handled);
+  };
+}
+
 /**
  * Starts the HTTP server; resolves once it listens. Returns a close function that stops accepting connections, lets
  * requests in flight finish (at most 10 s) and resolves once every connection is closed.
@@ -128,24 +178,10 @@ export async function serve(opts: ServeOptions): Promise<{ url: string; close: (
   await app.prepare();
   const handle = app.getRequestHandler();
   const readiness: Readiness = readinessProbe(() => db().pool.query('SELECT 1'));
-  // Requests being handled (rendering may go on after a client left): close() waits for them, so the database is not
-  // closed under a render.
   const inFlight = new Set<Promise<void>>();
-  const server = http.createServer((req, res) => {
-    req.headers[CLIENT_IP_HEADER] = clientAddress(req, config.auth.trustProxy);
-    const pathname = (req.url ?? '/').split('?')[0]!;
-    const handled: Promise<void> = (async () => {
-      if (!servedWithoutDatabase(pathname) && !(await readiness.up())) return writeUnavailable(res, pathname);
-      await handle(req, res);
-    })()
-      .catch((e: Error) => {
-        // The path only: a query string may hold an OAuth code or other credential.
-        log.error({ err: e.message, path: (req.url ?? '').split('?')[0] }, 'request failed');
-        if (!res.headersSent) res.writeHead(500).end('internal error');
-      })
-      .finally(() => inFlight.delete(handled));
-    inFlight.add(handled);
-  });
+  const server = http.createServer(
+    requestListener({ handle, readiness, trustProxy: config.auth.trustProxy, route: routeMatcher(path.join(dir, 'app')).match, metrics: metrics(), inFlight }),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => resolve());

@@ -10,6 +10,7 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
+import type { AccessOverlay } from '@/lib/analysis/access-overlay';
 import {
   Alert,
   Badge,
@@ -32,7 +33,7 @@ import {
   Title,
   UnstyledButton,
 } from '@mantine/core';
-import { edgeKindSpec } from '@/lib/graph/model';
+import { ACCESS_EDGE_KINDS, edgeKindSpec } from '@/lib/graph/model';
 import {
   groupNodeId,
   impactOver,
@@ -57,7 +58,8 @@ import { displayText } from '@/lib/graph/describe';
 import { ButtonLink } from '../_components/links';
 import { IconAlert } from '../_components/icons';
 import { GraphCanvas, type CanvasHandle } from './GraphCanvas';
-import { composeView, groupLabel, kindLook, SEVERITY_COLORS, toElements, toSvg, type SvgEdge, type SvgNode } from './graph';
+import { composeView, groupLabel, kindLook, MORE_SUBJECTS_ID, SEVERITY_COLORS, SUBJECT_LOOK, toElements, toSvg, type SvgEdge, type SvgNode } from './graph';
+import { AccessNote, AccessTable, SubjectPanel, accessQuestion, hasAccess, useAccessOverlay } from './Access';
 
 type Findings = Record<string, { count: number; severity: string; items: { rule: string; severity: string; title: string }[] }>;
 type Details = { node: GraphNode; properties: { key: string; value: string }[]; sources: string[] };
@@ -122,7 +124,11 @@ function LineSwatch({ color, style }: { color: string; style: string }) {
   );
 }
 
+/** Below this width the explorer opens in the list view and the side panel goes under the canvas (Mantine `sm`). */
+const NARROW = '(max-width: 48em)';
+
 const displayName = (n: GraphNode) => displayText(n.namespace ? `${n.namespace}/${n.name}` : n.name);
+const displayOf = (n: GraphNode | undefined) => (n ? displayName(n) : undefined);
 
 export function Explorer({ initialState, initial }: Props) {
   const [state, setState] = useState<ExplorerState>(initialState);
@@ -138,6 +144,11 @@ export function Explorer({ initialState, initial }: Props) {
   const canvas = useRef<CanvasHandle>({ cy: null, tidy: () => {}, fit: () => {} });
   const asked = useRef(new Set<string>());
 
+  // Narrow screens open in the list view unless the URL asks for a view (a graph is unreadable at phone width).
+  useEffect(() => {
+    if (!new URLSearchParams(window.location.search).has('view') && window.matchMedia(NARROW).matches) setState((s) => ({ ...s, view: 'list' }));
+  }, []);
+
   // The URL follows the state.
   useEffect(() => {
     const q = serializeExplorerState(state);
@@ -150,7 +161,10 @@ export function Explorer({ initialState, initial }: Props) {
     () => (impactSource ? { ...impactOver(impactSource, view.edges, view.groups), source: impactSource } : undefined),
     [impactSource, view],
   );
-  const elements = useMemo(() => toElements(view, state, { impact, findings }), [view, state, impact, findings]);
+  const accessTarget = state.mode === 'access' ? (state.at && view.nodes.has(state.at) ? state.at : state.id) : null;
+  const accessState = useAccessOverlay(accessTarget, state.asOf);
+  const access = accessState.status === 'ready' && accessState.target === accessTarget ? accessState.overlay : undefined;
+  const elements = useMemo(() => toElements(view, state, { impact, access, findings }), [view, state, impact, access, findings]);
   const expandedSet = useMemo(() => new Set(state.expanded.map((e) => `${e.dir}:${e.id}`)), [state.expanded]);
 
   // Findings for nodes not asked about yet (after drawing: never delays the graph).
@@ -188,7 +202,8 @@ export function Explorer({ initialState, initial }: Props) {
   }, [view.nodes, state.asOf]);
 
   // Details of the selected node.
-  const selectedNode = selected ? view.nodes.get(selected) : undefined;
+  const selectedSubject = selected && access ? access.subjects.find((x) => x.id === selected) : undefined;
+  const selectedNode = selected ? (view.nodes.get(selected) ?? selectedSubject?.node) : undefined;
   const selectedGroup = selected ? view.groups.find((g) => groupNodeId(g.key) === selected) : undefined;
   useEffect(() => {
     setDetails(null);
@@ -339,8 +354,11 @@ export function Explorer({ initialState, initial }: Props) {
             name="mode"
             label="Mode"
             value={state.mode}
-            onChange={(v) => setState((s) => ({ ...s, mode: v === 'impact' ? 'impact' : 'explore', at: v === 'impact' ? (selectedNode?.id ?? s.at) : undefined }))}
-            data={[{ value: 'explore', label: 'Explore' }, { value: 'impact', label: 'Impact' }]}
+            onChange={(v) => {
+              const mode = v === 'impact' || v === 'access' ? v : 'explore';
+              setState((s) => ({ ...s, mode, at: mode === 'explore' ? undefined : (selectedNode && view.nodes.has(selectedNode.id) ? selectedNode.id : s.at) }));
+            }}
+            data={[{ value: 'explore', label: 'Explore' }, { value: 'impact', label: 'Impact' }, { value: 'access', label: 'Access' }]}
           />
           <LabeledSegments
             name="view"
@@ -396,8 +414,10 @@ export function Explorer({ initialState, initial }: Props) {
         </Alert>
       ) : null}
 
-      <Group align="stretch" gap="md" wrap="nowrap" style={{ minHeight: 560 }}>
-        <Card withBorder radius="md" padding={0} style={{ flex: 1, minWidth: 0, overflow: 'hidden', position: 'relative' }}>
+      {accessTarget ? <AccessNote state={accessState} name={displayOf(view.nodes.get(accessTarget)) ?? accessTarget} asOf={state.asOf} /> : null}
+
+      <Group align="stretch" gap="md" wrap="wrap" style={{ minHeight: 560 }}>
+        <Card withBorder radius="md" padding={0} style={{ flex: '1 1 520px', minWidth: 0, overflow: 'hidden', position: 'relative' }}>
           <div style={{ display: state.view === 'graph' ? 'block' : 'none', height: '68vh', minHeight: 520 }}>
             <GraphCanvas
               elements={elements}
@@ -411,10 +431,10 @@ export function Explorer({ initialState, initial }: Props) {
             />
           </div>
           {state.view === 'list' ? (
-            <ListView view={view} findings={findings} impact={impact?.nodes} onSelect={setSelected} selected={selected} rootId={state.id} />
+            <ListView view={view} findings={findings} impact={impact?.nodes} access={access} onSelect={setSelected} selected={selected} rootId={state.id} />
           ) : null}
         </Card>
-        <Card withBorder radius="md" padding="md" w={340} style={{ flexShrink: 0, overflow: 'auto', maxHeight: '78vh' }} component="aside" aria-label="Selection" data-testid="details">
+        <Card withBorder radius="md" padding="md" style={{ flex: '1 0 300px', maxWidth: 420, overflow: 'auto', maxHeight: '78vh' }} component="aside" aria-label="Selection" data-testid="details">
           {selectedNode ? (
             <NodePanel
               node={selectedNode}
@@ -429,7 +449,10 @@ export function Explorer({ initialState, initial }: Props) {
               onCollapse={(d) => collapse(selectedNode.id, d)}
               onReroot={() => void reroot(selectedNode.id)}
               onImpact={() => setState((s) => ({ ...s, mode: 'impact', at: selectedNode.id }))}
+              onAccess={hasAccess(selectedNode) && view.nodes.has(selectedNode.id) ? () => setState((s) => ({ ...s, mode: 'access', at: selectedNode.id })) : undefined}
             />
+          ) : access && (selectedSubject || selected === MORE_SUBJECTS_ID) ? (
+            <SubjectPanel subject={selectedSubject} overlay={access} asOf={state.asOf} />
           ) : selectedGroup ? (
             <GroupPanel
               group={selectedGroup}
@@ -523,6 +546,20 @@ export function Explorer({ initialState, initial }: Props) {
               </svg>
               <Text size="xs">impacted (impact mode)</Text>
             </Group>
+            {state.mode === 'access' ? (
+              <>
+                {Object.entries(ACCESS_EDGE_KINDS).map(([k, spec]) => (
+                  <Group gap={6} key={k}>
+                    <LineSwatch color={spec.color} style={spec.lineStyle} />
+                    <Text size="xs">{spec.forward} (derived, access mode)</Text>
+                  </Group>
+                ))}
+                <Group gap={6}>
+                  <Swatch color={SUBJECT_LOOK.color} shape={SUBJECT_LOOK.shape} size={14} />
+                  <Text size="xs">user, group or principal keygraph holds no node for</Text>
+                </Group>
+              </>
+            ) : null}
             <Text size="xs" c="dimmed">
               Arrows point from the user to what it uses or owns: dependents sit left of what they depend on.
             </Text>
@@ -548,6 +585,8 @@ function NodePanel(p: {
   onCollapse(d: Direction): void;
   onReroot(): void;
   onImpact(): void;
+  /** Present for a node with an access answer: switch to Access mode on it. */
+  onAccess?: () => void;
 }) {
   const { node } = p;
   return (
@@ -590,6 +629,11 @@ function NodePanel(p: {
         <Button size="xs" variant="default" color="red" onClick={p.onImpact} data-testid="impact-here">
           Impact from here
         </Button>
+        {p.onAccess ? (
+          <Button size="xs" variant="default" onClick={p.onAccess} data-testid="access-here">
+            {accessQuestion(node)}
+          </Button>
+        ) : null}
         <ButtonLink size="xs" variant="default" href={withAsOf(nodeHref(node.id), p.asOf)} data-testid="open-node-page">
           Open node page
         </ButtonLink>
@@ -722,6 +766,7 @@ function ListView(p: {
   view: ReturnType<typeof composeView>;
   findings: Findings;
   impact?: Set<string>;
+  access?: AccessOverlay;
   selected: string | null;
   rootId: string;
   onSelect(id: string): void;
@@ -732,69 +777,73 @@ function ListView(p: {
     return n ? displayName(n) : id;
   };
   return (
-    <Stack gap="md" p="md" data-testid="explorer-list" style={{ maxHeight: '68vh', overflow: 'auto' }}>
-      <ListTable id="list-nodes" title={`Nodes (${nodes.length}) and groups (${p.view.groups.length})`} columns={['Kind', 'Name', 'Status', 'Id']}>
-        {nodes.map((n) => (
-          <TableTr key={n.id} data-node-id={n.id} bg={p.selected === n.id ? 'indigo.0' : undefined}>
-            <TableTd>
-              <KindBadge provider={n.provider} kind={n.kind} size="xs" />
-            </TableTd>
-            <TableTd>
-              <UnstyledButton onClick={() => p.onSelect(n.id)} aria-label={`Select ${kindLook(kindKeyOf(n)).label} ${displayName(n)}`} style={{ textDecoration: 'underline dotted' }}>
-                <Text size="sm" fw={n.id === p.rootId ? 700 : 500}>
-                  {displayName(n)}
+    // The scrolling box is not the flex column: a height-capped flex column would shrink its tables instead of scrolling.
+    <div data-testid="explorer-list" style={{ maxHeight: '68vh', overflow: 'auto' }}>
+      <Stack gap="md" p="md">
+        {p.access ? <AccessTable overlay={p.access} onSelect={p.onSelect} /> : null}
+        <ListTable id="list-nodes" title={`Nodes (${nodes.length}) and groups (${p.view.groups.length})`} columns={['Kind', 'Name', 'Status', 'Id']}>
+          {nodes.map((n) => (
+            <TableTr key={n.id} data-node-id={n.id} bg={p.selected === n.id ? 'indigo.0' : undefined}>
+              <TableTd>
+                <KindBadge provider={n.provider} kind={n.kind} size="xs" />
+              </TableTd>
+              <TableTd>
+                <UnstyledButton onClick={() => p.onSelect(n.id)} aria-label={`Select ${kindLook(kindKeyOf(n)).label} ${displayName(n)}`} style={{ textDecoration: 'underline dotted' }}>
+                  <Text size="sm" fw={n.id === p.rootId ? 700 : 500}>
+                    {displayName(n)}
+                  </Text>
+                </UnstyledButton>
+              </TableTd>
+              <TableTd>
+                <Group gap={4}>
+                  {n.id === p.rootId ? <Badge size="xs" variant="outline" color="dark">root</Badge> : null}
+                  {n.missing ? <Badge size="xs" color="red">missing</Badge> : null}
+                  {p.findings[n.id] ? <Badge size="xs" color="orange">{p.findings[n.id]!.count} finding{p.findings[n.id]!.count === 1 ? '' : 's'}</Badge> : null}
+                  {p.impact?.has(n.id) && n.id !== p.rootId ? <Badge size="xs" color="red" variant="light">impacted</Badge> : null}
+                </Group>
+              </TableTd>
+              <TableTd className="kg-mono" style={{ fontSize: 11 }}>
+                {n.id}
+              </TableTd>
+            </TableTr>
+          ))}
+          {p.view.groups.map((g) => (
+            <TableTr key={g.key} data-group-key={g.key}>
+              <TableTd>
+                <Badge size="xs" variant="outline" color="dark">group</Badge>
+              </TableTd>
+              <TableTd>
+                <UnstyledButton onClick={() => p.onSelect(groupNodeId(g.key))} style={{ textDecoration: 'underline dotted' }}>
+                  <Text size="sm" fw={500}>
+                    {groupLabel(g, p.view.pages.get(g.key))}
+                  </Text>
+                </UnstyledButton>
+              </TableTd>
+              <TableTd>
+                <Text size="xs" c="dimmed">
+                  {g.dir === 'in' ? `${edgeKindSpec(g.edgeKind).forward} ${name(g.anchor)}` : `${name(g.anchor)} ${edgeKindSpec(g.edgeKind).forward}`}
                 </Text>
-              </UnstyledButton>
-            </TableTd>
-            <TableTd>
-              <Group gap={4}>
-                {n.id === p.rootId ? <Badge size="xs" variant="outline" color="dark">root</Badge> : null}
-                {n.missing ? <Badge size="xs" color="red">missing</Badge> : null}
-                {p.findings[n.id] ? <Badge size="xs" color="orange">{p.findings[n.id]!.count} finding{p.findings[n.id]!.count === 1 ? '' : 's'}</Badge> : null}
-                {p.impact?.has(n.id) && n.id !== p.rootId ? <Badge size="xs" color="red" variant="light">impacted</Badge> : null}
-              </Group>
-            </TableTd>
-            <TableTd className="kg-mono" style={{ fontSize: 11 }}>
-              {n.id}
-            </TableTd>
-          </TableTr>
-        ))}
-        {p.view.groups.map((g) => (
-          <TableTr key={g.key} data-group-key={g.key}>
-            <TableTd>
-              <Badge size="xs" variant="outline" color="dark">group</Badge>
-            </TableTd>
-            <TableTd>
-              <UnstyledButton onClick={() => p.onSelect(groupNodeId(g.key))} style={{ textDecoration: 'underline dotted' }}>
-                <Text size="sm" fw={500}>
-                  {groupLabel(g, p.view.pages.get(g.key))}
+              </TableTd>
+              <TableTd />
+            </TableTr>
+          ))}
+        </ListTable>
+        <ListTable id="list-edges" title={`Edges (${p.view.edges.length})`} columns={['From', 'Relation', 'To', 'How']}>
+          {[...p.view.edges].sort((a, b) => (name(a.from) + a.kind + name(a.to) < name(b.from) + b.kind + name(b.to) ? -1 : 1)).map((e) => (
+            <TableTr key={e.id} data-edge-kind={e.kind}>
+              <TableTd>{name(e.from)}</TableTd>
+              <TableTd>{edgeKindSpec(e.kind).forward}</TableTd>
+              <TableTd>{name(e.to)}</TableTd>
+              <TableTd>
+                <Text size="xs" c="dimmed">
+                  {[...e.vias, ...(e.optional ? ['optional'] : [])].join(', ')}
                 </Text>
-              </UnstyledButton>
-            </TableTd>
-            <TableTd>
-              <Text size="xs" c="dimmed">
-                {g.dir === 'in' ? `${edgeKindSpec(g.edgeKind).forward} ${name(g.anchor)}` : `${name(g.anchor)} ${edgeKindSpec(g.edgeKind).forward}`}
-              </Text>
-            </TableTd>
-            <TableTd />
-          </TableTr>
-        ))}
-      </ListTable>
-      <ListTable id="list-edges" title={`Edges (${p.view.edges.length})`} columns={['From', 'Relation', 'To', 'How']}>
-        {[...p.view.edges].sort((a, b) => (name(a.from) + a.kind + name(a.to) < name(b.from) + b.kind + name(b.to) ? -1 : 1)).map((e) => (
-          <TableTr key={e.id} data-edge-kind={e.kind}>
-            <TableTd>{name(e.from)}</TableTd>
-            <TableTd>{edgeKindSpec(e.kind).forward}</TableTd>
-            <TableTd>{name(e.to)}</TableTd>
-            <TableTd>
-              <Text size="xs" c="dimmed">
-                {[...e.vias, ...(e.optional ? ['optional'] : [])].join(', ')}
-              </Text>
-            </TableTd>
-          </TableTr>
-        ))}
-      </ListTable>
-    </Stack>
+              </TableTd>
+            </TableTr>
+          ))}
+        </ListTable>
+      </Stack>
+    </div>
   );
 }
 

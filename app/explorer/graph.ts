@@ -3,7 +3,8 @@
  * filters, the directed layered layout, placing new nodes around the node they grew from, the cytoscape style
  * built from the graph model, and the SVG serialisation of a drawn view.
  */
-import { NODE_KINDS, edgeKindSpec, type EdgeKind } from '@/lib/graph/model';
+import { ACCESS_EDGE_KINDS, NODE_KINDS, edgeKindSpec, type EdgeKind } from '@/lib/graph/model';
+import type { AccessOverlay } from '@/lib/analysis/access-overlay';
 import {
   groupEdgeId,
   groupNodeId,
@@ -144,14 +145,55 @@ export interface ElementDef {
   classes: string[];
 }
 
-/** Elements of a view, with the impact and findings overlays. */
+/** Look of an access subject keygraph holds no node for (a User, Group, domain, `allUsers`…). */
+export const SUBJECT_LOOK = { color: '#5c7cfa', shape: 'tag' } as const;
+/** Node id of the "N more subjects" node of the access overlay. */
+export const MORE_SUBJECTS_ID = 'subject:more';
+
+/**
+ * The access overlay's elements: subjects the view does not hold yet (graph nodes in their kind's look, principals
+ * in {@link SUBJECT_LOOK}), one derived edge per subject, and a counted node for the subjects beyond the cap.
+ */
+function accessElements(v: View, acc: AccessOverlay): ElementDef[] {
+  const out: ElementDef[] = [];
+  if (!v.nodes.has(acc.target)) return out;
+  const spec = (k: keyof typeof ACCESS_EDGE_KINDS) => ACCESS_EDGE_KINDS[k];
+  for (const sub of acc.subjects) {
+    if (v.nodes.has(sub.id)) continue;
+    const look = sub.node ? kindLook(kindKeyOf(sub.node)) : SUBJECT_LOOK;
+    const classes = ['subject', 'access-subject', ...(sub.node ? ['kg'] : ['pseudo']), ...(sub.node?.missing ? ['missing'] : [])];
+    out.push({ group: 'nodes', data: { id: sub.id, label: truncate(sub.name, 30), color: look.color, shape: look.shape, kk: sub.node ? kindKeyOf(sub.node) : `subject:${sub.type}` }, classes });
+  }
+  const edges = acc.edges.map((e) => ({ id: e.id, from: e.from, uncertain: e.uncertain }));
+  if (acc.more) {
+    out.push({ group: 'nodes', data: { id: MORE_SUBJECTS_ID, label: `+${acc.more} more`, color: SUBJECT_LOOK.color, shape: 'ellipse', kk: 'subject:more' }, classes: ['subject', 'access-subject', 'pseudo', 'group'] });
+    edges.push({ id: `${MORE_SUBJECTS_ID}|${acc.about}|${acc.target}`, from: MORE_SUBJECTS_ID, uncertain: false });
+  }
+  const kind = acc.about === 'read' ? 'CAN_READ' : 'CAN_ACT_AS';
+  for (const e of edges) {
+    out.push({
+      group: 'edges',
+      data: { id: e.id, source: e.from, target: acc.target, color: spec(kind).color, lineStyle: spec(kind).lineStyle, kind },
+      classes: ['access', ...(e.uncertain ? ['uncertain'] : [])],
+    });
+  }
+  return out;
+}
+
+/** Elements of a view, with the impact, access and findings overlays. */
 export function toElements(
   v: View,
   s: ExplorerState,
-  overlays: { impact?: { nodes: Set<string>; edges: Set<string>; source: string }; findings: Record<string, { count: number; severity: string }> },
+  overlays: {
+    impact?: { nodes: Set<string>; edges: Set<string>; source: string };
+    access?: AccessOverlay;
+    findings: Record<string, { count: number; severity: string }>;
+  },
 ): ElementDef[] {
   const out: ElementDef[] = [];
   const imp = overlays.impact;
+  const acc = overlays.access;
+  const accessIds = acc && new Set([acc.target, ...acc.subjects.map((x) => x.id)]);
   for (const n of v.nodes.values()) {
     const look = kindLook(kindKeyOf(n));
     const f = overlays.findings[n.id];
@@ -160,6 +202,7 @@ export function toElements(
     if (n.id === s.id) classes.push('root');
     if (f) classes.push('finding', `sev-${f.severity}`);
     if (imp) classes.push(n.id === imp.source ? 'impact-source' : imp.nodes.has(n.id) ? 'impacted' : 'faded');
+    if (acc) classes.push(n.id === acc.target ? 'access-target' : accessIds!.has(n.id) ? 'access-subject' : 'faded');
     out.push({
       group: 'nodes',
       data: { id: n.id, label: (f ? '⚠ ' : '') + truncate(n.name, 30), color: look.color, shape: look.shape, kk: kindKeyOf(n) },
@@ -172,13 +215,14 @@ export function toElements(
     const classes = ['group'];
     if (v.pages.has(g.key)) classes.push('open');
     if (imp) classes.push(imp.nodes.has(id) ? 'impacted' : 'faded');
+    if (acc) classes.push('faded');
     out.push({ group: 'nodes', data: { id, label: groupLabel(g, v.pages.get(g.key)), color: look.color, shape: look.shape, kk: g.otherKind, count: g.count }, classes });
     const spec = edgeKindSpec(g.edgeKind);
     const eid = groupEdgeId(g.key);
     out.push({
       group: 'edges',
       data: { id: eid, source: g.dir === 'in' ? id : g.anchor, target: g.dir === 'in' ? g.anchor : id, color: spec.color, lineStyle: spec.lineStyle, kind: g.edgeKind },
-      classes: ['gedge', ...(imp ? [imp.edges.has(eid) ? 'impact-path' : 'faded'] : [])],
+      classes: ['gedge', ...(imp ? [imp.edges.has(eid) ? 'impact-path' : 'faded'] : []), ...(acc ? ['faded'] : [])],
     });
   }
   for (const e of v.edges) {
@@ -186,8 +230,10 @@ export function toElements(
     const classes: string[] = [];
     if (e.optional) classes.push('optional');
     if (imp) classes.push(imp.edges.has(e.id) ? 'impact-path' : 'faded');
+    if (acc) classes.push('faded');
     out.push({ group: 'edges', data: { id: e.id, source: e.from, target: e.to, color: spec.color, lineStyle: spec.lineStyle, kind: e.kind }, classes });
   }
+  if (acc) out.push(...accessElements(v, acc));
   return out;
 }
 
@@ -265,6 +311,11 @@ export function stylesheet(): unknown[] {
     { selector: 'node.impacted', style: { 'underlay-color': '#fa5252', 'underlay-padding': 7, 'underlay-opacity': 0.35, 'underlay-shape': 'ellipse' } },
     { selector: 'node.impact-source', style: { 'underlay-color': '#1c7ed6', 'underlay-padding': 9, 'underlay-opacity': 0.45, 'underlay-shape': 'ellipse' } },
     { selector: 'edge.impact-path', style: { width: 3.5, 'line-color': '#e03131', 'target-arrow-color': '#e03131', opacity: 1 } },
+    { selector: 'node.access-target', style: { 'underlay-color': '#1971c2', 'underlay-padding': 9, 'underlay-opacity': 0.4, 'underlay-shape': 'ellipse' } },
+    { selector: 'node.access-subject', style: { 'underlay-color': '#74c0fc', 'underlay-padding': 6, 'underlay-opacity': 0.45, 'underlay-shape': 'ellipse' } },
+    { selector: 'node.pseudo', style: { 'border-width': 2, 'border-color': '#364fc7' } },
+    { selector: 'edge.access', style: { width: 2.4, 'line-dash-pattern': [8, 4], opacity: 1 } },
+    { selector: 'edge.uncertain', style: { 'line-style': 'dotted', label: 'may not hold', 'font-size': 8, color: '#495057', 'text-rotation': 'autorotate' } },
     { selector: 'node:selected', style: { 'overlay-color': '#4c6ef5', 'overlay-opacity': 0.25, 'overlay-padding': 8 } },
     { selector: 'edge:selected', style: { 'overlay-color': '#4c6ef5', 'overlay-opacity': 0.2 } },
   ];

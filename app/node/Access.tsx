@@ -93,7 +93,7 @@ export function AccessCard({ access, asOf }: { access: NodeAccess | null; asOf?:
   if (!access) return null;
   if (isGcpAccess(access)) {
     return (
-      <Card withBorder padding="lg" radius="md" component="section" aria-labelledby="access-title" data-testid="access">
+      <Card withBorder padding="lg" radius="md" component="section" id="access" aria-labelledby="access-title" data-testid="access">
         <Stack gap="sm">
           <Group gap="sm">
             <Title order={2} fz="lg" id="access-title">Access</Title>
@@ -106,7 +106,7 @@ export function AccessCard({ access, asOf }: { access: NodeAccess | null; asOf?:
   }
   const wide = access.readers.filter((g) => !g.resourceNames).length;
   return (
-    <Card withBorder padding="lg" radius="md" component="section" aria-labelledby="access-title" data-testid="access">
+    <Card withBorder padding="lg" radius="md" component="section" id="access" aria-labelledby="access-title" data-testid="access">
       <Stack gap="sm">
         <Group gap="sm">
           <Title order={2} fz="lg" id="access-title">Access</Title>

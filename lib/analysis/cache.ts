@@ -240,3 +240,17 @@ export async function findingsByNode(database: Database, ids: string[], opts: { 
   for (const f of rows) add(f);
   return out;
 }
+
+/**
+ * Current findings counted by rule and severity (for /metrics, lib/metrics.ts), from the latest snapshot without
+ * loading its list; stale-tolerant like node pages (see the module comment): it waits only when there is no
+ * snapshot yet. `computedAt` is when that snapshot was computed.
+ */
+export async function currentFindingCounts(database: Database): Promise<{ computedAt: Date; counts: { rule: string; severity: string; count: number }[] }> {
+  const snap = await currentSnapshot(database, { allowStale: true });
+  const { rows } = await database.pool.query<{ rule: string; severity: string; count: number }>(
+    `SELECT rule, severity, count(*)::int AS count FROM findings WHERE snapshot_id = $1 GROUP BY rule, severity ORDER BY rule, severity`,
+    [snap.id],
+  );
+  return { computedAt: snap.computedAt, counts: rows };
+}

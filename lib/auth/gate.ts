@@ -4,11 +4,11 @@
  * 1. Normalises the path; static assets get the base security headers and nothing else.
  * 2. Sign-in off: only a loopback `Host` is served (DNS-rebinding defence: another site's name resolving to
  *    127.0.0.1 gets nothing), everyone is the local admin.
- * 3. Rate limits /api/** and /auth/** per client address, then per token/session (429 + Retry-After), and refuses
+ * 3. Rate limits /api/**, /metrics and /auth/** per client address, then per token/session (429 + Retry-After), and refuses
  *    request bodies over the limit there (413).
  * 4. State-changing requests: Origin check (lib/auth/csrf.ts), then authentication, role, and the session's CSRF
  *    token for cookie-authenticated ones.
- * 5. Unauthenticated: 401 JSON for /api/** (and Server Actions), a redirect to /login for pages. Lacking the role:
+ * 5. Unauthenticated: 401 JSON for /api/** and /metrics (and Server Actions), a redirect to /login for pages. Lacking the role:
  *    403 JSON, or the 403 page.
  * 6. Every page gets a fresh CSP nonce: the `Content-Security-Policy` response header, and the same CSP plus
  *    `x-nonce` on the request so Next.js (and the root layout) put the nonce on their scripts.
@@ -21,7 +21,7 @@ import type { AuthRuntime } from './context';
 import { checkOrigin, CSRF_FIELD, CSRF_HEADER, csrfTokenMatches, isUnsafeMethod } from './csrf';
 import { API_CONTENT_SECURITY_POLICY, baseSecurityHeaders, newNonce, pageContentSecurityPolicy } from './headers';
 import { hostnameOf, isLoopbackHost } from './loopback';
-import { isApiPath, isPublicPath, isStaticPath, normalizePath, requiredRole } from './policy';
+import { isMachinePath, isPublicPath, isStaticPath, normalizePath, requiredRole } from './policy';
 import { authenticate, sessionCookieFor, type Principal } from './principal';
 import { cookieOptions } from './session';
 import { roleAtLeast } from './roles';
@@ -58,7 +58,8 @@ export async function gate(req: NextRequest, rt: AuthRuntime, opts: GateOptions 
 
   const method = req.method.toUpperCase();
   const unsafe = isUnsafeMethod(method);
-  const api = isApiPath(path);
+  // The API and /metrics (policy.ts isMachinePath).
+  const api = isMachinePath(path);
   const authPath = path.startsWith('/auth/');
   const serverAction = req.headers.has('next-action');
   const host = req.headers.get('host') ?? '';

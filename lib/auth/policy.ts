@@ -33,6 +33,15 @@ export function isApiPath(pathname: string): boolean {
   return pathname === '/api' || pathname.startsWith('/api/');
 }
 
+/**
+ * Paths read by programs rather than browsers: the API and `/metrics` (Prometheus). Without credentials they answer
+ * 401 (never a redirect to sign-in), refusals are JSON, and the API's rate limits and CSP apply. `/metrics` needs a
+ * signed-in principal like every page when sign-in is on (an API token of any role, for a scraper).
+ */
+export function isMachinePath(pathname: string): boolean {
+  return isApiPath(pathname) || pathname === '/metrics';
+}
+
 /** Pages and API routes reserved for admins, whatever the method. */
 const ADMIN_PREFIXES = ['/settings/tokens', '/api/v1/tokens'];
 

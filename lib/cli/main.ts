@@ -138,6 +138,13 @@ export function buildProgram(setCode: (code: number) => void): Command {
           return n;
         }),
     )
+    .addOption(
+      new Option('--metrics-port <n>', 'also serve GET /metrics (Prometheus) without authentication on 127.0.0.1:<n> only').argParser((v) => {
+        const n = parsePositive(v, '--metrics-port');
+        if (n < 1 || n > 65535) throw new UsageError('--metrics-port must be between 1 and 65535');
+        return n;
+      }),
+    )
     .action(run(serveCommand));
 
   program

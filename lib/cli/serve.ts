@@ -11,6 +11,7 @@ import { collectFilesInto, printSummary } from './collect';
 import { DEMO_COLLECT_OPTIONS, DEMO_PROJECT_NUMBER } from '../demo/build';
 import { EXIT } from './exit';
 import { log } from '../log';
+import { serveClusterMetrics, startMetricsServer } from '../metrics';
 
 export interface ServeCommandOptions {
   host: string;
@@ -18,6 +19,19 @@ export interface ServeCommandOptions {
   dev?: boolean;
   /** Web server processes sharing the port (node:cluster); 1 (the default) serves from this process. */
   workers?: number;
+  /**
+   * Also serve `GET /metrics` unauthenticated on 127.0.0.1 at this port (lib/metrics.ts startMetricsServer); with
+   * workers, from this (the primary) process.
+   */
+  metricsPort?: number;
+}
+
+/** Starts the loopback metrics listener when asked for, and says where it is. */
+async function maybeMetricsServer(opts: ServeCommandOptions): Promise<{ close: () => Promise<void> } | null> {
+  if (!opts.metricsPort) return null;
+  const m = await startMetricsServer(opts.metricsPort);
+  process.stdout.write(`metrics (no authentication, loopback only): ${m.url}\n`);
+  return m;
 }
 
 /**
@@ -42,8 +56,10 @@ async function serveUntilSignal(rt: Runtime, opts: ServeCommandOptions): Promise
   if ((opts.workers ?? 1) > 1 && !opts.dev) return serveWorkers(opts, where);
   const server = await serve(opts);
   if (cluster.isPrimary) process.stdout.write(`keygraph is serving ${server.url}  (${where}; Ctrl-C to stop)\n`);
+  const metricsServer = cluster.isPrimary ? await maybeMetricsServer(opts) : null;
   await untilSignal();
   if (cluster.isPrimary) process.stderr.write('stopping…\n');
+  await metricsServer?.close();
   await server.close();
   return EXIT.ok;
 }
@@ -56,17 +72,21 @@ const MAX_RESTARTS_PER_MINUTE = 5;
  * uses N cores. Each worker runs this same CLI (`serve`, one worker) against the database this process opened
  * (`DATABASE_URL` passed on, so the embedded PostgreSQL stays owned here; migrations were applied here). A worker
  * that dies is replaced (at most {@link MAX_RESTARTS_PER_MINUTE} a minute, then everything stops with exit 1).
- * Per-process state (rate-limit counters, the in-memory copy of the stored findings) is per worker.
+ * Per-process state (rate-limit counters, the in-memory copy of the stored findings) is per worker. Metrics: this
+ * process reads the inventory gauges and sums the workers' request durations and process metrics, for /metrics of any
+ * worker and for `--metrics-port` (served here; lib/metrics.ts serveClusterMetrics).
  */
 async function serveWorkers(opts: ServeCommandOptions, where: string): Promise<number> {
   const n = opts.workers!;
   cluster.setupPrimary({ exec: process.argv[1], args: ['serve', '--host', opts.host, '--port', String(opts.port)], silent: false });
   let stopping = false;
+  let metricsServer: { close: () => Promise<void> } | null = null;
   const restarts: number[] = [];
   let failed: ((e: Error) => void) | null = null;
   const gaveUp = new Promise<never>((_, reject) => (failed = reject));
   gaveUp.catch(() => undefined);
   const fork = () => cluster.fork({ DATABASE_URL: process.env.DATABASE_URL });
+  serveClusterMetrics();
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;
     const now = Date.now();
@@ -86,6 +106,7 @@ async function serveWorkers(opts: ServeCommandOptions, where: string): Promise<n
   try {
     const url = await Promise.race([listening, gaveUp]);
     process.stdout.write(`keygraph is serving ${url} with ${n} workers  (${where}; Ctrl-C to stop)\n`);
+    metricsServer = await maybeMetricsServer(opts);
     await Promise.race([untilSignal(), gaveUp]);
     process.stderr.write('stopping…\n');
     return EXIT.ok;
@@ -94,6 +115,7 @@ async function serveWorkers(opts: ServeCommandOptions, where: string): Promise<n
     return EXIT.error;
   } finally {
     stopping = true;
+    await metricsServer?.close();
     const workers = Object.values(cluster.workers ?? {}).filter((w) => w && !w.isDead());
     await Promise.all(
       workers.map(

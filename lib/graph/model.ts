@@ -330,6 +330,32 @@ export type EdgeKind = keyof typeof EDGE_KINDS;
 export const EDGE_KIND_KEYS = Object.keys(EDGE_KINDS) as EdgeKind[];
 
 /**
+ * Access edges: derived at read time from RBAC and IAM policies (lib/analysis/access.ts, gcp-access.ts), never
+ * stored, never traversed by impact (a subject losing access breaks nothing the graph models). The explorer draws
+ * them in its Access mode (lib/analysis/access-overlay.ts) from a subject (a Kubernetes or GCP service account node,
+ * or a principal keygraph holds no node for) to the Secret or service account.
+ */
+export const ACCESS_EDGE_KINDS = {
+  CAN_READ: {
+    forward: 'can read', inverse: 'can be read by', color: '#1971c2', lineStyle: 'dashed',
+    description: 'A subject can read a Kubernetes Secret (RBAC get/list/watch on secrets) or a Secret Manager secret\'s versions (IAM secretmanager.versions.access).',
+  },
+  CAN_ACT_AS: {
+    forward: 'can act as', inverse: 'can be acted as by', color: '#0c8599', lineStyle: 'dashed',
+    description: 'A principal can act as a GCP service account, mint its tokens, sign as it or create its keys (IAM iam.serviceAccounts.actAs, getAccessToken, signBlob/signJwt, keys.create).',
+  },
+} as const satisfies Record<string, Pick<EdgeKindSpec, 'forward' | 'inverse' | 'color' | 'lineStyle' | 'description'>>;
+export type AccessEdgeKind = keyof typeof ACCESS_EDGE_KINDS;
+
+/** The node kinds with an access answer (lib/analysis/access.ts nodeAccess) and which access edge reaches them. */
+export const ACCESS_TARGET_KINDS: Readonly<Record<string, AccessEdgeKind>> = {
+  'k8s:Secret': 'CAN_READ',
+  'gcp:Secret': 'CAN_READ',
+  'gcp:SecretVersion': 'CAN_READ',
+  'gcp:ServiceAccount': 'CAN_ACT_AS',
+};
+
+/**
  * The spec of any edge kind, total: the declared spec, else a neutral grey dotted fallback whose wording is the raw
  * kind (an edge written by a newer collector). `dependent` of the fallback is `from` (the conservative reading for
  * impact). Use it wherever a stored kind is looked up for display.

@@ -11,7 +11,8 @@
  * - `in`, `out` (repeated): node ids expanded inbound (what points at it) / outbound (what it points at).
  * - `g` (repeated): an opened group page, `PAGE.DIR.EDGE_KIND.OTHER_KIND.ANCHOR_ID` (PAGE 0-based).
  * - `hk`, `he`: hidden node kinds (`k8s:Pod,gcp:ServiceAccount`) and edge kinds (`OWNS,RUNS_AS`), comma-separated.
- * - `mode=impact` with `at` (impact source; default the root); `view=list` for the table view.
+ * - `mode=impact` with `at` (impact source; default the root); `mode=access` with `at` (who can read that Secret or
+ *   act as that GCP service account: derived edges, lib/analysis/access-overlay.ts); `view=list` for the table view.
  * - `group` (fan-out above which siblings collapse into a counted group, default 20), `ps` (group page size,
  *   default 50, at most 500); `asOf` is kept as is (the history time spec).
  */
@@ -118,8 +119,8 @@ export interface ExplorerState {
   groups: { key: string; page: number }[];
   hiddenNodeKinds: string[];
   hiddenEdgeKinds: string[];
-  mode: 'explore' | 'impact';
-  /** Impact source (defaults to the root). */
+  mode: 'explore' | 'impact' | 'access';
+  /** Impact source / access target (defaults to the root). */
   at?: string;
   view: 'graph' | 'list';
   threshold: number;
@@ -166,7 +167,7 @@ export function parseExplorerState(sp: ParamsLike): ExplorerState {
     groups,
     hiddenNodeKinds: csv(sp.get('hk')),
     hiddenEdgeKinds: csv(sp.get('he')),
-    mode: sp.get('mode') === 'impact' ? 'impact' : 'explore',
+    mode: sp.get('mode') === 'impact' ? 'impact' : sp.get('mode') === 'access' ? 'access' : 'explore',
     ...(at ? { at: clean(at) } : {}),
     view: sp.get('view') === 'list' ? 'list' : 'graph',
     threshold: intIn(sp.get('group'), 1, 1000, DEFAULT_GROUP_THRESHOLD),
@@ -184,8 +185,8 @@ export function serializeExplorerState(s: ExplorerState): string {
   for (const g of s.groups) u.append('g', `${g.page}${SEP}${g.key}`);
   if (s.hiddenNodeKinds.length) u.set('hk', s.hiddenNodeKinds.join(','));
   if (s.hiddenEdgeKinds.length) u.set('he', s.hiddenEdgeKinds.join(','));
-  if (s.mode === 'impact') u.set('mode', 'impact');
-  if (s.mode === 'impact' && s.at && s.at !== s.id) u.set('at', s.at);
+  if (s.mode !== 'explore') u.set('mode', s.mode);
+  if (s.mode !== 'explore' && s.at && s.at !== s.id) u.set('at', s.at);
   if (s.view === 'list') u.set('view', 'list');
   if (s.threshold !== DEFAULT_GROUP_THRESHOLD) u.set('group', String(s.threshold));
   if (s.pageSize !== DEFAULT_PAGE_SIZE) u.set('ps', String(s.pageSize));
