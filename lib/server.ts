@@ -64,8 +64,12 @@ export function clientAddress(req: http.IncomingMessage, trustProxy: boolean): s
   return req.socket.remoteAddress ?? 'unknown';
 }
 
+/**
+ * The installation folder (package.json, .next, prisma/, lib/demo/): `KEYGRAPH_ROOT` when set (bin/keygraph.mjs sets
+ * it, so the compiled CLI in dist/cli finds the same folder as the sources), else the folder above this module.
+ */
 export function projectRoot(): string {
-  return path.resolve(import.meta.dirname, '..');
+  return process.env.KEYGRAPH_ROOT ? path.resolve(process.env.KEYGRAPH_ROOT) : path.resolve(import.meta.dirname, '..');
 }
 
 /**

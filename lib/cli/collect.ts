@@ -3,6 +3,8 @@
  * offers documents to every registered source's recognisers (collectors/files.ts); `collect <source>` runs that
  * Source's live collector (collectors/types.ts), one run per scope it plans.
  * Exit 0 when every run succeeded, 4 when any finished partially (kinds/files skipped are printed), 1 on error.
+ * With `--allow-partial` (or `KEYGRAPH_ALLOW_PARTIAL=1`) a partial run exits 0 too: for schedulers (a Kubernetes
+ * CronJob) where one forbidden kind should not mark every run failed; the run is still recorded as partial.
  */
 import { collectFiles } from '../../collectors/files';
 import { validateName, type Source } from '../../collectors/types';
@@ -60,15 +62,31 @@ export function formatSkipped(skipped: CollectionSkip[]): string {
 }
 
 
-function exitFor(summaries: RunSummary[]): number {
-  return summaries.some((s) => s.status === 'partial') ? EXIT.partial : EXIT.ok;
+/** Options every `collect` command takes. */
+export interface CollectExitOptions {
+  json?: boolean;
+  /** A partial run exits 0 instead of 4 (also `KEYGRAPH_ALLOW_PARTIAL=1`). */
+  allowPartial?: boolean;
+}
+
+/** Whether a partial collection exits 0: `--allow-partial`, or `KEYGRAPH_ALLOW_PARTIAL` set to 1 or true. */
+export function partialAllowed(opts: CollectExitOptions): boolean {
+  return opts.allowPartial === true || /^(1|true)$/i.test(process.env.KEYGRAPH_ALLOW_PARTIAL ?? '');
+}
+
+function exitFor(summaries: RunSummary[], allowPartial: boolean): number {
+  return summaries.some((s) => s.status === 'partial') && !allowPartial ? EXIT.partial : EXIT.ok;
 }
 
 /** Prints the runs' summaries (JSON on stdout with `json`, else human) and returns the command's exit code. */
-function reportRuns(runs: { scope: string; summary: RunSummary }[], json: boolean | undefined): number {
-  if (json) process.stdout.write(JSON.stringify(runs.map((r) => ({ scope: r.scope, ...r.summary })), null, 2) + '\n');
+function reportRuns(runs: { scope: string; summary: RunSummary }[], opts: CollectExitOptions): number {
+  if (opts.json) process.stdout.write(JSON.stringify(runs.map((r) => ({ scope: r.scope, ...r.summary })), null, 2) + '\n');
   else for (const r of runs) printSummary(r.scope, r.summary);
-  return exitFor(runs.map((r) => r.summary));
+  const allow = partialAllowed(opts);
+  if (allow && runs.some((r) => r.summary.status === 'partial')) {
+    process.stderr.write('partial collection accepted (--allow-partial or KEYGRAPH_ALLOW_PARTIAL): exit 0\n');
+  }
+  return exitFor(runs.map((r) => r.summary), allow);
 }
 
 /** Starts a run of `source` over `scope`, saying on stderr when it waits for another collection of the same. */
@@ -132,11 +150,11 @@ export async function collectFilesInto(
  * Kubernetes kind counts as listed only in the namespaces where the input holds objects of it; with it, the input is
  * the whole cluster (every mapped kind complete everywhere: what it does not hold is marked gone).
  */
-export async function collectFilesCommand(paths: string[], opts: { cluster: string; namespace: string; json?: boolean; complete?: boolean }): Promise<number> {
+export async function collectFilesCommand(paths: string[], opts: { cluster: string; namespace: string; complete?: boolean } & CollectExitOptions): Promise<number> {
   validateName(opts.cluster, '--cluster');
   validateName(opts.namespace, '--namespace');
   return withRuntime(async (rt) => {
-    return reportRuns(await collectFilesInto(rt, paths, opts), opts.json);
+    return reportRuns(await collectFilesInto(rt, paths, opts), opts);
   });
 }
 
@@ -144,7 +162,7 @@ export async function collectFilesCommand(paths: string[], opts: { cluster: stri
  * `keygraph collect <source.command> [options] [--json]`: plans the runs from the options (every scope resolved
  * before anything is collected), then collects and commits them one after the other.
  */
-export async function collectLiveCommand(source: Source, opts: Record<string, unknown> & { json?: boolean }): Promise<number> {
+export async function collectLiveCommand(source: Source, opts: Record<string, unknown> & CollectExitOptions): Promise<number> {
   if (!source.live) throw new UsageError(`${source.command} has no live collector`);
   const runs = await source.live.plan(opts);
   return withRuntime(async (rt) => {
@@ -163,6 +181,6 @@ export async function collectLiveCommand(source: Source, opts: Record<string, un
       );
       summaries.push({ scope: r.scope, summary });
     }
-    return reportRuns(summaries, opts.json);
+    return reportRuns(summaries, opts);
   });
 }

@@ -7,14 +7,33 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, UsageError } from './exit';
 import { SOURCES } from '../../collectors';
-import { collectFilesCommand, collectLiveCommand } from './collect';
-import { showCommand } from './show';
-import { exportCommand } from './export';
-import { diffCommand, historyCommand, pruneCommand } from './history';
-import { impactCommand } from './impact';
-import { checkCommand } from './check';
-import { demoCommand, migrateCommand, serveCommand } from './serve';
-import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './token';
+import { version } from './version';
+
+// Each command's module loads only when the command runs (dynamic import in its action), so `--help`, `--version`
+// and a mistyped command do not load the database, the web server or the API clients.
+const collectFilesCommand = lazy(() => import('./collect'), 'collectFilesCommand');
+const collectLiveCommand = lazy(() => import('./collect'), 'collectLiveCommand');
+const showCommand = lazy(() => import('./show'), 'showCommand');
+const exportCommand = lazy(() => import('./export'), 'exportCommand');
+const historyCommand = lazy(() => import('./history'), 'historyCommand');
+const diffCommand = lazy(() => import('./history'), 'diffCommand');
+const pruneCommand = lazy(() => import('./history'), 'pruneCommand');
+const impactCommand = lazy(() => import('./impact'), 'impactCommand');
+const checkCommand = lazy(() => import('./check'), 'checkCommand');
+const serveCommand = lazy(() => import('./serve'), 'serveCommand');
+const demoCommand = lazy(() => import('./serve'), 'demoCommand');
+const migrateCommand = lazy(() => import('./serve'), 'migrateCommand');
+const tokenCreateCommand = lazy(() => import('./token'), 'tokenCreateCommand');
+const tokenListCommand = lazy(() => import('./token'), 'tokenListCommand');
+const tokenRevokeCommand = lazy(() => import('./token'), 'tokenRevokeCommand');
+
+/** A command function that imports its module on first call. */
+function lazy<M extends Record<K, (...a: any[]) => Promise<number>>, K extends keyof M & string>(load: () => Promise<M>, name: K) {
+  return async (...a: Parameters<M[K]>): Promise<number> => (await load())[name](...a);
+}
+
+const ALLOW_PARTIAL_FLAG = '--allow-partial';
+const ALLOW_PARTIAL_HELP = 'exit 0 when a run finished partially, instead of 4 (the run is still recorded partial); also KEYGRAPH_ALLOW_PARTIAL=1';
 
 /** Commander parser for a repeatable option. */
 const repeatable = (value: string, previous: string[] = []) => [...previous, value];
@@ -24,6 +43,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
   const program = new Command('keygraph')
     .description('Dependency-graph inventory of Kubernetes Secrets, ServiceAccounts, workloads and GCP service accounts and keys')
     .option('--debug', 'print stack traces on errors')
+    .version(version(), '-V, --version', 'print the version')
     .showHelpAfterError()
     .exitOverride();
   const run = (fn: (...a: any[]) => Promise<number>) => async (...a: any[]) => setCode(await fn(...a));
@@ -41,6 +61,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
         '(default: a kind counts as listed only in the namespaces where the input holds objects of it)',
     )
     .option('--json', 'print the run summary as JSON')
+    .option(ALLOW_PARTIAL_FLAG, ALLOW_PARTIAL_HELP)
     .action(run(collectFilesCommand));
   // One command per registered source with a live collector, from its declared options (collectors/types.ts).
   for (const source of SOURCES) {
@@ -53,7 +74,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
       if (o.default !== undefined) opt.default(o.default);
       cmd.addOption(opt);
     }
-    cmd.option('--json', 'print the run summaries as JSON').action(run((opts: Record<string, unknown>) => collectLiveCommand(source, opts)));
+    cmd.option('--json', 'print the run summaries as JSON').option(ALLOW_PARTIAL_FLAG, ALLOW_PARTIAL_HELP).action(run((opts: Record<string, unknown>) => collectLiveCommand(source, opts)));
   }
 
   program
