@@ -1,21 +1,23 @@
 /**
  * End-to-end tests: a real browser against the real app (`keygraph demo`: embedded PostgreSQL, migrations, the
- * shipped two-day demo cluster, the production Next.js build) on 127.0.0.1:KEYGRAPH_E2E_PORT (default 3210).
+ * shipped two-day demo cluster, the production Next.js build) on 127.0.0.1:KEYGRAPH_E2E_PORT.
  *
  * A second server for e2e/auth.spec.ts: keygraph with OpenID Connect sign-in configured against a real OpenID
- * Provider (oidc-provider) that e2e/auth-stack.ts starts on a random port; 127.0.0.1:3211, its own data folder,
- * a 25 s session lifetime (e2e/auth-env.ts).
+ * Provider (oidc-provider) that e2e/auth-stack.ts starts on a random port; 127.0.0.1:KEYGRAPH_E2E_AUTH_PORT, its own
+ * data folder, a 25 s session lifetime (e2e/auth-env.ts). Both ports are free ports chosen per run unless set
+ * (e2e/ports.ts), so two runs on one machine do not collide.
  *
  * Browser: Debian's Chromium at /usr/bin/chromium when present (KEYGRAPH_CHROMIUM overrides), otherwise the
  * browser Playwright installed. The data folders are fresh on every run.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { defineConfig, devices } from '@playwright/test';
+import { E2E_PORT } from './e2e/ports';
 import { AUTH_DATA_DIR, AUTH_PORT, AUTH_URL } from './e2e/auth-env';
 
-const PORT = Number(process.env.KEYGRAPH_E2E_PORT ?? 3210);
+const PORT = E2E_PORT;
 const BASE_URL = `http://127.0.0.1:${PORT}`;
 // One data folder per port, so two runs on different ports (KEYGRAPH_E2E_PORT, KEYGRAPH_E2E_AUTH_PORT) do not collide.
 const DATA_DIR = path.join(os.tmpdir(), `.keygraph-e2e-${PORT}`);
@@ -25,6 +27,11 @@ const DATA_DIR = path.join(os.tmpdir(), `.keygraph-e2e-${PORT}`);
 if (!process.env.TEST_WORKER_INDEX) {
   rmSync(DATA_DIR, { recursive: true, force: true });
   rmSync(AUTH_DATA_DIR, { recursive: true, force: true });
+  // Earlier runs' folders (one per port, ports change per run): those untouched for 6 hours are no run's any more.
+  for (const e of readdirSync(os.tmpdir())) {
+    const p = path.join(os.tmpdir(), e);
+    if (e.startsWith('.keygraph-e2e-') && Date.now() - statSync(p).mtimeMs > 6 * 3600_000) rmSync(p, { recursive: true, force: true });
+  }
 }
 
 const chromium = process.env.KEYGRAPH_CHROMIUM ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);

@@ -1,6 +1,6 @@
 /**
  * Sign-in end to end, in a real browser, against a real OpenID Provider (oidc-provider, started with keygraph by
- * e2e/auth-stack.ts on a random port) and keygraph with sign-in configured on 127.0.0.1:3211 (playwright.config.ts):
+ * e2e/auth-stack.ts on a random port) and keygraph with sign-in configured on 127.0.0.1:KEYGRAPH_E2E_AUTH_PORT (playwright.config.ts, e2e/ports.ts):
  * redirect to sign-in, the authorization code flow with PKCE through the provider's login form, roles, API tokens
  * created in the UI and used with `Authorization: Bearer`, revocation, CSRF refusals, session expiry, and the CSP
  * (no violations, the app hydrates). Screenshots go to e2e/artifacts/auth-*.png.
@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, request as playwrightRequest, test, type Page } from '@playwright/test';
 import { ADMIN_EMAIL, AUTH_URL, ISSUER_FILE, OUTSIDER_EMAIL, SESSION_TTL_SECONDS, VIEWER_EMAIL } from './auth-env';
+import { E2E_PORT } from './ports';
 import { cspViolations, watchCsp } from './csp-watch';
 
 const ARTIFACTS = path.join(import.meta.dirname, 'artifacts');
@@ -170,7 +171,7 @@ test('an admin creates an API token (shown once), uses it with Bearer, and revok
   expect(viaToken.code, viaToken.err).toBe(2);
   expect(viaToken.out).toContain('verdict: BREAKS');
   expect(viaToken.out).toContain('Plan (delete)');
-  const open = await keygraph(['impact', 'k8s:demo/ota/Secret/ota-db-credentials', '--server', `http://127.0.0.1:${process.env.KEYGRAPH_E2E_PORT ?? 3210}`]);
+  const open = await keygraph(['impact', 'k8s:demo/ota/Secret/ota-db-credentials', '--server', `http://127.0.0.1:${E2E_PORT}`]);
   expect(viaToken.out).toBe(open.out);
   const refused = await keygraph(['impact', 'k8s:demo/ota/Secret/ota-db-credentials', '--server', AUTH_URL]);
   expect(refused.code).toBe(1);
