@@ -20,6 +20,7 @@ export interface WhatChoice {
 
 const FORMATS = [
   { value: 'csv', label: 'CSV' },
+  { value: 'excel', label: 'CSV for Excel' },
   { value: 'json', label: 'JSON' },
   { value: 'ndjson', label: 'NDJSON' },
   { value: 'graphml', label: 'GraphML' },
@@ -27,6 +28,7 @@ const FORMATS = [
 
 const FORMAT_NOTES: Record<string, string> = {
   csv: "Spreadsheets and scripts. Starts with '#' comment lines (generation time, as-of, runs): read with comment '#' (csv-parse, pandas comment='#').",
+  excel: 'Opens as is in Excel, LibreOffice and Google Sheets: UTF-8 with a byte order mark, no comment lines; row 1 states when and from which runs, row 2 is the header.',
   json: 'One document: {meta, items}. Keeps the structure of properties.',
   ndjson: 'One JSON object per line; the first line is {"meta": …}. Best for jq and large exports.',
   graphml: 'Opens in Gephi, yEd, Cytoscape and networkx: nodes and edges with their attributes.',

@@ -113,7 +113,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
     .command('export')
     .description('stream an export: nodes, edges, findings, the key audit or access grants, as CSV, JSON, NDJSON or GraphML (stdout or --output)')
     .requiredOption('--what <what>', 'nodes | edges | findings | keys | access')
-    .option('--format <format>', 'csv | json | ndjson | graphml (CSV starts with # comment lines: read with comment "#")', 'csv')
+    .option('--format <format>', 'csv | excel | json | ndjson | graphml (CSV starts with # comment lines: read with comment "#"; excel: for spreadsheets, the meta in row 1)', 'csv')
     .option('--as-of <time>', 'the graph as of a past time: ISO 8601, run:N, 24h, 7d, yesterday…')
     .option('--cluster <name>', 'only this cluster (realm)')
     .option('--project <id>', 'only this GCP project (realm)')

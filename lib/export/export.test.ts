@@ -88,6 +88,23 @@ describe('nodes export', () => {
     expect(JSON.parse(rows.find((r) => r.id === k8sId(C, 'app', 'Secret', 'db2'))!.properties!)).toEqual({ type: 'Opaque' });
   });
 
+  it('Excel CSV: byte order mark, the meta in words in row 1, the header in row 2, the same records as CSV', async () => {
+    const text = await run({ what: 'nodes', format: 'excel' });
+    expect(text.startsWith('\ufeff')).toBe(true);
+    expect(text).not.toMatch(/^#/m);
+    const [meta, header, ...records] = parseCsv(text, { bom: true, relax_column_count: true }) as string[][];
+    expect(meta).toHaveLength(1);
+    expect(meta![0]).toMatch(/^keygraph export of nodes · as of .* \(current state\) · generated \d{4}-.* · filters: none · rests on \d+ run\(s\): run \d+ \(gcp /);
+    const plain = parseCsv(await run({ what: 'nodes', format: 'csv' }), { comment: '#' }) as string[][];
+    expect([header, ...records]).toEqual(plain);
+    // Still neutralised: no cell a spreadsheet would evaluate.
+    for (const r of records) for (const v of r) expect(v).not.toMatch(/^[=+\-@\t\r]/);
+    expect(exportFilename({ what: 'nodes', format: 'excel' }, new Date('2026-11-21T10:15:00Z'))).toBe('keygraph-nodes-20261121T101500Z.excel.csv');
+    // A time before any data says so in row 1: never an empty sheet that reads as an all-clear.
+    const before = await run({ what: 'findings', format: 'excel', asOf: '2001-01-01T00:00:00Z' });
+    expect(before).toContain('NO DATA at that time');
+  });
+
   it('filters by realm, namespace and kind (k8s:Secret or Secret)', async () => {
     const items = ndjson(await run({ what: 'nodes', format: 'ndjson', realm: C, namespace: 'app', kind: 'k8s:Secret' }));
     expect(items[0].meta.filters).toEqual({ realm: C, namespace: 'app', kind: 'k8s:Secret' });

@@ -8,8 +8,8 @@
 import type { Prisma } from '../generated/prisma/client';
 import type { Database } from '../db';
 
-/** Export formats. */
-export const EXPORT_FORMATS = ['csv', 'json', 'ndjson', 'graphml'] as const;
+/** Export formats (`excel`: CSV for spreadsheets, lib/export/formats/csv.ts). */
+export const EXPORT_FORMATS = ['csv', 'excel', 'json', 'ndjson', 'graphml'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** Filters every export understands (each source says which it accepts and what they mean for it). */
@@ -43,7 +43,8 @@ export interface ExportRun {
   coverage: Record<string, unknown>;
 }
 
-/** What every export states about itself (JSON `meta`, NDJSON first line, CSV `# ` lines, GraphML graph data). */
+/** What every export states about itself (JSON `meta`, NDJSON first line, CSV `# ` lines, the Excel CSV's first row,
+ * GraphML graph data). */
 export interface ExportMeta {
   /** ISO 8601 instant the export's database snapshot was taken. */
   generatedAt: string;
