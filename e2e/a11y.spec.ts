@@ -17,6 +17,7 @@ const PAGES = [
   '/runs',
   '/diff',
   '/exports',
+  '/keys',
   '/settings/tokens',
   `/node?id=${id('k8s:demo/payments/Deployment/payments-api')}`,
   `/node?id=${id('k8s:demo/payments/ServiceAccount/payments-api')}`,

@@ -13,6 +13,7 @@ const LINKS = [
   { href: '/search?missing=1', label: 'Missing', match: (p: string, missing: boolean) => p === '/search' && missing },
   { href: '/findings', label: 'Findings', match: (p: string) => p.startsWith('/findings') },
   { href: '/explorer', label: 'Explorer', match: (p: string) => p.startsWith('/explorer') },
+  { href: '/keys', label: 'Keys', match: (p: string) => p.startsWith('/keys') },
   { href: '/diff', label: 'Changes', match: (p: string) => p.startsWith('/diff'), timeless: true },
   { href: '/runs', label: 'Runs', match: (p: string) => p.startsWith('/runs'), timeless: true },
   { href: '/exports', label: 'Exports', match: (p: string) => p.startsWith('/exports') },

@@ -26,6 +26,7 @@ import {
 
 export * from './types';
 export { SOURCES } from './sources';
+export { listKeys, type KeyItem } from './sources/keys';
 export { FORMATS } from './formats';
 
 /** Raw request parameters, as the CLI options or URL search parameters give them. */

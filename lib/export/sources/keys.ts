@@ -8,6 +8,7 @@
  * Filters: realm = the key's project, or a cluster where a Secret holds it; namespace = a namespace where a Secret
  * holds it (within realm when both are given). No kind filter.
  */
+import type { Database } from '../../db';
 import { Prisma } from '../../generated/prisma/client';
 import { bestNodesSql, live } from '../../store/read';
 import { idParts, nodeIdMatches } from '../sql';
@@ -132,3 +133,14 @@ export const keysSource: RowSource<KeyItem> = {
     k.runningPods.length, k.firstSeen, json(k.properties),
   ],
 };
+
+/**
+ * The key audit as a list, for the Keys page: the rows of {@link keysSource} (same query, same items), as of `asOf`
+ * (default now; ages are computed at that instant). Bounded by the number of user-managed keys. Errors: database
+ * errors propagate.
+ */
+export async function listKeys(database: Database, filters: QueryContext['filters'] = {}, asOf?: Date): Promise<KeyItem[]> {
+  const ctx: QueryContext = { filters, asOf, at: asOf ?? new Date() };
+  const rows = await database.prisma.$queryRaw<Record<string, any>[]>(keysSql(ctx));
+  return rows.map((r) => keysSource.item(r, ctx));
+}
