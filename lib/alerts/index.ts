@@ -296,9 +296,10 @@ export async function sweepAlerts(database: Database, webhooks: AlertWebhookConf
 
 /**
  * Sweeps ({@link sweepAlerts}) soon after the start and then every `intervalMs` (default 60 s), one sweep at a time,
- * without keeping the process alive. Failures are logged. `stop()` ends the timer and waits for a sweep under way.
+ * without keeping the process alive. Failures are logged. `stop()` ends the timer and waits for a sweep under way, at
+ * most `stopWaitMs` (default 5 s; a delivery cut short stays claimed until its lease expires, then a sweep sends it).
  */
-export function startAlertSweeper(database: Database, webhooks: AlertWebhookConfig[], opts: SweepOptions & { intervalMs?: number; firstDelayMs?: number } = {}): { stop: () => Promise<void> } {
+export function startAlertSweeper(database: Database, webhooks: AlertWebhookConfig[], opts: SweepOptions & { intervalMs?: number; firstDelayMs?: number; stopWaitMs?: number } = {}): { stop: () => Promise<void> } {
   let running: Promise<void> | null = null;
   let stopped = false;
   const tick = () => {
@@ -317,7 +318,10 @@ export function startAlertSweeper(database: Database, webhooks: AlertWebhookConf
       stopped = true;
       clearTimeout(first);
       clearInterval(timer);
-      await running;
+      if (!running) return;
+      let timeout: NodeJS.Timeout | undefined;
+      await Promise.race([running, new Promise<void>((resolve) => (timeout = setTimeout(resolve, opts.stopWaitMs ?? 5_000)))]);
+      clearTimeout(timeout);
     },
   };
 }
