@@ -21,7 +21,7 @@ import { DEMO_DAYS } from '../cli/serve';
 import { DEMO_COLLECT_OPTIONS } from '../demo/build';
 import { createFingerprinter } from '../secrets/fingerprint';
 import { atLeast } from '../analysis/severity';
-import { deliverRunAlerts, postWithRetry, redactUrl, retryAfterMs, runFindingChanges, sweepAlerts, type JsonAlert, type SlackAlert } from '.';
+import { deliverRunAlerts, postWithRetry, redactUrl, retryAfterMs, runFindingChanges, startAlertSweeper, sweepAlerts, type JsonAlert, type SlackAlert } from '.';
 
 /** The secret part of the test webhook URL: must never be logged or stored. */
 const SECRET_PATH = '/services/T0DEMO/B0DEMO/xoxSECRETpath0123456789';
@@ -290,6 +290,19 @@ describe('alerts', () => {
     await t.pool.query(`INSERT INTO alert_deliveries (run_id, webhook, status) VALUES (2, 'sweep-busy', 'sending')`);
     const busy = await sweepAlerts(t, [hook('sweep-busy', 'json')], { ...fast, graceMs: 0, maxRuns: 50 });
     expect(busy.map((s) => s.runId)).not.toContain(2);
+  });
+
+  it('sweeps on a timer until stopped', async () => {
+    const sweeper = startAlertSweeper(t, [hook('timer', 'json')], { ...fast, graceMs: 0, maxRuns: 50, firstDelayMs: 0, intervalMs: 50 });
+    try {
+      await vi.waitFor(() => expect(rx.received.map((r) => (r.body as JsonAlert).run.id)).toEqual([1, 2]), { timeout: 20_000, interval: 50 });
+    } finally {
+      await sweeper.stop();
+    }
+    const statuses = (await t.pool.query(`SELECT status FROM alert_deliveries WHERE webhook = 'timer' ORDER BY run_id`)).rows.map((r) => r.status);
+    expect(statuses).toEqual(['sent', 'sent', 'empty']);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(rx.received).toHaveLength(2);
   });
 
   it('never logs or stores the webhook URL past its origin', async () => {
