@@ -224,6 +224,10 @@ describe('alerts', () => {
     rx.setResponder(() => ({ status: 404 }));
     expect(await postWithRetry(rx.url, {}, fast)).toEqual({ ok: false, attempts: 1, error: 'HTTP 404' });
     rx.reset();
+    rx.setResponder(() => ({ status: 302, headers: { location: 'http://127.0.0.1:1/elsewhere' } }));
+    expect(await postWithRetry(rx.url, {}, fast)).toEqual({ ok: false, attempts: 1, error: 'HTTP 302' }); // not followed
+    expect(rx.received).toHaveLength(1);
+    rx.reset();
     rx.setResponder(() => ({ status: 429, headers: { 'retry-after': '3600' } }));
     expect(await postWithRetry(rx.url, {}, fast)).toMatchObject({ ok: false, attempts: 1 });
     expect(retryAfterMs('120')).toBe(120_000);
