@@ -7,9 +7,10 @@
  *   millisecond precision, lib/store/write.ts), compared by finding id (stable across runs). A run that changes
  *   nothing alertable sends nothing (its delivery is recorded as `empty`).
  * - Once per run and webhook, however many processes share the database: a delivery is claimed by inserting its row
- *   into `alert_deliveries` (primary key (run_id, webhook); INSERT … ON CONFLICT DO NOTHING), and only the process
- *   whose insert won computes and sends. A claim still `sending` after {@link DeliveryOptions.leaseMs} (its process
- *   died) may be taken over by the same statement. Across a crash mid-request the receiver may thus see a repeat;
+ *   into `alert_deliveries` (primary key (run_id, webhook)), and only the process whose insert won computes and
+ *   sends. On a conflict the statement (INSERT … ON CONFLICT DO UPDATE … WHERE) changes nothing and returns no row,
+ *   except for a claim still `sending` after {@link DeliveryOptions.leaseMs} (its process died): that one is taken
+ *   over. Across a crash mid-request the receiver may thus see a repeat;
  *   otherwise each run is sent at most once successfully.
  * - Who sends: the collector (`keygraph collect …`) right after each run it commits ({@link deliverRunAlerts}); and
  *   every `keygraph serve` process sweeps every minute for committed runs of the last hour that have no delivery

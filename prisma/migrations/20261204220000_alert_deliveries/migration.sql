@@ -1,8 +1,9 @@
 -- keygraph alert deliveries (lib/alerts): one row per committed run and configured webhook, claimed before anything
--- is sent (INSERT … ON CONFLICT DO NOTHING on the unique (run_id, webhook)), so a run's alert is sent once however many
--- collectors and `keygraph serve` processes share the database. `status`: sending (claimed; `claimed_at` is the
--- lease a sweep may take over after a crash) | sent | failed (every attempt failed; `last_error`) | empty (nothing new
--- or resolved at or above the webhook's severity: nothing sent). The run's row may be deleted: the delivery goes too.
+-- is sent (INSERT on the primary key (run_id, webhook); a conflict claims nothing), so a run's alert is sent once
+-- however many collectors and `keygraph serve` processes share the database. `status`: sending (claimed;
+-- `claimed_at` is the lease a sweep may take over after a crash) | sent | failed (every attempt failed; `last_error`)
+-- | empty (nothing new or resolved at or above the webhook's severity: nothing sent). The run's row may be deleted:
+-- the delivery goes too.
 CREATE TABLE "alert_deliveries" (
     "run_id" INTEGER NOT NULL,
     "webhook" TEXT NOT NULL,
