@@ -24,12 +24,20 @@
  * - `KEYGRAPH_RATE_LIMIT`: API/auth requests per minute per client (default 600, bursts up to that many);
  *   `KEYGRAPH_MAX_BODY`: request body limit in bytes for /api and /auth (default 1 MiB);
  *   `KEYGRAPH_TRUST_PROXY=1`: take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
+ *
+ * Alerts (lib/alerts; off unless a webhook URL is set):
+ * - `KEYGRAPH_ALERT_WEBHOOK_URL`: where each committed run's new and resolved findings are POSTed (https unless the
+ *   host is loopback). Held as a {@link Redacted}: its path and query are often the credential (Slack incoming webhooks).
+ * - `KEYGRAPH_ALERT_FORMAT`: `slack` (incoming-webhook `{text, blocks}`) or `json` (default `slack` for a
+ *   hooks.slack.com URL, else `json`).
+ * - `KEYGRAPH_ALERT_MIN_SEVERITY`: the least severity alerted (default `high`; lib/analysis/severity.ts).
  */
 import path from 'node:path';
 import { z } from 'zod';
 import { parseDuration } from './auth/duration';
 import { isLoopbackHost } from './auth/loopback';
 import { Redacted } from './auth/redacted';
+import { SEVERITIES, type Severity } from './analysis/severity';
 
 const schema = z.object({
   DATABASE_URL: z
@@ -54,7 +62,26 @@ const schema = z.object({
   KEYGRAPH_RATE_LIMIT: z.coerce.number().int().positive().max(1_000_000).default(600),
   KEYGRAPH_MAX_BODY: z.coerce.number().int().positive().max(1024 * 1024 * 1024).default(1024 * 1024),
   KEYGRAPH_TRUST_PROXY: z.enum(['0', '1', 'true', 'false']).optional(),
+  KEYGRAPH_ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'KEYGRAPH_ALERT_WEBHOOK_URL must be an http(s) URL' }).optional(),
+  KEYGRAPH_ALERT_FORMAT: z.enum(['slack', 'json']).optional(),
+  KEYGRAPH_ALERT_MIN_SEVERITY: z.enum(SEVERITIES).default('high'),
 });
+
+/** One webhook that receives run alerts (lib/alerts). */
+export interface AlertWebhookConfig {
+  /** Key of its deliveries in `alert_deliveries.webhook` (`default` for KEYGRAPH_ALERT_WEBHOOK_URL). */
+  name: string;
+  /** The URL; its path and query may be a credential: never log it (lib/alerts redactUrl). */
+  url: Redacted;
+  format: 'slack' | 'json';
+  /** Findings below this severity are not alerted. */
+  minSeverity: Severity;
+}
+
+/** Alert settings: no webhooks means alerts are off. */
+export interface AlertsConfig {
+  webhooks: AlertWebhookConfig[];
+}
 
 /** Sign-in settings (lib/auth). `enabled` is true when OIDC is configured; then every request needs a principal. */
 export interface AuthConfig {
@@ -94,6 +121,7 @@ export interface KeygraphConfig {
   freshnessHours: number;
   logLevel: string;
   auth: AuthConfig;
+  alerts: AlertsConfig;
 }
 
 /** Reads and validates the environment. Throws a readable error naming the bad variable. */
@@ -112,6 +140,30 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     freshnessHours: c.KEYGRAPH_FRESHNESS_HOURS,
     logLevel: c.KEYGRAPH_LOG_LEVEL,
     auth: authConfig(c),
+    alerts: alertsConfig(c),
+  };
+}
+
+/** The alerts part of the configuration; throws `invalid configuration: …` for an unsafe webhook URL. */
+function alertsConfig(c: z.infer<typeof schema>): AlertsConfig {
+  if (!c.KEYGRAPH_ALERT_WEBHOOK_URL) {
+    if (c.KEYGRAPH_ALERT_FORMAT) throw new Error('invalid configuration: KEYGRAPH_ALERT_FORMAT is set without KEYGRAPH_ALERT_WEBHOOK_URL');
+    return { webhooks: [] };
+  }
+  const u = new URL(c.KEYGRAPH_ALERT_WEBHOOK_URL);
+  if (u.protocol !== 'https:' && !isLoopbackHost(u.hostname)) {
+    throw new Error('invalid configuration: KEYGRAPH_ALERT_WEBHOOK_URL must use https (http is only accepted for a loopback host)');
+  }
+  if (u.username || u.password) throw new Error('invalid configuration: KEYGRAPH_ALERT_WEBHOOK_URL must not hold credentials before the host');
+  return {
+    webhooks: [
+      {
+        name: 'default',
+        url: new Redacted(u.href),
+        format: c.KEYGRAPH_ALERT_FORMAT ?? (u.hostname === 'hooks.slack.com' ? 'slack' : 'json'),
+        minSeverity: c.KEYGRAPH_ALERT_MIN_SEVERITY,
+      },
+    ],
   };
 }
 

@@ -5,6 +5,8 @@
  * Exit 0 when every run succeeded, 4 when any finished partially (kinds/files skipped are printed), 1 on error.
  * With `--allow-partial` (or `KEYGRAPH_ALLOW_PARTIAL=1`) a partial run exits 0 too: for schedulers (a Kubernetes
  * CronJob) where one forbidden kind should not mark every run failed; the run is still recorded as partial.
+ * With alerts configured (KEYGRAPH_ALERT_WEBHOOK_URL, lib/alerts), each committed run's alert is sent before the
+ * command ends; a failed alert is logged and does not change the exit code.
  */
 import { collectFiles } from '../../collectors/files';
 import { validateName, type Source } from '../../collectors/types';
@@ -14,6 +16,8 @@ import { startRun, type RunHandle, type RunSource, type RunSummary } from '../st
 import type { CollectionResult, CollectionSkip } from '../graph/records';
 import { displayText } from '../graph/describe';
 import { EXIT, UsageError } from './exit';
+import { deliverRunAlerts } from '../alerts';
+import { log } from '../log';
 
 function progress(line: string) {
   if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${line}`);
@@ -61,6 +65,22 @@ export function formatSkipped(skipped: CollectionSkip[]): string {
   return lines.join('\n') + '\n';
 }
 
+
+/**
+ * Sends the alerts of the committed runs (lib/alerts deliverRunAlerts), one run after the other, when webhooks are
+ * configured. Never throws: a failure is logged (a web process's sweep retries a delivery left unclaimed).
+ */
+async function sendAlerts(rt: Pick<Runtime, 'database' | 'config'>, summaries: RunSummary[]): Promise<void> {
+  const { webhooks } = rt.config.alerts;
+  if (!webhooks.length) return;
+  for (const s of summaries) {
+    try {
+      await deliverRunAlerts(rt.database, s.runId, webhooks, { publicOrigin: rt.config.auth.publicOrigin });
+    } catch (e) {
+      log.error({ runId: s.runId, err: (e as Error).message }, 'alerts of the run not sent');
+    }
+  }
+}
 
 /** Options every `collect` command takes. */
 export interface CollectExitOptions {
@@ -154,7 +174,9 @@ export async function collectFilesCommand(paths: string[], opts: { cluster: stri
   validateName(opts.cluster, '--cluster');
   validateName(opts.namespace, '--namespace');
   return withRuntime(async (rt) => {
-    return reportRuns(await collectFilesInto(rt, paths, opts), opts);
+    const runs = await collectFilesInto(rt, paths, opts);
+    await sendAlerts(rt, runs.map((r) => r.summary));
+    return reportRuns(runs, opts);
   });
 }
 
@@ -180,6 +202,7 @@ export async function collectLiveCommand(source: Source, opts: Record<string, un
         }),
       );
       summaries.push({ scope: r.scope, summary });
+      await sendAlerts(rt, [summary]);
     }
     return reportRuns(summaries, opts);
   });

@@ -12,6 +12,7 @@ import { DEMO_COLLECT_OPTIONS, DEMO_PROJECT_NUMBER } from '../demo/build';
 import { EXIT } from './exit';
 import { log } from '../log';
 import { serveClusterMetrics, startMetricsServer } from '../metrics';
+import { startAlertSweeper } from '../alerts';
 
 export interface ServeCommandOptions {
   host: string;
@@ -57,8 +58,12 @@ async function serveUntilSignal(rt: Runtime, opts: ServeCommandOptions): Promise
   const server = await serve(opts);
   if (cluster.isPrimary) process.stdout.write(`keygraph is serving ${server.url}  (${where}; Ctrl-C to stop)\n`);
   const metricsServer = cluster.isPrimary ? await maybeMetricsServer(opts) : null;
+  // Alerts of runs whose collector did not send them (lib/alerts): every web process sweeps; claims keep it once.
+  const { webhooks } = rt.config.alerts;
+  const sweeper = webhooks.length ? startAlertSweeper(rt.database, webhooks, { publicOrigin: rt.config.auth.publicOrigin }) : null;
   await untilSignal();
   if (cluster.isPrimary) process.stderr.write('stopping…\n');
+  await sweeper?.stop();
   await metricsServer?.close();
   await server.close();
   return EXIT.ok;
