@@ -138,6 +138,11 @@ test('the diff from run 1 to run 2 calls out the rename and the references to th
   expect(await added.getByRole('link').first().getAttribute('href')).toBe(node(RENAMED_ID, 'run:2'));
   // A rotated Secret: "value changed", never a value.
   await expect(objects.locator('tr[data-node-id="k8s:demo/payments/Secret/payments-db"]')).toContainText('value changed');
+  // Both ends say how long ago; both time fields offer the recent runs of the cluster as choices.
+  await expect(page.getByTestId('diff-to-label')).toContainText(/ago|now/);
+  const choices = await page.getByTestId('diff-runs').locator('option').evaluateAll((os) => os.map((o) => o.getAttribute('value')));
+  expect(choices).toEqual(['run:2', 'run:1']);
+  await expect(page.getByTestId('diff-from')).toHaveAttribute('list', 'diff-runs');
   await shot(page, '15-diff');
 
   // Filter: removed only.

@@ -19,6 +19,7 @@ import {
 } from '@mantine/core';
 import type { ReactNode } from 'react';
 import { edgeKindSpec } from '@/lib/graph/model';
+import { foldChurn, isChurn } from '@/lib/ui/churn';
 import { parseId } from '@/lib/graph/ids';
 import type { DiffEdge, DiffNode, GraphDiff } from '@/lib/store/history';
 import { edgeDetails, kindStyle, nodeHref, viaLabel } from '@/lib/ui/format';
@@ -57,6 +58,22 @@ const endKind = (id: string) => parseId(id)?.kind;
 /** Whether an object passes the change and kind filters. */
 function matchesNode(n: DiffNode, f: DiffFilter): boolean {
   return (!f.change || n.change === f.change) && (!f.kind || n.kind === f.kind);
+}
+
+/** A churn row's members, folded: "ota-lite-api-7c9d8f6b54-m8hzt, …" linked, behind a summary. */
+function ChurnMembers({ ids, asOf }: { ids: string[]; asOf: string }) {
+  return (
+    <details data-testid="churn-members">
+      <summary style={{ cursor: 'pointer', fontSize: 'var(--mantine-font-size-xs)' }}>list them</summary>
+      <Stack gap={2} mt={4}>
+        {ids.map((id) => (
+          <NodeLink key={id} id={id} asOf={asOf}>
+            <span style={{ overflowWrap: 'anywhere' }}>{parseId(id)?.name ?? id}</span>
+          </NodeLink>
+        ))}
+      </Stack>
+    </details>
+  );
 }
 
 /** Whether a reference passes the change filter and has an end of the filtered kind. */
@@ -100,6 +117,14 @@ export function DiffTables({
 }) {
   const nodes = diff.nodes.filter((n) => matchesNode(n, filter));
   const edges = diff.edges.filter((e) => matchesEdge(e, filter));
+  // Churn folds unless the list is filtered to that kind (then each one is what was asked for).
+  const nodeRows = foldChurn(nodes, (n) =>
+    isChurn(n.provider, n.kind, n.change) && filter.kind !== n.kind ? `${n.change}|${n.provider}:${n.kind}|${n.realm}/${n.namespace ?? ''}` : null,
+  );
+  const edgeRows = foldChurn(edges, (e) => {
+    const p = parseId(e.from);
+    return p && isChurn(p.provider, p.kind, e.change) && filter.kind !== p.kind ? `${e.change}|${p.provider}:${p.kind}|${e.kind}|${e.to}` : null;
+  }, (e) => e.from);
   const kinds = [...new Map(diff.nodes.map((n) => [n.kind, n])).values()].sort((a, b) => a.kind.localeCompare(b.kind));
   const at = (change: DiffNode['change']) => (change === 'removed' ? fromSpec : toSpec);
   const both = !filter.show;
@@ -168,7 +193,38 @@ export function DiffTables({
                 </TableTr>
               </TableThead>
               <TableTbody>
-                {nodes.slice(0, rows).map((n) => (
+                {nodeRows.slice(0, rows).map((r) => {
+                  if ('group' in r) {
+                    const n = r.group[0]!;
+                    return (
+                      <TableTr key={r.key} data-churn={n.kind} data-change={n.change}>
+                        <TableTd>
+                          <ChangeBadge change={n.change} />
+                        </TableTd>
+                        <TableTd>
+                          <KindBadge provider={n.provider} kind={n.kind} />
+                        </TableTd>
+                        <TableTd>
+                          <Text size="sm" fw={500}>
+                            {r.group.length} {kindStyle(n.provider, n.kind).plural}
+                          </Text>
+                          <ChurnMembers ids={r.group.map((x) => x.id)} asOf={at(n.change)} />
+                        </TableTd>
+                        <TableTd>
+                          <Text size="sm" c={n.namespace ? undefined : 'dimmed'}>
+                            {n.namespace ?? '—'}
+                          </Text>
+                        </TableTd>
+                        <TableTd>
+                          <Text size="xs" c="dimmed">
+                            created and replaced by their controllers (rollouts, schedules): folded
+                          </Text>
+                        </TableTd>
+                      </TableTr>
+                    );
+                  }
+                  const n = r.item;
+                  return (
                   <TableTr key={n.id} data-node-id={n.id} data-change={n.change}>
                     <TableTd>
                       <ChangeBadge change={n.change} />
@@ -205,7 +261,8 @@ export function DiffTables({
                       )}
                     </TableTd>
                   </TableTr>
-                ))}
+                  );
+                })}
               </TableTbody>
             </Table>
           </TableScrollContainer>
@@ -234,7 +291,34 @@ export function DiffTables({
                 </TableTr>
               </TableThead>
               <TableTbody>
-                {edges.slice(0, rows).map((e, i) => {
+                {edgeRows.slice(0, rows).map((r, i) => {
+                  if ('group' in r) {
+                    const e = r.group[0]!;
+                    const from = parseId(e.from);
+                    return (
+                      <TableTr key={r.key} data-churn={from?.kind} data-change={e.change} data-to={e.to}>
+                        <TableTd>
+                          <ChangeBadge change={e.change} />
+                        </TableTd>
+                        <TableTd>
+                          <Text size="sm" fw={500}>
+                            {new Set(r.group.map((x) => x.from)).size} {from ? kindStyle(from.provider, from.kind).plural : ''}
+                          </Text>
+                          <ChurnMembers ids={[...new Set(r.group.map((x) => x.from))]} asOf={at(e.change)} />
+                        </TableTd>
+                        <TableTd>
+                          <Text size="sm" c="dimmed">
+                            {edgeKindSpec(e.kind).forward}
+                          </Text>
+                        </TableTd>
+                        <TableTd>
+                          <End id={e.to} asOf={at(e.change)} />
+                        </TableTd>
+                        <TableTd />
+                      </TableTr>
+                    );
+                  }
+                  const e = r.item;
                   const spec = edgeKindSpec(e.kind);
                   const via = typeof e.properties.via === 'string' ? e.properties.via : undefined;
                   const details = edgeDetails(e.properties);

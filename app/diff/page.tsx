@@ -7,11 +7,11 @@
 import type { Metadata } from 'next';
 import { Alert, Badge, Card, Group, Stack, Text, Title } from '@mantine/core';
 import { db } from '@/lib/db';
-import { getEdges, getRun, type RunView } from '@/lib/store/read';
+import { getEdges, getRun, listRuns, type RunView } from '@/lib/store/read';
 import { diffGraph, latestRun, previousRun, resolveTime, runScopes, TimeSpecError, type GraphDiff } from '@/lib/store/history';
 import { parseTimeSpec } from '@/lib/time';
 import { parseId } from '@/lib/graph/ids';
-import { formatDate, nodeHref, runHref } from '@/lib/ui/format';
+import { formatDate, formatRelative, nodeHref, runHref } from '@/lib/ui/format';
 import { beforeRunSpec, diffHref, param, withAsOf, type SearchParams } from '@/lib/ui/params';
 import { EmptyState } from '../_components/EmptyState';
 import { PageTitle } from '../_components/PageTitle';
@@ -81,6 +81,7 @@ export default async function DiffPage({ searchParams }: { searchParams: Promise
 
   const [fromEnd, toEnd] = await Promise.all([fromSpec ? resolveEnd(fromSpec) : null, resolveEnd(toSpec)]);
   const clusters = [...new Set([...scopes.map((s) => s.scope), ...(cluster ? [cluster] : [])])].sort();
+  const recentRuns = (await listRuns(database, { limit: 50 })).filter((r) => r.committedAt && (!cluster || r.scope === cluster));
   // The page's title and the form, above an error or the diff.
   const top = (
     <>
@@ -89,7 +90,7 @@ export default async function DiffPage({ searchParams }: { searchParams: Promise
         description="What changed in the inventory between two times: objects and references added, removed or changed, and renamed Secrets."
       />
       <Card withBorder padding="md" radius="md">
-        <DiffForm from={fromSpec ?? ''} to={toSpec} cluster={cluster ?? ''} clusters={clusters} />
+        <DiffForm from={fromSpec ?? ''} to={toSpec} cluster={cluster ?? ''} clusters={clusters} runs={recentRuns} />
       </Card>
     </>
   );
@@ -228,7 +229,7 @@ function EndLabel({ end, testId }: { end: End; testId: string }) {
         )}
       </Text>
       <Text size="xs" c="dimmed">
-        {formatDate(end.at)}
+        {formatDate(end.at)} · {formatRelative(end.at)}
       </Text>
     </Stack>
   );

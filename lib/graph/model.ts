@@ -189,6 +189,9 @@ export function kindKeysOf(provider: Provider): NodeKindKey[] {
 export const WORKLOAD_KIND_KEYS: NodeKindKey[] = NODE_KIND_KEYS.filter((k) => (NODE_KINDS[k] as NodeKindSpec).workload === true);
 /** Workload kinds and Pods: what runs containers, and what a controller's row folds in (a Deployment's ReplicaSets and Pods). */
 export const RUNNER_KIND_KEYS: NodeKindKey[] = [...WORKLOAD_KIND_KEYS, 'k8s:Pod'];
+/** What controllers create and replace on every rollout or schedule (ReplicaSets, Jobs, Pods…): the churn a list of
+ * changes folds into counts. */
+export const CONTROLLER_CREATED_KIND_KEYS: NodeKindKey[] = [...WORKLOAD_KIND_KEYS.filter((k) => (NODE_KINDS[k] as NodeKindSpec).ownerKinds), 'k8s:Pod'];
 
 /** Impact actions of a kind that declares none (see {@link NodeKindSpec.impactActions}): Kubernetes objects are
  * deleted or renamed, GCP objects deleted or disabled. */
