@@ -119,18 +119,26 @@ function changePlan(r: Omit<ImpactResult, 'plan'>): PlanStep[] {
   const steps: PlanStep[] = [];
   const needed = r.affected.filter((a) => !a.optional && a.node.id !== r.target.id);
   // What depends through a Secret holding the target key is covered by that Secret's step.
-  const holders = new Set(needed.filter((a) => a.depth === 1 && a.path[0]?.kind === 'HOLDS_KEY').map((a) => a.node.id));
-  const through = (a: AffectedNode) => a.path.find((s) => holders.has(s.node) && s.node !== a.node.id)?.node;
-  for (const h of holders) {
-    const a = needed.find((x) => x.node.id === h)!;
-    const downstream = needed.filter((x) => through(x) === h);
+  const holderList = needed.filter((a) => a.depth === 1 && a.path[0]?.kind === 'HOLDS_KEY');
+  const holders = new Set(holderList.map((a) => a.node.id));
+  // Each affected object's holder, found once (a hot key: 100 holders × 7,000 dependants).
+  const throughOf = new Map<AffectedNode, string | undefined>();
+  const downstreamOf = new Map<string, AffectedNode[]>([...holders].map((h) => [h, []]));
+  for (const x of needed) {
+    const h = holders.size ? x.path.find((s) => holders.has(s.node) && s.node !== x.node.id)?.node : undefined;
+    throughOf.set(x, h);
+    if (h) downstreamOf.get(h)!.push(x);
+  }
+  for (const a of holderList) {
+    const h = a.node.id;
+    const downstream = downstreamOf.get(h)!;
     steps.push({
       kind: 'update', by: 'you', node: h,
       text: `Put a new key in ${label(a.node)} first (it holds this key file)${downstream.length ? `: ${downstream.length} object(s) use it; the rotate plan says which restart` : ''}`,
       covers: [h, ...downstream.map((x) => x.node.id)], runningPods: running(downstream),
     });
   }
-  const rest = needed.filter((a) => !holders.has(a.node.id) && !through(a));
+  const rest = needed.filter((a) => !holders.has(a.node.id) && !throughOf.get(a));
   for (const u of units(rest)) {
     const members = live(u);
     if (!members.length) continue;
