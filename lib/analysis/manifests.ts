@@ -67,6 +67,21 @@ export interface ManifestCheckResult {
 }
 
 /**
+ * `mapped` with every `fingerprints` property dropped: what may leave the machine that read the manifests (the
+ * remote gate needs references and key names, never a value or anything derived from one). Pure.
+ */
+export function withoutValues(mapped: MappedManifests): MappedManifests {
+  return {
+    ...mapped,
+    nodes: mapped.nodes.map((n) => {
+      if (!('fingerprints' in n.properties)) return n;
+      const { fingerprints: _dropped, ...properties } = n.properties;
+      return { ...n, properties };
+    }),
+  };
+}
+
+/**
  * Runs the gate over manifests a source read (`mapped`) for cluster `opts.cluster`. Errors: database errors.
  */
 export async function checkMappedManifests(database: Database, mapped: MappedManifests, opts: Pick<ManifestCheckOptions, 'cluster' | 'asOf'>): Promise<ManifestCheckResult> {

@@ -23,7 +23,9 @@ import { log } from '../log';
 import { isUnavailableError } from '../availability';
 import { noDataReport, resolveTime, TimeSpecError } from '../store/history';
 import { isNowSpec } from '../time';
-import { FindingsQuery, ImpactQuery, NodeQuery, SearchQuery } from './schemas';
+import { FindingsQuery, ImpactQuery, ManifestCheckBody, NodeQuery, SearchQuery } from './schemas';
+import { checkMappedManifests, withoutValues } from '../analysis/manifests';
+import type { EdgeRecord, NodeRecord } from '../graph/records';
 import { buildOpenApi, type OpenApiDocument } from './openapi';
 
 const HEADERS = { 'Cache-Control': 'no-store' };
@@ -196,6 +198,39 @@ export function handleFindings(database: Database, url: URL): Promise<Response> 
     const r = await cachedFindings(database, { asOf: t.at });
     const list = filterFindings(r.findings, filter);
     return json({ asOf: r.asOf, total: list.length, findings: list.slice(offset, offset + limit) });
+  });
+}
+
+/** Largest body `POST /api/v1/check/manifests` reads (bytes): about 50,000 objects. */
+const MAX_MANIFEST_BODY = 64 * 1024 * 1024;
+
+/**
+ * POST /api/v1/check/manifests: the pre-deploy gate over manifests the client read (body {@link ManifestCheckBody}),
+ * against this server's inventory; answers lib/analysis/manifests.ts ManifestCheckResult (as `check --manifests
+ * --json` prints it). 413 for a body over 64 MiB. Fingerprints in the body are dropped before anything reads it.
+ */
+export function handleManifestCheck(database: Database, req: Request): Promise<Response> {
+  return guarded(async () => {
+    if (Number(req.headers.get('content-length') ?? 0) > MAX_MANIFEST_BODY) {
+      return json({ error: { code: 'too_large', message: `the manifests are over ${MAX_MANIFEST_BODY / 1024 / 1024} MiB: check fewer at a time` } }, 413);
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(await req.text());
+    } catch {
+      return invalidParam('(body)', 'not JSON');
+    }
+    const b = ManifestCheckBody.safeParse(raw);
+    if (!b.success) return invalid(b.error.issues);
+    const { cluster, asOf, where, ...mapped } = b.data;
+    const t = await requestTime(database, asOf);
+    if (t instanceof Response) return t;
+    if (t.at) {
+      const none = await noDataReport(database, t.at);
+      if (none) return json(none);
+    }
+    const records = withoutValues({ ...mapped, nodes: mapped.nodes as NodeRecord[], edges: mapped.edges as EdgeRecord[], where: new Map(Object.entries(where)) });
+    return json(await checkMappedManifests(database, records, { cluster, asOf: t.at }));
   });
 }
 

@@ -12,7 +12,7 @@ export interface OpenApiDocument {
   openapi: '3.1.0';
   info: { title: string; version: string; description: string; license?: { name: string; identifier?: string } };
   servers: { url: string }[];
-  paths: Record<string, Record<'get', OpenApiOperation>>;
+  paths: Record<string, Partial<Record<'get' | 'post', OpenApiOperation>>>;
   components: { schemas: Record<string, unknown> };
 }
 export interface OpenApiParameter {
@@ -26,7 +26,8 @@ export interface OpenApiOperation {
   operationId: string;
   summary: string;
   description?: string;
-  parameters: OpenApiParameter[];
+  parameters?: OpenApiParameter[];
+  requestBody?: { required: boolean; content: Record<'application/json', { schema: unknown }> };
   responses: Record<string, { description: string; content?: Record<'application/json', { schema: unknown }> }>;
 }
 
@@ -55,6 +56,8 @@ function components(): Record<string, unknown> {
   void S.ErrorResponse;
   void S.NoDataResponse;
   void S.ImpactNoDataResponse;
+  void S.ManifestCheckBody;
+  void S.ManifestCheckResponse;
   const out = z.toJSONSchema(z.globalRegistry, { target: 'draft-2020-12', io: 'output', unrepresentable: 'any', uri: (id) => `#/components/schemas/${id}` }) as { schemas: Record<string, Json> };
   const schemas: Record<string, unknown> = {};
   for (const [id, s] of Object.entries(out.schemas)) {
@@ -132,6 +135,15 @@ export function buildOpenApi(): OpenApiDocument {
           description: 'Dangling references, missing data keys, Workload Identity halves, dead/old/unused keys, unused objects, stale pods, renamed Secrets, TLS expiry and re-issue rate.',
           parameters: queryParams(S.FindingsQuery),
           responses: { '200': orNoData('Findings, most severe first.', 'FindingsResponse'), ...errors },
+        },
+      },
+      '/api/v1/check/manifests': {
+        post: {
+          operationId: 'checkManifests',
+          summary: 'The pre-deploy gate: references in manifests the client read, checked against this inventory',
+          description: 'What `keygraph check --manifests DIR --cluster C --server URL` sends: node and edge records of cluster C (references and data key names; never a value, fingerprints are dropped). Nothing is written. 413 over 64 MiB.',
+          requestBody: { required: true, content: { 'application/json': { schema: ref('ManifestCheckRequest') } } },
+          responses: { '200': orNoData('Findings about the manifests\' objects.', 'ManifestCheckResponse'), ...errors },
         },
       },
       '/api/v1/openapi.json': {

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { idForms, parseId } from '../graph/ids';
-import { PROVIDER_KEYS } from '../graph/model';
+import { EDGE_KIND_KEYS, PROVIDER_KEYS } from '../graph/model';
 import { IMPACT_ACTIONS } from '../analysis/impact';
 import { ROTATION_PLANS } from '../analysis/rotation';
 import { RULE_IDS } from '../analysis/findings';
@@ -99,6 +99,45 @@ export const FindingsQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
   asOf: AsOf.optional(),
 });
+
+/** Most objects one pre-deploy check may send (a large cluster's manifests are a few thousand). */
+export const MAX_MANIFEST_OBJECTS = 50_000;
+
+/**
+ * Body of `POST /api/v1/check/manifests`: manifests the CLI read and mapped itself (`keygraph check --manifests DIR
+ * --server URL`; lib/analysis/manifests.ts MappedManifests): node and edge records of cluster `cluster` with their
+ * references and data key names, never a value (the CLI drops fingerprints; the server drops any it is sent).
+ */
+export const ManifestCheckBody = z.object({
+  cluster: freeText(253).min(1),
+  asOf: AsOf.optional(),
+  provider: z.enum(PROVIDER_KEYS),
+  nodes: z.array(z.object({
+    id: NodeId,
+    provider: z.enum(PROVIDER_KEYS),
+    kind: freeText(128).min(1),
+    realm: freeText(253),
+    namespace: freeText(253).nullable(),
+    name: freeText(1024),
+    properties: z.record(z.string(), z.unknown()),
+  })).max(MAX_MANIFEST_OBJECTS),
+  edges: z.array(z.object({
+    kind: z.enum(EDGE_KIND_KEYS),
+    from: NodeId,
+    to: NodeId,
+    originKind: z.string().max(160).optional(),
+    properties: z.record(z.string(), z.unknown()),
+  })).max(MAX_MANIFEST_OBJECTS * 8),
+  where: z.record(z.string(), z.string().max(2048)).default({}),
+  documents: z.number().int().min(0),
+  errors: z.array(z.string().max(2048)).max(1000).default([]),
+  coveredKinds: z.array(z.string().max(160)).max(1000),
+  coveredInNamespaces: z.record(z.string(), z.array(z.string().max(253)).max(10_000)).optional(),
+}).superRefine((b, ctx) => {
+  // Only objects of the cluster being checked: the overlay never stands in for another cluster's inventory.
+  const i = b.nodes.findIndex((n) => n.realm !== b.cluster || parseId(n.id)?.realm !== b.cluster);
+  if (i >= 0) ctx.addIssue({ code: 'custom', path: ['nodes', i, 'realm'], message: `every object must belong to cluster ${b.cluster}` });
+}).meta({ id: 'ManifestCheckRequest' });
 
 // ---------------------------------------------------------------- responses
 
@@ -275,6 +314,15 @@ export const FindingsResponse = z.object({
  * The answer for a time keygraph has no data for (before the first committed run, or nothing collected yet): no
  * node, list or verdict that could be read as an all-clear.
  */
+/** lib/analysis/manifests.ts ManifestCheckResult: the pre-deploy gate's answer. */
+export const ManifestCheckResponse = z.object({
+  findings: z.array(FindingSchema).meta({ description: 'Reference findings that involve the manifests\' objects (evidence.source `manifests`, evidence.file).' }),
+  documents: z.number().int(),
+  objects: z.number().int(),
+  errors: z.array(z.string()).meta({ description: 'Documents the client could not read (file:line: message).' }),
+  inventory: z.boolean().meta({ description: 'False: the cluster was never collected; references were checked against the manifests only.' }),
+}).meta({ id: 'ManifestCheckResponse' });
+
 export const NoDataResponse = z.object({
   noData: z.literal(true).meta({ description: 'No data at that time: nothing can be said about it (this is not an all-clear).' }),
   asOf: z.string().meta({ description: 'The time asked about (ISO 8601).' }),

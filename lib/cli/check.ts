@@ -10,12 +10,13 @@
  */
 import { displayText } from '../graph/describe';
 import { computeFindings, RULE_IDS, type Finding, type RuleId } from '../analysis/findings';
-import { checkManifests } from './manifests';
+import { checkManifests, readManifests } from './manifests';
+import { withoutValues, type ManifestCheckResult } from '../analysis/manifests';
 import { atLeast, isSeverity, SEVERITIES, type Severity } from '../analysis/severity';
 import { openRuntime } from '../runtime';
 import { EXIT, UsageError } from './exit';
 import { checkAsOfOption, noDataExit, printNoData, resolveAsOfOption } from './impact';
-import { remoteJson, remoteServer, type RemoteServer } from './remote';
+import { remoteJson, remotePostJson, remoteServer, type RemoteServer } from './remote';
 import type { NoData } from '../store/history';
 
 /** Options of `keygraph check` as commander parses them. */
@@ -67,7 +68,15 @@ export async function checkCommand(opts: CheckOptions): Promise<number> {
   checkAsOfOption(opts.asOf);
   const server = remoteServer(opts.server);
   if (server) {
-    if (opts.manifests) throw new UsageError('--manifests runs against the database: the pre-deploy gate has no --server mode yet');
+    if (opts.manifests) {
+      // Read and mapped here; only references and key names go to the server (never a value, no fingerprint).
+      const mapped = withoutValues(await readManifests([opts.manifests], { cluster: opts.cluster!, namespace: opts.namespace, complete: opts.complete === true }));
+      if (!mapped.documents && mapped.errors.length) throw new UsageError(`cannot read ${opts.manifests}: ${mapped.errors[0]}`);
+      const { where, ...rest } = mapped;
+      const r = await remotePostJson<ManifestCheckResult | NoData>(server, 'api/v1/check/manifests', { ...rest, where: Object.fromEntries(where), cluster: opts.cluster, asOf: opts.asOf });
+      if ('noData' in r) return printNoData(r, opts.json);
+      return gateReport(r, opts, new Date().toISOString(), threshold, rules);
+    }
     const r = await remoteFindings(server, opts.asOf);
     if ('noData' in r) return printNoData(r, opts.json);
     return report(r.findings, r.asOf, threshold, rules, {}, opts.json);
@@ -81,27 +90,25 @@ export async function checkCommand(opts: CheckOptions): Promise<number> {
       const none = await noDataExit(rt.database, asOf, opts.json);
       if (none !== null) return none;
     }
-    let findings: Finding[];
-    let extra: Record<string, unknown> = {};
-    let asOfText = (asOf ?? new Date()).toISOString();
     if (opts.manifests) {
       const r = await checkManifests(rt.database, [opts.manifests], { cluster: opts.cluster!, namespace: opts.namespace, asOf, complete: opts.complete === true });
       if (!r.documents && r.errors.length) throw new UsageError(`cannot read ${opts.manifests}: ${r.errors[0]}`);
-      findings = r.findings;
-      extra = { documents: r.documents, objects: r.objects, errors: r.errors, inventory: r.inventory };
-      if (!opts.json) {
-        for (const e of r.errors.slice(0, 50)) process.stderr.write(`  skipped ${e}\n`);
-        if (!r.inventory) process.stderr.write(`note: cluster ${opts.cluster} has never been collected; references were checked against the manifests only\n`);
-      }
-    } else {
-      const r = await computeFindings(rt.database, { asOf, rules: rules as RuleId[] });
-      findings = r.findings;
-      asOfText = r.asOf;
+      return gateReport(r, opts, (asOf ?? new Date()).toISOString(), threshold, rules);
     }
-    return report(findings, asOfText, threshold, rules, extra, opts.json);
+    const r = await computeFindings(rt.database, { asOf, rules: rules as RuleId[] });
+    return report(r.findings, r.asOf, threshold, rules, {}, opts.json);
   } finally {
     await rt.close();
   }
+}
+
+/** The pre-deploy gate's report, local or from a server: skipped documents and the no-inventory note on stderr. */
+function gateReport(r: ManifestCheckResult, opts: CheckOptions, asOf: string, threshold: Severity, rules: string[]): number {
+  if (!opts.json) {
+    for (const e of r.errors.slice(0, 50)) process.stderr.write(`  skipped ${e}\n`);
+    if (!r.inventory) process.stderr.write(`note: cluster ${opts.cluster} has never been collected; references were checked against the manifests only\n`);
+  }
+  return report(r.findings, asOf, threshold, rules, { documents: r.documents, objects: r.objects, errors: r.errors, inventory: r.inventory }, opts.json);
 }
 
 /** Prints the findings of `rules` (all when empty), text or JSON; EXIT.breaks when one reaches `threshold`. */

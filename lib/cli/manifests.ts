@@ -5,7 +5,17 @@
  */
 import { SOURCES } from '../../collectors';
 import type { Database } from '../db';
-import { checkMappedManifests, type ManifestCheckOptions, type ManifestCheckResult } from '../analysis/manifests';
+import { checkMappedManifests, type ManifestCheckOptions, type ManifestCheckResult, type MappedManifests } from '../analysis/manifests';
+
+/**
+ * Reads and maps the manifests under `paths` for cluster `opts.cluster` with the registered source that reads them
+ * (no database). Unreadable paths are reported in `errors`. Errors: no registered source reads manifests.
+ */
+export async function readManifests(paths: string[], opts: Pick<ManifestCheckOptions, 'cluster' | 'namespace' | 'complete'>): Promise<MappedManifests> {
+  const reader = SOURCES.find((s) => s.readManifests);
+  if (!reader?.readManifests) throw new Error('no registered source reads manifests');
+  return reader.readManifests(paths, { cluster: opts.cluster, namespace: opts.namespace || 'default', complete: opts.complete === true });
+}
 
 /**
  * Runs the gate over `paths` for cluster `opts.cluster` (lib/analysis/manifests.ts). Unreadable paths are reported in
@@ -13,8 +23,5 @@ import { checkMappedManifests, type ManifestCheckOptions, type ManifestCheckResu
  * reads manifests.
  */
 export async function checkManifests(database: Database, paths: string[], opts: ManifestCheckOptions): Promise<ManifestCheckResult> {
-  const reader = SOURCES.find((s) => s.readManifests);
-  if (!reader?.readManifests) throw new Error('no registered source reads manifests');
-  const mapped = await reader.readManifests(paths, { cluster: opts.cluster, namespace: opts.namespace || 'default', complete: opts.complete === true });
-  return checkMappedManifests(database, mapped, opts);
+  return checkMappedManifests(database, await readManifests(paths, opts), opts);
 }

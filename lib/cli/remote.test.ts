@@ -5,14 +5,14 @@
  * database, requiring a Bearer token; the real server with sign-in on is exercised in e2e/auth.spec.ts.
  */
 import http from 'node:http';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, useCliDatabase } from '../../test/cli';
 import { loadDemo } from '../../test/demo';
 import { db } from '../db';
-import { handleFindings, handleImpact, handleNode } from '../api/handlers';
+import { handleFindings, handleImpact, handleManifestCheck, handleNode } from '../api/handlers';
 import { GET as exportRoute } from '../../app/api/v1/export/route';
 import { remoteServer } from './remote';
 
@@ -32,7 +32,13 @@ beforeAll(async () => {
       res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'unauthorized', message: 'sign in' } }));
       return;
     }
+    const body = req.method === 'POST' ? await new Promise<string>((resolve) => {
+      let text = '';
+      req.setEncoding('utf8').on('data', (d: string) => (text += d)).on('end', () => resolve(text));
+    }) : undefined;
+    if (body !== undefined) seen.push(`body ${body}`);
     const route: Record<string, (u: URL) => Promise<Response>> = {
+      '/api/v1/check/manifests': (x) => handleManifestCheck(db(), new Request(x, { method: 'POST', body, headers: { 'content-type': 'application/json' } })),
       '/api/v1/impact': (x) => handleImpact(db(), x),
       '/api/v1/nodes': (x) => handleNode(db(), x),
       '/api/v1/findings': (x) => handleFindings(db(), x),
@@ -86,6 +92,31 @@ describe('remote mode: same output and exit codes through the JSON API', () => {
     expect(check.remote.out).toBe(check.local.out);
     const unknown = await same('impact', 'k8s:demo/ota/Secret/does-not-exist');
     expect(unknown.remote.code).toBe(1);
+  });
+
+  it('the pre-deploy gate: the same verdict from references sent to the server, never a value or a fingerprint', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'keygraph-remote-gate-'));
+    writeFileSync(path.join(dir, 'app.yaml'), [
+      'apiVersion: v1', 'kind: Secret', 'metadata: {name: gate-secret, namespace: ota}', 'stringData: {password: gate-not-a-real-value-123}', '---',
+      'apiVersion: apps/v1', 'kind: Deployment', 'metadata: {name: gate-app, namespace: ota}', 'spec:', '  template:', '    spec:', '      containers:',
+      '      - name: app', '        image: example/app:1', '        env:',
+      '        - {name: A, valueFrom: {secretKeyRef: {name: gate-missing, key: k}}}',
+      '        - {name: B, valueFrom: {secretKeyRef: {name: gate-secret, key: nope}}}', '',
+    ].join('\n'));
+    const before = seen.length;
+    const gate = await same('check', '--manifests', dir, '--cluster', 'demo');
+    expect(gate.remote.code).toBe(2);
+    expect(gate.remote.out).toBe(gate.local.out);
+    expect(gate.remote.out).toMatch(/dangling-reference: Deployment ota\/gate-app references missing Secret ota\/gate-missing/);
+    expect(gate.remote.out).toContain('missing-data-key');
+    const sent = seen.slice(before).filter((l) => l.startsWith('body ')).join('\n');
+    expect(sent).toContain('gate-missing');
+    expect(sent).not.toContain('gate-not-a-real-value-123');
+    expect(sent).not.toContain(Buffer.from('gate-not-a-real-value-123').toString('base64'));
+    expect(sent).not.toContain('fingerprints');
+    const json = await same('check', '--manifests', dir, '--cluster', 'demo', '--json');
+    const strip = (t: string) => ({ ...JSON.parse(t), asOf: undefined });
+    expect(strip(json.remote.out)).toEqual(strip(json.local.out));
   });
 
   it('export streams the same bytes to --output', async () => {

@@ -64,13 +64,18 @@ async function errorMessage(res: Response): Promise<string | undefined> {
   }
 }
 
-/** Sends the GET; throws UsageError / RemoteError for a non-2xx answer (see the module header). */
-async function request(server: RemoteServer, path: string, params: Record<string, string | undefined>, notFound?: string): Promise<Response> {
+/** Sends the GET (or, with `body`, a POST of it as JSON); throws UsageError / RemoteError for a non-2xx answer (see the module header). */
+async function request(server: RemoteServer, path: string, params: Record<string, string | undefined>, notFound?: string, body?: unknown): Promise<Response> {
   const url = urlFor(server, path, params);
   let res: Response;
   try {
     res = await fetch(url, {
-      headers: { Accept: 'application/json', ...(server.token && { Authorization: `Bearer ${server.token}` }) },
+      ...(body !== undefined && { method: 'POST', body: JSON.stringify(body) }),
+      headers: {
+        Accept: 'application/json',
+        ...(body !== undefined && { 'Content-Type': 'application/json' }),
+        ...(server.token && { Authorization: `Bearer ${server.token}` }),
+      },
       redirect: 'manual',
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
@@ -92,12 +97,20 @@ async function request(server: RemoteServer, path: string, params: Record<string
 
 /** GET `path` and parse its JSON body; a 404 is UsageError(`notFound`) when given (the local command's wording). */
 export async function remoteJson<T>(server: RemoteServer, path: string, params: Record<string, string | undefined>, notFound?: string): Promise<T> {
-  const res = await request(server, path, params, notFound);
+  return jsonOf<T>(server, path, await request(server, path, params, notFound));
+}
+
+async function jsonOf<T>(server: RemoteServer, path: string, res: Response): Promise<T> {
   try {
     return (await res.json()) as T;
   } catch {
     throw new RemoteError(`${server.base.origin} did not answer JSON at /${path}: is it a keygraph server?`);
   }
+}
+
+/** POST `body` as JSON to `path` and parse the JSON answer (the pre-deploy gate's references). */
+export async function remotePostJson<T>(server: RemoteServer, path: string, body: unknown): Promise<T> {
+  return jsonOf<T>(server, path, await request(server, path, {}, undefined, body));
 }
 
 /**
