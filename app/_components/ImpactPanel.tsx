@@ -15,6 +15,7 @@ import { KindBadge, MissingBadge } from './badges';
 import { NodeLink } from './NodeLink';
 import { ImpactPlan } from './ImpactPlan';
 import { OwnedList } from './OwnedList';
+import { AnchorLink } from './links';
 
 const VERDICT: Record<ImpactResult['verdict'], { color: string; label: string; text: string }> = {
   safe: { color: 'green', label: 'Safe', text: 'Nothing depends on it (and the data is complete and fresh).' },
@@ -63,13 +64,17 @@ export async function ImpactPanel({
   asOfSpec,
   controls,
   limit = 200,
+  allHref,
 }: {
   id: string;
   action?: ImpactAction;
   asOf?: Date;
   asOfSpec?: string;
   controls?: ReactNode;
+  /** Rows shown (owned objects folded into their controller's row count as one). */
   limit?: number;
+  /** A page showing more rows, linked under a cut list. */
+  allHref?: string;
 }) {
   const r = await impactFor(id, action, asOf?.getTime());
   if (!r) return null;
@@ -109,7 +114,7 @@ export async function ImpactPanel({
             {n}
           </Text>
         ))}
-        <ImpactPlan plan={r.plan} asOfSpec={asOfSpec} />
+        <ImpactPlan plan={r.plan} asOfSpec={asOfSpec} maxPerKind={limit >= 1000 ? Infinity : 5} />
         {r.affected.length ? (
           // On a phone the table scrolls sideways inside the card: names keep a readable width.
           <TableScrollContainer minWidth={640}>
@@ -172,8 +177,12 @@ export async function ImpactPanel({
           </TableScrollContainer>
         ) : null}
         {rows.length > limit ? (
-          <Text size="sm" c="dimmed">
-            … and {rows.length - limit} more (keygraph impact --json lists all).
+          <Text size="sm" c="dimmed" data-testid="impact-more">
+            … and {rows.length - limit} more:{' '}
+            {allHref ? (
+              <AnchorLink href={allHref} underline="always" data-testid="impact-all">show more</AnchorLink>
+            ) : null}
+            {allHref ? ', or ' : ''}keygraph impact --json lists all.
           </Text>
         ) : null}
       </Stack>

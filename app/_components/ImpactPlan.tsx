@@ -9,15 +9,37 @@ import { NodeLink } from './NodeLink';
  * person acts on (linked), a command to copy when there is one, and "automatic" for what happens by itself. Usage:
  * `<ImpactPlan plan={result.plan} asOfSpec={spec} />`; renders nothing when the only step is the action itself.
  */
-export function ImpactPlan({ plan, asOfSpec }: { plan: ActionPlan; asOfSpec?: string }) {
+export function ImpactPlan({ plan, asOfSpec, maxPerKind = 5 }: { plan: ActionPlan; asOfSpec?: string; maxPerKind?: number }) {
   if (plan.steps.length < 2) return null;
+  // A hot key's plan re-points hundreds of Deployments: the first few of each kind of step, then a count.
+  const seen = new Map<string, number>();
+  const total = new Map<string, number>();
+  for (const s of plan.steps) total.set(s.kind, (total.get(s.kind) ?? 0) + 1);
+  const items: ({ step: PlanStep; i: number } | { more: number; kind: string })[] = [];
+  plan.steps.forEach((step, i) => {
+    const n = (seen.get(step.kind) ?? 0) + 1;
+    seen.set(step.kind, n);
+    if (n <= maxPerKind) items.push({ step, i });
+    if (n === total.get(step.kind) && n > maxPerKind) items.push({ more: n - maxPerKind, kind: step.kind });
+  });
   return (
     <Stack gap={6} data-testid="impact-plan">
       <Title order={3} fz="md">
         Plan
       </Title>
       <List type="ordered" spacing={6} size="sm" withPadding>
-        {plan.steps.map((s, i) => (
+        {items.map((it) => {
+          if ('more' in it) {
+            return (
+              <ListItem key={`more-${it.kind}`} data-testid="plan-more">
+                <Text size="sm" c="dimmed">
+                  … and {it.more} more like these (the impact answer&apos;s JSON lists every step)
+                </Text>
+              </ListItem>
+            );
+          }
+          const { step: s, i } = it;
+          return (
           <ListItem key={`${s.kind}-${s.node ?? i}`} data-testid="plan-step" data-kind={s.kind}>
             <Stack gap={4}>
               <Group gap={6} wrap="wrap">
@@ -36,7 +58,8 @@ export function ImpactPlan({ plan, asOfSpec }: { plan: ActionPlan; asOfSpec?: st
               {s.command ? <CopyId value={s.command} label="Copy command" testId="plan-command" /> : null}
             </Stack>
           </ListItem>
-        ))}
+          );
+        })}
       </List>
       {plan.finishedPods ? (
         <Text size="xs" c="dimmed">

@@ -3,10 +3,12 @@
  * line: "1 ReplicaSet, 3 Pods", each linked with its Pod phase. Used by "Used by" (app/node/Relations.tsx) and the
  * impact table (ImpactPanel). Server component.
  */
-import { Group, Stack, Text } from '@mantine/core';
+import { Text } from '@mantine/core';
 import type { NodeSummary } from '@/lib/store/read';
+import { nodeHref } from '@/lib/ui/format';
+import { withAsOf } from '@/lib/ui/params';
 import { KindBadge } from './badges';
-import { DisplayName, NodeLink } from './NodeLink';
+import { DisplayName } from './NodeLink';
 
 export function OwnedList({ owned, phase, asOf }: { owned: NodeSummary[]; phase: (id: string) => string | undefined; asOf?: string }) {
   const counts = new Map<string, number>();
@@ -19,21 +21,18 @@ export function OwnedList({ owned, phase, asOf }: { owned: NodeSummary[]; phase:
           {label}
         </Text>
       </summary>
-      <Stack gap={4} mt={4}>
+      {/* Plain elements, not a component per row: a Deployment may own hundreds of Pods. */}
+      <ul className="kg-owned-list">
         {owned.map((n) => (
-          <Group key={n.id} gap={6} wrap="nowrap" data-other-id={n.id}>
+          <li key={n.id} data-other-id={n.id}>
             <KindBadge provider={n.provider} kind={n.kind} size="xs" />
-            <NodeLink id={n.id} asOf={asOf}>
-              <span style={{ overflowWrap: 'anywhere' }}><DisplayName text={n.name} /></span>
-            </NodeLink>
-            {phase(n.id) ? (
-              <Text span size="xs" c="dimmed">
-                {phase(n.id)}
-              </Text>
-            ) : null}
-          </Group>
+            <a className="kg-link" href={withAsOf(nodeHref(n.id), asOf)} style={{ overflowWrap: 'anywhere' }}>
+              <DisplayName text={n.name} />
+            </a>
+            {phase(n.id) ? <span className="kg-dim">{phase(n.id)}</span> : null}
+          </li>
         ))}
-      </Stack>
+      </ul>
     </details>
   );
 }

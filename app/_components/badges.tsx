@@ -1,3 +1,4 @@
+import type { CSSProperties } from 'react';
 import { Badge } from '@mantine/core';
 import { kindStyle, readableColor, runStatusColor } from '@/lib/ui/format';
 import { Tip } from './Tip';
@@ -5,18 +6,12 @@ import { Tip } from './Tip';
 /** A node kind, coloured as in the graph model. */
 export function KindBadge({ provider, kind, size = 'sm' }: { provider: string; kind: string; size?: 'xs' | 'sm' | 'md' | 'lg' }) {
   const s = kindStyle(provider, kind);
+  // A plain element styled like Mantine's light badge (app/globals.css .kg-kind): lists draw thousands of these, and a
+  // Badge resolves its colours through the theme on every render.
   return (
-    <Badge
-      color={readableColor(s.color)}
-      variant="light"
-      size={size}
-      radius="sm"
-      tt="none"
-      style={{ fontWeight: 600, letterSpacing: 0, flexShrink: 0, overflow: 'visible' }}
-      data-kind={kind}
-    >
+    <span className="kg-kind" data-size={size} data-kind={kind} style={{ '--kg-kind-color': readableColor(s.color) } as CSSProperties}>
       {s.label}
-    </Badge>
+    </span>
   );
 }
 

@@ -25,12 +25,15 @@ import { OwnedList } from '../_components/OwnedList';
 import { KindBadge, MissingBadge } from '../_components/badges';
 import { NodeLink, DisplayName } from '../_components/NodeLink';
 import { Tip } from '../_components/Tip';
+import { AnchorLink } from '../_components/links';
 
 /** References that expose every data key of the Secret when no `keys` are listed. */
 const WHOLE_SECRET_VIAS = new Set(['envFrom', 'volume', 'projected']);
 
 /** Rows shown per group before "and N more". */
-const MAX_ROWS = 200;
+/** Rows a list shows by default; `allHref` (the page with `rows=all`) shows up to {@link ALL_ROWS}. */
+export const DEFAULT_ROWS = 50;
+export const ALL_ROWS = 1000;
 
 interface OtherGroup {
   other: NodeSummary;
@@ -147,6 +150,8 @@ function EdgeGroup({
   showHeading,
   asOf,
   ownership,
+  maxRows,
+  allHref,
 }: {
   kind: EdgeKind;
   direction: 'in' | 'out';
@@ -155,10 +160,12 @@ function EdgeGroup({
   showHeading: boolean;
   asOf?: string;
   ownership?: Ownership;
+  maxRows: number;
+  allHref?: string;
 }) {
   const groups = groupByOther(edges);
   const rows: OwnerRow[] = ownership ? nestUnderOwners(groups, ownership.ownerOf) : groups.map((g) => ({ ...g, owned: [] }));
-  const shown = rows.slice(0, MAX_ROWS);
+  const shown = rows.slice(0, maxRows);
   const heading = edgeGroupHeading(kind, direction);
   const spec = EDGE_KINDS[kind];
   const anyDetails = edges.some((e) => Object.keys(e.properties).length > 0);
@@ -236,8 +243,12 @@ function EdgeGroup({
         </Table>
       </TableScrollContainer>
       {rows.length > shown.length ? (
-        <Text size="sm" c="dimmed">
-          … and {rows.length - shown.length} more (use <Code>keygraph show {self.id} --json</Code> for the full list)
+        <Text size="sm" c="dimmed" data-testid="relations-more">
+          … and {rows.length - shown.length} more:{' '}
+          {allHref && maxRows < ALL_ROWS ? (
+            <AnchorLink href={allHref} underline="always" data-testid="relations-all">show {Math.min(rows.length, ALL_ROWS)}</AnchorLink>
+          ) : null}
+          {allHref && maxRows < ALL_ROWS ? ', or ' : ''}use <Code>keygraph show {self.id} --json</Code> for the full list
         </Text>
       ) : null}
     </Stack>
@@ -255,6 +266,8 @@ export function RelationSection({
   testId,
   asOf,
   ownership,
+  maxRows = DEFAULT_ROWS,
+  allHref,
 }: {
   title: string;
   description: string;
@@ -267,11 +280,15 @@ export function RelationSection({
   asOf?: string;
   /** Owners among the listed objects (lib/store/read.ts getOwnership): their ReplicaSets and Pods nest under them. */
   ownership?: Ownership;
+  /** Rows per edge kind ({@link DEFAULT_ROWS}; the page asks for {@link ALL_ROWS} with `rows=all`). */
+  maxRows?: number;
+  /** The page showing every row (`rows=all`), linked under a cut list. */
+  allHref?: string;
 }) {
   const byKind = EDGE_KIND_KEYS.map((k) => ({ kind: k, edges: edges.filter((e) => e.kind === k) })).filter((g) => g.edges.length);
   const objects = new Set(edges.map((e) => e.other.id)).size;
   return (
-    <Card withBorder padding="lg" radius="md" component="section" aria-labelledby={`${testId}-title`} data-testid={testId}>
+    <Card withBorder padding="lg" radius="md" component="section" id={testId} aria-labelledby={`${testId}-title`} data-testid={testId}>
       <Stack gap="md">
         <Group justify="space-between" align="flex-start" wrap="wrap">
           <Stack gap={2}>
@@ -298,6 +315,8 @@ export function RelationSection({
               self={self}
               asOf={asOf}
               ownership={ownership}
+              maxRows={maxRows}
+              allHref={allHref}
               showHeading={byKind.length > 1 || edgeGroupHeading(g.kind, direction) !== title}
             />
           ))

@@ -38,7 +38,7 @@ import { displayText } from '@/lib/graph/describe';
 import { TimeText } from '../_components/TimeText';
 import { IconAlert } from '../_components/icons';
 import { PropertyTable, propertyRows } from './Properties';
-import { RelationSection } from './Relations';
+import { ALL_ROWS, DEFAULT_ROWS, RelationSection } from './Relations';
 import { AnchorLink, ButtonLink } from '../_components/links';
 import { explorerHref } from '@/lib/ui/neighbourhood-view';
 import { AsOfBanner, pageAsOf } from '../_components/AsOfBanner';
@@ -104,6 +104,9 @@ export default async function NodePage({ searchParams }: PageArgs) {
   const actions = impactActionsFor(node.provider, node.kind);
   const requested = param(sp, 'action');
   const action = actions.find((a) => a === requested) ?? actions[0]!;
+  // Long lists show their first rows; `rows=all` (the "show all" links) draws up to ALL_ROWS of each.
+  const maxRows = param(sp, 'rows') === 'all' ? ALL_ROWS : DEFAULT_ROWS;
+  const allHref = (anchor: string) => `${at(nodeHref(node.id))}${action === actions[0] ? '' : `&action=${action}`}&rows=all#${anchor}`;
 
   return (
     <Stack gap="lg">
@@ -192,6 +195,8 @@ export default async function NodePage({ searchParams }: PageArgs) {
           self={node}
           asOf={asOf.spec}
           ownership={ownership}
+          maxRows={maxRows}
+          allHref={allHref('used-by')}
         />
         <AccessCard access={access} asOf={asOf.spec} />
         <RelationSection
@@ -203,6 +208,8 @@ export default async function NodePage({ searchParams }: PageArgs) {
           edges={outbound}
           self={node}
           asOf={asOf.spec}
+          maxRows={maxRows}
+          allHref={allHref('uses')}
         />
       </Stack>
 
@@ -213,6 +220,8 @@ export default async function NodePage({ searchParams }: PageArgs) {
             action={action}
             asOf={opts.asOf}
             asOfSpec={asOf.spec}
+            limit={maxRows}
+            allHref={allHref('impact')}
             controls={<ImpactActionForm id={node.id} actions={actions} action={action} asOfSpec={asOf.spec} />}
           />
         </Suspense>

@@ -262,9 +262,16 @@ const TINT = 0.15;
  * (model colours) and the theme's text shades (app/theme.ts). Anything that is not `#rrggbb` is returned unchanged.
  */
 export function readableColor(hex: string): string {
-  const rgb = parseHex(hex);
-  return rgb ? toHex(darken(rgb, readableFactor(rgb))) : hex;
+  let c = READABLE.get(hex);
+  if (c === undefined) {
+    const rgb = parseHex(hex);
+    c = rgb ? toHex(darken(rgb, readableFactor(rgb))) : hex;
+    if (READABLE.size < 1000) READABLE.set(hex, c);
+  }
+  return c;
 }
+/** readableColor's answers (a page draws the same few kind colours thousands of times). */
+const READABLE = new Map<string, string>();
 
 /**
  * Shades 6–9 of a ten-shade palette made readable as readableColor does, all darkened by the factor shade 6 needs,
