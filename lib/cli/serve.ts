@@ -52,19 +52,31 @@ export function validateCollectArgs(argv: string[]): void {
   const cmd = collect.commands.find((c) => c.name() === sub);
   if (!cmd) throw new Error(`unknown collect subcommand ${JSON.stringify(sub.slice(0, 40))}: use one of ${names.join(', ')}`);
   const given = new Set<string>();
-  for (const a of rest) {
-    if (a === '--') break;
-    if (!a.startsWith('-') || a === '-') continue;
+  const positional: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!;
+    if (a === '--') {
+      positional.push(...rest.slice(i + 1));
+      break;
+    }
+    if (!a.startsWith('-') || a === '-') {
+      positional.push(a);
+      continue;
+    }
     const flag = a.split('=')[0]!;
     const opt = cmd.options.find((o) => o.long === flag || o.short === flag);
     if (!opt) throw new Error(`unknown option ${JSON.stringify(flag.slice(0, 40))} of keygraph collect ${sub}`);
     if (opt.long === '--allow-partial') throw new Error('--allow-partial is not for scheduled collections: a partial run is shown as partial');
     given.add(opt.long ?? flag);
+    if (opt.required && !a.includes('=')) {
+      if (i + 1 >= rest.length) throw new Error(`${flag} needs a value`);
+      i++; // its value
+    }
   }
   for (const o of cmd.options) {
     if (o.mandatory && o.long && !given.has(o.long)) throw new Error(`keygraph collect ${sub} needs ${o.flags}`);
   }
-  if (sub === 'files' && !rest.some((a) => !a.startsWith('-'))) throw new Error('keygraph collect files needs the files or folders to read');
+  if (sub === 'files' && !positional.length) throw new Error('keygraph collect files needs the files or folders to read');
 }
 
 /** The scheduled collections of `serve` options (file and flags together), validated; throws a readable error. */

@@ -21,7 +21,7 @@ import readline from 'node:readline';
 import type { Database } from '../db';
 import { EXIT } from '../cli/exit';
 import { log } from '../log';
-import type { ScheduleEntry } from './parse';
+import { formatDuration, type ScheduleEntry } from './parse';
 
 export type { ScheduleEntry } from './parse';
 
@@ -200,7 +200,7 @@ export async function startScheduler(database: Database, entries: ScheduleEntry[
         .catch((e) => log.warn({ schedule: entry.name, err: (e as Error).message }, 'scheduled collection heartbeat not recorded'));
     }, heartbeatMs);
     beat.unref();
-    const timeout = setTimeout(() => ac.abort(new Error(`stopped after the timeout of ${Math.round(entry.timeoutMs / 60_000)} min`)), entry.timeoutMs);
+    const timeout = setTimeout(() => ac.abort(new Error(`stopped after the timeout of ${formatDuration(entry.timeoutMs)}`)), entry.timeoutMs);
     timeout.unref();
     let result: RunResult;
     try {
