@@ -24,6 +24,7 @@ import { log } from '../log';
 import { formatDuration, type ScheduleEntry } from './parse';
 
 export type { ScheduleEntry } from './parse';
+export { listScheduledCollections, type ScheduledCollectionView } from './read';
 
 /** How a run ended. `exitCode` null when the child was killed (`signal`) or could not start (`error`). */
 export interface RunResult {
@@ -67,47 +68,6 @@ export interface Scheduler {
   idle(): Promise<void>;
   /** Stops the timer, stops going runs (their runner's signal) and waits for them to be recorded. */
   stop(): Promise<void>;
-}
-
-/** A row of `scheduled_collections` as the UI and the API show it. */
-export interface ScheduledCollectionView {
-  name: string;
-  command: string;
-  everyMs: number;
-  jitterMs: number;
-  nextRunAt: Date;
-  running: boolean;
-  runningSince: Date | null;
-  lastStartedAt: Date | null;
-  lastFinishedAt: Date | null;
-  lastStatus: string | null;
-  lastExitCode: number | null;
-  lastRunId: number | null;
-  lastError: string | null;
-  skippedCount: number;
-  lastSkippedAt: Date | null;
-}
-
-/** Every scheduled collection, by name. */
-export async function listScheduledCollections(database: Database): Promise<ScheduledCollectionView[]> {
-  const rows = await database.prisma.scheduledCollection.findMany({ orderBy: { name: 'asc' } });
-  return rows.map((r) => ({
-    name: r.name,
-    command: r.command,
-    everyMs: r.everyMs,
-    jitterMs: r.jitterMs,
-    nextRunAt: r.nextRunAt,
-    running: r.runningSince !== null,
-    runningSince: r.runningSince,
-    lastStartedAt: r.lastStartedAt,
-    lastFinishedAt: r.lastFinishedAt,
-    lastStatus: r.lastStatus,
-    lastExitCode: r.lastExitCode,
-    lastRunId: r.lastRunId,
-    lastError: r.lastError,
-    skippedCount: r.skippedCount,
-    lastSkippedAt: r.lastSkippedAt,
-  }));
 }
 
 /**
