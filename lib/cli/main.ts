@@ -146,8 +146,8 @@ export function buildProgram(setCode: (code: number) => void): Command {
       }),
     )
     .option('--schedule <file>', 'run the scheduled collections of this YAML file (see "Scheduled collections" below)')
-    .option('--collect <args>', 'run keygraph collect with these arguments on a schedule, e.g. "k8s --context prod" (repeat; with --every)', repeatable, [])
-    .option('--every <duration>', 'interval of the --collect before it (one per --collect, or one for all): 15m, 1h, 1h30m; at least 1m', repeatable, [])
+    .option('--collect <args>', 'run keygraph collect with these arguments on a schedule, e.g. "k8s --context prod" (repeat; with --every)', repeatable)
+    .option('--every <duration>', 'interval of the --collect before it (one per --collect, or one for all): 15m, 1h, 1h30m; at least 1m', repeatable)
     .addHelpText(
       'after',
       `
