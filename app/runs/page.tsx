@@ -7,6 +7,8 @@ import { EmptyState } from '../_components/EmptyState';
 import { AppLink } from '../_components/NodeLink';
 import { PageTitle } from '../_components/PageTitle';
 import { RunsTable } from '../_components/RunsTable';
+import { ScheduledCollectionsCard } from '../_components/ScheduledCollections';
+import { listScheduledCollections } from '@/lib/schedule/read';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Runs' };
@@ -18,6 +20,7 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
   const runs = await listRuns(db(), { limit: PAGE_SIZE + 1, offset: (page - 1) * PAGE_SIZE });
   const more = runs.length > PAGE_SIZE;
   const shown = runs.slice(0, PAGE_SIZE);
+  const scheduled = page === 1 ? await listScheduledCollections(db()) : [];
 
   return (
     <Stack gap="lg">
@@ -25,6 +28,7 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
         title="Runs"
         description="Every collection, newest first. A run replaces what its source and scope said before, only for the kinds it listed completely."
       />
+      <ScheduledCollectionsCard entries={scheduled} />
       {shown.length === 0 ? (
         <EmptyState title={page > 1 ? 'No more runs' : 'No collection has run yet'}>
           Collect with <Code>keygraph collect files DIR --cluster NAME</Code>, <Code>keygraph collect k8s --context CTX</Code>{' '}

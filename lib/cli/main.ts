@@ -145,6 +145,28 @@ export function buildProgram(setCode: (code: number) => void): Command {
         return n;
       }),
     )
+    .option('--schedule <file>', 'run the scheduled collections of this YAML file (see "Scheduled collections" below)')
+    .option('--collect <args>', 'run keygraph collect with these arguments on a schedule, e.g. "k8s --context prod" (repeat; with --every)', repeatable)
+    .option('--every <duration>', 'interval of the --collect before it (one per --collect, or one for all): 15m, 1h, 1h30m; at least 1m', repeatable)
+    .addHelpText(
+      'after',
+      `
+Scheduled collections (only for a single machine: in Kubernetes, use the CronJobs of deploy/):
+  keygraph serve --collect "k8s --context prod" --every 15m --collect "gcp --project acme" --every 1h
+  keygraph serve --schedule schedule.yaml
+
+  schedule.yaml:
+    collections:
+      - name: prod                      # letters, digits, . _ -
+        collect: k8s --context prod     # the arguments of keygraph collect
+        every: 15m                      # at least 1m, at most 7d
+        jitter: 1m                      # optional; default 10% of every, at most 5m
+        timeout: 30m                    # optional; default every (at least 10m, at most 6h)
+
+  Each run is a child process (keygraph collect …) whose output goes to the server log. A run still going when the
+  next is due makes that one skipped. Several keygraph serve on one database run each due run once. Status and the
+  next run are on the Runs page. A bad schedule stops keygraph serve at start (exit 1).`,
+    )
     .action(run(serveCommand));
 
   program

@@ -13,6 +13,11 @@ import { EXIT } from './exit';
 import { log } from '../log';
 import { serveClusterMetrics, startMetricsServer } from '../metrics';
 import { startAlertSweeper } from '../alerts';
+import { readFileSync } from 'node:fs';
+import { buildProgram } from './main';
+import { formatDuration, parseScheduleFile, parseScheduleFlags, type ScheduleEntry } from '../schedule/parse';
+import { startScheduler, type Scheduler } from '../schedule';
+import type { Database } from '../db';
 
 export interface ServeCommandOptions {
   host: string;
@@ -25,6 +30,80 @@ export interface ServeCommandOptions {
    * workers, from this (the primary) process.
    */
   metricsPort?: number;
+  /** A YAML file of scheduled collections (lib/schedule/parse.ts). */
+  schedule?: string;
+  /** `--collect` arguments (of `keygraph collect`) and their `--every` durations (lib/schedule/parse.ts pairing). */
+  collect?: string[];
+  every?: string[];
+  /** The validated entries, set by {@link serveCommand}. */
+  entries?: ScheduleEntry[];
+}
+
+/**
+ * Checks the arguments of a scheduled `keygraph collect` against the command line itself: the subcommand exists
+ * (`files` or a registered source), every option is one of its options, its required options are there.
+ * `--allow-partial` is refused: a scheduled run reports partial runs as partial.
+ */
+export function validateCollectArgs(argv: string[]): void {
+  const collect = buildProgram(() => undefined).commands.find((c) => c.name() === 'collect')!;
+  const names = collect.commands.map((c) => c.name());
+  const [sub, ...rest] = argv;
+  if (!sub || sub.startsWith('-')) throw new Error(`begin with what to collect: ${names.join(', ')}`);
+  const cmd = collect.commands.find((c) => c.name() === sub);
+  if (!cmd) throw new Error(`unknown collect subcommand ${JSON.stringify(sub.slice(0, 40))}: use one of ${names.join(', ')}`);
+  const given = new Set<string>();
+  const positional: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!;
+    if (a === '--') {
+      positional.push(...rest.slice(i + 1));
+      break;
+    }
+    if (!a.startsWith('-') || a === '-') {
+      positional.push(a);
+      continue;
+    }
+    const flag = a.split('=')[0]!;
+    const opt = cmd.options.find((o) => o.long === flag || o.short === flag);
+    if (!opt) throw new Error(`unknown option ${JSON.stringify(flag.slice(0, 40))} of keygraph collect ${sub}`);
+    if (opt.long === '--allow-partial') throw new Error('--allow-partial is not for scheduled collections: a partial run is shown as partial');
+    given.add(opt.long ?? flag);
+    if (opt.required && !a.includes('=')) {
+      if (i + 1 >= rest.length) throw new Error(`${flag} needs a value`);
+      i++; // its value
+    }
+  }
+  for (const o of cmd.options) {
+    if (o.mandatory && o.long && !given.has(o.long)) throw new Error(`keygraph collect ${sub} needs ${o.flags}`);
+  }
+  if (sub === 'files' && !positional.length) throw new Error('keygraph collect files needs the files or folders to read');
+}
+
+/** The scheduled collections of `serve` options (file and flags together), validated; throws a readable error. */
+export function scheduleEntries(opts: Pick<ServeCommandOptions, 'schedule' | 'collect' | 'every'>): ScheduleEntry[] {
+  const entries: ScheduleEntry[] = [];
+  if (opts.schedule) {
+    let text: string;
+    try {
+      text = readFileSync(opts.schedule, 'utf8');
+    } catch (e) {
+      throw new Error(`cannot read the schedule file ${opts.schedule}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    entries.push(...parseScheduleFile(text, validateCollectArgs, opts.schedule));
+  }
+  for (const e of parseScheduleFlags(opts.collect ?? [], opts.every ?? [], validateCollectArgs)) {
+    if (entries.some((x) => x.name === e.name)) throw new Error(`scheduled collection ${JSON.stringify(e.name)} is configured twice`);
+    entries.push(e);
+  }
+  return entries;
+}
+
+/** Starts the scheduler of this server's entries (primary process only) and says what it runs. */
+async function maybeScheduler(database: Database, opts: ServeCommandOptions): Promise<Scheduler | null> {
+  if (!opts.entries?.length || !cluster.isPrimary) return null;
+  const scheduler = await startScheduler(database, opts.entries);
+  for (const e of opts.entries) process.stdout.write(`scheduled: ${e.name}: keygraph collect ${e.command}, every ${formatDuration(e.everyMs)} (± ${formatDuration(e.jitterMs)})\n`);
+  return scheduler;
 }
 
 /** Starts the loopback metrics listener when asked for, and says where it is. */
@@ -54,16 +133,18 @@ const untilSignal = () =>
  */
 async function serveUntilSignal(rt: Runtime, opts: ServeCommandOptions): Promise<number> {
   const where = rt.embedded ? `embedded database in ${rt.config.dataDir}` : 'DATABASE_URL';
-  if ((opts.workers ?? 1) > 1 && !opts.dev) return serveWorkers(opts, where);
+  if ((opts.workers ?? 1) > 1 && !opts.dev) return serveWorkers(rt, opts, where);
   const server = await serve(opts);
   if (cluster.isPrimary) process.stdout.write(`keygraph is serving ${server.url}  (${where}; Ctrl-C to stop)\n`);
   const metricsServer = cluster.isPrimary ? await maybeMetricsServer(opts) : null;
+  const scheduler = await maybeScheduler(rt.database, opts);
   // Alerts of runs whose collector did not send them (lib/alerts): every web process sweeps; claims keep it once.
   const { webhooks } = rt.config.alerts;
   const sweeper = webhooks.length ? startAlertSweeper(rt.database, webhooks, { publicOrigin: rt.config.auth.publicOrigin }) : null;
   await untilSignal();
   if (cluster.isPrimary) process.stderr.write('stopping…\n');
   await sweeper?.stop();
+  await scheduler?.stop();
   await metricsServer?.close();
   await server.close();
   return EXIT.ok;
@@ -81,11 +162,12 @@ const MAX_RESTARTS_PER_MINUTE = 5;
  * process reads the inventory gauges and sums the workers' request durations and process metrics, for /metrics of any
  * worker and for `--metrics-port` (served here; lib/metrics.ts serveClusterMetrics).
  */
-async function serveWorkers(opts: ServeCommandOptions, where: string): Promise<number> {
+async function serveWorkers(rt: Runtime, opts: ServeCommandOptions, where: string): Promise<number> {
   const n = opts.workers!;
   cluster.setupPrimary({ exec: process.argv[1], args: ['serve', '--host', opts.host, '--port', String(opts.port)], silent: false });
   let stopping = false;
   let metricsServer: { close: () => Promise<void> } | null = null;
+  let scheduler: Scheduler | null = null;
   const restarts: number[] = [];
   let failed: ((e: Error) => void) | null = null;
   const gaveUp = new Promise<never>((_, reject) => (failed = reject));
@@ -112,6 +194,8 @@ async function serveWorkers(opts: ServeCommandOptions, where: string): Promise<n
     const url = await Promise.race([listening, gaveUp]);
     process.stdout.write(`keygraph is serving ${url} with ${n} workers  (${where}; Ctrl-C to stop)\n`);
     metricsServer = await maybeMetricsServer(opts);
+    // Only this (the primary) process schedules collections; the workers serve pages.
+    scheduler = await maybeScheduler(rt.database, opts);
     await Promise.race([untilSignal(), gaveUp]);
     process.stderr.write('stopping…\n');
     return EXIT.ok;
@@ -120,6 +204,7 @@ async function serveWorkers(opts: ServeCommandOptions, where: string): Promise<n
     return EXIT.error;
   } finally {
     stopping = true;
+    await scheduler?.stop();
     await metricsServer?.close();
     const workers = Object.values(cluster.workers ?? {}).filter((w) => w && !w.isDead());
     await Promise.all(
@@ -137,6 +222,7 @@ async function serveWorkers(opts: ServeCommandOptions, where: string): Promise<n
 
 export async function serveCommand(opts: ServeCommandOptions): Promise<number> {
   assertBindAllowed(opts.host, loadConfig().auth); // before starting a database: refuse early and clearly
+  opts = { ...opts, entries: cluster.isPrimary ? scheduleEntries(opts) : [] }; // a bad schedule: exit 1 before anything starts
   // A worker (serveWorkers) uses the database its primary opened and migrated.
   const rt = await openRuntime({ migrate: cluster.isPrimary });
   try {
