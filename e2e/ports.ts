@@ -19,8 +19,8 @@ Promise.all(servers.map((s) => new Promise((r) => s.listen(0, '127.0.0.1', r))))
 
 if (!process.env.KEYGRAPH_E2E_PORT || !process.env.KEYGRAPH_E2E_AUTH_PORT) {
   const [a, b] = freePorts(2);
-  process.env.KEYGRAPH_E2E_PORT ??= String(a);
-  process.env.KEYGRAPH_E2E_AUTH_PORT ??= String(b);
+  process.env.KEYGRAPH_E2E_PORT ||= String(a);
+  process.env.KEYGRAPH_E2E_AUTH_PORT ||= String(b);
 }
 
 export const E2E_PORT = Number(process.env.KEYGRAPH_E2E_PORT);

@@ -65,23 +65,32 @@ export function FindingsList({ findings, maxObjects = 8, asOf }: { findings: Fin
                 </Text>
               ) : null}
             </Group>
-            <Text size="sm" style={{ overflowWrap: 'anywhere' }}>
-              <Text span fw={600} size="sm">
-                Fix:{' '}
-              </Text>
-              <DisplayName text={f.fix} />
-            </Text>
-            <details>
-              <summary style={{ cursor: 'pointer', fontSize: 'var(--mantine-font-size-xs)', color: 'var(--mantine-color-dimmed)' }}>
-                Evidence · <span className="kg-mono">{f.id}</span>
-              </summary>
-              <Code block mt={6} fz="xs">
-                {JSON.stringify(f.evidence, null, 2)}
-              </Code>
-            </details>
+            <FixAndEvidence finding={f} />
           </Stack>
         </Card>
       ))}
     </Stack>
+  );
+}
+
+/** A finding's fix line and its structured evidence behind a disclosure (ids, key names, times: never a value). */
+export function FixAndEvidence({ finding: f, size = 'sm' }: { finding: Finding; size?: 'sm' | 'xs' }) {
+  return (
+    <>
+      <Text size={size} style={{ overflowWrap: 'anywhere' }}>
+        <Text span fw={600} size={size}>
+          Fix:{' '}
+        </Text>
+        <DisplayName text={f.fix} />
+      </Text>
+      <details>
+        <summary style={{ cursor: 'pointer', fontSize: 'var(--mantine-font-size-xs)', color: 'var(--mantine-color-dimmed)' }}>
+          Evidence · <span className="kg-mono">{f.id}</span>
+        </summary>
+        <Code block mt={6} fz="xs">
+          {JSON.stringify(f.evidence, null, 2)}
+        </Code>
+      </details>
+    </>
   );
 }

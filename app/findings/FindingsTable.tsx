@@ -3,10 +3,10 @@
  * findings an incident folds in, evidence), the primary object, the owner to act on, where, and pods at risk. Column
  * headers are sort links (GET: no JavaScript needed). Server component.
  */
-import { Badge, Code, Group, Stack, Table, TableScrollContainer, TableTbody, TableTd, TableTh, TableThead, TableTr, Text } from '@mantine/core';
+import { Badge, Group, Stack, Table, TableScrollContainer, TableTbody, TableTd, TableTh, TableThead, TableTr, Text } from '@mantine/core';
 import type { FindingRow, FindingSort } from '@/lib/analysis/finding-table';
 import { RULES } from '@/lib/analysis/findings';
-import { NodeChip, SeverityBadge } from '../_components/FindingsList';
+import { FixAndEvidence, NodeChip, SeverityBadge } from '../_components/FindingsList';
 import { DisplayName } from '../_components/NodeLink';
 import { AnchorLink } from '../_components/links';
 
@@ -82,20 +82,7 @@ export function FindingsTable({ rows, columns, asOf }: { rows: FindingRow[]; col
                         ))}
                       </Stack>
                     ) : null}
-                    <Text size="xs" style={{ overflowWrap: 'anywhere' }}>
-                      <Text span fw={600} size="xs">
-                        Fix:{' '}
-                      </Text>
-                      <DisplayName text={f.fix} />
-                    </Text>
-                    <details>
-                      <summary style={{ cursor: 'pointer', fontSize: 'var(--mantine-font-size-xs)', color: 'var(--mantine-color-dimmed)' }}>
-                        Evidence · <span className="kg-mono">{f.id}</span>
-                      </summary>
-                      <Code block mt={6} fz="xs">
-                        {JSON.stringify(f.evidence, null, 2)}
-                      </Code>
-                    </details>
+                    <FixAndEvidence finding={f} size="xs" />
                   </Stack>
                 </TableTd>
                 <TableTd>{f.objects[0] ? <NodeChip id={f.objects[0]} asOf={asOf} /> : null}</TableTd>

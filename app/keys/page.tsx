@@ -5,7 +5,7 @@
  * `asOf` shows a past time. Downloads: the same rows as CSV for Excel and JSON.
  */
 import type { Metadata } from 'next';
-import { Badge, Group, NativeSelect, Button, Stack, Table, TableScrollContainer, TableTbody, TableTd, TableTh, TableThead, TableTr, Text } from '@mantine/core';
+import { Anchor, Badge, Group, NativeSelect, Button, Stack, Table, TableScrollContainer, TableTbody, TableTd, TableTh, TableThead, TableTr, Text } from '@mantine/core';
 import { db } from '@/lib/db';
 import { listKeys, type KeyItem } from '@/lib/export';
 import { KEY_SORTS, KEY_SORTS_DESC_FIRST, sortKeys, type KeySort } from '@/lib/ui/keys-table';
@@ -111,8 +111,9 @@ export default async function KeysPage({ searchParams }: { searchParams: Promise
           </Group>
         </form>
         <Text size="sm" ml="auto">
-          Download: <AnchorLink href={download('excel')} underline="always" data-testid="keys-download-excel">CSV for Excel</AnchorLink> ·{' '}
-          <AnchorLink href={download('json')} underline="always">JSON</AnchorLink>
+          {/* Plain links with `download`: a client-side Link would prefetch the export itself. */}
+          Download: <Anchor href={download('excel')} download underline="always" data-testid="keys-download-excel">CSV for Excel</Anchor> ·{' '}
+          <Anchor href={download('json')} download underline="always">JSON</Anchor>
         </Text>
       </Group>
       {keys.length === 0 ? (

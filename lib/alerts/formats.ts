@@ -25,18 +25,8 @@ export interface AlertRun {
   committedAt: string;
 }
 
-/** A finding as alerted: ids and text, no evidence. */
-export interface AlertFinding {
-  id: string;
-  rule: string;
-  severity: Severity;
-  title: string;
-  /** Node ids, the primary object first. */
-  objects: string[];
-  provider: string;
-  realm: string;
-  namespace: string | null;
-  fix: string;
+/** A finding as alerted: lib/analysis/findings.ts Finding without its evidence (ids and text only). */
+export interface AlertFinding extends Omit<Finding, 'evidence'> {
   /** `<public URL>/node?id=<primary object>` when KEYGRAPH_PUBLIC_URL is set. */
   url?: string;
 }
